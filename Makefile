@@ -1,0 +1,166 @@
+# xpv: one Makefile builds every part into $(BUILD).
+#
+# Each part adds its own programs, libraries, tests and fuzz targets in
+# <part>/module.mk, included below; this file holds only what they share.
+#
+#   make                 build everything (build/bin, build/lib)
+#   make deps            install the Debian packages the project needs
+#   make demo            the main job: a demo on the embedded hypervisor
+#   make check           every test tier below, then one summary line
+#   make test            unit and sim end-to-end tests       (~2 min)
+#   make check-asan      the same tests under ASan + UBSan   (~3 min)
+#   make check-fuzz      each fuzz target for a bounded time (~1 min)
+#   make check-xen       the real-Xen tier under QEMU        (<= 5 min)
+#   make format-check    clang-format agrees with every C file
+#   make bench-ring      ring/event-channel micro-benchmark
+#   make bench-xenstore  our xenstored against Debian's, as ratios
+#   make asan            build into build/asan with ASan + UBSan
+#   make fuzz            build the libFuzzer targets into build/fuzz
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+BUILD    ?= build
+BIN      := $(BUILD)/bin
+LIBDIR   := $(BUILD)/lib
+OBJ      := $(BUILD)/obj
+# Debian packages fetched (never installed) for tests: Xen, test-xenstore,
+# the reference xenstored. Shared by every build flavour.
+CACHE    ?= $(CURDIR)/build/cache
+
+CC       ?= gcc
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP -I.
+LDFLAGS  ?=
+LDLIBS   ?=
+
+# SANITIZE=address,undefined (or either) builds with the sanitizers;
+# anything else is refused rather than silently ignored.
+comma    := ,
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+ifneq ($(filter-out address undefined,$(subst $(comma), ,$(SANITIZE))),)
+$(error SANITIZE must be address, undefined or address,undefined (got '$(SANITIZE)'))
+endif
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+XEN_LIBS := -lxenctrl -lxenguest -lxengnttab -lxenevtchn -lxenforeignmemory \
+	    -lxencall -lxentoollog -lxenstore
+
+# objs: map source files to their object files in $(OBJ).
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+# Filled in by the parts' module.mk files:
+#   BINS         programs users run            ($(BIN)/name)
+#   LIBS         libraries                     ($(LIBDIR)/libname.a)
+#   TEST_PROGS   test programs to build        ($(BIN)/test-name)
+#   TESTS        what `make test` runs, in order: test programs and scripts;
+#                each exits 0 (pass), 77 (skipped, says why) or else (fail)
+#   FUZZ_TARGETS libFuzzer programs             ($(BIN)/fuzz-name); seeds in
+#                <part>/fuzz/corpus/<name>/
+#   BENCHES      bench-* targets
+# Fuzz targets link with $(FUZZ_LDFLAGS) (only meaningful under `make fuzz`).
+BINS         :=
+LIBS         :=
+TEST_PROGS   :=
+TESTS        :=
+FUZZ_TARGETS :=
+BENCHES      :=
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+
+include $(sort $(wildcard */module.mk))
+
+all: $(BINS) $(LIBS) $(TEST_PROGS)
+.PHONY: all
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# --- packages ----------------------------------------------------------
+
+# Everything the project builds, tests or runs with; nothing else may be
+# installed by hand. Xen itself is never installed on the host: the tests
+# fetch its packages into $(CACHE) (tests/debcache.sh).
+DEB_PACKAGES := gcc make pkg-config clang clang-format libclang-rt-14-dev \
+	libxen-dev xenstore-utils libnl-3-dev libnl-route-3-dev liburing-dev \
+	libaio-dev libfuse3-dev fuse3 fio iperf3 strace valgrind iproute2 \
+	util-linux e2fsprogs procps psmisc kmod cpio gzip busybox-static \
+	qemu-system-x86 dpkg-dev ca-certificates
+
+deps:
+	@tests/deps.sh $(DEB_PACKAGES)
+.PHONY: deps
+
+# --- test tiers ----------------------------------------------------------
+
+RESULTS := $(CURDIR)/build/check.results
+
+test: all
+	@BUILD=$(BUILD) CACHE=$(CACHE) RESULTS=$(RESULTS) tests/run-tests.sh "test$(if $(SANITIZE),-asan)" $(TESTS)
+.PHONY: test
+
+asan:
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined all
+.PHONY: asan
+
+check-asan: asan
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 $(MAKE) BUILD=build/asan SANITIZE=address,undefined test
+.PHONY: check-asan
+
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" fuzz-targets
+fuzz-targets: $(FUZZ_TARGETS)
+.PHONY: fuzz fuzz-targets
+
+# Each fuzz target runs for FUZZ_SECONDS on its seed corpus.
+FUZZ_SECONDS ?= 20
+check-fuzz: fuzz
+	@BUILD=build/fuzz RESULTS=$(RESULTS) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-tests.sh "fuzz" \
+		$(patsubst $(BUILD)/%,build/fuzz/%,$(FUZZ_TARGETS))
+.PHONY: check-fuzz
+
+format-check:
+	@tests/format-check.sh
+.PHONY: format-check
+
+# Every tier runs even when an earlier one failed (CHECK_KEEP_GOING), so one
+# run shows everything; the summary line fails the run if anything failed.
+check:
+	@$(MAKE) --no-print-directory deps
+	@rm -f $(RESULTS)
+	@$(MAKE) --no-print-directory format-check
+	@CHECK_KEEP_GOING=1 $(MAKE) --no-print-directory test
+	@CHECK_KEEP_GOING=1 $(MAKE) --no-print-directory check-asan
+	@CHECK_KEEP_GOING=1 $(MAKE) --no-print-directory check-fuzz
+	@CHECK_KEEP_GOING=1 $(MAKE) --no-print-directory check-xen
+	@tests/run-tests.sh --summary
+.PHONY: check
+
+bench: $(BENCHES)
+.PHONY: bench
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+.PHONY: demo
+
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+.PHONY: format
+
+clean:
+	rm -rf build/bin build/lib build/obj build/asan build/fuzz build/xen build/check.results
+.PHONY: clean

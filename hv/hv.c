@@ -1,0 +1,427 @@
+/*
+ * hv.c - the public face of hv.h: choose a platform, check what can be
+ * checked without it, dispatch through the handle's ops table.
+ *
+ * Checks here are the platform-independent ones (NULL handles and buffers,
+ * zero or oversized counts, reserved domids); each platform still checks
+ * everything that needs its own state (grant entries, port tables, frames).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv/platform.h"
+
+/* More than this many pages in one call is refused: a bound on what one
+ * request can make the platform allocate (blkif's largest ring is 16 pages;
+ * an indirect request maps at most a few hundred). */
+#define HV_MAX_PAGES_PER_CALL 4096u
+
+static bool want_xen(void)
+{
+	const char *p = getenv("XPV_PLATFORM");
+
+	if (p && *p)
+		return strcmp(p, "xen") == 0;
+	return access("/dev/xen/privcmd", F_OK) == 0;
+}
+
+int hv_open(struct hv **hvp, char *why, size_t why_len)
+{
+	const char *p = getenv("XPV_PLATFORM");
+	char scratch[1];
+
+	if (!why || !why_len) {
+		why = scratch;
+		why_len = sizeof(scratch);
+	}
+	*why = '\0';
+	if (!hvp)
+		return -EINVAL;
+	*hvp = NULL;
+	if (p && *p && strcmp(p, "sim") != 0 && strcmp(p, "xen") != 0) {
+		snprintf(why, why_len,
+			 "XPV_PLATFORM=%s is not a platform; use sim or xen",
+			 p);
+		return -EINVAL;
+	}
+	if (want_xen())
+		return hv_xen_open(hvp, why, why_len);
+	return hv_sim_open(hvp, why, why_len);
+}
+
+void hv_close(struct hv *hv)
+{
+	if (hv)
+		hv->ops->close(hv);
+}
+
+enum hv_platform hv_platform(const struct hv *hv)
+{
+	return hv->platform;
+}
+
+const char *hv_platform_name(const struct hv *hv)
+{
+	return hv->ops->name;
+}
+
+hv_domid_t hv_self(const struct hv *hv)
+{
+	return hv->self;
+}
+
+bool hv_privileged(const struct hv *hv)
+{
+	return hv->privileged;
+}
+
+static bool bad_count(unsigned int n)
+{
+	return n == 0 || n > HV_MAX_PAGES_PER_CALL;
+}
+
+/* A domid naming some domain: a real id or DOMID_SELF. */
+static bool bad_domid(hv_domid_t d)
+{
+	return d >= HV_DOMID_FIRST_RESERVED && d != HV_DOMID_SELF;
+}
+
+/* For the NULL-returning calls: set errno and return NULL. */
+static void *fail_ptr(int err)
+{
+	errno = err;
+	return NULL;
+}
+
+void *hv_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames)
+{
+	if (!hv || !frames)
+		return fail_ptr(EINVAL);
+	if (bad_count(npages))
+		return fail_ptr(ERANGE);
+	return hv->ops->mem_alloc(hv, npages, frames);
+}
+
+int hv_mem_free(struct hv *hv, void *addr, unsigned int npages)
+{
+	if (!hv || !addr)
+		return -EINVAL;
+	if (bad_count(npages))
+		return -ERANGE;
+	return hv->ops->mem_free(hv, addr, npages);
+}
+
+int hv_grant_access(struct hv *hv, hv_domid_t to, hv_frame_t frame,
+		    bool readonly, hv_gref_t *ref)
+{
+	if (!hv || !ref)
+		return -EINVAL;
+	if (to >= HV_DOMID_FIRST_RESERVED)
+		return -ERANGE;
+	return hv->ops->grant_access(hv, to, frame, readonly, ref);
+}
+
+int hv_grant_end(struct hv *hv, hv_gref_t ref)
+{
+	if (!hv)
+		return -EINVAL;
+	return hv->ops->grant_end(hv, ref);
+}
+
+void *hv_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
+		     bool writable, hv_gref_t *refs)
+{
+	if (!hv || !refs)
+		return fail_ptr(EINVAL);
+	if (to >= HV_DOMID_FIRST_RESERVED || bad_count(npages))
+		return fail_ptr(ERANGE);
+	return hv->ops->share_pages(hv, to, npages, writable, refs);
+}
+
+int hv_unshare_pages(struct hv *hv, void *addr, unsigned int npages)
+{
+	if (!hv || !addr)
+		return -EINVAL;
+	if (bad_count(npages))
+		return -ERANGE;
+	return hv->ops->unshare_pages(hv, addr, npages);
+}
+
+void *hv_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
+		   const hv_gref_t *refs, bool writable)
+{
+	if (!hv || !refs)
+		return fail_ptr(EINVAL);
+	if (bad_domid(from) || bad_count(count))
+		return fail_ptr(ERANGE);
+	return hv->ops->grant_map(hv, from, count, refs, writable);
+}
+
+int hv_grant_unmap(struct hv *hv, void *addr, unsigned int count)
+{
+	if (!hv || !addr)
+		return -EINVAL;
+	if (bad_count(count))
+		return -ERANGE;
+	return hv->ops->grant_unmap(hv, addr, count);
+}
+
+static int check_copy_ptr(const struct hv_copy_ptr *p, uint16_t len)
+{
+	if (!p->foreign)
+		return p->local ? 0 : -EINVAL;
+	if (bad_domid(p->domid))
+		return -ERANGE;
+	if ((unsigned int)p->offset + len > HV_PAGE_SIZE)
+		return -ERANGE;
+	return 0;
+}
+
+int hv_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs)
+{
+	unsigned int i;
+	int bad = 0;
+
+	if (!hv || !segs)
+		return -EINVAL;
+	if (bad_count(count))
+		return -ERANGE;
+	for (i = 0; i < count; i++) {
+		int err = check_copy_ptr(&segs[i].src, segs[i].len);
+
+		if (!err)
+			err = check_copy_ptr(&segs[i].dst, segs[i].len);
+		if (!err && !segs[i].src.foreign && !segs[i].dst.foreign)
+			err = -EINVAL; /* GNTTABOP_copy needs a grant side */
+		segs[i].status = (int16_t)err;
+		if (err)
+			bad++;
+	}
+	if (bad)
+		return bad == (int)count ? -EINVAL : 0;
+	return hv->ops->grant_copy(hv, count, segs);
+}
+
+void *hv_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
+		     const hv_frame_t *frames, bool writable)
+{
+	if (!hv || !frames)
+		return fail_ptr(EINVAL);
+	if (bad_domid(dom) || bad_count(count))
+		return fail_ptr(ERANGE);
+	if (!hv->privileged)
+		return fail_ptr(EPERM);
+	return hv->ops->foreign_map(hv, dom, count, frames, writable);
+}
+
+int hv_foreign_unmap(struct hv *hv, void *addr, unsigned int count)
+{
+	if (!hv || !addr)
+		return -EINVAL;
+	if (bad_count(count))
+		return -ERANGE;
+	return hv->ops->foreign_unmap(hv, addr, count);
+}
+
+int hv_xenstore_local_ring(struct hv *hv, void **ring, hv_port_t *port)
+{
+	if (!hv || !ring || !port)
+		return -EINVAL;
+	return hv->ops->xenstore_local_ring(hv, ring, port);
+}
+
+struct hv_evtchn *hv_evtchn_open(struct hv *hv)
+{
+	if (!hv)
+		return fail_ptr(EINVAL);
+	return hv->ops->evtchn_open(hv);
+}
+
+void hv_evtchn_close(struct hv_evtchn *ev)
+{
+	if (ev)
+		ev->hv->ops->evtchn_close(ev);
+}
+
+int hv_evtchn_fd(const struct hv_evtchn *ev)
+{
+	return ev ? ev->fd : -EINVAL;
+}
+
+int hv_evtchn_alloc_unbound(struct hv_evtchn *ev, hv_domid_t remote)
+{
+	if (!ev)
+		return -EINVAL;
+	if (bad_domid(remote))
+		return -ERANGE;
+	return ev->hv->ops->evtchn_alloc_unbound(ev, remote);
+}
+
+int hv_evtchn_bind_interdomain(struct hv_evtchn *ev, hv_domid_t remote,
+			       hv_port_t remote_port)
+{
+	if (!ev)
+		return -EINVAL;
+	if (bad_domid(remote))
+		return -ERANGE;
+	return ev->hv->ops->evtchn_bind_interdomain(ev, remote, remote_port);
+}
+
+int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq)
+{
+	if (!ev)
+		return -EINVAL;
+	return ev->hv->ops->evtchn_bind_virq(ev, virq);
+}
+
+int hv_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port)
+{
+	return ev ? ev->hv->ops->evtchn_unbind(ev, port) : -EINVAL;
+}
+
+int hv_evtchn_notify(struct hv_evtchn *ev, hv_port_t port)
+{
+	return ev ? ev->hv->ops->evtchn_notify(ev, port) : -EINVAL;
+}
+
+int hv_evtchn_pending(struct hv_evtchn *ev)
+{
+	return ev ? ev->hv->ops->evtchn_pending(ev) : -EINVAL;
+}
+
+int hv_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port)
+{
+	return ev ? ev->hv->ops->evtchn_unmask(ev, port) : -EINVAL;
+}
+
+int hv_evtchn_status(struct hv_evtchn *ev, hv_port_t port)
+{
+	return ev ? ev->hv->ops->evtchn_status(ev, port) : -EINVAL;
+}
+
+int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
+		     hv_domid_t *domid)
+{
+	if (!hv || !cfg || !domid)
+		return -EINVAL;
+	if (cfg->domid >= HV_DOMID_FIRST_RESERVED)
+		return -ERANGE;
+	if (cfg->memory_kb == 0 || cfg->memory_kb % 4 || cfg->vcpus == 0)
+		return -EINVAL;
+	if (!hv->privileged)
+		return -EPERM;
+	return hv->ops->domain_create(hv, cfg, domid);
+}
+
+int hv_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
+		   char *const argv[], const int fds[3])
+{
+	if (!hv || !path || !argv || !argv[0] || !fds)
+		return -EINVAL;
+	if (domid == 0 || domid >= HV_DOMID_FIRST_RESERVED)
+		return -ERANGE;
+	if (!hv->privileged)
+		return -EPERM;
+	return hv->ops->domain_exec(hv, domid, path, argv, fds);
+}
+
+/* The domain-control calls that take only a target domain share one gate:
+ * dom0 may name any domain but itself. */
+static int check_target(struct hv *hv, hv_domid_t domid)
+{
+	if (!hv)
+		return -EINVAL;
+	if (domid == 0 || domid >= HV_DOMID_FIRST_RESERVED)
+		return -ERANGE;
+	if (!hv->privileged)
+		return -EPERM;
+	return 0;
+}
+
+int hv_domain_destroy(struct hv *hv, hv_domid_t domid)
+{
+	int err = check_target(hv, domid);
+
+	return err ? err : hv->ops->domain_destroy(hv, domid);
+}
+
+int hv_domain_pause(struct hv *hv, hv_domid_t domid)
+{
+	int err = check_target(hv, domid);
+
+	return err ? err : hv->ops->domain_pause(hv, domid);
+}
+
+int hv_domain_unpause(struct hv *hv, hv_domid_t domid)
+{
+	int err = check_target(hv, domid);
+
+	return err ? err : hv->ops->domain_unpause(hv, domid);
+}
+
+int hv_domain_shutdown(struct hv *hv, hv_domid_t domid,
+		       enum hv_shutdown_reason reason)
+{
+	if (!hv)
+		return -EINVAL;
+	if ((unsigned int)reason > HV_SHUTDOWN_WATCHDOG)
+		return -EINVAL;
+	if (domid == hv->self)
+		domid = HV_DOMID_SELF;
+	if (domid != HV_DOMID_SELF) {
+		int err = check_target(hv, domid);
+
+		if (err)
+			return err;
+	}
+	return hv->ops->domain_shutdown(hv, domid, reason);
+}
+
+int hv_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb)
+{
+	int err = check_target(hv, domid);
+
+	if (!err && (max_kb == 0 || max_kb % 4))
+		err = -EINVAL;
+	return err ? err : hv->ops->domain_set_max_memory(hv, domid, max_kb);
+}
+
+int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus)
+{
+	int err = check_target(hv, domid);
+
+	if (!err && vcpus == 0)
+		err = -EINVAL;
+	return err ? err : hv->ops->domain_set_vcpus(hv, domid, vcpus);
+}
+
+int hv_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max)
+{
+	if (!hv || !info || max == 0)
+		return -EINVAL;
+	return hv->ops->domain_list(hv, info, max);
+}
+
+int hv_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info)
+{
+	if (!hv || !info)
+		return -EINVAL;
+	if (bad_domid(domid))
+		return -ERANGE;
+	return hv->ops->domain_info(hv, domid, info);
+}
+
+int hv_domain_start_info(struct hv *hv, hv_domid_t domid,
+			 struct hv_start_info *si)
+{
+	if (!hv || !si)
+		return -EINVAL;
+	if (bad_domid(domid))
+		return -ERANGE;
+	if (domid != HV_DOMID_SELF && domid != hv->self && !hv->privileged)
+		return -EPERM;
+	return hv->ops->domain_start_info(hv, domid, si);
+}

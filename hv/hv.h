@@ -1,0 +1,291 @@
+/*
+ * hv.h - the hypervisor interface: the one contract everything above hv/
+ * (xenstored, backends, frontends, toolstack) is written against.
+ *
+ * Two platforms implement it, both always compiled, chosen at run time by
+ * hv_open(): "sim", the embedded hypervisor (xpv-hv, hv/sim/), and "xen",
+ * Debian's libxen* on a real Xen dom0 or domU (hv/xen/). XPV_PLATFORM=sim|xen
+ * forces one; otherwise xen is chosen when /dev/xen/privcmd exists.
+ *
+ * The model is Xen's: grant tables v1 (xen/grant_table.h), event channels
+ * (xen/event_channel.h), foreign memory for privileged tools, domain control
+ * (xen/domctl.h). Where the two platforms cannot both do something, the call
+ * returns -EOPNOTSUPP on the one that cannot, and says so below.
+ *
+ * Error convention, kept by every function here:
+ *   - functions returning int return 0 (or the non-negative value stated) on
+ *     success and -errno on failure;
+ *   - functions returning a pointer return NULL and set errno;
+ *   - nothing here prints, exits or aborts on bad input: every frame, port,
+ *     gref, domid and count is checked and refused with -EINVAL (malformed),
+ *     -ERANGE (out of range), -EPERM (not allowed), -ESRCH (no such domain),
+ *     -ENOENT (no such grant/port), or -EBUSY (in use).
+ *
+ * Threads: an hv handle, and each hv_evtchn handle, may be used by one
+ * thread at a time; open one per thread that needs its own.
+ */
+#ifndef XPV_HV_H
+#define XPV_HV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint16_t hv_domid_t;
+typedef uint32_t hv_gref_t;
+typedef uint32_t hv_port_t;
+typedef uint64_t hv_frame_t;
+
+#define HV_PAGE_SHIFT 12
+#define HV_PAGE_SIZE (1u << HV_PAGE_SHIFT)
+
+/* Domain ids as xen/xen.h numbers them. */
+#define HV_DOMID_FIRST_RESERVED 0x7FF0u
+#define HV_DOMID_SELF 0x7FF0u
+#define HV_DOMID_INVALID 0x7FF4u
+
+/* Virtual interrupts a handle may bind (xen/xen.h VIRQ_*). */
+#define HV_VIRQ_DOM_EXC 3 /* some domain changed state: see hv_domain_list */
+
+/* Shutdown reasons, as xen/sched.h SHUTDOWN_* */
+enum hv_shutdown_reason {
+	HV_SHUTDOWN_POWEROFF = 0,
+	HV_SHUTDOWN_REBOOT = 1,
+	HV_SHUTDOWN_SUSPEND = 2,
+	HV_SHUTDOWN_CRASH = 3,
+	HV_SHUTDOWN_WATCHDOG = 4,
+};
+
+enum hv_platform {
+	HV_PLATFORM_SIM,
+	HV_PLATFORM_XEN,
+};
+
+struct hv;
+
+/* --- Opening --------------------------------------------------------- */
+
+/*
+ * Open the hypervisor for the calling domain. On sim, a process started as
+ * a domain by xpv-hv finds its connection in XPV_HV_FD and is that domain;
+ * any other process connects to $XPV_RUNDIR/hv.sock (default /run/xpv) as
+ * domain 0. On failure returns -errno and writes one sentence saying what
+ * went wrong and what to do into why (may be NULL).
+ */
+int hv_open(struct hv **hvp, char *why, size_t why_len)
+	__attribute__((warn_unused_result));
+void hv_close(struct hv *hv);
+
+enum hv_platform hv_platform(const struct hv *hv);
+const char *hv_platform_name(const struct hv *hv);
+/* The caller's own domain id. */
+hv_domid_t hv_self(const struct hv *hv);
+/* True for the control domain (dom0), which may map foreign memory and
+ * control domains. */
+bool hv_privileged(const struct hv *hv);
+
+/* --- Grant tables: the granting side ---------------------------------- */
+
+/*
+ * Allocate npages zeroed pages of the caller's own memory, mapped at the
+ * returned address, their frame numbers in frames[]. Frames are what
+ * hv_grant_access() grants. sim only (a guest's memory is its memfd); xen:
+ * -EOPNOTSUPP, use hv_share_pages().
+ */
+void *hv_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames);
+int hv_mem_free(struct hv *hv, void *addr, unsigned int npages);
+
+/*
+ * Grant domain `to` access to one frame of the caller's memory: writes a
+ * grant_entry_v1_t (GTF_permit_access, GTF_readonly if readonly). Returns
+ * the grant reference in *ref. sim only; xen: -EOPNOTSUPP.
+ */
+int hv_grant_access(struct hv *hv, hv_domid_t to, hv_frame_t frame,
+		    bool readonly, hv_gref_t *ref);
+/*
+ * Revoke a grant. -EBUSY while the grantee has it mapped or is copying
+ * (GTF_reading/GTF_writing set), as Xen's gnttab_end_foreign_access_ref.
+ */
+int hv_grant_end(struct hv *hv, hv_gref_t ref);
+
+/*
+ * Allocate npages pages and grant each to `to` (refs[] out), as
+ * xengntshr_share_pages. Works on both platforms; what frontends use.
+ */
+void *hv_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
+		     bool writable, hv_gref_t *refs);
+/* End the grants and free the pages; -EBUSY if any is still mapped. */
+int hv_unshare_pages(struct hv *hv, void *addr, unsigned int npages);
+
+/* --- Grant tables: the mapping side ----------------------------------- */
+
+/*
+ * Map count grants of domain `from` at consecutive pages of the returned
+ * address, checking each entry as Xen does: permit_access, granted to the
+ * caller's domid, not readonly when writable. All or nothing: on any
+ * refusal nothing stays mapped and errno says why.
+ * sim: dom0 (privileged) maps directly, the check done here on the shared
+ * grant table with Xen's atomic flag updates; an unprivileged domain gets
+ * -EOPNOTSUPP (it may only grant copy: see docs/hv.md).
+ */
+void *hv_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
+		   const hv_gref_t *refs, bool writable);
+int hv_grant_unmap(struct hv *hv, void *addr, unsigned int count);
+
+/* One side of a grant copy: a foreign grant, or local memory. */
+struct hv_copy_ptr {
+	bool foreign;
+	hv_domid_t domid; /* foreign: the granting domain */
+	hv_gref_t ref; /* foreign: the grant */
+	uint16_t offset; /* foreign: byte offset in the granted page */
+	void *local; /* !foreign: caller's memory */
+};
+
+struct hv_copy_seg {
+	struct hv_copy_ptr src, dst;
+	uint16_t len; /* offset + len must stay within the page */
+	int16_t status; /* out: 0 or -errno for this segment */
+};
+
+/*
+ * Copy each segment, as GNTTABOP_copy. Returns 0 when every segment was
+ * attempted (check each status), or -errno when none could be.
+ */
+int hv_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs);
+
+/* --- Foreign memory (privileged) ------------------------------------- */
+
+/*
+ * Map frames of another domain's memory, as xenforeignmemory_map: used by
+ * xenstored and consoled for a domain's magic pages. -EPERM unless
+ * privileged; -ERANGE for a frame beyond the domain's memory.
+ */
+void *hv_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
+		     const hv_frame_t *frames, bool writable);
+int hv_foreign_unmap(struct hv *hv, void *addr, unsigned int count);
+
+/*
+ * dom0's own xenstore ring, as Xen gives it to the store daemon
+ * (/proc/xen/xsd_kva, /proc/xen/xsd_port). xen only; sim: -EOPNOTSUPP
+ * (there dom0's clients use the socket).
+ */
+int hv_xenstore_local_ring(struct hv *hv, void **ring, hv_port_t *port);
+
+/* --- Event channels --------------------------------------------------- */
+
+struct hv_evtchn;
+
+/*
+ * An event channel handle, as xenevtchn_handle: ports bound through it are
+ * its own and are unbound when it is closed. Its fd is readable while any
+ * of its ports has fired; hv_evtchn_pending() says which.
+ */
+struct hv_evtchn *hv_evtchn_open(struct hv *hv);
+void hv_evtchn_close(struct hv_evtchn *ev);
+int hv_evtchn_fd(const struct hv_evtchn *ev);
+
+/* Allocate a port for `remote` to bind to. Returns the local port. */
+int hv_evtchn_alloc_unbound(struct hv_evtchn *ev, hv_domid_t remote);
+/* Bind to `remote_port` of `remote`, which must have been allocated for the
+ * caller. Returns the local port. */
+int hv_evtchn_bind_interdomain(struct hv_evtchn *ev, hv_domid_t remote,
+			       hv_port_t remote_port);
+/* Bind a virtual interrupt (HV_VIRQ_*). Returns the local port. */
+int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq);
+int hv_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port);
+/* Signal the peer of an interdomain port. On sim one write() to the peer's
+ * eventfd: no daemon on the path. */
+int hv_evtchn_notify(struct hv_evtchn *ev, hv_port_t port);
+/* The next port that fired, or -EAGAIN when none. The port stays masked
+ * until hv_evtchn_unmask(), as xenevtchn_pending. */
+int hv_evtchn_pending(struct hv_evtchn *ev);
+int hv_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port);
+
+enum hv_evtchn_state {
+	HV_EVTCHN_CLOSED = 0, /* not (or no longer) allocated */
+	HV_EVTCHN_UNBOUND = 1, /* allocated, peer not bound, or peer gone */
+	HV_EVTCHN_INTERDOMAIN = 2,
+	HV_EVTCHN_VIRQ = 3,
+};
+/* State of a local port (EVTCHNOP_status); >= 0 is an hv_evtchn_state. */
+int hv_evtchn_status(struct hv_evtchn *ev, hv_port_t port);
+
+/* --- Domain control (privileged unless stated) ------------------------ */
+
+#define HV_DOMINF_RUNNING (1u << 0)
+#define HV_DOMINF_PAUSED (1u << 1)
+#define HV_DOMINF_SHUTDOWN (1u << 2) /* see shutdown_reason */
+#define HV_DOMINF_DYING (1u << 3)
+#define HV_DOMINF_BLOCKED (1u << 4)
+
+struct hv_dominfo {
+	hv_domid_t domid;
+	uint32_t flags; /* HV_DOMINF_* */
+	uint32_t shutdown_reason; /* enum hv_shutdown_reason, when SHUTDOWN */
+	uint64_t memory_kb; /* current allocation */
+	uint64_t max_memory_kb;
+	uint32_t vcpus;
+	uint64_t cpu_time_ns;
+};
+
+struct hv_domain_config {
+	hv_domid_t domid; /* 0: the hypervisor picks the lowest free id */
+	uint64_t memory_kb; /* > 0, a multiple of 4 */
+	uint32_t vcpus; /* >= 1 */
+};
+
+/*
+ * Create an empty, paused domain: its memory, grant table and event
+ * channel table. On sim also its cgroup, and the magic pages a domain
+ * builder sets up (xenstore and console rings, each with an unbound port
+ * for dom0); see hv_domain_start_info. Returns the id in *domid.
+ */
+int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
+		     hv_domid_t *domid);
+/*
+ * Start the domain's "kernel": on sim, a program exec'd inside the
+ * domain's namespaces and cgroup, with its connection in XPV_HV_FD and
+ * stdin/stdout/stderr from fds[0..2] (-1: /dev/null). The domain stays
+ * paused until hv_domain_unpause. xen: -EOPNOTSUPP (libxenguest builds PV
+ * kernels; the toolstack does that).
+ */
+int hv_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
+		   char *const argv[], const int fds[3]);
+/* Kill every process of the domain and free all it had: memory, grants,
+ * mappings of its memory by others (they fail from then on), its ports
+ * (peers see HV_EVTCHN_UNBOUND). Fires VIRQ_DOM_EXC. */
+int hv_domain_destroy(struct hv *hv, hv_domid_t domid);
+int hv_domain_pause(struct hv *hv, hv_domid_t domid);
+int hv_domain_unpause(struct hv *hv, hv_domid_t domid);
+/*
+ * Mark a domain shut down with reason (SCHEDOP_shutdown /
+ * XEN_DOMCTL_shutdown): any domain may do it to itself with HV_DOMID_SELF,
+ * dom0 to any. Fires VIRQ_DOM_EXC; the toolstack then destroys or restarts
+ * it. The domain's processes are stopped, not killed.
+ */
+int hv_domain_shutdown(struct hv *hv, hv_domid_t domid,
+		       enum hv_shutdown_reason reason);
+int hv_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb);
+int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus);
+/* Fill info[0..max) with domains in domid order, dom0 included. Returns
+ * how many were filled. */
+int hv_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max);
+int hv_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info);
+
+/*
+ * What the domain builder gave a domain (Xen's start_info): its xenstore
+ * and console ring frames and the ports, allocated unbound for dom0, that
+ * go with them. A domain may ask for its own with HV_DOMID_SELF.
+ */
+struct hv_start_info {
+	hv_domid_t domid;
+	uint64_t nr_pages;
+	hv_frame_t store_frame;
+	hv_port_t store_port;
+	hv_frame_t console_frame;
+	hv_port_t console_port;
+};
+int hv_domain_start_info(struct hv *hv, hv_domid_t domid,
+			 struct hv_start_info *si);
+
+#endif /* XPV_HV_H */

@@ -1,0 +1,11 @@
+# hv/: the hypervisor interface (hv.h) and its two platforms.
+# libxpvhv.a holds hv.c, hv/sim (client side) and hv/xen; everything above
+# hv/ links it with $(HV_LDLIBS).
+HV_SRCS := hv/hv.c $(wildcard hv/sim/client*.c hv/sim/shared*.c) $(wildcard hv/xen/*.c)
+HV_LIB := $(LIBDIR)/libxpvhv.a
+HV_LDLIBS := $(HV_LIB) $(XEN_LIBS) -lpthread
+LIBS += $(HV_LIB)
+
+$(HV_LIB): $(call objs,$(HV_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# format-check.sh: every tracked C file is as clang-format (.clang-format,
+# Linux kernel style) would write it. Prints the files that are not, and how
+# to fix them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bad=()
+while IFS= read -r f; do
+	[[ -f $f ]] || continue
+	clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("$f")
+done < <(git ls-files '*.c' '*.h'; git ls-files --others --exclude-standard '*.c' '*.h')
+if [[ ${#bad[@]} -gt 0 ]]; then
+	echo "format-check: ${#bad[@]} file(s) differ from .clang-format:"
+	printf '  %s\n' "${bad[@]}"
+	echo "format-check: run 'make format' to fix them"
+	exit 1
+fi
+echo "format-check: all C files formatted"
