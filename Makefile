@@ -75,7 +75,7 @@ FUZZ_TARGETS :=
 BENCHES      :=
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 
-include $(sort $(wildcard */module.mk))
+include $(sort $(wildcard */module.mk */*/module.mk))
 
 all: $(BINS) $(LIBS) $(TEST_PROGS)
 .PHONY: all

@@ -212,7 +212,8 @@ void *hv_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 		return fail_ptr(EINVAL);
 	if (bad_domid(dom) || bad_count(count))
 		return fail_ptr(ERANGE);
-	if (!hv->privileged)
+	/* A domain may always map its own memory (e.g. its xenstore page). */
+	if (!hv->privileged && dom != HV_DOMID_SELF && dom != hv->self)
 		return fail_ptr(EPERM);
 	return hv->ops->foreign_map(hv, dom, count, frames, writable);
 }

@@ -158,7 +158,9 @@ int hv_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs);
 /*
  * Map frames of another domain's memory, as xenforeignmemory_map: used by
  * xenstored and consoled for a domain's magic pages. -EPERM unless
- * privileged; -ERANGE for a frame beyond the domain's memory.
+ * privileged, except that any domain may map its own frames (HV_DOMID_SELF),
+ * as a guest maps its xenstore page; -ERANGE for a frame beyond the
+ * domain's memory.
  */
 void *hv_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 		     const hv_frame_t *frames, bool writable);
