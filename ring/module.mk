@@ -1,0 +1,12 @@
+# ring/: Xen's shared-ring protocol and device ABIs (headers), plus
+# libxpvring.a for the parts that are not inline: the byte rings of the
+# xenstore and console pages, and the xenstore error table.
+# Others link it with $(RING_LDLIBS).
+RING_SRCS := ring/byte_ring.c ring/xs_wire.c
+RING_LIB := $(LIBDIR)/libxpvring.a
+RING_LDLIBS := $(RING_LIB)
+LIBS += $(RING_LIB)
+
+$(RING_LIB): $(call objs,$(RING_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
