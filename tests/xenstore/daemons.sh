@@ -1,0 +1,124 @@
+# daemons.sh - sourced by the xenstore tests and the benchmark: start our
+# xenstored and Debian's C xenstored 4.17 (the reference peer) on private
+# sockets, and stop them on exit, even on failure.
+#
+#   . tests/xenstore/daemons.sh
+#   xs_need_ours            exit 77 (skip) unless build/bin/xpv-xenstored exists
+#   xs_need_ref             fetch the reference into $CACHE, or exit 77
+#   xs_start ours|ref NAME [daemon options...]
+#                           start one daemon; its socket path is then in
+#                           $XS_SOCK (and stays in XS_SOCKS[NAME]), its pid
+#                           in XS_PIDS[NAME], its private dir in
+#                           $XS_TMP/NAME (log, trace)
+#   xs_stop NAME            SIGTERM it and wait (0 if it exited cleanly)
+#   xs_alive NAME           0 while it runs
+#
+# Every daemon gets its own directory under one mktemp dir ($XS_TMP), which
+# an EXIT trap removes after killing whatever is still running. A test that
+# needs its own cleanup sets XS_CLEANUP to a command run first.
+
+XS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+BIN=${BIN:-$XS_TOP/$BUILD/bin}
+CACHE=${CACHE:-$XS_TOP/build/cache}
+XS_LIB=$(dirname "$BIN")/lib
+XS_OURS=$BIN/xpv-xenstored
+XS_REF_BIN=$CACHE/root/usr/lib/xen-4.17/bin
+XS_REF=$XS_REF_BIN/xenstored
+XS_STANDIN=$XS_LIB/libxsref-standin.so
+
+declare -A XS_PIDS XS_SOCKS
+XS_TMP=$(mktemp -d /tmp/xpv-xs.XXXXXX)
+XS_SOCK=
+XS_CLEANUP=${XS_CLEANUP:-}
+
+xs_cleanup()
+{
+	local name pid
+	[[ -n $XS_CLEANUP ]] && eval "$XS_CLEANUP"
+	for name in "${!XS_PIDS[@]}"; do
+		pid=${XS_PIDS[$name]}
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	rm -rf "$XS_TMP"
+}
+trap xs_cleanup EXIT
+trap 'exit 130' INT TERM
+
+xs_skip()
+{
+	echo "$*"
+	exit 77
+}
+
+xs_need_ours()
+{
+	[[ -x $XS_OURS ]] || xs_skip "our xenstored ($XS_OURS) is not built yet"
+}
+
+# The reference needs Debian's libxen* (libxen-dev) and the stand-in.
+xs_need_ref()
+{
+	[[ -x $XS_REF ]] ||
+		CACHE=$CACHE "$XS_TOP/tests/debcache.sh" xen-utils-4.17 >/dev/null ||
+		xs_skip "cannot fetch xen-utils-4.17 (the reference xenstored) into $CACHE"
+	[[ -x $XS_REF ]] || xs_skip "no $XS_REF in xen-utils-4.17"
+	[[ -f $XS_STANDIN ]] || xs_skip "$XS_STANDIN is not built"
+}
+
+# Wait up to 10 s for a daemon's socket to accept connections.
+xs_wait_socket()
+{
+	local name=$1 sock=$2 i
+	for ((i = 0; i < 200; i++)); do
+		[[ -S $sock ]] && return 0
+		xs_alive "$name" || break
+		sleep 0.05
+	done
+	echo "xenstore: $name did not create $sock; its log:" >&2
+	tail -n 20 "$XS_TMP/$name/log" >&2
+	return 1
+}
+
+xs_start()
+{
+	local kind=$1 name=$2 dir="$XS_TMP/$2" sock
+	shift 2
+	mkdir -p "$dir"
+	sock=$dir/socket
+	case $kind in
+	ours)
+		XPV_RUNDIR=$dir "$XS_OURS" --no-fork --no-domains \
+			--socket "$sock" "$@" >"$dir/log" 2>&1 &
+		;;
+	ref)
+		# -N without -D: see tests/xenstore/standin.c.
+		XENSTORED_RUNDIR=$dir XENSTORED_ROOTDIR=$dir \
+			LD_PRELOAD=$XS_STANDIN "$XS_REF" -N "$@" \
+			>"$dir/log" 2>&1 &
+		;;
+	*)
+		echo "xs_start: ours or ref, not '$kind'" >&2
+		return 1
+		;;
+	esac
+	XS_PIDS[$name]=$!
+	XS_SOCKS[$name]=$sock
+	XS_SOCK=$sock
+	xs_wait_socket "$name" "$sock"
+}
+
+xs_alive()
+{
+	kill -0 "${XS_PIDS[$1]}" 2>/dev/null
+}
+
+xs_stop()
+{
+	local pid=${XS_PIDS[$1]} rc
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	unset "XS_PIDS[$1]"
+	return "$rc"
+}

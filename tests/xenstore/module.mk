@@ -1,0 +1,17 @@
+# tests/xenstore/: the reference peer (Debian's C xenstored 4.17 under a
+# stand-in library), conformance and differential tests, and the xenstore
+# benchmark. See docs/xenstore-conformance.md.
+
+# The stand-in is preloaded into Debian's uninstrumented xenstored, so it is
+# built without the sanitizers whatever the build flavour.
+XSREF_STANDIN := $(LIBDIR)/libxsref-standin.so
+XSREF_CFLAGS := $(filter-out -fsanitize%,$(CFLAGS)) -fPIC
+LIBS += $(XSREF_STANDIN)
+
+$(XSREF_STANDIN): tests/xenstore/standin.c
+	@mkdir -p $(@D)
+	$(CC) $(XSREF_CFLAGS) -shared -o $@ $< -ldl
+
+# Tests, run by `make test` from the tree top (each skips, exit 77, while
+# our daemon or the reference is missing).
+TESTS += tests/xenstore/test-utils.sh tests/xenstore/test-xen-conformance.sh
