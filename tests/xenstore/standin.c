@@ -160,13 +160,12 @@ void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
 
 	if (ringdir())
 		return map_ring_file(domid);
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int xengnttab_unmap(xengnttab_handle *xgt, void *start_address,
-		    uint32_t count)
+int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 {
 	return munmap(start_address, (size_t)count * PAGE);
 }
@@ -217,9 +216,9 @@ xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *xce,
 	return VIRQ_PORT;
 }
 
-xenevtchn_port_or_error_t
-xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
-			   evtchn_port_t remote_port)
+xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce,
+						     uint32_t domid,
+						     evtchn_port_t remote_port)
 {
 	int port;
 
@@ -285,8 +284,8 @@ static int fake_proc_file(const char *path)
 
 	if (!strcmp(path, "/proc/xen/xsd_port")) {
 		fd = memfd_create("xsd_port", MFD_CLOEXEC);
-		if (fd >= 0 && (write(fd, "1", 1) != 1 ||
-				lseek(fd, 0, SEEK_SET) < 0)) {
+		if (fd >= 0 &&
+		    (write(fd, "1", 1) != 1 || lseek(fd, 0, SEEK_SET) < 0)) {
 			close(fd);
 			return -1;
 		}
