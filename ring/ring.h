@@ -50,6 +50,7 @@
 #define XPV_RING_PAGE_SIZE (1u << XPV_RING_PAGE_SHIFT)
 
 typedef uint32_t xpv_ring_idx_t; /* RING_IDX */
+typedef uint32_t xpv_grant_ref_t; /* grant_ref_t (xen/grant_table.h) */
 
 /* The shared page(s): Xen's struct <name>_sring with the entry array
  * untyped. */
