@@ -1,0 +1,12 @@
+# frontend/: what a guest links to be a Xen frontend. libxpvfront.a holds
+# the xenbus client (xenbus.h); blkfront and netfront will join it.
+# Link it with $(FRONT_LDLIBS) (it needs hv/ and ring/).
+FRONT_SRCS := frontend/xenbus.c frontend/xenbus_ops.c frontend/xenbus_fd.c \
+	frontend/xenbus_ring.c frontend/xenbus_open.c
+FRONT_LIB := $(LIBDIR)/libxpvfront.a
+FRONT_LDLIBS = $(FRONT_LIB) $(RING_LDLIBS) $(HV_LDLIBS)
+LIBS += $(FRONT_LIB)
+
+$(FRONT_LIB): $(call objs,$(FRONT_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
