@@ -1,39 +1,679 @@
 /*
- * domain.c - the domain-ring transport of xenstored (see domain.h).
+ * domain.c - the domain-ring transport of xenstored (contract in domain.h).
  *
- * Stub until the ring transport lands: every domain operation is refused
- * with -ENOSYS so the daemon links and its socket clients work.
+ * Each introduced domain has one struct domain: its mapped ring page
+ * (struct xenstore_domain_interface), the local port bound to its store
+ * port, and one core connection (conn.h) whose bytes come from the req
+ * ring and go to the rsp ring. One event channel handle serves every
+ * domain and VIRQ_DOM_EXC; its fd is in the event loop.
+ *
+ * The page is the guest's to scribble on. Rules, after Xen's xenstored and
+ * docs/misc/xenstore-ring.txt:
+ *   - indices are read once per call and checked (ring/byte_ring.c); an
+ *     impossible pair sets error = XENSTORE_ERROR_RINGIDX, and a framing
+ *     violation the core detects (len > XENSTORE_PAYLOAD_MAX) sets
+ *     XENSTORE_ERROR_PROTO; either way the connection is destroyed and the
+ *     domain is no longer served, but stays introduced, so nothing else is
+ *     affected and the toolstack can still release it;
+ *   - the guest may ask to reconnect (connection = XENSTORE_RECONNECT):
+ *     its connection is replaced by a fresh one (no watches, no
+ *     transactions, nothing half-read), the indices zeroed, error cleared,
+ *     connection set back to XENSTORE_CONNECTED, and the port notified;
+ *   - server_features advertises RECONNECTION and ERROR before any byte
+ *     moves.
+ *
+ * Domain death (Xen's check_domains on VIRQ_DOM_EXC): a domain seen shut
+ * down or crashed fires @releaseDomain once, so the toolstack notices; a
+ * domain that is dying or gone is released as by XS_RELEASE.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
 
+#include "hv/hv.h"
+#include "ring/byte_ring.h"
+#include "ring/xs_wire.h"
+#include "xenstored/conn.h"
+#include "xenstored/core.h"
 #include "xenstored/domain.h"
+#include "xenstored/loop.h"
 
-int domain_init(struct hv *hv)
+/* Xen's GNTTAB_RESERVED_XENSTORE: the grant a domain builder sets up for
+ * the store page (xen/grant_table.h). */
+#define GNTTAB_RESERVED_XENSTORE 1u
+
+#define SERVER_FEATURES                             \
+	(XPV_XENSTORE_SERVER_FEATURE_RECONNECTION | \
+	 XPV_XENSTORE_SERVER_FEATURE_ERROR)
+
+/* Ports handled per loop callback: the fd is level-triggered, so the rest
+ * wait for the next round and one noisy guest cannot starve the others. */
+#define EVENTS_PER_ROUND 256
+
+#define PORT_BUCKETS 256u
+
+enum mapping {
+	MAP_NONE, /* a test page (domain_attach_test) */
+	MAP_GRANT,
+	MAP_FOREIGN,
+	MAP_LOCAL, /* dom0's own ring on xen; the platform owns it */
+};
+
+struct domain {
+	unsigned int domid;
+	struct xpv_xenstore_domain_interface *intf;
+	struct xpv_byte_ring req, rsp;
+	enum mapping mapping;
+	int port; /* local port, or -1 */
+	struct domain *port_next; /* hash chain of ports[] */
+	struct conn *conn; /* NULL once the ring is broken */
+	bool shutdown; /* seen shut down; @releaseDomain fired */
+	bool releasing; /* our own teardown destroys conn */
+};
+
+static struct hv *hv;
+static struct hv_evtchn *ev;
+static int virq_port = -1;
+static struct domain **doms; /* by domid, HV_DOMID_FIRST_RESERVED slots */
+static struct domain *ports[PORT_BUCKETS];
+
+/* --- Lookup ------------------------------------------------------------- */
+
+static int doms_alloc(void)
 {
+	if (!doms)
+		doms = calloc(HV_DOMID_FIRST_RESERVED, sizeof(*doms));
+	return doms ? 0 : -ENOMEM;
+}
+
+static struct domain *find_domain(unsigned int domid)
+{
+	if (!doms || domid >= HV_DOMID_FIRST_RESERVED)
+		return NULL;
+	return doms[domid];
+}
+
+static struct domain *find_port(int port)
+{
+	struct domain *d;
+
+	for (d = ports[(unsigned int)port % PORT_BUCKETS]; d; d = d->port_next)
+		if (d->port == port)
+			return d;
+	return NULL;
+}
+
+static void port_link(struct domain *d)
+{
+	struct domain **head = &ports[(unsigned int)d->port % PORT_BUCKETS];
+
+	d->port_next = *head;
+	*head = d;
+}
+
+static void port_unlink(struct domain *d)
+{
+	struct domain **pp;
+
+	if (d->port < 0)
+		return;
+	pp = &ports[(unsigned int)d->port % PORT_BUCKETS];
+	for (; *pp; pp = &(*pp)->port_next) {
+		if (*pp == d) {
+			*pp = d->port_next;
+			break;
+		}
+	}
+}
+
+/* --- The ring ----------------------------------------------------------- */
+
+static void notify(struct domain *d)
+{
+	if (ev && d->port >= 0)
+		hv_evtchn_notify(ev, (hv_port_t)d->port);
+}
+
+/* Stop serving d, telling the guest why through the page. */
+static void set_error(struct domain *d, uint32_t err)
+{
+	if (__atomic_load_n(&d->intf->error, __ATOMIC_RELAXED) ==
+	    XPV_XENSTORE_ERROR_NONE) {
+		xs_log("domain %u: ring error %u, connection dropped", d->domid,
+		       err);
+		__atomic_store_n(&d->intf->error, err, __ATOMIC_RELEASE);
+	}
+	notify(d);
+}
+
+static ssize_t ring_read(void *priv, void *buf, size_t len)
+{
+	struct domain *d = priv;
+	int n = xpv_byte_ring_read(&d->req, buf, len);
+
+	if (n < 0) {
+		set_error(d, XPV_XENSTORE_ERROR_RINGIDX);
+		return n;
+	}
+	if (n == 0)
+		return -EAGAIN;
+	/* Room appeared for the guest's next request. */
+	notify(d);
+	return n;
+}
+
+static ssize_t ring_write(void *priv, const void *buf, size_t len)
+{
+	struct domain *d = priv;
+	int n = xpv_byte_ring_write(&d->rsp, buf, len);
+
+	if (n < 0) {
+		set_error(d, XPV_XENSTORE_ERROR_RINGIDX);
+		return n;
+	}
+	if (n == 0)
+		return -EAGAIN;
+	notify(d);
+	return n;
+}
+
+/* The core destroyed the connection: our teardown, or a protocol error
+ * the core found in the guest's bytes. */
+static void ring_close(void *priv)
+{
+	struct domain *d = priv;
+
+	d->conn = NULL;
+	if (!d->releasing)
+		set_error(d, XPV_XENSTORE_ERROR_PROTO);
+}
+
+static const struct conn_transport ring_transport = {
+	.name = "ring",
+	.read = ring_read,
+	.write = ring_write,
+	.close = ring_close,
+	.is_domain = true,
+};
+
+static int connect_ring(struct domain *d)
+{
+	d->conn = conn_new(&ring_transport, d, d->domid);
+	if (!d->conn)
+		return -errno;
 	return 0;
+}
+
+/* docs/misc/xenstore-ring.txt, "The ring reconnection feature". */
+static void reconnect(struct domain *d)
+{
+	struct xpv_xenstore_domain_interface *intf = d->intf;
+
+	if (d->conn) {
+		d->releasing = true;
+		conn_destroy(d->conn);
+		d->releasing = false;
+	}
+	intf->req_cons = intf->req_prod = 0;
+	intf->rsp_cons = intf->rsp_prod = 0;
+	__atomic_store_n(&intf->error, XPV_XENSTORE_ERROR_NONE,
+			 __ATOMIC_RELAXED);
+	if (connect_ring(d) < 0)
+		xs_log("domain %u: no memory to reconnect", d->domid);
+	__atomic_store_n(&intf->connection, XPV_XENSTORE_CONNECTED,
+			 __ATOMIC_RELEASE);
+	notify(d);
+}
+
+/* The guest signalled: it wrote requests, consumed replies, or asks to
+ * reconnect. */
+static void serve(struct domain *d)
+{
+	if (__atomic_load_n(&d->intf->connection, __ATOMIC_ACQUIRE) ==
+	    XPV_XENSTORE_RECONNECT)
+		reconnect(d);
+	if (d->conn)
+		conn_input_ready(d->conn);
+	/* The input may have broken the ring and destroyed the connection. */
+	if (d->conn)
+		conn_output_ready(d->conn);
+}
+
+/* --- Domains ------------------------------------------------------------ */
+
+static struct domain *domain_new(unsigned int domid, void *page,
+				 enum mapping mapping)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->domid = domid;
+	d->intf = page;
+	d->mapping = mapping;
+	d->port = -1;
+	xpv_byte_ring_xenstore_req(&d->req, d->intf);
+	xpv_byte_ring_xenstore_rsp(&d->rsp, d->intf);
+	__atomic_or_fetch(&d->intf->server_features, SERVER_FEATURES,
+			  __ATOMIC_RELEASE);
+	return d;
+}
+
+static void unmap(struct domain *d)
+{
+	switch (d->mapping) {
+	case MAP_GRANT:
+		hv_grant_unmap(hv, d->intf, 1);
+		break;
+	case MAP_FOREIGN:
+		hv_foreign_unmap(hv, d->intf, 1);
+		break;
+	case MAP_NONE:
+	case MAP_LOCAL:
+		break;
+	}
+}
+
+static void unbind(struct domain *d)
+{
+	port_unlink(d);
+	if (ev && d->port >= 0)
+		hv_evtchn_unbind(ev, (hv_port_t)d->port);
+	d->port = -1;
+}
+
+static int bind(struct domain *d, unsigned int remote_port)
+{
+	int port = hv_evtchn_bind_interdomain(ev, (hv_domid_t)d->domid,
+					      remote_port);
+
+	if (port < 0)
+		return port;
+	d->port = port;
+	port_link(d);
+	return 0;
+}
+
+/* Free everything of d; its nodes, watches and transactions go with
+ * core_forget_domain(). */
+static void teardown(struct domain *d)
+{
+	d->releasing = true;
+	core_forget_domain(d->domid);
+	if (d->conn)
+		conn_destroy(d->conn);
+	unbind(d);
+	unmap(d);
+	doms[d->domid] = NULL;
+	free(d);
+}
+
+static void *map_page(unsigned int domid, uint64_t frame, enum mapping *mapping)
+{
+	hv_gref_t ref = GNTTAB_RESERVED_XENSTORE;
+	hv_frame_t f = frame;
+	void *page;
+
+	page = hv_grant_map(hv, (hv_domid_t)domid, 1, &ref, true);
+	if (page) {
+		*mapping = MAP_GRANT;
+		return page;
+	}
+	page = hv_foreign_map(hv, (hv_domid_t)domid, 1, &f, true);
+	*mapping = MAP_FOREIGN;
+	return page;
+}
+
+/* Start serving a new domain: connection first, then the guest may talk. */
+static int attach(struct domain *d, unsigned int remote_port)
+{
+	int ret;
+
+	if (remote_port) {
+		ret = bind(d, remote_port);
+		if (ret < 0)
+			return ret;
+	}
+	ret = connect_ring(d);
+	if (ret < 0) {
+		unbind(d);
+		return ret;
+	}
+	doms[d->domid] = d;
+	return 0;
+}
+
+/* XS_INTRODUCE of a domain already introduced: as Xen 4.17, bind the
+ * (possibly new) port and start the connection afresh. */
+static int reintroduce(struct domain *d, unsigned int remote_port)
+{
+	int ret;
+
+	unbind(d);
+	ret = bind(d, remote_port);
+	if (ret < 0)
+		xs_log("domain %u: rebinding port %u: %s", d->domid,
+		       remote_port, strerror(-ret));
+	reconnect(d);
+	return 0;
+}
+
+static int introduce_new(unsigned int domid, uint64_t frame,
+			 unsigned int remote_port)
+{
+	enum mapping mapping;
+	struct domain *d;
+	void *page;
+	int ret;
+
+	page = map_page(domid, frame, &mapping);
+	if (!page)
+		return -errno;
+	d = domain_new(domid, page, mapping);
+	if (!d) {
+		ret = -ENOMEM;
+		goto unmap;
+	}
+	ret = attach(d, remote_port);
+	if (ret < 0)
+		goto free;
+	core_fire_special(XS_SPECIAL_INTRODUCE, domid);
+	/* A guest that raced ahead of us may have asked already. */
+	serve(d);
+	return 0;
+free:
+	free(d);
+unmap:
+	if (mapping == MAP_GRANT)
+		hv_grant_unmap(hv, page, 1);
+	else
+		hv_foreign_unmap(hv, page, 1);
+	return ret;
 }
 
 int domain_introduce(struct conn *caller, unsigned int domid, uint64_t frame,
 		     unsigned int port)
 {
-	return -ENOSYS;
+	struct domain *d;
+
+	if (!hv || !ev)
+		return -ENOSYS;
+	if (domid >= HV_DOMID_FIRST_RESERVED || port == 0)
+		return -EINVAL;
+	if (doms_alloc() < 0)
+		return -ENOMEM;
+	d = find_domain(domid);
+	if (d)
+		return reintroduce(d, port);
+	if (domid == 0)
+		return -EINVAL; /* dom0 has the socket, or its own ring */
+	return introduce_new(domid, frame, port);
 }
 
 int domain_release(struct conn *caller, unsigned int domid)
 {
-	return -ENOSYS;
+	struct domain *d;
+
+	if (domid == 0)
+		return -EINVAL; /* as Xen: dom0 cannot be released */
+	d = find_domain(domid);
+	if (!d)
+		return -ENOENT;
+	teardown(d);
+	core_fire_special(XS_SPECIAL_RELEASE, domid);
+	return 0;
 }
 
 int domain_resume(struct conn *caller, unsigned int domid)
 {
-	return -ENOSYS;
+	struct domain *d;
+
+	if (domid == 0)
+		return -EINVAL;
+	d = find_domain(domid);
+	if (!d)
+		return -ENOENT;
+	d->shutdown = false;
+	return 0;
 }
 
 bool domain_is_introduced(unsigned int domid)
 {
+	return domid == HV_DOMID_SELF || find_domain(domid) != NULL;
+}
+
+/* --- Domain death (VIRQ_DOM_EXC) ---------------------------------------- */
+
+static struct hv_dominfo *list_domains(int *count)
+{
+	static struct hv_dominfo *info;
+	static unsigned int cap = 256;
+	struct hv_dominfo *grown;
+	int n;
+
+	for (;;) {
+		if (!info && !(info = calloc(cap, sizeof(*info))))
+			return NULL;
+		n = hv_domain_list(hv, info, cap);
+		if (n < 0) {
+			errno = -n;
+			return NULL;
+		}
+		if ((unsigned int)n < cap || cap >= HV_DOMID_FIRST_RESERVED) {
+			*count = n;
+			return info;
+		}
+		grown = realloc(info, 2 * cap * sizeof(*info));
+		if (!grown)
+			return NULL;
+		info = grown;
+		cap *= 2;
+	}
+}
+
+static const struct hv_dominfo *info_of(const struct hv_dominfo *info, int n,
+					unsigned int domid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (info[i].domid == domid)
+			return &info[i];
+	return NULL;
+}
+
+/* Xen's check_domains(): returns whether @releaseDomain must still fire
+ * for a newly seen shutdown. */
+static bool check_domain(struct domain *d, const struct hv_dominfo *di,
+			 bool *released)
+{
+	*released = false;
+	if (di && !(di->flags & HV_DOMINF_DYING)) {
+		if ((di->flags & HV_DOMINF_SHUTDOWN) && !d->shutdown) {
+			d->shutdown = true;
+			return true;
+		}
+		return false;
+	}
+	*released = true;
 	return false;
+}
+
+static void check_domains(void)
+{
+	const struct hv_dominfo *info;
+	bool notify_release = false, released;
+	unsigned int domid;
+	int n;
+
+	info = list_domains(&n);
+	if (!info) {
+		xs_log("listing domains: %s", strerror(errno));
+		return;
+	}
+	for (domid = 1; domid < HV_DOMID_FIRST_RESERVED; domid++) {
+		struct domain *d = doms[domid];
+
+		if (!d)
+			continue;
+		if (check_domain(d, info_of(info, n, domid), &released))
+			notify_release = true;
+		if (released)
+			domain_release(NULL, domid);
+	}
+	if (notify_release)
+		core_fire_special(XS_SPECIAL_RELEASE, 0);
+}
+
+static void on_event(int fd, uint32_t events, void *arg)
+{
+	struct domain *d;
+	int i, port;
+
+	for (i = 0; i < EVENTS_PER_ROUND; i++) {
+		port = hv_evtchn_pending(ev);
+		if (port < 0)
+			break;
+		/* Unmask first: a notify during serve() then fires anew. */
+		hv_evtchn_unmask(ev, (hv_port_t)port);
+		if (port == virq_port && doms) {
+			check_domains();
+			continue;
+		}
+		d = find_port(port);
+		if (d)
+			serve(d);
+	}
+}
+
+/* --- Start-up and exit -------------------------------------------------- */
+
+/* dom0's own ring on xen (/proc/xen/xsd_kva, xsd_port). */
+static int attach_local_ring(void)
+{
+	hv_port_t port;
+	struct domain *d;
+	void *page;
+	int ret;
+
+	ret = hv_xenstore_local_ring(hv, &page, &port);
+	if (ret == -EOPNOTSUPP)
+		return 0;
+	if (ret < 0)
+		return ret;
+	d = domain_new(0, page, MAP_LOCAL);
+	if (!d)
+		return -ENOMEM;
+	ret = attach(d, port);
+	if (ret < 0) {
+		free(d);
+		return ret;
+	}
+	serve(d);
+	return 0;
+}
+
+static int bind_virq(void)
+{
+	int port = hv_evtchn_bind_virq(ev, HV_VIRQ_DOM_EXC);
+
+	if (port < 0) {
+		xs_log("VIRQ_DOM_EXC refused (%s): dead domains are released "
+		       "only by XS_RELEASE",
+		       strerror(-port));
+		return 0;
+	}
+	virq_port = port;
+	return 0;
+}
+
+int domain_init(struct hv *h)
+{
+	int ret;
+
+	hv = h;
+	if (!hv)
+		return 0;
+	ret = doms_alloc();
+	if (ret < 0)
+		return ret;
+	ev = hv_evtchn_open(hv);
+	if (!ev)
+		return -errno;
+	ret = loop_add_fd(hv_evtchn_fd(ev), EPOLLIN, on_event, NULL);
+	if (ret < 0)
+		goto close;
+	if (hv_privileged(hv))
+		bind_virq();
+	ret = attach_local_ring();
+	if (ret < 0)
+		goto del;
+	return 0;
+del:
+	loop_del_fd(hv_evtchn_fd(ev));
+close:
+	hv_evtchn_close(ev);
+	ev = NULL;
+	return ret;
 }
 
 void domain_exit(void)
 {
+	unsigned int domid;
+	struct domain *d;
+
+	for (domid = 0; doms && domid < HV_DOMID_FIRST_RESERVED; domid++) {
+		d = doms[domid];
+		if (!d)
+			continue;
+		d->releasing = true;
+		if (d->conn)
+			conn_destroy(d->conn);
+		unbind(d);
+		unmap(d);
+		free(d);
+	}
+	free(doms);
+	doms = NULL;
+	if (ev) {
+		loop_del_fd(hv_evtchn_fd(ev));
+		hv_evtchn_close(ev);
+		ev = NULL;
+	}
+	virq_port = -1;
+	hv = NULL;
+}
+
+/* --- Tests and fuzzing -------------------------------------------------- */
+
+int domain_attach_test(unsigned int domid, void *page)
+{
+	struct domain *d;
+	int ret;
+
+	if (domid == 0 || domid >= HV_DOMID_FIRST_RESERVED || !page)
+		return -EINVAL;
+	ret = doms_alloc();
+	if (ret < 0)
+		return ret;
+	if (find_domain(domid))
+		return -EEXIST;
+	d = domain_new(domid, page, MAP_NONE);
+	if (!d)
+		return -ENOMEM;
+	ret = attach(d, 0);
+	if (ret < 0)
+		free(d);
+	return ret;
+}
+
+int domain_kick(unsigned int domid)
+{
+	struct domain *d = find_domain(domid);
+
+	if (!d)
+		return -ENOENT;
+	serve(d);
+	return 0;
 }

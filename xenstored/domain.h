@@ -32,19 +32,22 @@ int domain_init(struct hv *hv);
 
 /*
  * XS_INTRODUCE: map domid's store page (grant GNTTAB_RESERVED_XENSTORE,
- * else foreign frame), bind its port, create its connection and fire
- * @introduceDomain. Introducing an already introduced domain with the same
- * frame and port succeeds and does nothing (as Xen); with different ones,
- * -EEXIST. -EINVAL for domid 0 where dom0 has its own ring, or a reserved
- * domid; the hv errno otherwise.
+ * else foreign frame `frame`), bind its store port, create its connection
+ * and fire @introduceDomain. Introducing a domain already introduced does
+ * as Xen 4.17: bind the given port afresh and restart the connection (its
+ * watches and transactions dropped, the ring emptied); no watch fires.
+ * -EINVAL for port 0, a reserved domid, or domid 0 where dom0 has no ring
+ * (sim: dom0 uses the socket); -ENOSYS without a hypervisor
+ * (--no-domains); the hv errno when the page cannot be mapped or the port
+ * bound.
  */
 int domain_introduce(struct conn *caller, unsigned int domid, uint64_t frame,
 		     unsigned int port);
 
 /*
  * XS_RELEASE: forget domid (its connection, watches, transactions and the
- * nodes it owns), unmap and unbind, fire @releaseDomain. -ENOENT when not
- * introduced.
+ * nodes it owns), unmap and unbind, fire @releaseDomain. -EINVAL for
+ * domid 0, -ENOENT when not introduced (as Xen).
  */
 int domain_release(struct conn *caller, unsigned int domid);
 
@@ -54,10 +57,21 @@ int domain_release(struct conn *caller, unsigned int domid);
  */
 int domain_resume(struct conn *caller, unsigned int domid);
 
-/* XS_IS_DOMAIN_INTRODUCED. */
+/* XS_IS_DOMAIN_INTRODUCED (DOMID_SELF, 0x7ff0, always is, as in Xen). */
 bool domain_is_introduced(unsigned int domid);
 
 /* At exit: release every domain's mapping and port (no watches fire). */
 void domain_exit(void);
+
+/*
+ * For tests and fuzzing, no hypervisor involved: serve page (a
+ * struct xenstore_domain_interface the caller owns and keeps until
+ * XS_RELEASE or domain_exit) as domid's ring, without an event channel.
+ * domain_kick() then does what the domain's event would: serve its ring.
+ * -EINVAL (domid 0 or reserved, NULL page), -EEXIST, -ENOMEM;
+ * domain_kick: -ENOENT.
+ */
+int domain_attach_test(unsigned int domid, void *page);
+int domain_kick(unsigned int domid);
 
 #endif /* XPV_XENSTORED_DOMAIN_H */
