@@ -10,3 +10,11 @@ LIBS += $(RING_LIB)
 $(RING_LIB): $(call objs,$(RING_SRCS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
+
+# Tests: the ABI against Debian's xen/io headers, and the ring logic.
+TEST_PROGS += $(BIN)/test-ring-abi
+TESTS += $(BIN)/test-ring-abi
+
+$(BIN)/test-ring-abi: $(call objs,ring/tests/test-ring-abi.c) $(RING_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -212,4 +212,40 @@ static inline uint32_t xpv_netif_ctrl_ring_entries(unsigned int order)
 				sizeof(struct xpv_netif_ctrl_response));
 }
 
+/*
+ * Attach to a tx / rx ring of one page (netif rings are single-page), as
+ * xpv_front_ring_attach / xpv_back_ring_attach.
+ */
+static inline int xpv_netif_tx_front_attach(struct xpv_front_ring *r,
+					    struct xpv_sring *s)
+{
+	return xpv_front_ring_attach(r, s, XPV_RING_PAGE_SIZE,
+				     sizeof(struct xpv_netif_tx_request),
+				     sizeof(struct xpv_netif_tx_response), 0);
+}
+
+static inline int xpv_netif_tx_back_attach(struct xpv_back_ring *r,
+					   struct xpv_sring *s)
+{
+	return xpv_back_ring_attach(r, s, XPV_RING_PAGE_SIZE,
+				    sizeof(struct xpv_netif_tx_request),
+				    sizeof(struct xpv_netif_tx_response), 0);
+}
+
+static inline int xpv_netif_rx_front_attach(struct xpv_front_ring *r,
+					    struct xpv_sring *s)
+{
+	return xpv_front_ring_attach(r, s, XPV_RING_PAGE_SIZE,
+				     sizeof(struct xpv_netif_rx_request),
+				     sizeof(struct xpv_netif_rx_response), 0);
+}
+
+static inline int xpv_netif_rx_back_attach(struct xpv_back_ring *r,
+					   struct xpv_sring *s)
+{
+	return xpv_back_ring_attach(r, s, XPV_RING_PAGE_SIZE,
+				    sizeof(struct xpv_netif_rx_request),
+				    sizeof(struct xpv_netif_rx_response), 0);
+}
+
 #endif /* XPV_RING_NETIF_H */
