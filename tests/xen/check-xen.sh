@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# check-xen.sh: the real-Xen test tier (make check-xen).
+#
+# Fetches Debian's Xen 4.17, kernel and busybox into $CACHE, builds the dom0
+# and domU images, and boots Xen + dom0 under QEMU once per xenstore daemon
+# in XEN_XENSTORED; dom0 runs the plan (tests/xen/dom0/plan.sh) and reports
+# on the serial console. Prints one line per test, appends the same line to
+# $RESULTS, and fails on any failure, missing result or time-out (unless
+# CHECK_KEEP_GOING=1: then the summary of `make check` fails instead).
+#
+# Environment:
+#   XEN_TESTS       tests to run (default: the whole plan), e.g. "hv-common"
+#   XEN_XENSTORED   daemons to boot with, in order (default "xpv debian"):
+#                   xpv = build/bin/xpv-xenstored, debian = Xen's reference
+#   XEN_RUN         a shell command run in dom0 once the store is up (test
+#                   "run"); its output is printed
+#   XEN_BREAK       break something on purpose (see selftest.sh)
+# Test names: xen/<store>/<test> for what depends on the store, xen/<test>
+# for what does not (hv-common, run: run in the first boot only).
+set -uo pipefail
+source "$(dirname "$0")/common.sh"
+
+RESULTS=${RESULTS:-$top/build/check.results}
+XEN_XENSTORED=${XEN_XENSTORED:-xpv debian}
+XEN_TESTS=${XEN_TESTS:-}
+XEN_RUN=${XEN_RUN:-}
+XEN_BREAK=${XEN_BREAK:-}
+ALL_TESTS="store test-xenstore hv-common run guest-create guest-list guest-disk guest-net guest-shutdown"
+STORE_FREE="hv-common run"
+failed=0
+
+has()
+{
+	[[ " $1 " == *" $2 "* ]]
+}
+
+# record LINE: print a result line and keep it for `make check`'s summary.
+record()
+{
+	echo "$1"
+	mkdir -p "$(dirname "$RESULTS")"
+	echo "$1" >>"$RESULTS"
+	[[ $1 == FAIL* ]] && failed=1
+}
+
+# full_name STORE TEST
+full_name()
+{
+	if has "$STORE_FREE" "$2"; then
+		echo "xen/$2"
+	else
+		echo "xen/$1/$2"
+	fi
+}
+
+# record_all RES WHY STORE TESTS...: the same result for several tests.
+record_all()
+{
+	local res=$1 why=$2 store=$3 t
+	shift 3
+	for t in "$@"; do record "$res $(full_name "$store" "$t"): $why"; done
+}
+
+wanted_tests()
+{
+	local t out=
+	if [[ -n $XEN_TESTS ]]; then
+		for t in $XEN_TESTS; do
+			has "$ALL_TESTS" "$t" || {
+				echo "check-xen: unknown test '$t'; known: $ALL_TESTS" >&2
+				return 1
+			}
+		done
+		echo "$XEN_TESTS"
+		return 0
+	fi
+	for t in $ALL_TESTS; do
+		[[ $t == run && -z $XEN_RUN ]] && continue
+		out+=" $t"
+	done
+	echo "$out"
+}
+
+# boot_store STORE TESTS...: one boot; records a line per test.
+boot_store()
+{
+	local store=$1 log="$XEN_OUT/serial-$store${XEN_BREAK:+-$XEN_BREAK}.log"
+	local out line name res why t
+	shift
+	local args="xpv_store=$store xpv_tests=$(echo "$*" | tr ' ' ':')"
+	[[ -n $XEN_BREAK ]] && args+=" xpv_break=$XEN_BREAK"
+	xen_log "booting Xen with the $store store: $*"
+	xen_log "serial log: $log"
+	out=$("$top/tests/xen/boot.sh" "$log" "$args")
+	while read -r name res why; do
+		[[ $name == BOOT ]] && continue
+		line="$res $(full_name "$store" "$name")"
+		case $res in
+		PASS) record "$line ($why)" ;;
+		*) record "$line: $why" ;;
+		esac
+	done <<<"$out"
+	# A wanted test that dom0 never announced failed with the boot.
+	why=$(sed -n 's/^BOOT fail //p' <<<"$out")
+	grep -q '^BOOT ' <<<"$out" || why="boot.sh stopped without a verdict"
+	for t in "$@"; do
+		grep -q "^$t " <<<"$out" && continue
+		record "FAIL $(full_name "$store" "$t"): no result: ${why:-dom0 did not list it}"
+	done
+	[[ -n $why ]] && xen_log "boot with the $store store failed: $why"
+	grep -a '^  run| ' "$log" | tr -d '\r' | sed 's/^  run| //'
+	xen_log "serial log kept: $log"
+}
+
+main()
+{
+	local wanted first=1 store tests t
+	wanted=$(wanted_tests) || exit 2
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		record_all SKIP "qemu-system-x86_64 not installed (make deps)" \
+			debian $wanted
+		return
+	fi
+	mkdir -p "$XEN_OUT"
+	if ! xen_fetch; then
+		record_all FAIL "cannot fetch Xen's packages into $CACHE" \
+			debian $wanted
+		return
+	fi
+	if [[ -n $XEN_RUN ]]; then
+		printf '#!/bin/sh\n%s\n' "$XEN_RUN" >"$XEN_OUT/user-run"
+	else
+		rm -f "$XEN_OUT/user-run"
+	fi
+	if ! "$top/tests/xen/images.sh"; then
+		record_all FAIL "building the dom0/domU images failed" \
+			debian $wanted
+		return
+	fi
+	for store in $XEN_XENSTORED; do
+		tests=
+		for t in $wanted; do
+			has "$STORE_FREE" "$t" && [[ $first == 0 ]] && continue
+			tests+=" $t"
+		done
+		[[ -z $tests ]] && continue
+		if [[ $store == xpv && ! -x $BUILD/bin/xpv-xenstored ]]; then
+			tests=
+			for t in $wanted; do
+				has "$STORE_FREE" "$t" || tests+=" $t"
+			done
+			record_all SKIP "build/bin/xpv-xenstored not built" \
+				xpv $tests
+			continue
+		fi
+		boot_store "$store" $tests
+		first=0
+	done
+}
+
+start=$SECONDS
+main
+xen_log "took $((SECONDS - start)) s"
+[[ $failed == 0 || ${CHECK_KEEP_GOING:-0} == 1 ]]

@@ -1,0 +1,92 @@
+# lib.sh: how dom0 runs one test of the plan and reports it (busybox sh).
+#
+# run_test NAME LIMIT FUNC NEEDS...: unless the run is filtered to other
+# tests, run FUNC in a subshell with its output in /tmp/xpv-log/NAME.log,
+# killed after LIMIT seconds; print the log indented and then one line
+#   XPV-TEST NAME PASS|FAIL|SKIP why
+# FUNC exits 0 (pass), 77 (skip) or anything else (fail); its last output
+# line is the why. A test whose NEEDS did not all pass is skipped, naming
+# them. Results are kept in /tmp/xpv-results for later NEEDS checks.
+
+mkdir -p /tmp/xpv-log
+: >/tmp/xpv-results
+
+# result NAME: PASS, FAIL, SKIP or nothing if NAME did not run.
+result()
+{
+	sed -n "s/^$1 //p" /tmp/xpv-results | tail -n 1
+}
+
+# report NAME RES WHY
+report()
+{
+	echo "$1 $2" >>/tmp/xpv-results
+	echo "XPV-TEST $1 $2 $3"
+}
+
+# store_alive: the store daemon started by the plan is still running.
+store_alive()
+{
+	[ -s /run/xpv/store.pid ] || return 0
+	kill -0 "$(cat /run/xpv/store.pid)" 2>/dev/null
+}
+
+run_test()
+{
+	local name=$1 limit=$2 fn=$3 need log pid dog rc why t0 t1
+	shift 3
+	for need in "$@"; do
+		[ "$(result "$need")" = PASS ] && continue
+		report "$name" SKIP "needs $need, which did not pass"
+		return 0
+	done
+	log=/tmp/xpv-log/$name.log
+	echo "XPV-START $name $limit"
+	t0=$(cut -d. -f1 /proc/uptime)
+	("$fn") >"$log" 2>&1 </dev/null &
+	pid=$!
+	(sleep "$limit" && echo "timed out after $limit s" >>"$log" &&
+		pkill -TERM -P "$pid" && kill -TERM "$pid") >/dev/null 2>&1 &
+	dog=$!
+	wait "$pid"
+	rc=$?
+	kill "$dog" 2>/dev/null
+	t1=$(cut -d. -f1 /proc/uptime)
+	sed "s/^/  $name| /" "$log"
+	why=$(grep -v '^ *$' "$log" | tail -n 1)
+	if ! store_alive; then
+		rc=1
+		why="the store daemon (pid $(cat /run/xpv/store.pid)) died"
+		dmesg | tail -n 5 | sed "s/^/  $name| dmesg: /"
+	fi
+	case $rc in
+	0) report "$name" PASS "$((t1 - t0))s" ;;
+	77) report "$name" SKIP "$why" ;;
+	*) report "$name" FAIL "${why:-exit $rc}" ;;
+	esac
+}
+
+# wait_for SECONDS CMD...: retry CMD every half second until it succeeds.
+wait_for()
+{
+	local n=$(($1 * 2))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+		n=$((n - 1))
+	done
+	return 1
+}
+
+fail()
+{
+	echo "$*"
+	exit 1
+}
+
+skip()
+{
+	echo "$*"
+	exit 77
+}
