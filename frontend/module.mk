@@ -10,3 +10,11 @@ LIBS += $(FRONT_LIB)
 $(FRONT_LIB): $(call objs,$(FRONT_SRCS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
+
+# The client against a scripted, lying daemon (no hypervisor needed).
+TEST_PROGS += $(BIN)/test-xenbus
+TESTS += $(BIN)/test-xenbus
+
+$(BIN)/test-xenbus: $(call objs,frontend/tests/test-xenbus.c) $(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS) -lpthread

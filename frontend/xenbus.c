@@ -182,6 +182,10 @@ static int pump(struct xenbus *xb)
 		ret = dispatch_input(xb);
 		if (ret < 0)
 			return ret;
+		/* The peer may hang up right after replying: take the reply
+		 * before reading on into the end of the stream. */
+		if (xb->have_reply)
+			break;
 	}
 	return xb->t->flush(xb->priv);
 }

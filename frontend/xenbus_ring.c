@@ -176,8 +176,9 @@ struct xenbus *xenbus_open_self_ring(struct hv *hv)
 		ret = -errno;
 		goto fail;
 	}
-	ret = -EOPNOTSUPP; /* binding the builder's port: see docs/frontend.md */
-	goto fail;
+	ret = hv_evtchn_bind_existing(ev, si.store_port);
+	if (ret < 0)
+		goto fail;
 	p = ring_priv_new(page, ev, si.store_port);
 	if (!p) {
 		ret = -ENOMEM;
