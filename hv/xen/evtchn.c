@@ -155,12 +155,15 @@ int xen_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port)
 {
 	struct xen_evtchn *xe = to_xev(ev);
 	int err = check_own(xe, port);
+	int i;
 
 	if (err)
 		return err;
 	if (xenevtchn_unbind(xe->xce, port) < 0)
 		return -errno;
-	xe->ports[find_port(xe, port)] = xe->ports[--xe->nports];
+	i = find_port(xe, port);
+	xe->nports--;
+	xe->ports[i] = xe->ports[xe->nports];
 	return 0;
 }
 

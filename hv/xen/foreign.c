@@ -8,6 +8,7 @@
  * domain's own: machine frames for a PV guest, guest frames for HVM/PVH,
  * which is why the only bound checked here is the architectural one; Xen
  * refuses a frame the domain does not own (the error is Xen's, as -errno).
+ * The caller's own frames are mapped as DOMID_SELF, never by its own id.
  *
  * The xenstore ring follows Xen's xenstored on Linux dom0
  * (tools/xenstored/posix.c): one page of /proc/xen/xsd_kva mapped shared
@@ -57,7 +58,10 @@ void *xen_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 			errno = ERANGE;
 			return NULL;
 		}
-	dom = xen_domid(x, dom);
+	/* Xen refuses a domain naming itself as the foreign owner
+	 * (x86 get_pg_owner: -ESRCH); its own frames are DOMID_SELF's. */
+	if (dom == x->hv.self)
+		dom = HV_DOMID_SELF;
 	pfns = malloc(count * sizeof(*pfns));
 	errs = calloc(count, sizeof(*errs));
 	if (!pfns || !errs) {

@@ -300,6 +300,7 @@ int main(void)
 	struct hv *hv;
 	int rc;
 
+	setvbuf(stdout, NULL, _IONBF, 0); /* a crash must not eat the log */
 	if (access("/dev/xen/privcmd", F_OK) != 0) {
 		printf("skip: not a Xen domain (no /dev/xen/privcmd)\n");
 		return 77;
@@ -317,10 +318,15 @@ int main(void)
 	}
 	CHECK(hv_platform(hv) == HV_PLATFORM_XEN && hv_self(hv) == 0,
 	      "platform %s self %u", hv_platform_name(hv), hv_self(hv));
+	printf("-- %s\n", "test_share_map");
 	test_share_map(hv);
+	printf("-- %s\n", "test_evtchn");
 	test_evtchn(hv);
+	printf("-- %s\n", "test_domains");
 	test_domains(hv);
+	printf("-- %s\n", "test_foreign_map");
 	test_foreign_map(hv);
+	printf("-- %s\n", "test_xenstore_ring");
 	test_xenstore_ring(hv);
 	hv_close(hv);
 	printf("%d checks, %d failed\n", checks, failures);
