@@ -14,4 +14,15 @@ $(XSREF_STANDIN): tests/xenstore/standin.c
 
 # Tests, run by `make test` from the tree top (each skips, exit 77, while
 # our daemon or the reference is missing).
-TESTS += tests/xenstore/test-utils.sh tests/xenstore/test-xen-conformance.sh
+TESTS += tests/xenstore/test-utils.sh tests/xenstore/test-xen-conformance.sh \
+	tests/xenstore/test-differential.sh
+
+# The differential tester and the load generator speak the wire protocol
+# themselves (xsclient.c), so no client library sits between them and the
+# daemon.
+XSTEST_CLIENT := $(call objs,tests/xenstore/xsclient.c)
+TEST_PROGS += $(BIN)/xs-differential
+
+$(BIN)/xs-differential: $(call objs,tests/xenstore/differential.c tests/xenstore/diffgen.c) $(XSTEST_CLIENT) $(RING_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RING_LDLIBS)
