@@ -1,0 +1,317 @@
+/*
+ * test-xenstore-guest.c - dom0's side of the xenstore guest test (run by
+ * test-guest.sh, which starts xpv-hv and xpv-xenstored privately).
+ *
+ * With Debian's libxenstore as dom0's client, as xl would: create two sim
+ * domains running xenstore-test-guest, give each its /local/domain/<id>
+ * (owned by dom0, readable by the domain; data/ owned by the domain),
+ * XS_INTRODUCE them with their start-info store frame and port, and check:
+ *   - guest A's own reads/writes/watches/transactions through its ring
+ *     (its results in data/result/, and dom0 reads what it wrote);
+ *   - A gets EACCES on B's nodes and dom0's;
+ *   - XS_RELEASE of A fires @releaseDomain and removes A's nodes;
+ *   - guest B dies: VIRQ_DOM_EXC makes the daemon fire @releaseDomain,
+ *     and once B is destroyed the daemon releases it by itself.
+ * One line per case; exit 0 only if all pass.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "hv/hv.h"
+
+#define WAIT_MS 10000
+
+static struct hv *hv;
+static struct xs_handle *xs; /* requests */
+static struct xs_handle *xw; /* watches of @releaseDomain */
+static const char *guest_bin;
+static int failures;
+
+static void result(const char *name, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s", ok ? "ok  " : "FAIL", name);
+	if (!ok && fmt) {
+		printf(": ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	fflush(stdout);
+	failures += !ok;
+}
+
+static void fatal(const char *what, int err)
+{
+	printf("FAIL %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static char *dom_path(unsigned int domid, const char *sub)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "/local/domain/%u%s%s", domid,
+		 *sub ? "/" : "", sub);
+	return buf;
+}
+
+static char *read_node(unsigned int domid, const char *sub)
+{
+	return xs_read(xs, XBT_NULL, dom_path(domid, sub), NULL);
+}
+
+static bool node_is(unsigned int domid, const char *sub, const char *want)
+{
+	char *v = read_node(domid, sub);
+	bool ok = v && !strcmp(v, want);
+
+	free(v);
+	return ok;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Poll until a node has a value (or is gone, want == NULL). */
+static bool wait_node(unsigned int domid, const char *sub, const char *want)
+{
+	long long end = now_ms() + WAIT_MS;
+	char *v;
+
+	do {
+		v = read_node(domid, sub);
+		if (want ? (v && !strcmp(v, want)) : (!v && errno == ENOENT)) {
+			free(v);
+			return true;
+		}
+		free(v);
+		usleep(20000);
+	} while (now_ms() < end);
+	return false;
+}
+
+/* Wait for a watch event with this token on xw; drops others. */
+static bool wait_event(const char *token)
+{
+	struct pollfd pfd = { .fd = xs_fileno(xw), .events = POLLIN };
+	long long end = now_ms() + WAIT_MS;
+	char **ev;
+
+	for (;;) {
+		while ((ev = xs_check_watch(xw))) {
+			bool match = !strcmp(ev[XS_WATCH_TOKEN], token);
+
+			free(ev);
+			if (match)
+				return true;
+		}
+		if (now_ms() >= end ||
+		    poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+			return false;
+	}
+}
+
+static void drain_events(void)
+{
+	char **ev;
+
+	while ((ev = xs_check_watch(xw)))
+		free(ev);
+}
+
+/* What xl's libxl__domain_make does for a domain's home, in short. */
+static void make_home(unsigned int domid)
+{
+	struct xs_permissions ro[2] = { { 0, XS_PERM_NONE },
+					{ domid, XS_PERM_READ } };
+	struct xs_permissions rw[1] = { { domid, XS_PERM_NONE } };
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", domid);
+	if (!xs_mkdir(xs, XBT_NULL, dom_path(domid, "")) ||
+	    !xs_set_permissions(xs, XBT_NULL, dom_path(domid, ""), ro, 2) ||
+	    !xs_write(xs, XBT_NULL, dom_path(domid, "domid"), id, strlen(id)) ||
+	    !xs_mkdir(xs, XBT_NULL, dom_path(domid, "data")) ||
+	    !xs_set_permissions(xs, XBT_NULL, dom_path(domid, "data"), rw, 1))
+		fatal("making the domain's home", errno);
+}
+
+static unsigned int start_guest(char *const argv[], const char *log)
+{
+	struct hv_domain_config cfg = { .memory_kb = 16 * 1024, .vcpus = 1 };
+	struct hv_start_info si;
+	int fds[3] = { -1, -1, -1 };
+	hv_domid_t domid;
+	int ret;
+
+	fds[1] = fds[2] = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	ret = hv_domain_create(hv, &cfg, &domid);
+	if (ret < 0)
+		fatal("hv_domain_create", -ret);
+	ret = hv_domain_exec(hv, domid, guest_bin, argv, fds);
+	close(fds[1]);
+	if (ret < 0)
+		fatal("hv_domain_exec", -ret);
+	ret = hv_domain_start_info(hv, domid, &si);
+	if (ret < 0)
+		fatal("hv_domain_start_info", -ret);
+	make_home(domid);
+	if (!xs_introduce_domain(xs, domid, si.store_frame, si.store_port))
+		fatal("xs_introduce_domain", errno);
+	return domid;
+}
+
+static void check_guest_results(unsigned int a)
+{
+	static const char *const names[] = {
+		"get-domain-path",
+		"write-relative",
+		"read-relative",
+		"write-absolute",
+		"read-absolute",
+		"mkdir",
+		"directory",
+		"rm",
+		"read-removed",
+		"set-perms",
+		"get-perms",
+		"transaction-start",
+		"transaction-hidden",
+		"transaction-commit",
+		"transaction-visible",
+		"other-read-eacces",
+		"other-write-eacces",
+		"dom0-write-eacces",
+		"watch",
+		"watch-initial",
+		"watch-fired",
+		"unwatch",
+	};
+	char sub[96];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(sub, sizeof(sub), "data/result/%s", names[i]);
+		result(names[i], node_is(a, sub, "ok"), "guest reported %s",
+		       read_node(a, sub) ?: "nothing");
+	}
+}
+
+static void test_guest_a(unsigned int a, unsigned int b)
+{
+	char *v;
+
+	result("A is introduced", xs_is_domain_introduced(xs, a), NULL);
+	result("A reached the watch step", wait_node(a, "data/status", "ready"),
+	       "no data/status=ready within %d ms", WAIT_MS);
+	xs_write(xs, XBT_NULL, dom_path(a, "data/poke"), "1", 1);
+	result("A finished", wait_node(a, "data/status", "done"),
+	       "data/status is %s", read_node(a, "data/status") ?: "missing");
+	check_guest_results(a);
+	result("dom0 reads A's relative write",
+	       node_is(a, "data/hello", "world"), NULL);
+	result("dom0 reads A's transaction", node_is(a, "data/tx", "in"), NULL);
+	v = xs_read(xs, XBT_NULL, dom_path(b, "data/evil"), NULL);
+	result("A's write to B did not happen", !v, NULL);
+	free(v);
+}
+
+static void test_release_a(unsigned int a)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", a);
+	drain_events();
+	result("XS_RELEASE of A", xs_release_domain(xs, a), "%s",
+	       strerror(errno));
+	result("@releaseDomain fired on release", wait_event("rel"), NULL);
+	result("A no longer introduced", !xs_is_domain_introduced(xs, a), NULL);
+	result("A's nodes are gone", !read_node(a, "data") && errno == ENOENT,
+	       NULL);
+	result("dom0's nodes of A stay", node_is(a, "domid", id), NULL);
+}
+
+static void test_death_b(unsigned int b)
+{
+	int ret;
+
+	result("B wrote through its ring", wait_node(b, "data/alive", "1"),
+	       NULL);
+	/* B's program exited: on sim its domain is now crashed. */
+	result("@releaseDomain fired on B's death", wait_event("rel"), NULL);
+	result("B still introduced while not destroyed",
+	       xs_is_domain_introduced(xs, b), NULL);
+	drain_events();
+	ret = hv_domain_destroy(hv, b);
+	if (ret < 0)
+		fatal("hv_domain_destroy", -ret);
+	result("@releaseDomain fired on B's destruction", wait_event("rel"),
+	       NULL);
+	result("daemon released B by itself", !xs_is_domain_introduced(xs, b),
+	       NULL);
+	result("B's nodes are gone", wait_node(b, "data", NULL), NULL);
+}
+
+int main(int argc, char **argv)
+{
+	char why[256], other[16], log[512];
+	unsigned int a, b;
+	int ret;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s GUEST-BINARY LOGDIR\n", argv[0]);
+		return 2;
+	}
+	guest_bin = argv[1];
+	ret = hv_open(&hv, why, sizeof(why));
+	if (ret < 0)
+		fatal(why, -ret);
+	xs = xs_open(0);
+	xw = xs_open(0);
+	if (!xs || !xw)
+		fatal("xs_open", errno);
+	if (!xs_watch(xw, "@releaseDomain", "rel"))
+		fatal("xs_watch @releaseDomain", errno);
+	wait_event("rel"); /* the initial fire */
+
+	snprintf(log, sizeof(log), "%s/guest-b.log", argv[2]);
+	b = start_guest((char *[]){ "xenstore-test-guest", "exit", NULL }, log);
+	snprintf(other, sizeof(other), "%u", b);
+	snprintf(log, sizeof(log), "%s/guest-a.log", argv[2]);
+	a = start_guest(
+		(char *[]){ "xenstore-test-guest", "full", other, NULL }, log);
+	/* B's secret: only B may read it. */
+	xs_write(xs, XBT_NULL, dom_path(b, "data/secret"), "s", 1);
+	xs_set_permissions(xs, XBT_NULL, dom_path(b, "data/secret"),
+			   (struct xs_permissions[]){ { b, XS_PERM_NONE } }, 1);
+	hv_domain_unpause(hv, a);
+
+	test_guest_a(a, b);
+	test_release_a(a);
+	hv_domain_destroy(hv, a);
+	drain_events();
+	hv_domain_unpause(hv, b);
+	test_death_b(b);
+
+	printf("%d failed\n", failures);
+	xs_close(xw);
+	xs_close(xs);
+	hv_close(hv);
+	return failures ? 1 : 0;
+}
