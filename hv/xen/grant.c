@@ -62,6 +62,14 @@ void *xen_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
 				     writable);
 	if (!addr)
 		return NULL;
+	/*
+	 * A forked child would inherit the gntalloc mapping and keep the
+	 * grants alive after the sharer unshares them (gntalloc ends a grant
+	 * when its last mapping goes). gntdev's own mappings are never copied
+	 * (VM_DONTCOPY); make ours the same. Best effort: without it only a
+	 * child that outlives the unshare delays the release.
+	 */
+	(void)madvise(addr, (size_t)npages * HV_PAGE_SIZE, MADV_DONTFORK);
 	err = xen_region_add(&x->shares, addr, npages, to, refs);
 	if (err) {
 		xengntshr_unshare(x->gntshr, addr, npages);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define __XEN_TOOLS__ 1
@@ -148,6 +149,79 @@ static void test_share_map(struct hv *hv)
 	CHECK(hv_unshare_pages(hv, shared, 1) == -EINVAL,
 	      "unshare with the wrong count accepted");
 	CHECK(hv_unshare_pages(hv, shared, 2) == 0, "unshare");
+}
+
+/*
+ * Another process (its own hv handle, its own gntdev) maps a grant and the
+ * sharer unshares it: user space cannot see that mapping, so unshare
+ * succeeds and Linux's gntalloc defers ending the grant. What the mapper
+ * then sees is what this documents: its mapping keeps working, and once it
+ * unmaps, the grant is ended within a few seconds (a new map fails).
+ */
+static int child_map(hv_gref_t ref, int ready, int go)
+{
+	struct hv *hv;
+	char why[256], c = 0;
+	uint8_t *m, *again = NULL;
+	int rc = 0, tries;
+
+	if (hv_open(&hv, why, sizeof(why)))
+		return 10;
+	m = hv_grant_map(hv, 0, 1, &ref, true);
+	if (!m)
+		return 11;
+	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
+		return 12;
+	/* the sharer has unshared: the page is still ours to use */
+	if (memcmp(m, "deferred", 9) != 0)
+		rc = 13;
+	memcpy(m, "still-here", 11);
+	if (hv_grant_unmap(hv, m, 1) != 0)
+		rc = 14;
+	/* Linux retries deferred grants from a timer, once a second. */
+	for (tries = 0; tries < 10; tries++) {
+		again = hv_grant_map(hv, 0, 1, &ref, false);
+		if (!again)
+			break;
+		hv_grant_unmap(hv, again, 1);
+		usleep(500 * 1000);
+	}
+	printf("after unshare and unmap, gref %u is gone after %d.%d s: %s\n",
+	       ref, tries / 2, tries % 2 * 5, again ? "no" : strerror(errno));
+	if (again)
+		rc = 15;
+	hv_close(hv);
+	return rc;
+}
+
+static void test_unshare_other_mapper(struct hv *hv)
+{
+	int ready[2], go[2], status = 0;
+	hv_gref_t ref;
+	uint8_t *page;
+	pid_t pid;
+	char c;
+	int rc;
+
+	page = hv_share_pages(hv, 0, 1, true, &ref);
+	CHECK(page != NULL, "share: %s", strerror(errno));
+	if (!page || pipe(ready) || pipe(go))
+		return;
+	memcpy(page, "deferred", 9);
+	pid = fork();
+	if (pid == 0)
+		_exit(child_map(ref, ready[1], go[0]));
+	CHECK(read(ready[0], &c, 1) == 1, "child did not map the grant");
+	rc = hv_unshare_pages(hv, page, 1);
+	CHECK(rc == 0, "unshare while another process maps it: %d", rc);
+	CHECK(write(go[1], "g", 1) == 1, "cannot wake the child");
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "mapper child: status %#x", status);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
 }
 
 static int wait_fd(int fd, int ms)
@@ -322,6 +396,8 @@ int main(void)
 	test_share_map(hv);
 	printf("-- %s\n", "test_evtchn");
 	test_evtchn(hv);
+	printf("-- %s\n", "test_unshare_other_mapper");
+	test_unshare_other_mapper(hv);
 	printf("-- %s\n", "test_domains");
 	test_domains(hv);
 	printf("-- %s\n", "test_foreign_map");
