@@ -18,3 +18,9 @@ TESTS += $(BIN)/test-ring-abi
 $(BIN)/test-ring-abi: $(call objs,ring/tests/test-ring-abi.c) $(RING_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+TEST_PROGS += $(BIN)/test-ring
+TESTS += $(BIN)/test-ring
+
+$(BIN)/test-ring: $(call objs,ring/tests/test-ring.c) $(RING_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread

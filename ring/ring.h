@@ -327,6 +327,18 @@ static inline void xpv_front_take_response(struct xpv_front_ring *r, void *rsp)
 	r->rsp_cons++;
 }
 
+/* Ask for an event when the next response is pushed (see
+ * xpv_back_arm_request_event). */
+static inline void xpv_front_arm_response_event(struct xpv_front_ring *r)
+{
+	__atomic_store_n(&r->sring->rsp_event, r->rsp_cons + 1,
+			 __ATOMIC_RELAXED);
+	/* Full fence (xen_mb): the event request is visible before we read
+	 * rsp_prod again; pairs with the fence in
+	 * xpv_back_push_responses_and_check_notify. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /*
  * Before sleeping: ask for an event at the next response and look once
  * more (RING_FINAL_CHECK_FOR_RESPONSES). Returns the number of unconsumed
@@ -339,11 +351,7 @@ static inline int xpv_front_final_check_for_responses(struct xpv_front_ring *r)
 
 	if (n != 0)
 		return n;
-	__atomic_store_n(&r->sring->rsp_event, r->rsp_cons + 1,
-			 __ATOMIC_RELAXED);
-	/* Full fence (xen_mb): the event request is visible before we read
-	 * rsp_prod again; pairs with the back end's push-and-check. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	xpv_front_arm_response_event(r);
 	return xpv_front_peek_responses(r, NULL);
 }
 
@@ -392,6 +400,20 @@ static inline void xpv_back_take_request(struct xpv_back_ring *r, void *req)
 }
 
 /*
+ * Ask for an event when the next request is pushed: the middle step of the
+ * final check, for callers that must look again themselves.
+ */
+static inline void xpv_back_arm_request_event(struct xpv_back_ring *r)
+{
+	__atomic_store_n(&r->sring->req_event, r->req_cons + 1,
+			 __ATOMIC_RELAXED);
+	/* Full fence (xen_mb): the event request is visible before we read
+	 * req_prod again; pairs with the fence in
+	 * xpv_front_push_requests_and_check_notify. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
  * Before sleeping: ask for an event at the next request and look once
  * more (RING_FINAL_CHECK_FOR_REQUESTS). Returns the number of unconsumed
  * requests (0: safe to sleep), or -EIO as xpv_back_peek_requests.
@@ -402,11 +424,7 @@ static inline int xpv_back_final_check_for_requests(struct xpv_back_ring *r)
 
 	if (n != 0)
 		return n;
-	__atomic_store_n(&r->sring->req_event, r->req_cons + 1,
-			 __ATOMIC_RELAXED);
-	/* Full fence (xen_mb): pairs with the front end's push-and-check,
-	 * see xpv_front_push_requests_and_check_notify. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	xpv_back_arm_request_event(r);
 	return xpv_back_peek_requests(r, NULL);
 }
 
