@@ -1,0 +1,322 @@
+/*
+ * main.c - xpv-xenstored: options, start-up, signals, shutdown.
+ *
+ * Sockets are listening before the daemon forks, so when the starting
+ * command returns, clients can connect. Without --no-domains the daemon
+ * opens the hypervisor (hv_open); if that fails it says why and goes on
+ * serving sockets only (a toolstack without a hypervisor still gets a
+ * store), since XS_INTRODUCE then fails cleanly with the reason logged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hv/hv.h"
+#include "xenstored/conn_int.h"
+#include "xenstored/core.h"
+#include "xenstored/domain.h"
+#include "xenstored/log.h"
+#include "xenstored/loop.h"
+#include "xenstored/perms.h"
+#include "xenstored/quota.h"
+#include "xenstored/socket.h"
+#include "xenstored/store.h"
+
+extern struct hv *core_hv_handle;
+
+struct options {
+	char socket[256];
+	const char *ro_socket;
+	const char *log;
+	const char *trace;
+	const char *pid_file;
+	bool no_fork;
+	bool no_domains;
+};
+
+enum {
+	OPT_RO_SOCKET = 256,
+	OPT_NO_DOMAINS,
+	OPT_QUOTA_BASE,
+};
+
+static const char *const quota_opts[] = {
+	"entry-nb",	     "entry-size",  "watch-nb",
+	"transaction",	     "perm-nb",	    "path-max",
+	"transaction-nodes", "outstanding", "memory",
+};
+
+#define NR_QUOTA_OPTS (sizeof(quota_opts) / sizeof(quota_opts[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xpv-xenstored [options]\n"
+		"  -s, --socket PATH        socket (default "
+		"$XPV_RUNDIR/xenstored/socket)\n"
+		"      --ro-socket PATH     also a read-only socket\n"
+		"  -L, --log FILE           log here (default stderr)\n"
+		"  -T, --trace FILE         one line per message in and out\n"
+		"  -F, --pid-file FILE      write the daemon's pid here\n"
+		"  -N, --no-fork            stay in the foreground\n"
+		"      --no-domains         sockets only: do not open the "
+		"hypervisor\n"
+		"      --priv-domid ID      a privileged domain besides dom0\n"
+		"  -Q, --quota NAME=VAL     set a quota by Xen's name\n"
+		"  Quotas (Xen's defaults): --entry-nb 1000, --entry-size "
+		"2048,\n"
+		"      --watch-nb 128, --transaction 10, --perm-nb 5, "
+		"--path-max 2048,\n"
+		"      --transaction-nodes 1024, --outstanding 20, --memory "
+		"2621440\n"
+		"  -h, --help\n"
+		"SIGHUP reopens the log files; SIGTERM exits and removes the "
+		"socket.\n");
+}
+
+static int quota_eq(const char *arg)
+{
+	char name[64];
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, arg, eq - arg);
+	name[eq - arg] = '\0';
+	return quota_set(name, eq + 1);
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+	struct option longs[16 + NR_QUOTA_OPTS] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "ro-socket", required_argument, NULL, OPT_RO_SOCKET },
+		{ "log", required_argument, NULL, 'L' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "pid-file", required_argument, NULL, 'F' },
+		{ "no-fork", no_argument, NULL, 'N' },
+		{ "no-domains", no_argument, NULL, OPT_NO_DOMAINS },
+		{ "priv-domid", required_argument, NULL, 'P' },
+		{ "quota", required_argument, NULL, 'Q' },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	const char *rundir = getenv("XPV_RUNDIR");
+	size_t i, n = 10;
+	int c;
+
+	for (i = 0; i < NR_QUOTA_OPTS; i++)
+		longs[n++] = (struct option){ quota_opts[i], required_argument,
+					      NULL, OPT_QUOTA_BASE + (int)i };
+	snprintf(o->socket, sizeof(o->socket), "%s/xenstored/socket",
+		 rundir && *rundir ? rundir : "/run/xpv");
+	while ((c = getopt_long(argc, argv, "s:L:T:F:NP:Q:h", longs, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 's':
+			snprintf(o->socket, sizeof(o->socket), "%s", optarg);
+			break;
+		case OPT_RO_SOCKET:
+			o->ro_socket = optarg;
+			break;
+		case 'L':
+			o->log = optarg;
+			break;
+		case 'T':
+			o->trace = optarg;
+			break;
+		case 'F':
+			o->pid_file = optarg;
+			break;
+		case 'N':
+			o->no_fork = true;
+			break;
+		case OPT_NO_DOMAINS:
+			o->no_domains = true;
+			break;
+		case 'P':
+			priv_domid = atoi(optarg);
+			break;
+		case 'Q':
+			if (quota_eq(optarg)) {
+				fprintf(stderr, "xpv-xenstored: bad quota %s\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			if (c >= OPT_QUOTA_BASE &&
+			    c < OPT_QUOTA_BASE + (int)NR_QUOTA_OPTS) {
+				if (!quota_set(quota_opts[c - OPT_QUOTA_BASE],
+					       optarg))
+					break;
+				fprintf(stderr,
+					"xpv-xenstored: bad value for --%s\n",
+					quota_opts[c - OPT_QUOTA_BASE]);
+				return -EINVAL;
+			}
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void signal_event(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (log_reopen())
+				xs_log("SIGHUP: could not reopen logs");
+		} else {
+			xs_log("signal %u: exiting", si.ssi_signo);
+			loop_stop();
+		}
+	}
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return loop_add_fd(fd, EPOLLIN, signal_event, NULL);
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/"))
+		return -errno;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	return 0;
+}
+
+static int write_pid(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) ? -errno : 0;
+}
+
+static void open_domains(const struct options *o)
+{
+	char why[256];
+	int ret;
+
+	if (o->no_domains)
+		return;
+	ret = hv_open(&core_hv_handle, why, sizeof(why));
+	if (ret) {
+		xs_log("no hypervisor (%s): serving sockets only, "
+		       "XS_INTRODUCE will fail",
+		       why[0] ? why : strerror(-ret));
+		core_hv_handle = NULL;
+		return;
+	}
+	ret = domain_init(core_hv_handle);
+	if (ret)
+		xs_log("domain transport: %s: serving sockets only",
+		       strerror(-ret));
+}
+
+static int start(const struct options *o)
+{
+	int ret;
+
+	ret = log_open(o->log, o->trace);
+	if (!ret)
+		ret = loop_init();
+	if (!ret)
+		ret = store_init();
+	if (!ret)
+		ret = setup_signals();
+	if (ret)
+		return ret;
+	ret = socket_listen(o->socket, false);
+	if (ret) {
+		xs_log("cannot listen on %s: %s", o->socket, strerror(-ret));
+		return ret;
+	}
+	if (o->ro_socket) {
+		ret = socket_listen(o->ro_socket, true);
+		if (ret) {
+			xs_log("cannot listen on %s: %s", o->ro_socket,
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int ret;
+
+	if (parse(argc, argv, &o))
+		return 2;
+	ret = start(&o);
+	if (ret)
+		return 1;
+	if (!o.no_fork && daemonize())
+		return 1;
+	if (o.pid_file && write_pid(o.pid_file))
+		xs_log("cannot write %s: %s", o.pid_file, strerror(errno));
+	open_domains(&o);
+	xs_log("serving on %s", o.socket);
+	ret = loop_run();
+	domain_exit();
+	conn_destroy_all();
+	socket_exit();
+	store_exit();
+	perms_exit();
+	hv_close(core_hv_handle);
+	if (o.pid_file)
+		unlink(o.pid_file);
+	loop_exit();
+	log_close();
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,13 @@
+/*
+ * node_int.h - store operations the core performs for itself (not on a
+ * client's behalf): as dom0, outside any transaction, watches firing.
+ */
+#ifndef XPV_XENSTORED_NODE_INT_H
+#define XPV_XENSTORED_NODE_INT_H
+
+#include "xenstored/path.h"
+
+/* Remove path and its subtree; 0, or -errno (-ENOENT: no such node). */
+int node_rm_internal(const char *path);
+
+#endif /* XPV_XENSTORED_NODE_INT_H */

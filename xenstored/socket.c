@@ -1,0 +1,209 @@
+/*
+ * socket.c - unix socket transport (see socket.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xenstored/conn.h"
+#include "xenstored/core.h"
+#include "xenstored/log.h"
+#include "xenstored/loop.h"
+#include "xenstored/socket.h"
+
+#define MAX_LISTENERS 2
+
+struct listener {
+	int fd;
+	bool readonly;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+struct client {
+	int fd;
+	struct conn *conn;
+};
+
+static struct listener listeners[MAX_LISTENERS];
+static unsigned int nlisteners;
+
+static ssize_t sock_read(void *priv, void *buf, size_t len)
+{
+	struct client *cl = priv;
+	ssize_t n;
+
+	do {
+		n = read(cl->fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n;
+}
+
+static ssize_t sock_write(void *priv, const void *buf, size_t len)
+{
+	struct client *cl = priv;
+	ssize_t n;
+
+	do {
+		n = send(cl->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n;
+}
+
+static void sock_want_output(void *priv, bool on)
+{
+	struct client *cl = priv;
+
+	loop_mod_fd(cl->fd, EPOLLIN | (on ? EPOLLOUT : 0));
+}
+
+static void sock_close(void *priv)
+{
+	struct client *cl = priv;
+
+	loop_del_fd(cl->fd);
+	close(cl->fd);
+	free(cl);
+}
+
+static const struct conn_transport sock_transport = {
+	.name = "socket",
+	.read = sock_read,
+	.write = sock_write,
+	.want_output = sock_want_output,
+	.close = sock_close,
+	.is_domain = false,
+};
+
+static void client_event(int fd, uint32_t events, void *arg)
+{
+	struct client *cl = arg;
+
+	/* Input first: it also writes any output still queued. */
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		conn_input_ready(cl->conn);
+	else if (events & EPOLLOUT)
+		conn_output_ready(cl->conn);
+}
+
+static void accept_one(struct listener *l)
+{
+	struct client *cl;
+	int fd;
+
+	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			xs_log_rl("accept: %s", strerror(errno));
+		return;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		goto fail;
+	cl->fd = fd;
+	cl->conn = conn_new(&sock_transport, cl, 0);
+	if (!cl->conn)
+		goto fail;
+	conn_set_readonly(cl->conn, l->readonly);
+	if (loop_add_fd(fd, EPOLLIN, client_event, cl)) {
+		/* conn_destroy() closes fd and frees cl. */
+		conn_destroy(cl->conn);
+		return;
+	}
+	return;
+fail:
+	xs_log_rl("accept: out of memory");
+	free(cl);
+	close(fd);
+}
+
+static void listener_event(int fd, uint32_t events, void *arg)
+{
+	accept_one(arg);
+}
+
+static int make_dir(const char *path)
+{
+	char dir[PATH_MAX], *p;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int socket_listen(const char *path, bool readonly)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct listener *l;
+	int fd, ret;
+
+	if (nlisteners == MAX_LISTENERS)
+		return -ENOSPC;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	ret = make_dir(path);
+	if (ret)
+		return ret;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A socket left by a daemon that died: nobody listens on it. */
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
+	    listen(fd, 128))
+		goto fail;
+	l = &listeners[nlisteners];
+	l->fd = fd;
+	l->readonly = readonly;
+	strcpy(l->path, path);
+	ret = loop_add_fd(fd, EPOLLIN, listener_event, l);
+	if (ret) {
+		close(fd);
+		unlink(path);
+		return ret;
+	}
+	nlisteners++;
+	return 0;
+fail:
+	ret = -errno;
+	close(fd);
+	return ret;
+}
+
+void socket_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nlisteners; i++) {
+		loop_del_fd(listeners[i].fd);
+		close(listeners[i].fd);
+		unlink(listeners[i].path);
+	}
+	nlisteners = 0;
+}

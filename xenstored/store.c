@@ -1,0 +1,290 @@
+/*
+ * store.c - node records and hash tables (see store.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xenstored/store.h"
+
+struct htab store;
+uint64_t store_generation;
+
+/* FNV-1a: fast on short path strings, good enough spread for chaining. */
+uint32_t store_hash(const char *key, uint32_t len)
+{
+	uint32_t h = 2166136261u;
+	uint32_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int htab_init(struct htab *t, size_t buckets)
+{
+	size_t n = 16;
+
+	while (n < buckets)
+		n *= 2;
+	t->buckets = calloc(n, sizeof(*t->buckets));
+	if (!t->buckets)
+		return -ENOMEM;
+	t->mask = n - 1;
+	t->count = 0;
+	return 0;
+}
+
+void htab_free(struct htab *t)
+{
+	free(t->buckets);
+	t->buckets = NULL;
+	t->count = 0;
+}
+
+struct hlink *htab_find(const struct htab *t, const char *key, uint32_t len)
+{
+	uint32_t h = store_hash(key, len);
+	struct hlink *l;
+
+	for (l = t->buckets[h & t->mask]; l; l = l->next)
+		if (l->hash == h && l->keylen == len &&
+		    !memcmp(l->key, key, len))
+			return l;
+	return NULL;
+}
+
+static void grow(struct htab *t)
+{
+	size_t n = (t->mask + 1) * 2, i;
+	struct hlink **b = calloc(n, sizeof(*b)), *l, *next;
+
+	/* Without memory we keep the longer chains: still correct. */
+	if (!b)
+		return;
+	for (i = 0; i <= t->mask; i++) {
+		for (l = t->buckets[i]; l; l = next) {
+			next = l->next;
+			l->next = b[l->hash & (n - 1)];
+			b[l->hash & (n - 1)] = l;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->mask = n - 1;
+}
+
+int htab_insert(struct htab *t, struct hlink *l)
+{
+	struct hlink **b;
+
+	l->hash = store_hash(l->key, l->keylen);
+	if (t->count > t->mask)
+		grow(t);
+	b = &t->buckets[l->hash & t->mask];
+	l->next = *b;
+	*b = l;
+	t->count++;
+	return 0;
+}
+
+void htab_remove(struct htab *t, struct hlink *l)
+{
+	struct hlink **p = &t->buckets[l->hash & t->mask];
+
+	for (; *p; p = &(*p)->next) {
+		if (*p == l) {
+			*p = l->next;
+			t->count--;
+			return;
+		}
+	}
+}
+
+void htab_walk(struct htab *t, void (*fn)(struct hlink *l, void *arg),
+	       void *arg)
+{
+	struct hlink *l, *next;
+	size_t i;
+
+	for (i = 0; t->buckets && i <= t->mask; i++) {
+		for (l = t->buckets[i]; l; l = next) {
+			next = l->next;
+			fn(l, arg);
+		}
+	}
+}
+
+struct node *node_new(const char *name, uint32_t namelen,
+		      const struct xs_perm *perms, uint32_t nperms)
+{
+	struct node *n = calloc(1, sizeof(*n) + namelen + 1);
+
+	if (!n)
+		return NULL;
+	memcpy(n->name, name, namelen);
+	n->namelen = namelen;
+	n->link.key = n->name;
+	n->link.keylen = namelen;
+	n->generation = NO_GENERATION;
+	if (node_set_perms(n, perms, nperms)) {
+		free(n);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return n;
+}
+
+struct node *node_dup(const struct node *src)
+{
+	struct node *n =
+		node_new(src->name, src->namelen, src->perms, src->nperms);
+
+	if (!n)
+		return NULL;
+	n->generation = src->generation;
+	if (node_set_value(n, src->value, src->vlen) ||
+	    (src->clen && !(n->children = malloc(src->clen)))) {
+		node_free(n);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (src->clen)
+		memcpy(n->children, src->children, src->clen);
+	n->clen = n->ccap = src->clen;
+	return n;
+}
+
+void node_free(struct node *n)
+{
+	if (!n)
+		return;
+	free(n->perms);
+	free(n->value);
+	free(n->children);
+	free(n);
+}
+
+/* Grow *buf to hold need bytes, doubling, so repeated writes of similar
+ * sizes reuse the buffer. */
+static int reserve(char **buf, uint32_t *cap, uint32_t need)
+{
+	uint32_t n = *cap ? *cap : 16;
+	char *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+int node_set_value(struct node *n, const void *val, uint32_t len)
+{
+	int ret = reserve(&n->value, &n->vcap, len);
+
+	if (ret)
+		return ret;
+	if (len)
+		memmove(n->value, val, len);
+	n->vlen = len;
+	return 0;
+}
+
+int node_set_perms(struct node *n, const struct xs_perm *perms, uint32_t num)
+{
+	struct xs_perm *p;
+
+	if (num == n->nperms && perms == n->perms)
+		return 0;
+	p = malloc((num ? num : 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, perms, num * sizeof(*p));
+	free(n->perms);
+	n->perms = p;
+	n->nperms = num;
+	return 0;
+}
+
+int node_add_child(struct node *n, const char *base, uint32_t len)
+{
+	int ret = reserve(&n->children, &n->ccap, n->clen + len + 1);
+
+	if (ret)
+		return ret;
+	memcpy(n->children + n->clen, base, len);
+	n->children[n->clen + len] = '\0';
+	n->clen += len + 1;
+	return 0;
+}
+
+int node_del_child(struct node *n, const char *base, uint32_t len)
+{
+	uint32_t off = 0, l;
+
+	while (off < n->clen) {
+		l = strlen(n->children + off);
+		if (l == len && !memcmp(n->children + off, base, len)) {
+			memmove(n->children + off, n->children + off + l + 1,
+				n->clen - off - l - 1);
+			n->clen -= l + 1;
+			return 0;
+		}
+		off += l + 1;
+	}
+	return -ENOENT;
+}
+
+size_t node_entry_size(const struct node *n)
+{
+	/* struct xs_tdb_record_hdr (24 bytes on x86_64), the permissions
+	 * (8 bytes each), value and children: Xen's data.dsize. */
+	return 24 + (size_t)n->nperms * 8 + n->vlen + n->clen;
+}
+
+static int add_initial(const char *name, const char *child)
+{
+	static const struct xs_perm none0 = { 0, XS_PERM_NONE };
+	struct node *n = node_new(name, strlen(name), &none0, 1);
+
+	if (!n)
+		return -ENOMEM;
+	if (child && node_add_child(n, child, strlen(child))) {
+		node_free(n);
+		return -ENOMEM;
+	}
+	n->generation = ++store_generation;
+	return htab_insert(&store, &n->link);
+}
+
+int store_init(void)
+{
+	int ret = htab_init(&store, 4096);
+
+	if (ret)
+		return ret;
+	if (add_initial("/", "tool") || add_initial("/tool", "xenstored") ||
+	    add_initial("/tool/xenstored", NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+static void free_one(struct hlink *l, void *arg)
+{
+	node_free(node_of(l));
+}
+
+void store_exit(void)
+{
+	if (store.buckets)
+		htab_walk(&store, free_one, NULL);
+	htab_free(&store);
+}

@@ -1,0 +1,332 @@
+/*
+ * transaction.c - xenstore transactions.
+ *
+ * Design (the rules are Xen 4.17's, tools/xenstore/xenstored_transaction.c;
+ * the data structure is ours).
+ *
+ * Every node carries a generation: the value of the global counter G,
+ * incremented, when the node was last written. A transaction keeps, per
+ * path it touched, an entry (struct txent) in its own hash table:
+ *   - gen0, the node's generation at the first access (NO_GENERATION when
+ *     the node did not exist then), and whether that first access was a
+ *     read (then gen0 is checked at commit);
+ *   - a private copy of the node, or NULL for "absent in this view". All
+ *     later reads and writes of the path inside the transaction use the
+ *     copy, so the transaction sees a consistent snapshot of everything it
+ *     touched, plus its own changes. Paths it never touched are read from
+ *     the global store at first access: like Xen, the snapshot is taken
+ *     lazily, per node.
+ * Nothing global changes until commit. Commit succeeds only if every
+ * checked entry's node still has generation gen0 (or is still absent);
+ * otherwise the client gets EAGAIN and retries. Then every modified entry
+ * replaces (or deletes) the global node, in first-access order, with a new
+ * generation, and the watch events queued for it fire.
+ *
+ * Because handlers read a node before changing it (as Xen's do), a write
+ * is checked too: two transactions writing the same node conflict, the
+ * later commit fails.
+ *
+ * Worked examples (g(X): generation of X, G: global counter):
+ * 1. T1 reads A, writes B. I: g(A)=1, g(B)=2, G=3.
+ *    T1 reads A: gen0(A)=1. T1 reads B (before writing it): gen0(B)=2,
+ *    writes B in its copy. Commit: g(A)=1, g(B)=2 unchanged: B replaced,
+ *    g(B)=4.
+ * 2. Conflicting write. T1 reads A (gen0 1); another client writes A
+ *    (g(A)=4); T1 commits: g(A)=4 != 1 -> EAGAIN, nothing applied.
+ * 3. Conflicting delete. T1 reads A (gen0 1); A is removed (absent, i.e.
+ *    NO_GENERATION); T1 commits: EAGAIN.
+ * 4. Creation race. T1 reads missing C (gen0 NO_GENERATION) and creates
+ *    it; another client creates C; T1 commits: C exists now -> EAGAIN.
+ * 5. Two transactions: T1 reads A, writes B; T2 reads B, writes A. T1
+ *    commits first (A, B unchanged) and changes g(B); T2's check of B
+ *    fails: EAGAIN.
+ *
+ * A transaction's DIRECTORY reply comes from its copy of the parent, whose
+ * child list it changed as it created and removed children, so it lists
+ * children in the order Xen does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xenstored/conn_int.h"
+#include "xenstored/perms.h"
+#include "xenstored/quota.h"
+#include "xenstored/transaction.h"
+#include "xenstored/watch.h"
+
+static void txent_free(struct txent *e)
+{
+	node_free(e->node);
+	free(e->perms0);
+	free(e);
+}
+
+static void txn_free(struct txn *t)
+{
+	struct txent *e, *next;
+
+	for (e = t->head; e; e = next) {
+		next = e->next;
+		txent_free(e);
+	}
+	htab_free(&t->tab);
+	free(t->deltas);
+	free(t);
+}
+
+static void unlink_txn(struct conn *c, struct txn *t)
+{
+	struct txn **p;
+
+	for (p = &c->txns; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			c->ntxn--;
+			return;
+		}
+	}
+}
+
+int txn_lookup(struct conn *c, uint32_t id, struct txn **out)
+{
+	struct txn *t;
+
+	*out = NULL;
+	if (!id)
+		return 0;
+	for (t = c->txns; t; t = t->next) {
+		if (t->id == id) {
+			*out = t;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int txn_start(struct conn *c)
+{
+	struct txn *t, *exists;
+	char idstr[16];
+	int len;
+
+	/* No nested transactions. */
+	if (c->txn)
+		return -EBUSY;
+	/* Xen compares with ">": one more than the quota is allowed. */
+	if (conn_unprivileged(c) &&
+	    c->ntxn > (unsigned int)quota.max_transaction)
+		return -ENOSPC;
+	t = calloc(1, sizeof(*t));
+	if (!t || htab_init(&t->tab, 16)) {
+		free(t);
+		return -ENOMEM;
+	}
+	/* Ids count up per connection from 1, never 0, skipping live ones. */
+	do {
+		t->id = c->next_txid++;
+	} while (!t->id || (txn_lookup(c, t->id, &exists), exists));
+	t->next = c->txns;
+	c->txns = t;
+	c->ntxn++;
+	len = snprintf(idstr, sizeof(idstr), "%u", t->id);
+	return conn_reply(c, XPV_XS_TRANSACTION_START, idstr, len + 1);
+}
+
+struct txent *txn_entry(struct txn *t, const char *name, uint32_t len)
+{
+	struct hlink *l = htab_find(&t->tab, name, len);
+
+	return l ? (struct txent *)((char *)l - offsetof(struct txent, link)) :
+		   NULL;
+}
+
+int txn_record(struct conn *c, const char *name, uint32_t len,
+	       const struct node *global, bool read, struct txent **out)
+{
+	struct txn *t = c->txn;
+	struct txent *e;
+
+	if (conn_unprivileged(c) && t->nodes >= (unsigned int)quota.trans_nodes)
+		return -ENOSPC;
+	e = calloc(1, sizeof(*e) + len + 1);
+	if (!e)
+		goto nomem;
+	memcpy(e->name, name, len);
+	e->link.key = e->name;
+	e->link.keylen = len;
+	e->gen0 = global ? global->generation : NO_GENERATION;
+	e->check = read;
+	if (global && read && !(e->node = node_dup(global)))
+		goto nomem;
+	if (global) {
+		e->perms0 = malloc(global->nperms * sizeof(*e->perms0));
+		if (!e->perms0)
+			goto nomem;
+		memcpy(e->perms0, global->perms,
+		       global->nperms * sizeof(*e->perms0));
+		e->nperms0 = global->nperms;
+	}
+	htab_insert(&t->tab, &e->link);
+	if (t->tail)
+		t->tail->next = e;
+	else
+		t->head = e;
+	t->tail = e;
+	t->nodes++;
+	*out = e;
+	return 0;
+nomem:
+	if (e)
+		txent_free(e);
+	t->fail = true;
+	return -ENOMEM;
+}
+
+void txn_count(struct txn *t, uint32_t domid, int delta)
+{
+	struct txdelta *d;
+	unsigned int i;
+
+	for (i = 0; i < t->ndeltas; i++) {
+		if (t->deltas[i].domid == domid) {
+			t->deltas[i].delta += delta;
+			return;
+		}
+	}
+	if (t->ndeltas == t->cdeltas) {
+		unsigned int n = t->cdeltas ? t->cdeltas * 2 : 4;
+
+		d = realloc(t->deltas, n * sizeof(*d));
+		if (!d) {
+			t->fail = true;
+			return;
+		}
+		t->deltas = d;
+		t->cdeltas = n;
+	}
+	t->deltas[t->ndeltas++] = (struct txdelta){ domid, delta };
+	if (delta > 0)
+		t->node_created = true;
+}
+
+void txn_queue_watch(struct txn *t, const char *name, bool exact)
+{
+	struct txent *e = txn_entry(t, name, strlen(name));
+
+	if (!e) {
+		t->fail = true;
+		return;
+	}
+	/* A subtree event replaces an exact one, not the other way round. */
+	if (!e->fire) {
+		e->fire = true;
+		e->exact = exact;
+	} else if (!exact) {
+		e->exact = false;
+	}
+}
+
+static bool conflicts(const struct txn *t)
+{
+	const struct txent *e;
+	const struct node *n;
+
+	for (e = t->head; e; e = e->next) {
+		if (!e->check)
+			continue;
+		n = store_find(e->name, e->link.keylen);
+		if ((n ? n->generation : NO_GENERATION) != e->gen0)
+			return true;
+	}
+	return false;
+}
+
+/* Xen checks the node quota at commit only if the transaction created a
+ * node, and with ">=" against the final count. */
+static int check_quota(struct conn *c, const struct txn *t)
+{
+	unsigned int i;
+	long cnt;
+
+	if (!t->node_created || !conn_unprivileged(c))
+		return 0;
+	for (i = 0; i < t->ndeltas; i++) {
+		cnt = (long)quota_entries(t->deltas[i].domid) +
+		      t->deltas[i].delta;
+		if (t->deltas[i].domid != 0 &&
+		    t->deltas[i].domid != priv_domid &&
+		    cnt >= quota.nb_entry_per_domain)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+static void apply(struct conn *c, struct txent *e)
+{
+	struct node *cur = store_find(e->name, e->link.keylen);
+
+	if (cur) {
+		quota_entries_add(cur->perms[0].id, -1);
+		htab_remove(&store, &cur->link);
+		node_free(cur);
+	}
+	if (e->node) {
+		e->node->generation = ++store_generation;
+		htab_insert(&store, &e->node->link);
+		quota_entries_add(e->node->perms[0].id, 1);
+		e->node = NULL;
+	}
+	if (e->fire)
+		fire_watches(c, e->name, NULL, e->exact, e->perms0, e->nperms0);
+}
+
+static int commit(struct conn *c, struct txn *t)
+{
+	struct txent *e;
+	int ret;
+
+	if (t->fail)
+		return -ENOMEM;
+	if (conflicts(t))
+		return -EAGAIN;
+	ret = check_quota(c, t);
+	if (ret)
+		return ret;
+	for (e = t->head; e; e = e->next)
+		if (e->modified)
+			apply(c, e);
+	return 0;
+}
+
+int txn_end(struct conn *c, bool commit_it)
+{
+	struct txn *t = c->txn;
+	int ret = 0;
+
+	if (!t)
+		return -ENOENT;
+	unlink_txn(c, t);
+	/* Watches fire as the connection's own changes, outside any
+	 * transaction. */
+	c->txn = NULL;
+	if (commit_it)
+		ret = commit(c, t);
+	txn_free(t);
+	if (ret)
+		return ret;
+	return conn_ack(c, XPV_XS_TRANSACTION_END);
+}
+
+void txn_abort_all(struct conn *c)
+{
+	struct txn *t;
+
+	while ((t = c->txns)) {
+		unlink_txn(c, t);
+		if (c->txn == t)
+			c->txn = NULL;
+		txn_free(t);
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * watch.h - watches (docs/misc/xenstore.txt "WATCH").
+ *
+ * A watch fires for a change of its path or anything below it; the event
+ * carries the changed path (relative, if the watch was registered with a
+ * relative path) and the watch's token. Events are queued per connection
+ * in the order the changes happened. A connection only gets events for
+ * nodes it may read (or whose parent it may read), as Xen's
+ * watch_permitted(); special paths (@introduceDomain, @releaseDomain) fire
+ * for connections their permission list lets read.
+ *
+ * int functions return 0 or -errno.
+ */
+#ifndef XPV_XENSTORED_WATCH_H
+#define XPV_XENSTORED_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xenstored/store.h"
+
+struct conn;
+
+struct watch {
+	struct watch *next;
+	char *path; /* canonical */
+	char *token;
+	uint32_t plen;
+	uint32_t strip; /* bytes of path prefix hidden in events (relative) */
+};
+
+/* XS_WATCH / XS_UNWATCH for c (the replies are sent here). */
+int watch_add(struct conn *c, const char *path, const char *token);
+int watch_remove(struct conn *c, const char *path, const char *token);
+/* Drop every watch of c. */
+void watch_remove_all(struct conn *c);
+
+/*
+ * name changed (or was removed) by origin. Inside origin's transaction the
+ * event is queued for commit. exact: only watches of name itself (the
+ * children of a removed subtree). node: the node as it is now (NULL: look
+ * it up); perms: its permissions before the change, if it had any.
+ */
+void fire_watches(struct conn *origin, const char *name, struct node *node,
+		  bool exact, const struct xs_perm *perms, uint32_t nperms);
+
+#endif /* XPV_XENSTORED_WATCH_H */
