@@ -24,3 +24,9 @@ TESTS += $(BIN)/test-ring
 $(BIN)/test-ring: $(call objs,ring/tests/test-ring.c) $(RING_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+TEST_PROGS += $(BIN)/test-byte-ring
+TESTS += $(BIN)/test-byte-ring
+
+$(BIN)/test-byte-ring: $(call objs,ring/tests/test-byte-ring.c) $(RING_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
