@@ -278,6 +278,15 @@ int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq)
 	return ev->hv->ops->evtchn_bind_virq(ev, virq);
 }
 
+int hv_evtchn_bind_existing(struct hv_evtchn *ev, hv_port_t port)
+{
+	if (!ev)
+		return -EINVAL;
+	if (!ev->hv->ops->evtchn_bind_existing)
+		return -EOPNOTSUPP;
+	return ev->hv->ops->evtchn_bind_existing(ev, port);
+}
+
 int hv_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port)
 {
 	return ev ? ev->hv->ops->evtchn_unbind(ev, port) : -EINVAL;

@@ -194,6 +194,15 @@ int hv_evtchn_bind_interdomain(struct hv_evtchn *ev, hv_domid_t remote,
 			       hv_port_t remote_port);
 /* Bind a virtual interrupt (HV_VIRQ_*). Returns the local port. */
 int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq);
+/*
+ * Attach to this handle a port the domain builder allocated in the
+ * caller's own domain (hv_start_info's store_port or console_port), so the
+ * caller can wait on and notify it, as a guest kernel does with the ports
+ * of its start info. The binding to dom0 is untouched; closing the handle
+ * only detaches the port again. Returns the port. sim only; xen:
+ * -EOPNOTSUPP (there the guest kernel owns those ports).
+ */
+int hv_evtchn_bind_existing(struct hv_evtchn *ev, hv_port_t port);
 int hv_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port);
 /* Signal the peer of an interdomain port. On sim one write() to the peer's
  * eventfd: no daemon on the path. */

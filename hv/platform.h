@@ -81,6 +81,8 @@ struct hv_ops {
 			   struct hv_dominfo *info);
 	int (*domain_start_info)(struct hv *hv, hv_domid_t domid,
 				 struct hv_start_info *si);
+	/* Optional (NULL: -EOPNOTSUPP). */
+	int (*evtchn_bind_existing)(struct hv_evtchn *ev, hv_port_t port);
 };
 
 /* Each platform's opener; on failure -errno and a sentence in why. */

@@ -1,0 +1,179 @@
+/*
+ * daemon.h - xpv-hv, the embedded hypervisor: what its files share.
+ *
+ *   daemon.c         options, the socket, the event loop, dispatch
+ *   daemon_conn.c    connections and the requests that need no domain
+ *   daemon_domain.c  domains: create, destroy, lifecycle, memory, info
+ *   daemon_evtchn.c  the port tables
+ *   daemon_exec.c    starting a domain's init in its namespaces
+ *   daemon_cgroup.c  the domain's cgroup (v1 or v2)
+ *   daemon_copy.c    grant copy on behalf of unprivileged domains
+ *
+ * One thread, one epoll loop. Every request is checked against the
+ * connection it came on: the domain of a connection is fixed when it is
+ * made (hv.sock: dom0; a domain's first connection: that domain; a clone:
+ * the domain of the connection that asked for it).
+ */
+#ifndef XPV_HV_SIM_DAEMON_H
+#define XPV_HV_SIM_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hv/hv.h"
+#include "hv/sim/proto.h"
+#include "hv/sim/shared.h"
+
+/* Memory a domain's cgroup allows beyond its RAM: its own processes. */
+#define SIM_CG_SLACK (64ull << 20)
+/* Limits on what a create may ask for. */
+#define SIM_MAX_VCPUS 128u
+#define SIM_MAX_MEMORY_KB (64ull << 20)
+/* Connections one domain may hold open. */
+#define SIM_MAX_CONNS 256u
+
+struct conn {
+	struct conn *next;
+	int fd;
+	hv_domid_t domid;
+	bool root; /* a domain's first connection: SIM_OP_CLONE only */
+	bool dead; /* closed; freed after the current loop iteration */
+};
+
+struct port {
+	uint16_t state; /* enum hv_evtchn_state */
+	hv_domid_t rdom; /* unbound: who may bind; interdomain: the peer */
+	uint32_t rport;
+	int efd;
+	struct conn *owner; /* the handle's connection, NULL: the domain's */
+	bool builder; /* a start-info port: survives its owner's close */
+};
+
+struct domain {
+	hv_domid_t domid;
+	uint32_t gen;
+	uint32_t nr_pages;
+	int memfd, gtfd, actfd, statfd;
+	struct sim_grant_entry *gnttab;
+	struct sim_active *active;
+	struct sim_port_status *status;
+	uint8_t *used; /* one bit per frame: allocated */
+	struct port ports[SIM_NR_PORTS];
+	pid_t init; /* 0: none running */
+	bool paused, shutdown, dying, has_cgroup;
+	uint32_t reason;
+	uint64_t max_kb;
+	uint32_t vcpus;
+	struct hv_start_info si;
+};
+
+/* A reply being built: header, optional tail, fds to pass. Fds marked in
+ * close_fds are closed once sent (read-only reopens and the like). */
+struct reply {
+	struct sim_rep rep;
+	void *tail;
+	size_t tail_len;
+	bool free_tail;
+	int fds[SIM_MSG_FDS];
+	bool close_fds[SIM_MSG_FDS];
+	bool none; /* send nothing (SIM_OP_CLONE) */
+};
+
+/* What a handler gets: the request, its tail, the fds that came with it
+ * (a handler that keeps one sets its slot to -1; the rest are closed). */
+struct request {
+	struct conn *c;
+	const struct sim_req *req;
+	const uint8_t *tail;
+	size_t tail_len;
+	int *fds;
+};
+
+struct hvd {
+	char rundir[256];
+	char sock_path[300];
+	int epfd;
+	struct domain *doms[SIM_MAX_DOMS];
+	struct sim_domslot *domtab;
+	int domtab_fd;
+	uint32_t next_gen;
+	struct conn *conns;
+	int ns_flags; /* CLONE_NEW* for a domain's init */
+	bool use_cgroups;
+	uint64_t dom0_pages;
+};
+
+extern struct hvd hvd;
+
+/* log a line to stderr, keeping errno */
+void hvd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* daemon_conn.c */
+struct conn *conn_add(int fd, hv_domid_t domid, bool root);
+void conn_close(struct conn *c);
+void conn_reap(void);
+unsigned int conn_count(hv_domid_t domid);
+void conn_input(struct conn *c);
+int reopen_ro(int fd);
+
+/* daemon_domain.c */
+struct domain *dom_get(hv_domid_t domid);
+/* The domain a request names: HV_DOMID_SELF is the caller's. */
+struct domain *dom_target(struct conn *c, uint32_t domid, int *err);
+int dom_create_dom0(void);
+void dom_destroy_all(void);
+void dom_child_exited(pid_t pid, int status);
+void dom_fire_exc(void);
+int op_hello(struct request *rq, struct reply *r);
+int op_mem_alloc(struct request *rq, struct reply *r);
+int op_mem_free(struct request *rq, struct reply *r);
+int op_dom_fds(struct request *rq, struct reply *r);
+int op_create(struct request *rq, struct reply *r);
+int op_exec(struct request *rq, struct reply *r);
+int op_destroy(struct request *rq, struct reply *r);
+int op_pause(struct request *rq, struct reply *r);
+int op_unpause(struct request *rq, struct reply *r);
+int op_shutdown(struct request *rq, struct reply *r);
+int op_set_maxmem(struct request *rq, struct reply *r);
+int op_set_vcpus(struct request *rq, struct reply *r);
+int op_list(struct request *rq, struct reply *r);
+int op_info(struct request *rq, struct reply *r);
+int op_start_info(struct request *rq, struct reply *r);
+
+/* daemon_evtchn.c */
+int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner);
+void evtchn_close_port(struct domain *d, uint32_t port);
+void evtchn_conn_gone(struct domain *d, struct conn *c);
+void evtchn_close_all(struct domain *d);
+void evtchn_fire_virq(void);
+int op_evtchn_alloc(struct request *rq, struct reply *r);
+int op_evtchn_bind(struct request *rq, struct reply *r);
+int op_evtchn_virq(struct request *rq, struct reply *r);
+int op_evtchn_adopt(struct request *rq, struct reply *r);
+int op_evtchn_unbind(struct request *rq, struct reply *r);
+int op_evtchn_peer(struct request *rq, struct reply *r);
+
+/* daemon_exec.c: fork the domain's init; its pid, or -errno. */
+pid_t exec_domain(struct domain *d, const char *path, char *const argv[],
+		  const int stdio[3], int conn_fd);
+
+/* daemon_copy.c */
+int op_grant_copy(struct request *rq, struct reply *r);
+
+/* daemon_cgroup.c: all -errno; a no-op returning 0 without cgroups. */
+int cg_init(const char *rundir);
+int cg_create(hv_domid_t domid);
+int cg_destroy(hv_domid_t domid);
+void cg_exit(void);
+int cg_attach(hv_domid_t domid, pid_t pid);
+int cg_freeze(hv_domid_t domid, bool frozen);
+int cg_set_memory(hv_domid_t domid, uint64_t bytes);
+int cg_set_vcpus(hv_domid_t domid, uint32_t vcpus);
+int cg_kill_all(hv_domid_t domid);
+bool cg_empty(hv_domid_t domid);
+uint64_t cg_cpu_ns(hv_domid_t domid);
+/* The cgroup directory of a controller ("memory", "freezer", ...). */
+int cg_path(hv_domid_t domid, const char *ctrl, char *buf, size_t len);
+
+#endif /* XPV_HV_SIM_DAEMON_H */

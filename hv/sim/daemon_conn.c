@@ -1,0 +1,214 @@
+/*
+ * daemon_conn.c - xpv-hv's connections: reading a request, checking who
+ * may send it, dispatching it, sending the reply.
+ *
+ * A connection that misbehaves at the transport level (a datagram too
+ * short or too long, a reply it does not read) is closed; a request that
+ * is merely wrong gets an error reply. Nothing a client sends can make the
+ * daemon block or allocate without bound.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hv/sim/daemon.h"
+
+static struct conn *graveyard;
+
+struct conn *conn_add(int fd, hv_domid_t domid, bool root)
+{
+	struct epoll_event ee = { .events = EPOLLIN };
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->domid = domid;
+	c->root = root;
+	ee.data.ptr = c;
+	if (epoll_ctl(hvd.epfd, EPOLL_CTL_ADD, fd, &ee) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->next = hvd.conns;
+	hvd.conns = c;
+	return c;
+}
+
+void conn_close(struct conn *c)
+{
+	struct conn **pp;
+	struct domain *d;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	d = dom_get(c->domid);
+	if (d)
+		evtchn_conn_gone(d, c);
+	epoll_ctl(hvd.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	for (pp = &hvd.conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	c->next = graveyard;
+	graveyard = c;
+}
+
+/* Free what was closed during this loop iteration: epoll may still have
+ * handed us events for it in the same batch. */
+void conn_reap(void)
+{
+	while (graveyard) {
+		struct conn *c = graveyard;
+
+		graveyard = c->next;
+		free(c);
+	}
+}
+
+unsigned int conn_count(hv_domid_t domid)
+{
+	unsigned int n = 0;
+	struct conn *c;
+
+	for (c = hvd.conns; c; c = c->next)
+		n += c->domid == domid;
+	return n;
+}
+
+int reopen_ro(int fd)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	r = open(path, O_RDONLY | O_CLOEXEC);
+	return r < 0 ? -errno : r;
+}
+
+static bool is_seqpacket(int fd)
+{
+	int type = 0, dom = 0;
+	socklen_t l1 = sizeof(type), l2 = sizeof(dom);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 &&
+	       getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l2) == 0 &&
+	       type == SOCK_SEQPACKET && dom == AF_UNIX;
+}
+
+static int op_clone(struct request *rq, struct reply *r)
+{
+	int fd = rq->fds[0];
+
+	r->none = true;
+	if (fd < 0 || !is_seqpacket(fd))
+		return -EBADF;
+	if (conn_count(rq->c->domid) >= SIM_MAX_CONNS) {
+		hvd_log("dom%u: too many connections", rq->c->domid);
+		return -EMFILE;
+	}
+	if (!conn_add(fd, rq->c->domid, false))
+		return -ENOMEM;
+	rq->fds[0] = -1;
+	return 0;
+}
+
+enum { PRIV = 1 }; /* the op needs a dom0 connection */
+
+static const struct {
+	int (*fn)(struct request *rq, struct reply *r);
+	int flags;
+} ops[SIM_OP_MAX] = {
+	[SIM_OP_HELLO] = { op_hello, 0 },
+	[SIM_OP_CLONE] = { op_clone, 0 },
+	[SIM_OP_MEM_ALLOC] = { op_mem_alloc, 0 },
+	[SIM_OP_MEM_FREE] = { op_mem_free, 0 },
+	[SIM_OP_DOM_FDS] = { op_dom_fds, PRIV },
+	[SIM_OP_EVTCHN_ALLOC] = { op_evtchn_alloc, 0 },
+	[SIM_OP_EVTCHN_BIND] = { op_evtchn_bind, 0 },
+	[SIM_OP_EVTCHN_VIRQ] = { op_evtchn_virq, PRIV },
+	[SIM_OP_EVTCHN_ADOPT] = { op_evtchn_adopt, 0 },
+	[SIM_OP_EVTCHN_UNBIND] = { op_evtchn_unbind, 0 },
+	[SIM_OP_EVTCHN_PEER] = { op_evtchn_peer, 0 },
+	[SIM_OP_DOM_CREATE] = { op_create, PRIV },
+	[SIM_OP_DOM_EXEC] = { op_exec, PRIV },
+	[SIM_OP_DOM_DESTROY] = { op_destroy, PRIV },
+	[SIM_OP_DOM_PAUSE] = { op_pause, PRIV },
+	[SIM_OP_DOM_UNPAUSE] = { op_unpause, PRIV },
+	[SIM_OP_DOM_SHUTDOWN] = { op_shutdown, 0 },
+	[SIM_OP_DOM_SET_MAXMEM] = { op_set_maxmem, PRIV },
+	[SIM_OP_DOM_SET_VCPUS] = { op_set_vcpus, PRIV },
+	[SIM_OP_DOM_LIST] = { op_list, PRIV },
+	[SIM_OP_DOM_INFO] = { op_info, 0 },
+	[SIM_OP_DOM_START_INFO] = { op_start_info, 0 },
+	[SIM_OP_GRANT_COPY] = { op_grant_copy, 0 },
+};
+
+static int dispatch(struct request *rq, struct reply *r)
+{
+	uint32_t op = rq->req->op;
+
+	if (op >= SIM_OP_MAX || !ops[op].fn)
+		return -ENOSYS;
+	/* The first connection is shared by every process of the domain:
+	 * a reply there could reach the wrong one. */
+	if (rq->c->root && op != SIM_OP_CLONE)
+		return -EPERM;
+	if ((ops[op].flags & PRIV) && rq->c->domid != 0)
+		return -EPERM;
+	return ops[op].fn(rq, r);
+}
+
+static void send_reply(struct conn *c, struct reply *r, int err)
+{
+	int i;
+
+	r->rep.err = err;
+	if (!r->none && !c->dead &&
+	    sim_msg_send(c->fd, &r->rep, sizeof(r->rep), r->tail, r->tail_len,
+			 r->fds, SIM_MSG_FDS, true) < 0) {
+		hvd_log("dom%u: a client does not read its replies; closing",
+			c->domid);
+		conn_close(c);
+	}
+	for (i = 0; i < SIM_MSG_FDS; i++)
+		if (r->close_fds[i] && r->fds[i] >= 0)
+			close(r->fds[i]);
+	if (r->free_tail)
+		free(r->tail);
+}
+
+void conn_input(struct conn *c)
+{
+	static uint8_t buf[SIM_MSG_MAX] __attribute__((aligned(16)));
+	struct reply r = { .fds = { -1, -1, -1, -1 } };
+	struct sim_req req;
+	struct request rq = { .c = c, .req = &req };
+	int fds[SIM_MSG_FDS], err;
+	ssize_t n;
+
+	n = sim_msg_recv(c->fd, buf, sizeof(buf), fds, true);
+	if (n == -EAGAIN)
+		return;
+	if (n < (ssize_t)sizeof(req)) {
+		sim_close_fds(fds, SIM_MSG_FDS);
+		conn_close(c);
+		return;
+	}
+	memcpy(&req, buf, sizeof(req));
+	rq.tail = buf + sizeof(req);
+	rq.tail_len = (size_t)n - sizeof(req);
+	rq.fds = fds;
+	err = dispatch(&rq, &r);
+	sim_close_fds(fds, SIM_MSG_FDS);
+	send_reply(c, &r, err);
+}

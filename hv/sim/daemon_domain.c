@@ -1,0 +1,722 @@
+/*
+ * daemon_domain.c - xpv-hv's domains: their memory, grant table, status
+ * page and lifecycle.
+ *
+ * Lifecycle (flags as hv_dominfo reports them):
+ *
+ *   create -> PAUSED --unpause--> RUNNING --shutdown/init exits--> SHUTDOWN
+ *                ^------pause------'                                  |
+ *   any state --destroy--> DYING --> gone (slot generation cleared) <-'
+ *
+ * A domain's init exiting without a shutdown call is a crash (reason
+ * crash). Shutdown, crash and destroy each fire VIRQ_DOM_EXC.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv/sim/daemon.h"
+
+struct domain *dom_get(hv_domid_t domid)
+{
+	return domid < SIM_MAX_DOMS ? hvd.doms[domid] : NULL;
+}
+
+struct domain *dom_target(struct conn *c, uint32_t domid, int *err)
+{
+	struct domain *d;
+
+	if (domid == HV_DOMID_SELF)
+		domid = c->domid;
+	if (domid >= SIM_MAX_DOMS) {
+		*err = -ERANGE;
+		return NULL;
+	}
+	d = hvd.doms[domid];
+	if (!d || d->dying) {
+		*err = -ESRCH;
+		return NULL;
+	}
+	if (c->domid != 0 && c->domid != domid) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return d;
+}
+
+/* A sealed memfd of npages pages, mapped into *map when map != NULL. */
+static int new_memfd(const char *name, uint64_t bytes, void **map)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)bytes) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
+		    0)
+		goto fail;
+	if (map) {
+		*map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			    0);
+		if (*map == MAP_FAILED)
+			goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -ENOMEM;
+}
+
+static void free_domain(struct domain *d)
+{
+	if (d->gnttab)
+		munmap(d->gnttab, SIM_GNTTAB_PAGES * HV_PAGE_SIZE);
+	if (d->active)
+		munmap(d->active, SIM_NR_GREFS * sizeof(struct sim_active));
+	if (d->status)
+		munmap(d->status,
+		       SIM_NR_PORTS * sizeof(struct sim_port_status));
+	if (d->memfd >= 0)
+		close(d->memfd);
+	if (d->gtfd >= 0)
+		close(d->gtfd);
+	if (d->actfd >= 0)
+		close(d->actfd);
+	if (d->statfd >= 0)
+		close(d->statfd);
+	free(d->used);
+	free(d);
+}
+
+static struct domain *new_domain(hv_domid_t domid, uint32_t nr_pages, int *err)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	unsigned int i;
+
+	*err = -ENOMEM;
+	if (!d)
+		return NULL;
+	d->domid = domid;
+	d->nr_pages = nr_pages;
+	d->gtfd = d->actfd = d->statfd = -1;
+	for (i = 0; i < SIM_NR_PORTS; i++)
+		d->ports[i].efd = -1;
+	d->used = calloc((nr_pages + 7) / 8, 1);
+	d->memfd =
+		new_memfd("xpv-mem", (uint64_t)nr_pages * HV_PAGE_SIZE, NULL);
+	if (!d->used || d->memfd < 0)
+		goto fail;
+	d->gtfd = new_memfd("xpv-gnttab", SIM_GNTTAB_PAGES * HV_PAGE_SIZE,
+			    (void **)&d->gnttab);
+	d->actfd = new_memfd("xpv-active",
+			     SIM_NR_GREFS * sizeof(struct sim_active),
+			     (void **)&d->active);
+	d->statfd = new_memfd("xpv-evtchn",
+			      SIM_NR_PORTS * sizeof(struct sim_port_status),
+			      (void **)&d->status);
+	if (d->gtfd < 0 || d->actfd < 0 || d->statfd < 0)
+		goto fail;
+	*err = 0;
+	return d;
+fail:
+	free_domain(d);
+	return NULL;
+}
+
+static void publish(struct domain *d)
+{
+	d->gen = ++hvd.next_gen ? hvd.next_gen : ++hvd.next_gen;
+	hvd.domtab[d->domid].nr_pages = d->nr_pages;
+	__atomic_store_n(&hvd.domtab[d->domid].gen, d->gen, __ATOMIC_RELEASE);
+	hvd.doms[d->domid] = d;
+}
+
+int dom_create_dom0(void)
+{
+	struct domain *d;
+	int err;
+
+	d = new_domain(0, (uint32_t)hvd.dom0_pages, &err);
+	if (!d)
+		return err;
+	d->max_kb = hvd.dom0_pages * 4;
+	d->vcpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+	publish(d);
+	return 0;
+}
+
+void dom_fire_exc(void)
+{
+	evtchn_fire_virq();
+}
+
+/* --- frames --- */
+
+static bool used(const struct domain *d, uint64_t f)
+{
+	return d->used[f / 8] & (1u << (f % 8));
+}
+
+static void mark(struct domain *d, uint64_t f, bool on)
+{
+	if (on)
+		d->used[f / 8] |= (uint8_t)(1u << (f % 8));
+	else
+		d->used[f / 8] &= (uint8_t) ~(1u << (f % 8));
+}
+
+/* First fit: the frames a domain allocates are rings and buffers, few. */
+static int64_t find_run(const struct domain *d, uint64_t n)
+{
+	uint64_t f, run = 0;
+
+	for (f = 0; f < d->nr_pages; f++) {
+		run = used(d, f) ? 0 : run + 1;
+		if (run == n)
+			return (int64_t)(f + 1 - n);
+	}
+	return -ENOMEM;
+}
+
+int op_mem_alloc(struct request *rq, struct reply *r)
+{
+	struct domain *d = dom_get(rq->c->domid);
+	uint64_t n = rq->req->a, i;
+	int64_t first;
+
+	if (!d)
+		return -ESRCH;
+	if (n == 0 || n > d->nr_pages)
+		return -ERANGE;
+	first = find_run(d, n);
+	if (first < 0)
+		return (int)first;
+	for (i = 0; i < n; i++)
+		mark(d, (uint64_t)first + i, true);
+	r->rep.v[0] = (uint64_t)first;
+	return 0;
+}
+
+static bool magic(const struct domain *d, uint64_t f)
+{
+	return d->domid != 0 &&
+	       (f == d->si.store_frame || f == d->si.console_frame);
+}
+
+int op_mem_free(struct request *rq, struct reply *r)
+{
+	struct domain *d = dom_get(rq->c->domid);
+	uint64_t first = rq->req->a, n = rq->req->b, i;
+
+	if (!d)
+		return -ESRCH;
+	if (n == 0 || first >= d->nr_pages || n > d->nr_pages - first)
+		return -ERANGE;
+	for (i = first; i < first + n; i++)
+		if (!used(d, i) || magic(d, i))
+			return -EINVAL;
+	/* Freed pages read as zeros again and give their memory back. */
+	fallocate(d->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		  (off_t)(first * HV_PAGE_SIZE), (off_t)(n * HV_PAGE_SIZE));
+	for (i = first; i < first + n; i++)
+		mark(d, i, false);
+	return 0;
+}
+
+/* --- hello and fds --- */
+
+int op_hello(struct request *rq, struct reply *r)
+{
+	struct domain *d = dom_get(rq->c->domid);
+	int st, tab = -1;
+
+	if (!d || d->dying)
+		return -ESRCH;
+	st = reopen_ro(d->statfd);
+	if (st < 0)
+		return st;
+	if (rq->c->domid == 0) {
+		tab = reopen_ro(hvd.domtab_fd);
+		if (tab < 0) {
+			close(st);
+			return tab;
+		}
+	}
+	r->rep.v[0] = d->domid;
+	r->rep.v[1] = d->domid == 0;
+	r->rep.v[2] = d->nr_pages;
+	r->fds[0] = d->memfd;
+	r->fds[1] = d->gtfd;
+	r->fds[2] = st;
+	r->fds[3] = tab;
+	r->close_fds[2] = r->close_fds[3] = true;
+	return 0;
+}
+
+int op_dom_fds(struct request *rq, struct reply *r)
+{
+	int err;
+	struct domain *d = dom_target(rq->c, rq->req->domid, &err);
+
+	if (!d)
+		return err;
+	r->rep.v[0] = d->gen;
+	r->rep.v[1] = d->nr_pages;
+	r->fds[0] = d->memfd;
+	r->fds[1] = d->gtfd;
+	r->fds[2] = d->actfd;
+	return 0;
+}
+
+/* --- create, exec, destroy --- */
+
+static int pick_domid(uint32_t want)
+{
+	uint32_t id;
+
+	if (want >= SIM_MAX_DOMS)
+		return -ERANGE;
+	if (want)
+		return hvd.doms[want] ? -EEXIST : (int)want;
+	for (id = 1; id < SIM_MAX_DOMS; id++)
+		if (!hvd.doms[id])
+			return (int)id;
+	return -ENOSPC;
+}
+
+/* What a domain builder sets up: the two rings at the top of memory,
+ * zeroed, each with a port allocated for dom0. */
+static int build(struct domain *d)
+{
+	int sp, cp;
+
+	d->si.domid = d->domid;
+	d->si.nr_pages = d->nr_pages;
+	d->si.store_frame = d->nr_pages - 1;
+	d->si.console_frame = d->nr_pages - 2;
+	mark(d, d->si.store_frame, true);
+	mark(d, d->si.console_frame, true);
+	sp = evtchn_alloc(d, 0, NULL);
+	cp = evtchn_alloc(d, 0, NULL);
+	if (sp < 0 || cp < 0)
+		return -ENOSPC;
+	d->ports[sp].builder = d->ports[cp].builder = true;
+	d->si.store_port = (hv_port_t)sp;
+	d->si.console_port = (hv_port_t)cp;
+	return 0;
+}
+
+static int setup_cgroup(struct domain *d)
+{
+	int err;
+
+	if (!hvd.use_cgroups)
+		return 0;
+	err = cg_create(d->domid);
+	if (err)
+		return err;
+	d->has_cgroup = true;
+	err = cg_set_memory(d->domid, d->max_kb * 1024 + SIM_CG_SLACK);
+	if (!err)
+		err = cg_set_vcpus(d->domid, d->vcpus);
+	if (!err)
+		err = cg_freeze(d->domid, true);
+	return err;
+}
+
+int op_create(struct request *rq, struct reply *r)
+{
+	uint64_t kb = rq->req->a, vcpus = rq->req->b;
+	struct domain *d;
+	int id, err;
+
+	if (kb == 0 || kb % 4 || kb / 4 < 4 || vcpus == 0)
+		return -EINVAL;
+	if (kb > SIM_MAX_MEMORY_KB || vcpus > SIM_MAX_VCPUS)
+		return -ERANGE;
+	id = pick_domid(rq->req->domid);
+	if (id < 0)
+		return id;
+	d = new_domain((hv_domid_t)id, (uint32_t)(kb / 4), &err);
+	if (!d)
+		return err;
+	d->max_kb = kb;
+	d->vcpus = (uint32_t)vcpus;
+	d->paused = true;
+	err = build(d);
+	if (!err)
+		err = setup_cgroup(d);
+	if (err) {
+		evtchn_close_all(d);
+		if (d->has_cgroup)
+			cg_destroy(d->domid);
+		free_domain(d);
+		return err;
+	}
+	publish(d);
+	r->rep.v[0] = d->domid;
+	hvd_log("dom%u: created, %u pages, %u vcpus", d->domid, d->nr_pages,
+		d->vcpus);
+	return 0;
+}
+
+/* Split "path\0arg0\0arg1\0..." into path and a NULL-ended argv. */
+static char **parse_argv(const uint8_t *tail, size_t len, int *err)
+{
+	size_t i, n = 0, k = 0;
+	char **argv;
+
+	*err = -EINVAL;
+	if (len == 0 || tail[len - 1] != '\0')
+		return NULL;
+	for (i = 0; i < len; i++)
+		n += tail[i] == '\0';
+	if (n < 2 || n > 1024)
+		return NULL;
+	argv = calloc(n + 1, sizeof(*argv));
+	if (!argv) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < len; i += strlen((const char *)tail + i) + 1)
+		argv[k++] = (char *)tail + i;
+	*err = 0;
+	return argv;
+}
+
+int op_exec(struct request *rq, struct reply *r)
+{
+	struct domain *d;
+	char **argv;
+	int sv[2], err;
+	pid_t pid;
+
+	if (rq->req->domid == 0 || rq->req->domid == HV_DOMID_SELF)
+		return -ERANGE;
+	d = dom_target(rq->c, rq->req->domid, &err);
+	if (!d)
+		return err;
+	if (d->init || d->shutdown)
+		return -EBUSY;
+	if (rq->fds[0] < 0 || rq->fds[1] < 0 || rq->fds[2] < 0)
+		return -EBADF;
+	argv = parse_argv(rq->tail, rq->tail_len, &err);
+	if (!argv)
+		return err;
+	if (access(argv[0], X_OK) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		err = -errno;
+		goto out;
+	}
+	pid = exec_domain(d, argv[0], argv + 1, rq->fds, sv[1]);
+	close(sv[1]);
+	if (pid < 0 || !conn_add(sv[0], d->domid, true)) {
+		err = pid < 0 ? (int)pid : -ENOMEM;
+		close(sv[0]);
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		goto out;
+	}
+	d->init = pid;
+	hvd_log("dom%u: init %s is pid %d", d->domid, argv[0], (int)pid);
+	err = 0;
+out:
+	free(argv);
+	return err;
+}
+
+static void wait_gone(struct domain *d)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 1500; i++) {
+		if (d->init && waitpid(d->init, NULL, WNOHANG) == d->init)
+			d->init = 0;
+		if (!d->init && (!d->has_cgroup || cg_empty(d->domid)))
+			return;
+		nanosleep(&ts, NULL);
+	}
+	hvd_log("dom%u: processes still alive after 3 s", d->domid);
+}
+
+static void close_conns(hv_domid_t domid)
+{
+	struct conn *c, *next;
+
+	for (c = hvd.conns; c; c = next) {
+		next = c->next;
+		if (c->domid == domid)
+			conn_close(c);
+	}
+}
+
+static void destroy(struct domain *d)
+{
+	d->dying = true;
+	__atomic_store_n(&hvd.domtab[d->domid].gen, 0, __ATOMIC_RELEASE);
+	if (d->init)
+		kill(d->init, SIGKILL);
+	if (d->has_cgroup) {
+		cg_kill_all(d->domid);
+		cg_freeze(d->domid, false);
+	}
+	wait_gone(d);
+	if (d->has_cgroup)
+		cg_destroy(d->domid);
+	evtchn_close_all(d);
+	close_conns(d->domid);
+	hvd.doms[d->domid] = NULL;
+	hvd_log("dom%u: destroyed", d->domid);
+	free_domain(d);
+}
+
+int op_destroy(struct request *rq, struct reply *r)
+{
+	struct domain *d;
+	int err;
+
+	if (rq->req->domid == 0 || rq->req->domid == HV_DOMID_SELF)
+		return -ERANGE;
+	d = dom_target(rq->c, rq->req->domid, &err);
+	if (!d)
+		return err;
+	destroy(d);
+	dom_fire_exc();
+	return 0;
+}
+
+void dom_destroy_all(void)
+{
+	unsigned int i;
+
+	for (i = 1; i < SIM_MAX_DOMS; i++)
+		if (hvd.doms[i])
+			destroy(hvd.doms[i]);
+}
+
+/* SIGCHLD: an init that exits without having shut down crashed. */
+void dom_child_exited(pid_t pid, int status)
+{
+	unsigned int i;
+
+	for (i = 1; i < SIM_MAX_DOMS; i++) {
+		struct domain *d = hvd.doms[i];
+
+		if (!d || d->init != pid)
+			continue;
+		d->init = 0;
+		if (d->dying || d->shutdown)
+			return;
+		d->shutdown = true;
+		d->reason = HV_SHUTDOWN_CRASH;
+		if (d->has_cgroup)
+			cg_freeze(d->domid, true);
+		hvd_log("dom%u: init exited (status 0x%x): crashed", d->domid,
+			status);
+		dom_fire_exc();
+		return;
+	}
+}
+
+/* --- control --- */
+
+/* A domain other than dom0 named by a dom0 request. */
+static struct domain *guest(struct request *rq, int *err)
+{
+	if (rq->req->domid == 0 || rq->req->domid == HV_DOMID_SELF) {
+		*err = -ERANGE;
+		return NULL;
+	}
+	return dom_target(rq->c, rq->req->domid, err);
+}
+
+int op_pause(struct request *rq, struct reply *r)
+{
+	int err;
+	struct domain *d = guest(rq, &err);
+
+	if (!d)
+		return err;
+	if (!d->has_cgroup)
+		return -EOPNOTSUPP;
+	err = cg_freeze(d->domid, true);
+	if (!err)
+		d->paused = true;
+	return err;
+}
+
+int op_unpause(struct request *rq, struct reply *r)
+{
+	int err;
+	struct domain *d = guest(rq, &err);
+
+	if (!d)
+		return err;
+	if (!d->has_cgroup)
+		return -EOPNOTSUPP;
+	d->paused = false;
+	/* A domain that shut down stays stopped until destroyed. */
+	return d->shutdown ? 0 : cg_freeze(d->domid, false);
+}
+
+int op_shutdown(struct request *rq, struct reply *r)
+{
+	uint64_t reason = rq->req->a;
+	struct domain *d;
+	int err;
+
+	if (reason > HV_SHUTDOWN_WATCHDOG)
+		return -EINVAL;
+	if (rq->req->domid == 0 ||
+	    (rq->req->domid == HV_DOMID_SELF && rq->c->domid == 0))
+		return -EPERM; /* dom0 is the host */
+	d = dom_target(rq->c, rq->req->domid, &err);
+	if (!d)
+		return err;
+	if (d->shutdown)
+		return 0;
+	d->shutdown = true;
+	d->reason = (uint32_t)reason;
+	if (d->has_cgroup)
+		cg_freeze(d->domid, true);
+	hvd_log("dom%u: shut down, reason %u", d->domid, d->reason);
+	dom_fire_exc();
+	return 0;
+}
+
+int op_set_maxmem(struct request *rq, struct reply *r)
+{
+	uint64_t kb = rq->req->a;
+	int err;
+	struct domain *d = guest(rq, &err);
+
+	if (!d)
+		return err;
+	if (kb == 0 || kb % 4)
+		return -EINVAL;
+	if (kb > SIM_MAX_MEMORY_KB)
+		return -ERANGE;
+	if (d->has_cgroup) {
+		err = cg_set_memory(d->domid, kb * 1024 + SIM_CG_SLACK);
+		if (err)
+			return err;
+	}
+	d->max_kb = kb;
+	return 0;
+}
+
+int op_set_vcpus(struct request *rq, struct reply *r)
+{
+	uint64_t n = rq->req->a;
+	int err;
+	struct domain *d = guest(rq, &err);
+
+	if (!d)
+		return err;
+	if (n == 0)
+		return -EINVAL;
+	if (n > SIM_MAX_VCPUS)
+		return -ERANGE;
+	if (d->has_cgroup) {
+		err = cg_set_vcpus(d->domid, (uint32_t)n);
+		if (err)
+			return err;
+	}
+	d->vcpus = (uint32_t)n;
+	return 0;
+}
+
+/* --- information --- */
+
+static void fill_info(const struct domain *d, struct hv_dominfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->domid = d->domid;
+	if (d->dying)
+		info->flags |= HV_DOMINF_DYING;
+	if (d->shutdown) {
+		info->flags |= HV_DOMINF_SHUTDOWN;
+		info->shutdown_reason = d->reason;
+	}
+	if (d->paused)
+		info->flags |= HV_DOMINF_PAUSED;
+	if (!d->paused && !d->shutdown && !d->dying)
+		info->flags |= HV_DOMINF_RUNNING;
+	info->memory_kb = (uint64_t)d->nr_pages * 4;
+	info->max_memory_kb = d->max_kb;
+	info->vcpus = d->vcpus;
+	if (d->has_cgroup)
+		info->cpu_time_ns = cg_cpu_ns(d->domid);
+	if (d->domid == 0) {
+		struct sysinfo si;
+
+		/* dom0 is the host: its figures are the host's. */
+		if (sysinfo(&si) == 0)
+			info->memory_kb = info->max_memory_kb =
+				(uint64_t)si.totalram * si.mem_unit / 1024;
+	}
+}
+
+int op_list(struct request *rq, struct reply *r)
+{
+	uint64_t max = rq->req->a, n = 0;
+	struct hv_dominfo *info;
+	unsigned int i;
+
+	if (max == 0)
+		return -EINVAL;
+	if (max > SIM_MAX_DOMS)
+		max = SIM_MAX_DOMS;
+	info = calloc(max, sizeof(*info));
+	if (!info)
+		return -ENOMEM;
+	for (i = 0; i < SIM_MAX_DOMS && n < max; i++)
+		if (hvd.doms[i])
+			fill_info(hvd.doms[i], &info[n++]);
+	r->tail = info;
+	r->tail_len = n * sizeof(*info);
+	r->free_tail = true;
+	r->rep.v[0] = n;
+	return 0;
+}
+
+int op_info(struct request *rq, struct reply *r)
+{
+	static struct hv_dominfo info;
+	int err;
+	struct domain *d = dom_target(rq->c, rq->req->domid, &err);
+
+	if (!d)
+		return err;
+	fill_info(d, &info);
+	r->tail = &info;
+	r->tail_len = sizeof(info);
+	return 0;
+}
+
+int op_start_info(struct request *rq, struct reply *r)
+{
+	int err;
+	struct domain *d = dom_target(rq->c, rq->req->domid, &err);
+
+	if (!d)
+		return err;
+	if (d->domid == 0)
+		return -ENOENT; /* dom0 was not built by us */
+	r->tail = &d->si;
+	r->tail_len = sizeof(d->si);
+	return 0;
+}

@@ -1,0 +1,312 @@
+/*
+ * daemon_evtchn.c - xpv-hv's event channel tables, one per domain, as
+ * Xen's event_channel.c keeps them: ports are allocated unbound for a
+ * named remote domain, bound by that domain only, and when one end closes
+ * the other goes back to unbound (EVTCHNOP_close).
+ *
+ * Each port has an eventfd. A binding hands each end its own (to wait on)
+ * and the peer's (to signal), so notification never passes through here.
+ * Every change of a port bumps its generation in the domain's status page;
+ * a client that cached a peer's eventfd sees the bump and asks again.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "hv/sim/daemon.h"
+
+#define NR_VIRQS 24u
+
+static void set_status(struct domain *d, uint32_t port)
+{
+	struct sim_port_status *st = &d->status[port];
+
+	st->remote_dom = d->ports[port].rdom;
+	__atomic_store_n(&st->state, d->ports[port].state, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&st->gen, 1, __ATOMIC_RELEASE);
+}
+
+static void kick(int efd)
+{
+	uint64_t one = 1;
+
+	if (efd >= 0 && write(efd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the waiter is awake anyway. */
+	}
+}
+
+int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner)
+{
+	uint32_t p;
+
+	for (p = 1; p < SIM_NR_PORTS; p++) {
+		struct port *pt = &d->ports[p];
+
+		if (pt->state != HV_EVTCHN_CLOSED)
+			continue;
+		pt->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (pt->efd < 0)
+			return -errno;
+		pt->state = HV_EVTCHN_UNBOUND;
+		pt->rdom = remote;
+		pt->rport = 0;
+		pt->owner = owner;
+		pt->builder = false;
+		set_status(d, p);
+		return (int)p;
+	}
+	return -ENOSPC;
+}
+
+void evtchn_close_port(struct domain *d, uint32_t port)
+{
+	struct port *pt = &d->ports[port];
+
+	if (pt->state == HV_EVTCHN_INTERDOMAIN) {
+		struct domain *rd = dom_get(pt->rdom);
+
+		if (rd && pt->rport < SIM_NR_PORTS &&
+		    rd->ports[pt->rport].state == HV_EVTCHN_INTERDOMAIN) {
+			struct port *rp = &rd->ports[pt->rport];
+
+			/* The peer may be bound again by our domain. */
+			rp->state = HV_EVTCHN_UNBOUND;
+			rp->rdom = d->domid;
+			rp->rport = 0;
+			set_status(rd, pt->rport);
+			kick(rp->efd);
+		}
+	}
+	if (pt->efd >= 0)
+		close(pt->efd);
+	pt->efd = -1;
+	pt->state = HV_EVTCHN_CLOSED;
+	pt->owner = NULL;
+	pt->builder = false;
+	pt->rport = 0;
+	set_status(d, port);
+}
+
+void evtchn_conn_gone(struct domain *d, struct conn *c)
+{
+	uint32_t p;
+
+	for (p = 1; p < SIM_NR_PORTS; p++) {
+		if (d->ports[p].owner != c)
+			continue;
+		if (d->ports[p].builder)
+			d->ports[p].owner = NULL;
+		else
+			evtchn_close_port(d, p);
+	}
+}
+
+void evtchn_close_all(struct domain *d)
+{
+	uint32_t p;
+
+	for (p = 1; p < SIM_NR_PORTS; p++)
+		if (d->ports[p].state != HV_EVTCHN_CLOSED)
+			evtchn_close_port(d, p);
+}
+
+void evtchn_fire_virq(void)
+{
+	unsigned int i;
+	uint32_t p;
+
+	for (i = 0; i < SIM_MAX_DOMS; i++) {
+		struct domain *d = hvd.doms[i];
+
+		if (!d)
+			continue;
+		for (p = 1; p < SIM_NR_PORTS; p++)
+			if (d->ports[p].state == HV_EVTCHN_VIRQ)
+				kick(d->ports[p].efd);
+	}
+}
+
+/* Reply with the port, its generation, its eventfd and the peer's. */
+static int give(struct domain *d, uint32_t port, struct reply *r)
+{
+	struct port *pt = &d->ports[port];
+
+	r->rep.v[0] = port;
+	r->rep.v[1] = __atomic_load_n(&d->status[port].gen, __ATOMIC_ACQUIRE);
+	r->fds[0] = pt->efd;
+	if (pt->state == HV_EVTCHN_INTERDOMAIN) {
+		struct domain *rd = dom_get(pt->rdom);
+
+		if (rd && pt->rport < SIM_NR_PORTS)
+			r->fds[1] = rd->ports[pt->rport].efd;
+	}
+	return 0;
+}
+
+int op_evtchn_alloc(struct request *rq, struct reply *r)
+{
+	struct domain *d = dom_get(rq->c->domid);
+	uint32_t remote = rq->req->domid;
+	int port;
+
+	if (!d)
+		return -ESRCH;
+	if (remote == HV_DOMID_SELF)
+		remote = d->domid;
+	if (remote >= SIM_MAX_DOMS)
+		return -ERANGE;
+	port = evtchn_alloc(d, (hv_domid_t)remote, rq->c);
+	if (port < 0)
+		return port;
+	return give(d, (uint32_t)port, r);
+}
+
+/* The remote port a bind names, or NULL with *err: Xen's checks in
+ * evtchn_bind_interdomain. */
+static struct port *bindable(struct domain *d, struct request *rq,
+			     struct domain **rdp, int *err)
+{
+	uint32_t remote = rq->req->domid;
+	uint64_t rport = rq->req->a;
+	struct domain *rd;
+	struct port *rp;
+
+	if (remote == HV_DOMID_SELF)
+		remote = d->domid;
+	*err = -ERANGE;
+	if (remote >= SIM_MAX_DOMS || rport >= SIM_NR_PORTS)
+		return NULL;
+	rd = dom_get((hv_domid_t)remote);
+	*err = -ESRCH;
+	if (!rd || rd->dying)
+		return NULL;
+	rp = &rd->ports[rport];
+	*err = -ENOENT;
+	if (rport == 0 || rp->state == HV_EVTCHN_CLOSED)
+		return NULL;
+	*err = -EBUSY;
+	if (rp->state != HV_EVTCHN_UNBOUND)
+		return NULL;
+	*err = -EPERM;
+	if (rp->rdom != d->domid)
+		return NULL;
+	*rdp = rd;
+	return rp;
+}
+
+int op_evtchn_bind(struct request *rq, struct reply *r)
+{
+	struct domain *d = dom_get(rq->c->domid), *rd = NULL;
+	struct port *rp;
+	int lp, err;
+
+	if (!d)
+		return -ESRCH;
+	rp = bindable(d, rq, &rd, &err);
+	if (!rp)
+		return err;
+	lp = evtchn_alloc(d, rd->domid, rq->c);
+	if (lp < 0)
+		return lp;
+	d->ports[lp].state = HV_EVTCHN_INTERDOMAIN;
+	d->ports[lp].rport = (uint32_t)rq->req->a;
+	rp->state = HV_EVTCHN_INTERDOMAIN;
+	rp->rdom = d->domid;
+	rp->rport = (uint32_t)lp;
+	set_status(d, (uint32_t)lp);
+	set_status(rd, (uint32_t)rq->req->a);
+	return give(d, (uint32_t)lp, r);
+}
+
+int op_evtchn_virq(struct request *rq, struct reply *r)
+{
+	struct domain *d = dom_get(rq->c->domid);
+	uint64_t virq = rq->req->a;
+	int port;
+
+	if (!d)
+		return -ESRCH;
+	if (virq >= NR_VIRQS)
+		return -ERANGE;
+	if (virq != HV_VIRQ_DOM_EXC)
+		return -EOPNOTSUPP;
+	port = evtchn_alloc(d, d->domid, rq->c);
+	if (port < 0)
+		return port;
+	d->ports[port].state = HV_EVTCHN_VIRQ;
+	set_status(d, (uint32_t)port);
+	return give(d, (uint32_t)port, r);
+}
+
+/* A port of the caller's domain, owned by the caller's connection. */
+static struct port *owned(struct request *rq, struct domain **dp, int *err)
+{
+	struct domain *d = dom_get(rq->c->domid);
+	uint64_t port = rq->req->a;
+
+	*err = -ESRCH;
+	if (!d)
+		return NULL;
+	*err = -ERANGE;
+	if (port >= SIM_NR_PORTS)
+		return NULL;
+	*err = -ENOENT;
+	if (port == 0 || d->ports[port].state == HV_EVTCHN_CLOSED ||
+	    d->ports[port].owner != rq->c)
+		return NULL;
+	*dp = d;
+	return &d->ports[port];
+}
+
+int op_evtchn_adopt(struct request *rq, struct reply *r)
+{
+	struct domain *d = dom_get(rq->c->domid);
+	uint64_t port = rq->req->a;
+	struct port *pt;
+
+	if (!d)
+		return -ESRCH;
+	if (port >= SIM_NR_PORTS)
+		return -ERANGE;
+	pt = &d->ports[port];
+	if (port == 0 || pt->state == HV_EVTCHN_CLOSED)
+		return -ENOENT;
+	if (!pt->builder)
+		return -EPERM;
+	if (pt->owner)
+		return -EBUSY;
+	pt->owner = rq->c;
+	return give(d, (uint32_t)port, r);
+}
+
+int op_evtchn_unbind(struct request *rq, struct reply *r)
+{
+	struct domain *d = NULL;
+	int err;
+	struct port *pt = owned(rq, &d, &err);
+
+	if (!pt)
+		return err;
+	if (pt->builder)
+		pt->owner = NULL;
+	else
+		evtchn_close_port(d, (uint32_t)rq->req->a);
+	return 0;
+}
+
+int op_evtchn_peer(struct request *rq, struct reply *r)
+{
+	struct domain *d = NULL;
+	int err;
+	struct port *pt = owned(rq, &d, &err);
+
+	if (!pt)
+		return err;
+	give(d, (uint32_t)rq->req->a, r);
+	r->rep.v[0] = pt->state;
+	/* Only the peer's eventfd: the caller has its own. */
+	r->fds[0] = r->fds[1];
+	r->fds[1] = -1;
+	return 0;
+}

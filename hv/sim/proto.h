@@ -1,0 +1,113 @@
+/*
+ * proto.h - the private request/reply protocol between the hv library
+ * (client*.c) and xpv-hv (daemon*.c) over a SOCK_SEQPACKET unix socket.
+ *
+ * One datagram per request, one per reply, in order. A request is struct
+ * sim_req followed by an op-specific tail; a reply is struct sim_rep
+ * followed by a tail, with file descriptors passed by SCM_RIGHTS. Who may
+ * send what is decided by the connection, never by a field of the message:
+ * a dom0 connection came through hv.sock, a domain's connection was handed
+ * to it at exec, and clones inherit the domain of the connection they were
+ * requested on.
+ */
+#ifndef XPV_HV_SIM_PROTO_H
+#define XPV_HV_SIM_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hv/hv.h"
+
+/* Largest datagram either way: a domain list or an exec's argv. */
+#define SIM_MSG_MAX (64u * 1024u)
+/* Most fds passed with one message. */
+#define SIM_MSG_FDS 4
+
+enum sim_op {
+	/* -> u32 domid, privileged; fds memory, gnttab, status(ro)
+	 *    [, domtable(ro) for dom0]; v[2] nr_pages */
+	SIM_OP_HELLO = 1,
+	/* fd: one end of a new socketpair, to serve as a connection of the
+	 * same domain. No reply. The only op a domain's first connection
+	 * (XPV_HV_FD) accepts, so processes sharing it never race for replies.
+	 */
+	SIM_OP_CLONE,
+	SIM_OP_MEM_ALLOC, /* a: npages -> v[0]: first frame */
+	SIM_OP_MEM_FREE, /* a: first frame, b: npages */
+	/* domid -> v[0] gen, v[1] nr_pages; fds memory, gnttab, active */
+	SIM_OP_DOM_FDS,
+	SIM_OP_EVTCHN_ALLOC, /* domid: remote -> v[0] port; fd own */
+	/* domid: remote, a: remote port -> v[0] port; fds own, peer */
+	SIM_OP_EVTCHN_BIND,
+	SIM_OP_EVTCHN_VIRQ, /* a: virq -> v[0] port; fd own */
+	SIM_OP_EVTCHN_ADOPT, /* a: port -> fd own */
+	SIM_OP_EVTCHN_UNBIND, /* a: port */
+	/* a: port -> v[0] state, v[1] gen; fd peer when interdomain */
+	SIM_OP_EVTCHN_PEER,
+	SIM_OP_DOM_CREATE, /* domid, a: memory_kb, b: vcpus -> v[0] domid */
+	/* domid; tail "path\0arg0\0arg1\0..."; fds stdin, stdout, stderr */
+	SIM_OP_DOM_EXEC,
+	SIM_OP_DOM_DESTROY, /* domid */
+	SIM_OP_DOM_PAUSE, /* domid */
+	SIM_OP_DOM_UNPAUSE, /* domid */
+	SIM_OP_DOM_SHUTDOWN, /* domid (HV_DOMID_SELF allowed), a: reason */
+	SIM_OP_DOM_SET_MAXMEM, /* domid, a: max_kb */
+	SIM_OP_DOM_SET_VCPUS, /* domid, a: vcpus */
+	SIM_OP_DOM_LIST, /* a: max -> v[0] n; tail struct hv_dominfo[n] */
+	SIM_OP_DOM_INFO, /* domid -> tail struct hv_dominfo */
+	SIM_OP_DOM_START_INFO, /* domid -> tail struct hv_start_info */
+	/* a: count; tail struct sim_copy_seg[count] then the bytes of every
+	 * local source; -> tail int16 status[count] then the bytes of every
+	 * local destination (unprivileged grant copy, done by xpv-hv) */
+	SIM_OP_GRANT_COPY,
+	SIM_OP_MAX,
+};
+
+struct sim_req {
+	uint32_t op;
+	uint32_t domid;
+	uint64_t a, b;
+};
+
+struct sim_rep {
+	int32_t err; /* 0 or -errno */
+	uint32_t pad;
+	uint64_t v[3];
+};
+
+/* One segment of SIM_OP_GRANT_COPY: a side with foreign=0 is the caller's
+ * buffer, carried in the message. */
+struct sim_copy_side {
+	uint8_t foreign;
+	uint8_t pad;
+	uint16_t domid;
+	uint32_t ref;
+	uint16_t offset;
+	uint16_t pad2;
+};
+
+struct sim_copy_seg {
+	struct sim_copy_side src, dst;
+	uint16_t len;
+	uint16_t pad[3];
+};
+
+/* --- message transport (shared_msg.c) --- */
+
+/* Send one datagram of hdr+tail with nfds fds (negative fds are skipped).
+ * Never blocks when nonblock; -errno on failure. */
+int sim_msg_send(int sock, const void *hdr, size_t hdr_len, const void *tail,
+		 size_t tail_len, const int *fds, int nfds, bool nonblock);
+/*
+ * Receive one datagram into buf (at most len bytes) and up to SIM_MSG_FDS
+ * fds into fds[] (the rest -1; each received fd is the caller's, with
+ * O_CLOEXEC). Returns the byte count, 0 at end of stream, or -errno;
+ * -EMSGSIZE for a truncated datagram (its fds are closed).
+ */
+ssize_t sim_msg_recv(int sock, void *buf, size_t len, int *fds, bool nonblock);
+/* Close every fd >= 0 of fds[0..n). */
+void sim_close_fds(int *fds, int n);
+
+#endif /* XPV_HV_SIM_PROTO_H */
