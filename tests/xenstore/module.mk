@@ -26,3 +26,14 @@ TEST_PROGS += $(BIN)/xs-differential
 $(BIN)/xs-differential: $(call objs,tests/xenstore/differential.c tests/xenstore/diffgen.c) $(XSTEST_CLIENT) $(RING_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RING_LDLIBS)
+TEST_PROGS += $(BIN)/xs-bench
+
+$(BIN)/xs-bench: $(call objs,tests/xenstore/bench.c) $(XSTEST_CLIENT) $(RING_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RING_LDLIBS)
+
+# make bench-xenstore: ours against the reference, as ratios.
+BENCHES += bench-xenstore
+bench-xenstore: $(BIN)/xs-bench $(XSREF_STANDIN)
+	@tests/xenstore/bench.sh
+.PHONY: bench-xenstore
