@@ -224,38 +224,71 @@ static int check_create(struct conn *c, struct create *cr, uint32_t vlen)
 	return size_ok(c, p->nperms, p->vlen, p->clen + base + 1);
 }
 
-/* Create the missing nodes, top down: each inherits its parent's
- * permissions, an unprivileged creator becoming the owner. */
+/* Undo build() after an allocation failure. */
+static void unbuild(struct conn *c, struct create *cr, struct node **nodes,
+		    bool parent_linked)
+{
+	unsigned int i;
+	uint32_t start;
+
+	for (i = 0; i < cr->levels; i++)
+		if (nodes[i])
+			db_discard(c, nodes[i]);
+	if (parent_linked) {
+		start = cr->parent->namelen == 1 ? 1 : cr->parent->namelen + 1;
+		node_del_child(cr->parent, cr->path + start,
+			       cr->ends[cr->levels - 1] - start);
+	}
+}
+
+/*
+ * Create the missing nodes: each inherits its parent's permissions, an
+ * unprivileged creator becoming the owner. They are written bottom up,
+ * the leaf first and the existing parent last, as Xen's create_node()
+ * does (so generations count as Xen's do).
+ */
 static struct node *build(struct conn *c, struct create *cr, const char *val,
 			  uint32_t vlen)
 {
-	struct node *parent = cr->parent, *n = NULL;
-	uint32_t plen = parent->namelen, start;
+	struct node *parent = cr->parent, *nodes[MAX_LEVELS] = { NULL };
 	struct xs_perm perms[parent->nperms ? parent->nperms : 1];
-	unsigned int i = cr->levels, nperms = parent->nperms;
-	int ret;
+	unsigned int i, nperms = parent->nperms;
+	uint32_t start;
+	int ret = 0;
 
 	memcpy(perms, parent->perms, nperms * sizeof(perms[0]));
 	if (conn_unprivileged(c))
 		perms[0].id = c->domid;
-	while (i--) {
-		start = plen == 1 ? 1 : plen + 1;
-		ret = node_add_child(parent, cr->path + start,
-				     cr->ends[i] - start);
-		if (!ret)
-			ret = db_write(c, parent);
-		n = ret ? NULL :
-			  db_create(c, cr->path, cr->ends[i], perms, nperms);
-		if (!n || (!i && node_set_value(n, val, vlen)) ||
-		    db_write(c, n)) {
-			if (n)
-				db_discard(c, n);
-			return NULL;
-		}
-		parent = n;
-		plen = cr->ends[i];
+	for (i = 0; i < cr->levels && !ret; i++) {
+		nodes[i] = db_create(c, cr->path, cr->ends[i], perms, nperms);
+		if (!nodes[i])
+			ret = -ENOMEM;
+		else if (!i)
+			ret = node_set_value(nodes[i], val, vlen);
+		else
+			ret = node_add_child(nodes[i],
+					     cr->path + cr->ends[i] + 1,
+					     cr->ends[i - 1] - cr->ends[i] - 1);
 	}
-	return n;
+	start = parent->namelen == 1 ? 1 : parent->namelen + 1;
+	if (!ret)
+		ret = node_add_child(parent, cr->path + start,
+				     cr->ends[cr->levels - 1] - start);
+	if (ret) {
+		unbuild(c, cr, nodes, false);
+		return NULL;
+	}
+	for (i = 0; i < cr->levels; i++)
+		if (db_write(c, nodes[i]))
+			break;
+	if (i < cr->levels || db_write(c, parent)) {
+		/* Only a transaction's bookkeeping can fail here; it is
+		 * marked failed by our caller. */
+		while (i < cr->levels)
+			db_discard(c, nodes[i++]);
+		return NULL;
+	}
+	return nodes[0];
 }
 
 static struct node *create_node(struct conn *c, const char *name,
@@ -332,35 +365,43 @@ int do_mkdir(struct conn *c, const char *p, unsigned int len)
 /* --- removing nodes -------------------------------------------------- */
 
 /*
- * Remove n (whose path is in path[0..plen)) and everything below it,
- * children first, each firing its watches: the node itself for any watch
- * at or above it, the nodes below only for watches exactly on them (Xen's
- * delnode_sub()). path has room for PATH_BUF bytes.
+ * Remove n (whose path is in path[0..plen)) and everything below it, as
+ * Xen's rm_node() walk does: each child in turn is removed (its subtree
+ * first) and taken off n's child list, then n itself goes. Each removed
+ * node fires its watches: the top one for any watch at or above it, the
+ * nodes below only for watches exactly on them (delnode_sub()). A child
+ * listed but not readable in this view stops the walk with EIO, what is
+ * done staying done, as in Xen. path has room for PATH_BUF bytes.
  */
 static int rm_tree(struct conn *c, struct node *n, char *path, uint32_t plen,
 		   bool top)
 {
-	uint32_t off, l;
+	uint32_t l, clen;
 	struct node *child;
+	char *base;
 	int ret;
 
-	for (off = 0; off < n->clen; off += l + 1) {
-		l = strlen(n->children + off);
-		if (plen + 1 + l >= PATH_BUF)
+	while (n->clen) {
+		base = n->children;
+		l = strlen(base);
+		clen = plen + (plen != 1) + l;
+		if (clen >= PATH_BUF)
 			return -EIO;
-		memcpy(path + plen, plen == 1 ? "" : "/", plen == 1 ? 0 : 1);
-		memcpy(path + plen + (plen != 1), n->children + off, l);
-		path[plen + (plen != 1) + l] = '\0';
-		child = db_read(c, path, plen + (plen != 1) + l);
-		if (child) {
-			ret = rm_tree(c, child, path, plen + (plen != 1) + l,
-				      false);
-			if (ret)
-				return ret;
-		} else if (fatal_errno(errno)) {
-			return -errno;
-		}
+		if (plen != 1)
+			path[plen] = '/';
+		memcpy(path + plen + (plen != 1), base, l);
+		path[clen] = '\0';
+		child = db_read(c, path, clen);
+		if (!child)
+			return fatal_errno(errno) ? -errno : -EIO;
+		ret = rm_tree(c, child, path, clen, false);
 		path[plen] = '\0';
+		if (ret)
+			return ret;
+		node_del_child(n, base, l);
+		ret = db_write(c, n);
+		if (ret)
+			return ret;
 	}
 	fire_watches(c, path, n, !top, NULL, 0);
 	return db_delete(c, n);

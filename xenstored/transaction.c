@@ -127,6 +127,9 @@ int txn_start(struct conn *c)
 	do {
 		t->id = c->next_txid++;
 	} while (!t->id || (txn_lookup(c, t->id, &exists), exists));
+	/* A transaction takes a generation, as in Xen (only the count of
+	 * them shows: DIRECTORY_PART's generation string). */
+	store_generation++;
 	t->next = c->txns;
 	c->txns = t;
 	c->ntxn++;

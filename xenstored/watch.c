@@ -115,7 +115,7 @@ void watch_remove_all(struct conn *c)
 /* name is w's path or below it ("/" covers everything). */
 static bool covers(const struct watch *w, const char *name, size_t nlen)
 {
-	if (w->plen == 1)
+	if (w->plen == 1 && w->path[0] == '/')
 		return true;
 	if (nlen < w->plen || memcmp(name, w->path, w->plen))
 		return false;

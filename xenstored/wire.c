@@ -148,6 +148,13 @@ int do_transaction_end(struct conn *c, const char *p, unsigned int len)
 	return txn_end(c, arg[0] == 'T');
 }
 
+/* Domain 0 is always introduced: Xen's xenstored introduces it at start
+ * (dom0's own ring); here its clients use the socket. */
+static bool introduced(unsigned int domid)
+{
+	return domid == 0 || domain_is_introduced(domid);
+}
+
 /* A domid argument as Xen reads it (atoi). */
 static unsigned int domid_arg(const char *s)
 {
@@ -220,7 +227,7 @@ int do_is_domain_introduced(struct conn *c, const char *p, unsigned int len)
 	if (!arg)
 		return -EINVAL;
 	domid = domid_arg(arg);
-	yes = domid == HV_DOMID_SELF || domain_is_introduced(domid);
+	yes = domid == HV_DOMID_SELF || introduced(domid);
 	return conn_reply(c, XPV_XS_IS_DOMAIN_INTRODUCED, yes ? "T" : "F", 2);
 }
 
@@ -247,9 +254,10 @@ int do_set_target(struct conn *c, const char *p, unsigned int len)
 		return -EINVAL;
 	domid = domid_arg(a);
 	tdomid = domid_arg(b);
-	if (!domain_is_introduced(domid) || !domain_is_introduced(tdomid))
+	if (!introduced(domid) || !introduced(tdomid))
 		return -ENOENT;
-	if (!conn_find_domain(domid) || !conn_find_domain(tdomid))
+	if ((domid && !conn_find_domain(domid)) ||
+	    (tdomid && !conn_find_domain(tdomid)))
 		return -EINVAL;
 	perms_set_target(domid, tdomid);
 	return conn_ack(c, XPV_XS_SET_TARGET);
