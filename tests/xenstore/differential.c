@@ -45,7 +45,7 @@
 #define REPLY_TIMEOUT_MS 5000
 #define SYNC_REQ_ID 0xfffffff0u
 #define TXMAP_SIZE 64 /* transactions remembered per connection */
-#define HISTORY 40 /* requests shown before a disagreement */
+#define HISTORY 25 /* requests shown before a disagreement */
 
 /* A growing string: a transcript. */
 struct text {
@@ -113,13 +113,13 @@ static void emit(struct text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-/* Bytes as a C string literal, cut after 160 characters. */
+/* Bytes as a C string literal, cut after 80 bytes. */
 static void emit_bytes(struct text *t, const char *p, size_t len)
 {
 	size_t i;
 
 	emit(t, "\"");
-	for (i = 0; i < len && i < 160; i++) {
+	for (i = 0; i < len && i < 80; i++) {
 		unsigned char b = (unsigned char)p[i];
 
 		if (b == 0)
@@ -222,15 +222,16 @@ static void record(struct side *s, unsigned int c, const struct diff_op *op,
 		emit(t, "  type=%" PRIu32 " ", m->hdr.type);
 	emit(t, "req=%#" PRIx32 " ", m->hdr.req_id);
 	emit_tx(t, s, c, m->hdr.tx_id);
-	emit(t, " len=%" PRIu32 " ", m->hdr.len);
 	if (op && m->hdr.type == XPV_XS_TRANSACTION_START &&
 	    op->type == XPV_XS_TRANSACTION_START) {
-		emit(t, "<T%" PRIu32 ">\n", op->new_handle);
+		emit(t, " len=<id> <T%" PRIu32 ">\n", op->new_handle);
 		return;
 	}
 	if (m->hdr.type == XPV_XS_DIRECTORY_PART) {
 		skip = strnlen(m->body, m->hdr.len);
-		emit(t, "<gen>");
+		emit(t, " len=<gen>+%zu <gen>", m->hdr.len - skip);
+	} else {
+		emit(t, " len=%" PRIu32 " ", m->hdr.len);
 	}
 	if (opt.sort_dirs && m->hdr.type == XPV_XS_DIRECTORY)
 		sort_children(m);
