@@ -56,11 +56,13 @@ last_line()
 	tr -d '\r' <"$log" | grep -av '^ *$' | tail -n 1 | cut -c1-160
 }
 
+# panic_line: Xen's or dom0's panic, with the line that says why (Xen
+# prints its reason on the line after "Panic on CPU n:").
 panic_line()
 {
-	tr -d '\r' <"$log" | grep -a -m1 -E \
-		'Kernel panic|Panic on CPU|FATAL PAGE FAULT|Attempted to kill init|Unable to mount root|Kernel too old|Could not .*kernel|not a Xen-compatible' |
-		cut -c1-160
+	tr -d '\r' <"$log" | grep -a -m1 -A1 -E \
+		'Kernel panic|Panic on CPU|FATAL PAGE FAULT' |
+		sed 's/^(XEN) //' | tr '\n' ' ' | cut -c1-200
 }
 
 while :; do
@@ -77,7 +79,8 @@ while :; do
 	fi
 	p=$(panic_line)
 	if [[ -n $p ]]; then
-		why="panic: $p"
+		sleep 1
+		why="panic: $(panic_line)"
 		break
 	fi
 	if ! grep -aq '^XPV-INIT' "$log"; then

@@ -25,8 +25,8 @@ XEN_XENSTORED=${XEN_XENSTORED:-xpv debian}
 XEN_TESTS=${XEN_TESTS:-}
 XEN_RUN=${XEN_RUN:-}
 XEN_BREAK=${XEN_BREAK:-}
-ALL_TESTS="store test-xenstore hv-common run guest-create guest-list guest-disk guest-net guest-shutdown"
-STORE_FREE="hv-common run"
+ALL_TESTS="store test-xenstore hv-common hv-xen-dom0 run guest-create guest-list guest-disk guest-net guest-shutdown guest-destroy"
+STORE_FREE="hv-common hv-xen-dom0 run"
 failed=0
 
 has()

@@ -144,6 +144,7 @@ build_dom0()
 	cp "$CROOT/boot/vmlinuz-$KVER" "$dir/guest/vmlinuz"
 	cp "$XEN_OUT/domU.cpio.gz" "$dir/guest/initrd.gz"
 	cp "$top"/tests/xen/dom0/hotplug-* "$dir/etc/xen/scripts/"
+	: >"$dir/etc/xen/xl.conf"
 	cp "$top/tests/xen/dom0/init" "$dir/init"
 	cp "$top"/tests/xen/dom0/*.sh "$dir/xpv/"
 	if [[ -f $XEN_OUT/user-run ]]; then

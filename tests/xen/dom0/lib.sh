@@ -7,9 +7,17 @@
 # FUNC exits 0 (pass), 77 (skip) or anything else (fail); its last output
 # line is the why. A test whose NEEDS did not all pass is skipped, naming
 # them. Results are kept in /tmp/xpv-results for later NEEDS checks.
+#
+# FUNC runs in a session of its own, so that a test that times out is
+# killed with everything it started, however deep (a hung xl, a client
+# blocked on a dead store). Daemons that detach (xl's domain monitor,
+# xenconsoled) make sessions of their own and are not touched.
 
-mkdir -p /tmp/xpv-log
-: >/tmp/xpv-results
+lib_init()
+{
+	mkdir -p /tmp/xpv-log
+	: >/tmp/xpv-results
+}
 
 # result NAME: PASS, FAIL, SKIP or nothing if NAME did not run.
 result()
@@ -31,9 +39,38 @@ store_alive()
 	kill -0 "$(cat /run/xpv/store.pid)" 2>/dev/null
 }
 
+# kill_test PID WHY LOG: end test session PID, saying why in its log.
+kill_test()
+{
+	echo "$2" >>"$3"
+	kill -TERM -- "-$1" 2>/dev/null
+	sleep 1
+	kill -KILL -- "-$1" 2>/dev/null
+}
+
+# watch_test PID LIMIT LOG: return when test session PID ends; end it
+# after LIMIT seconds, or at once when the store daemon dies under it (its
+# clients would otherwise wait on the kernel's xenbus for ever).
+watch_test()
+{
+	local pid=$1 n=$(($2 * 2))
+	while kill -0 "$pid" 2>/dev/null; do
+		if ! store_alive; then
+			kill_test "$pid" "the store daemon died" "$3"
+			return
+		fi
+		if [ $n -le 0 ]; then
+			kill_test "$pid" "timed out after $2 s" "$3"
+			return
+		fi
+		sleep 0.5
+		n=$((n - 1))
+	done
+}
+
 run_test()
 {
-	local name=$1 limit=$2 fn=$3 need log pid dog rc why t0 t1
+	local name=$1 limit=$2 fn=$3 need log pid rc why t0 t1
 	shift 3
 	for need in "$@"; do
 		[ "$(result "$need")" = PASS ] && continue
@@ -43,21 +80,22 @@ run_test()
 	log=/tmp/xpv-log/$name.log
 	echo "XPV-START $name $limit"
 	t0=$(cut -d. -f1 /proc/uptime)
-	("$fn") >"$log" 2>&1 </dev/null &
+	setsid sh -c ". /xpv/lib.sh; . /xpv/plan.sh; $fn" \
+		>"$log" 2>&1 </dev/null &
 	pid=$!
-	(sleep "$limit" && echo "timed out after $limit s" >>"$log" &&
-		pkill -TERM -P "$pid" && kill -TERM "$pid") >/dev/null 2>&1 &
-	dog=$!
+	watch_test "$pid" "$limit" "$log"
 	wait "$pid"
 	rc=$?
-	kill "$dog" 2>/dev/null
 	t1=$(cut -d. -f1 /proc/uptime)
 	sed "s/^/  $name| /" "$log"
 	why=$(grep -v '^ *$' "$log" | tail -n 1)
 	if ! store_alive; then
 		rc=1
 		why="the store daemon (pid $(cat /run/xpv/store.pid)) died"
-		dmesg | tail -n 5 | sed "s/^/  $name| dmesg: /"
+		tail -n 5 /var/log/xenstored.out /var/log/xpv-xenstored.log \
+			2>/dev/null | sed "s/^/  $name| /"
+		dmesg | grep -i -E 'segfault|killed' | tail -n 3 |
+			sed "s/^/  $name| dmesg: /"
 	fi
 	case $rc in
 	0) report "$name" PASS "$((t1 - t0))s" ;;

@@ -10,12 +10,14 @@
 PLAN="store 40 t_store
 test-xenstore 150 t_test_xenstore store
 hv-common 120 t_hv_common
+hv-xen-dom0 120 t_hv_xen_dom0
 run 600 t_run store
 guest-create 90 t_guest_create store
 guest-list 20 t_guest_list guest-create
 guest-disk 90 t_guest_disk guest-create
 guest-net 60 t_guest_net guest-create
-guest-shutdown 90 t_guest_shutdown guest-create"
+guest-shutdown 90 t_guest_shutdown guest-create
+guest-destroy 60 t_guest_destroy guest-shutdown"
 
 GUEST=xpvguest
 XENSTORED=/usr/lib/xen-4.17/bin/xenstored
@@ -82,15 +84,26 @@ t_test_xenstore()
 	echo "test-xenstore: all tests passed"
 }
 
+# run_prog PROG: one of our test programs, on the xen platform.
+run_prog()
+{
+	local rc
+	[ -x "/xpv/bin/$1" ] || skip "build/bin/$1 not built"
+	XPV_PLATFORM=xen "$1"
+	rc=$?
+	[ $rc = 77 ] && exit 77
+	[ $rc = 0 ] || fail "$1 on the xen platform: exit $rc"
+	echo "$1 passed on the xen platform"
+}
+
 t_hv_common()
 {
-	[ -x /xpv/bin/test-hv-common ] ||
-		skip "build/bin/test-hv-common not built (hv/tests has not landed)"
-	XPV_PLATFORM=xen test-hv-common
-	local rc=$?
-	[ $rc = 77 ] && exit 77
-	[ $rc = 0 ] || fail "test-hv-common on the xen platform: exit $rc"
-	echo "test-hv-common passed on the xen platform"
+	run_prog test-hv-common
+}
+
+t_hv_xen_dom0()
+{
+	run_prog test-hv-xen-dom0
 }
 
 # run: the command the host passed in (XEN_RUN), for a developer to see
@@ -137,7 +150,7 @@ write_cfg()
 		vcpus = 1
 		disk = [ 'format=raw, vdev=xvda, access=rw, script=/etc/xen/scripts/hotplug-block, target=$(cat /run/xpv/loopdev)' ]
 		vif = [ 'mac=00:16:3e:00:00:02, bridge=xenbr0, script=/etc/xen/scripts/hotplug-vif' ]
-		on_poweroff = "destroy"
+		on_poweroff = "preserve"
 		on_reboot = "destroy"
 		on_crash = "destroy"
 	EOF
@@ -150,8 +163,8 @@ t_guest_create()
 	make_bridge
 	write_cfg
 	# Watch for the guest's end before it begins: the first event is the
-	# watch's initial one, the second is the release.
-	xenstore-watch -n 2 @releaseDomain >/run/xpv/release.log 2>&1 &
+	# watch's initial one, the later ones are releases.
+	xenstore-watch @releaseDomain >/run/xpv/release.log 2>&1 &
 	echo $! >/run/xpv/release.pid
 	xl create /tmp/guest.cfg || fail "xl create failed (exit $?)"
 	domid=$(xl domid "$GUEST") || fail "xl domid $GUEST failed"
@@ -207,22 +220,43 @@ guest_gone()
 		! xenstore-exists "/local/domain/0/backend/vif/$domid"
 }
 
+release_events()
+{
+	wc -l </run/xpv/release.log
+}
+
+# The guest is kept after it powers off (on_poweroff = "preserve"), so no
+# toolstack destroys it: a @releaseDomain now can only come from the store
+# seeing VIRQ_DOM_EXC from the hypervisor and the domain shut down.
 t_guest_shutdown()
 {
-	local domid
-	domid=$(cat /run/xpv/domid)
 	xl shutdown -w "$GUEST" || fail "xl shutdown -w $GUEST failed (exit $?)"
+	guest_console
+	xl list "$GUEST" | tail -n 1
+	xl list "$GUEST" | tail -n 1 | grep -q -- '--s-' ||
+		fail "$GUEST is not in the shut-down state after xl shutdown"
 	wait_for 20 sh -c '[ $(wc -l </run/xpv/release.log) -ge 2 ]' || {
 		cat /run/xpv/release.log
-		fail "@releaseDomain did not fire within 20 s of the shutdown"
+		fail "@releaseDomain did not fire within 20 s of the guest's poweroff"
 	}
-	echo "@releaseDomain fired"
+	release_events >/run/xpv/release.count
+	echo "@releaseDomain fired for the shut-down domain (VIRQ_DOM_EXC)"
+}
+
+t_guest_destroy()
+{
+	local domid n
+	domid=$(cat /run/xpv/domid)
+	n=$(cat /run/xpv/release.count)
+	xl destroy "$GUEST" || fail "xl destroy $GUEST failed (exit $?)"
 	wait_for 20 guest_gone || {
 		xenstore-ls -f /local/domain | grep -E "/$domid(/|$| )" | head
-		fail "nodes of domain $domid remain after its shutdown"
+		fail "nodes of domain $domid remain after it was destroyed"
 	}
 	xl list | grep -q "^$GUEST " && fail "xl list still shows $GUEST"
-	echo "domain $domid is gone and none of its nodes remain"
+	wait_for 20 sh -c "[ \$(wc -l </run/xpv/release.log) -gt $n ]" ||
+		fail "@releaseDomain did not fire when domain $domid was destroyed"
+	echo "domain $domid is gone, @releaseDomain fired, none of its nodes remain"
 }
 
 # --- running the plan ----------------------------------------------------
