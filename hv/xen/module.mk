@@ -4,7 +4,10 @@
 #   test-hv-xen-open  without Xen: XPV_PLATFORM=xen fails with one message
 #   test-hv-xen-dom0  in a real Xen dom0 (tests/xen): the platform end to
 #                     end; skips elsewhere
-HV_XEN_TESTS := $(BIN)/test-hv-xen-open $(BIN)/test-hv-xen-dom0
+#   test-hv-xen-guest in a real Xen dom0 with a PV guest named by
+#                     XPV_TEST_DOMID (docs/hv-xen.md); skips elsewhere
+HV_XEN_TESTS := $(BIN)/test-hv-xen-open $(BIN)/test-hv-xen-dom0 \
+	$(BIN)/test-hv-xen-guest
 
 # hv_open() needs the sim platform's opener from hv/sim; until that part
 # has its sources the tests cannot link, and are left out of the build.
@@ -18,5 +21,9 @@ $(BIN)/test-hv-xen-open: $(call objs,hv/xen/tests/test-hv-xen-open.c) $(HV_LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
 
 $(BIN)/test-hv-xen-dom0: $(call objs,hv/xen/tests/test-hv-xen-dom0.c) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
+
+$(BIN)/test-hv-xen-guest: $(call objs,hv/xen/tests/test-hv-xen-guest.c) $(HV_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
