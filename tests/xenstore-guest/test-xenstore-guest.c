@@ -71,6 +71,26 @@ static char *read_node(unsigned int domid, const char *sub)
 	return xs_read(xs, XBT_NULL, dom_path(domid, sub), NULL);
 }
 
+/* A node's value for a message: "missing" when there is none. Valid
+ * until the next call. */
+static const char *show(unsigned int domid, const char *sub)
+{
+	static char *last;
+
+	free(last);
+	last = read_node(domid, sub);
+	return last ? last : "missing";
+}
+
+static bool gone(unsigned int domid, const char *sub)
+{
+	char *v = read_node(domid, sub);
+	bool ret = !v && errno == ENOENT;
+
+	free(v);
+	return ret;
+}
+
 static bool node_is(unsigned int domid, const char *sub, const char *want)
 {
 	char *v = read_node(domid, sub);
@@ -92,15 +112,10 @@ static long long now_ms(void)
 static bool wait_node(unsigned int domid, const char *sub, const char *want)
 {
 	long long end = now_ms() + WAIT_MS;
-	char *v;
 
 	do {
-		v = read_node(domid, sub);
-		if (want ? (v && !strcmp(v, want)) : (!v && errno == ENOENT)) {
-			free(v);
+		if (want ? node_is(domid, sub, want) : gone(domid, sub))
 			return true;
-		}
-		free(v);
 		usleep(20000);
 	} while (now_ms() < end);
 	return false;
@@ -209,7 +224,7 @@ static void check_guest_results(unsigned int a)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(sub, sizeof(sub), "data/result/%s", names[i]);
 		result(names[i], node_is(a, sub, "ok"), "guest reported %s",
-		       read_node(a, sub) ?: "nothing");
+		       show(a, sub));
 	}
 }
 
@@ -222,7 +237,7 @@ static void test_guest_a(unsigned int a, unsigned int b)
 	       "no data/status=ready within %d ms", WAIT_MS);
 	xs_write(xs, XBT_NULL, dom_path(a, "data/poke"), "1", 1);
 	result("A finished", wait_node(a, "data/status", "done"),
-	       "data/status is %s", read_node(a, "data/status") ?: "missing");
+	       "data/status is %s", show(a, "data/status"));
 	check_guest_results(a);
 	result("dom0 reads A's relative write",
 	       node_is(a, "data/hello", "world"), NULL);
@@ -242,8 +257,7 @@ static void test_release_a(unsigned int a)
 	       strerror(errno));
 	result("@releaseDomain fired on release", wait_event("rel"), NULL);
 	result("A no longer introduced", !xs_is_domain_introduced(xs, a), NULL);
-	result("A's nodes are gone", !read_node(a, "data") && errno == ENOENT,
-	       NULL);
+	result("A's nodes are gone", gone(a, "data"), NULL);
 	result("dom0's nodes of A stay", node_is(a, "domid", id), NULL);
 }
 
