@@ -1,0 +1,15 @@
+# tests/demo/: `make demo`, the main job: one guest with one split-driver
+# device ("echo", echo.h) on the embedded hypervisor. xpv-demo is dom0's
+# toolstack and backend (demo.c); xpv-demo-guest is the guest's kernel
+# (echo-guest.c); tests/demo.sh starts the daemons and runs them.
+# tests/demo/test-demo.sh runs the same demo as a test.
+BINS += $(BIN)/xpv-demo $(BIN)/xpv-demo-guest
+TESTS += tests/demo/test-demo.sh
+
+$(BIN)/xpv-demo: $(call objs,tests/demo/demo.c) $(LIBDIR)/libxpvhv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS)
+
+$(BIN)/xpv-demo-guest: $(call objs,tests/demo/echo-guest.c) $(LIBDIR)/libxpvfront.a $(LIBDIR)/libxpvring.a $(LIBDIR)/libxpvhv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
