@@ -4,7 +4,11 @@
  * and the same watch events, byte for byte, on every connection.
  *
  *   xs-differential [--seed S] [--ops N] [--names A,B] [--report FILE]
- *                   [--trace FILE] [--sort-dirs] SOCKET_A SOCKET_B
+ *                   [--trace FILE] [--sort-dirs] [--reference A|B|both]
+ *                   [--script FILE] SOCKET_A SOCKET_B
+ *
+ * With --script, the requests come from a hand-written file (script.h)
+ * instead of the seeded generator.
  *
  * Exit 0 when the daemons agreed on all N requests, 1 on the first
  * disagreement (printed, and appended to FILE with --report: the seed, the
@@ -40,6 +44,7 @@
 #include <string.h>
 
 #include "tests/xenstore/diffgen.h"
+#include "tests/xenstore/script.h"
 #include "tests/xenstore/xsclient.h"
 
 #define REPLY_TIMEOUT_MS 5000
@@ -75,6 +80,7 @@ struct side {
 };
 
 struct options {
+	const char *script; /* requests from this file, not the generator */
 	uint64_t seed;
 	unsigned long ops;
 	bool sort_dirs;
@@ -84,6 +90,8 @@ struct options {
 
 static struct options opt = { .seed = 1, .ops = 2000 };
 static char *history[HISTORY];
+/* Connections that set a watch: synced after every request. */
+static bool watching[DIFF_CONNS];
 
 /* --- Transcripts --------------------------------------------------------- */
 
@@ -259,7 +267,13 @@ static void collect(struct side *s, unsigned int c, const struct diff_op *op,
 			s->closed = true;
 			return;
 		}
-		record(s, c, m->hdr.type == XPV_XS_WATCH_EVENT ? NULL : op, m);
+		/* The sync's own reply is noise unless it went wrong. */
+		if (m->hdr.type == XPV_XS_WATCH_EVENT ||
+		    m->hdr.req_id != SYNC_REQ_ID ||
+		    m->hdr.type != XPV_XS_GET_DOMAIN_PATH)
+			record(s, c,
+			       m->hdr.type == XPV_XS_WATCH_EVENT ? NULL : op,
+			       m);
 		if (m->hdr.type != XPV_XS_WATCH_EVENT &&
 		    m->hdr.req_id == req_id)
 			return;
@@ -361,7 +375,7 @@ static void drop_last_line(struct text *t, size_t from)
 }
 
 static void run_op(struct side *sides, const struct diff_op *op,
-		   uint32_t req_id, const struct diffgen *g)
+		   uint32_t req_id)
 {
 	unsigned int i, c;
 	size_t before;
@@ -384,7 +398,7 @@ static void run_op(struct side *sides, const struct diff_op *op,
 	}
 	/* A first WATCH makes its connection one to sync: its initial event. */
 	for (c = 0; c < DIFF_CONNS; c++) {
-		if (!diffgen_watching(g, c) &&
+		if (!watching[c] &&
 		    !(c == op->conn && op->type == XPV_XS_WATCH))
 			continue;
 		if (c == op->conn && (sides[0].closed || sides[1].closed))
@@ -436,7 +450,11 @@ static void print_mismatch(FILE *f, struct side *sides, unsigned long index,
 {
 	unsigned long i;
 
-	fprintf(f, "MISMATCH seed=%" PRIu64 " op=%lu\n", opt.seed, index);
+	if (opt.script)
+		fprintf(f, "MISMATCH script=%s op=%lu\n", opt.script, index);
+	else
+		fprintf(f, "MISMATCH seed=%" PRIu64 " op=%lu\n", opt.seed,
+			index);
 	fprintf(f, "request #%lu %s\n", index, request);
 	fprintf(f, "conn %u on %s:\n%s", c, sides[0].name, sides[0].out[c].buf);
 	fprintf(f, "conn %u on %s:\n%s", c, sides[1].name, sides[1].out[c].buf);
@@ -445,10 +463,14 @@ static void print_mismatch(FILE *f, struct side *sides, unsigned long index,
 	for (i = index > HISTORY ? index - HISTORY : 0; i < index; i++)
 		if (history[i % HISTORY])
 			fputs(history[i % HISTORY], f);
-	fprintf(f,
-		"reproduce: tests/xenstore/differential.sh %" PRIu64
-		" (xs-differential --seed %" PRIu64 " --ops %lu)\n\n",
-		opt.seed, opt.seed, index + 1);
+	if (opt.script)
+		fprintf(f, "reproduce: xs-differential --script %s\n\n",
+			opt.script);
+	else
+		fprintf(f,
+			"reproduce: tests/xenstore/differential.sh %" PRIu64
+			" (xs-differential --seed %" PRIu64 " --ops %lu)\n\n",
+			opt.seed, opt.seed, index + 1);
 }
 
 /* The first connection whose transcripts differ, or -1. */
@@ -484,46 +506,99 @@ static void after_op(struct side *sides, struct diffgen *g,
 {
 	unsigned int i;
 
-	diffgen_result(g, op, sides[0].reply.hdr.type, sides[0].reply.body,
-		       sides[0].reply.hdr.len, sides[0].closed);
+	if (g)
+		diffgen_result(g, op, sides[0].reply.hdr.type,
+			       sides[0].reply.body, sides[0].reply.hdr.len,
+			       sides[0].closed);
+	if (op->type == XPV_XS_WATCH && !sides[0].closed &&
+	    sides[0].reply.hdr.type == XPV_XS_WATCH)
+		watching[op->conn] = true;
 	if (!sides[0].closed)
 		return;
+	watching[op->conn] = false;
 	for (i = 0; i < 2; i++) {
 		xsc_close(&sides[i].conn[op->conn]);
 		connect_side(&sides[i], op->conn);
 	}
 }
 
-static int run(struct side *sides)
+/* The next request: 1, 0 at the end, -errno on a bad script. */
+static int next_op(struct diffgen *g, struct script *sc, unsigned long i,
+		   struct diff_op *op)
 {
-	struct diffgen *g = diffgen_new(opt.seed);
+	if (sc)
+		return script_next(sc, op);
+	if (i >= opt.ops)
+		return 0;
+	diffgen_next(g, op);
+	return 1;
+}
+
+/*
+ * What every connection received for one request: the requesting
+ * connection's transcript, then each other one that got something.
+ */
+static void summarise(const struct side *s, unsigned int conn, struct text *all)
+{
+	unsigned int c;
+
+	all->len = 0;
+	emit(all, "%s", s->out[conn].buf);
+	for (c = 0; c < DIFF_CONNS; c++)
+		if (c != conn && s->out[c].len)
+			emit(all, "  [on conn %u]\n%s", c, s->out[c].buf);
+}
+
+static int run(struct side *sides, struct diffgen *g, struct script *sc)
+{
 	static struct diff_op op;
+	static struct text all;
 	char request[512];
 	unsigned long i;
-	int c;
+	int c, more;
 
-	if (!g)
-		return 2;
-	for (i = 0; i < opt.ops; i++) {
-		diffgen_next(g, &op);
+	for (i = 0; (more = next_op(g, sc, i, &op)) > 0; i++) {
 		describe(request, sizeof(request), &op);
-		run_op(sides, &op, (uint32_t)i, g);
-		if (opt.trace)
-			fprintf(opt.trace, "#%lu %s\n%s", i, request,
-				sides[0].out[op.conn].buf);
+		run_op(sides, &op, (uint32_t)i);
 		c = first_difference(sides);
-		if (c >= 0) {
-			diffgen_free(g);
+		if (c >= 0)
 			return mismatch(sides, i, request, (unsigned int)c);
-		}
-		remember(i, request, sides[0].out[op.conn].buf);
+		summarise(&sides[0], op.conn, &all);
+		if (opt.trace)
+			fprintf(opt.trace, "#%lu %s\n%s", i, request, all.buf);
+		remember(i, request, all.buf);
 		after_op(sides, g, &op);
 	}
-	diffgen_free(g);
-	printf("xs-differential: seed %" PRIu64 ": %s and %s agreed on %lu "
-	       "requests\n",
-	       opt.seed, sides[0].name, sides[1].name, opt.ops);
+	if (more < 0)
+		return 2;
+	if (sc)
+		printf("xs-differential: %s: ", opt.script);
+	else
+		printf("xs-differential: seed %" PRIu64 ": ", opt.seed);
+	printf("%s and %s agreed on %lu requests\n", sides[0].name,
+	       sides[1].name, i);
 	return 0;
+}
+
+/* Run the generator's stream or the script. */
+static int run_source(struct side *sides)
+{
+	struct diffgen *g = NULL;
+	struct script *sc = NULL;
+	int rc;
+
+	if (opt.script)
+		sc = script_open(opt.script);
+	else
+		g = diffgen_new(opt.seed);
+	if (!sc && !g) {
+		perror(opt.script ? opt.script : "xs-differential");
+		return 2;
+	}
+	rc = run(sides, g, sc);
+	script_close(sc);
+	diffgen_free(g);
+	return rc;
 }
 
 static void usage(void)
@@ -531,7 +606,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xs-differential [--seed S] [--ops N] [--names A,B]\n"
 		"       [--report FILE] [--trace FILE] [--sort-dirs]\n"
-		"       [--reference A|B|both] SOCKET_A SOCKET_B\n");
+		"       [--reference A|B|both] [--script FILE] "
+		"SOCKET_A SOCKET_B\n");
 	exit(2);
 }
 
@@ -552,7 +628,8 @@ int main(int argc, char **argv)
 		{ "seed", 1, NULL, 's' },      { "ops", 1, NULL, 'n' },
 		{ "names", 1, NULL, 'N' },     { "report", 1, NULL, 'r' },
 		{ "trace", 1, NULL, 't' },     { "sort-dirs", 0, NULL, 'S' },
-		{ "reference", 1, NULL, 'R' }, { NULL, 0, NULL, 0 },
+		{ "reference", 1, NULL, 'R' }, { "script", 1, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct side sides[2] = { { .name = "A" }, { .name = "B" } };
 	unsigned int i, c;
@@ -580,6 +657,9 @@ int main(int argc, char **argv)
 		case 'S':
 			opt.sort_dirs = true;
 			break;
+		case 'f':
+			opt.script = optarg;
+			break;
 		case 'R':
 			sides[0].is_ref = !strcmp(optarg, "A") ||
 					  !strcmp(optarg, "both");
@@ -599,5 +679,5 @@ int main(int argc, char **argv)
 			connect_side(&sides[i], c);
 		}
 	}
-	return run(sides);
+	return run_source(sides);
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # differential.sh [SEED [OPS]]: one seeded differential run, our xenstored
-# against Debian's C xenstored 4.17, each on a private socket. The first
+# against Debian's C xenstored 4.17, each on a private socket.
+# differential.sh FILE.xs: the same with the requests of a hand-written
+# script (tests/xenstore/cases/, format in script.h). The first
 # disagreement is printed with the seed, the request index, the request,
 # both transcripts and the requests before it, and appended to
 # build/xenstore-diff-report.txt.
@@ -15,6 +17,8 @@ set -uo pipefail
 
 seed=${1:-1}
 ops=${2:-3000}
+source=(--seed "$seed" --ops "$ops")
+[[ -f $seed ]] && source=(--script "$seed")
 a=${XS_A:-ours}
 xs_need_ref
 [[ $a == ref ]] || xs_need_ours
@@ -30,7 +34,7 @@ refs=B
 report=$XS_TOP/build/xenstore-diff-report.txt
 mkdir -p "$(dirname "$report")"
 # shellcheck disable=SC2086 # XS_DIFF_ARGS is a list of options
-"$BIN/xs-differential" --seed "$seed" --ops "$ops" --names "$a,ref" \
+"$BIN/xs-differential" "${source[@]}" --names "$a,ref" \
 	--reference "$refs" --report "$report" ${XS_DIFF_ARGS:-} \
 	"$sock_a" "$sock_b"
 rc=$?

@@ -23,7 +23,6 @@ struct conn_model {
 	char watch[DIFF_WATCHES][64];
 	size_t watch_len[DIFF_WATCHES];
 	unsigned int nwatch;
-	bool watching;
 };
 
 struct diffgen {
@@ -66,11 +65,6 @@ struct diffgen *diffgen_new(uint64_t seed)
 void diffgen_free(struct diffgen *g)
 {
 	free(g);
-}
-
-bool diffgen_watching(const struct diffgen *g, unsigned int conn)
-{
-	return conn < DIFF_CONNS && g->conn[conn].watching;
 }
 
 /* --- Building payloads ------------------------------------------------ */
@@ -470,7 +464,6 @@ static void reset_conn(struct conn_model *c)
 	while (c->nopen)
 		forget_tx(c, c->open[0]);
 	c->nwatch = 0;
-	c->watching = false;
 }
 
 static void note_watch(struct conn_model *c, const struct diff_op *op)
@@ -529,10 +522,8 @@ void diffgen_result(struct diffgen *g, const struct diff_op *op,
 			forget_tx(c, op->tx);
 		break;
 	case XPV_XS_WATCH:
-		if (ok) {
+		if (ok)
 			note_watch(c, op);
-			c->watching = true;
-		}
 		break;
 	case XPV_XS_UNWATCH:
 		if (ok)

@@ -74,7 +74,4 @@ void diffgen_result(struct diffgen *g, const struct diff_op *op,
 		    uint32_t reply_type, const char *body, size_t len,
 		    bool closed);
 
-/* Whether connection conn may receive watch events (it set a watch). */
-bool diffgen_watching(const struct diffgen *g, unsigned int conn);
-
 #endif /* XPV_TESTS_DIFFGEN_H */

@@ -23,7 +23,7 @@ TESTS += tests/xenstore/test-utils.sh tests/xenstore/test-xen-conformance.sh \
 XSTEST_CLIENT := $(call objs,tests/xenstore/xsclient.c)
 TEST_PROGS += $(BIN)/xs-differential
 
-$(BIN)/xs-differential: $(call objs,tests/xenstore/differential.c tests/xenstore/diffgen.c) $(XSTEST_CLIENT) $(RING_LIB)
+$(BIN)/xs-differential: $(call objs,tests/xenstore/differential.c tests/xenstore/diffgen.c tests/xenstore/script.c) $(XSTEST_CLIENT) $(RING_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RING_LDLIBS)
 TEST_PROGS += $(BIN)/xs-bench
