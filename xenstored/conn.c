@@ -256,15 +256,17 @@ int conn_error(struct conn *c, int err)
 static bool event_pending(const struct conn *c, const char *payload,
 			  uint32_t len)
 {
-	const struct xpv_xsd_sockmsg *h;
+	struct xpv_xsd_sockmsg h;
 	size_t off = c->obound;
 
+	/* Messages are packed: headers are copied out, not cast. */
 	while (off + HDR_SIZE <= c->olen) {
-		h = (const void *)(c->obuf + off);
-		if (off >= c->ooff && h->type == XPV_XS_WATCH_EVENT &&
-		    h->len == len && !memcmp(h + 1, payload, len))
+		memcpy(&h, c->obuf + off, HDR_SIZE);
+		if (off >= c->ooff && h.type == XPV_XS_WATCH_EVENT &&
+		    h.len == len &&
+		    !memcmp(c->obuf + off + HDR_SIZE, payload, len))
 			return true;
-		off += HDR_SIZE + h->len;
+		off += HDR_SIZE + h.len;
 	}
 	return false;
 }
@@ -293,16 +295,16 @@ void conn_event(struct conn *c, const char *path, const char *token)
 /* Account for bytes written: advance obound over whole messages. */
 static void written(struct conn *c, size_t n)
 {
-	const struct xpv_xsd_sockmsg *h;
+	struct xpv_xsd_sockmsg h;
 
 	c->ooff += n;
 	while (c->obound + HDR_SIZE <= c->ooff) {
-		h = (const void *)(c->obuf + c->obound);
-		if (c->obound + HDR_SIZE + h->len > c->ooff)
+		memcpy(&h, c->obuf + c->obound, HDR_SIZE);
+		if (c->obound + HDR_SIZE + h.len > c->ooff)
 			break;
-		if (h->type != XPV_XS_WATCH_EVENT && c->oreplies)
+		if (h.type != XPV_XS_WATCH_EVENT && c->oreplies)
 			c->oreplies--;
-		c->obound += HDR_SIZE + h->len;
+		c->obound += HDR_SIZE + h.len;
 	}
 	if (c->ooff == c->olen)
 		c->olen = c->ooff = c->obound = 0;
@@ -410,6 +412,8 @@ static bool process(struct conn *c)
 
 static void input(struct conn *c)
 {
+	bool drained = false;
+	size_t room;
 	ssize_t n;
 
 	for (;;) {
@@ -417,10 +421,10 @@ static void input(struct conn *c)
 			conn_destroy(c);
 			return;
 		}
-		if (paused(c))
+		if (paused(c) || drained)
 			return;
-		n = c->t->read(c->priv, c->ibuf + c->ilen,
-			       sizeof(c->ibuf) - c->ilen);
+		room = sizeof(c->ibuf) - c->ilen;
+		n = c->t->read(c->priv, c->ibuf + c->ilen, room);
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
@@ -428,6 +432,7 @@ static void input(struct conn *c)
 			return;
 		}
 		c->ilen += n;
+		drained = c->t->level_triggered && (size_t)n < room;
 	}
 }
 

@@ -50,6 +50,11 @@ struct conn_transport {
 	/* A domain's ring (true) or a local socket (false): rings are what
 	 * XS_SET_TARGET, domain quotas and release apply to. */
 	bool is_domain;
+	/* The transport's input event is level-triggered (a socket under
+	 * epoll): a short read means drained for now, so the connection does
+	 * not read again just to see -EAGAIN. Otherwise it reads until
+	 * -EAGAIN. */
+	bool level_triggered;
 };
 
 /*

@@ -209,15 +209,31 @@ static int setup_signals(void)
 	return loop_add_fd(fd, EPOLLIN, signal_event, NULL);
 }
 
-static int daemonize(void)
+static int write_pid(const char *path, pid_t pid)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%ld\n", (long)pid);
+	return fclose(f) ? -errno : 0;
+}
+
+/* The parent writes the pid file before it returns, so whoever started
+ * us finds it as soon as we are up. */
+static int daemonize(const char *pid_file)
 {
 	pid_t pid = fork();
 	int fd;
 
 	if (pid < 0)
 		return -errno;
-	if (pid > 0)
+	if (pid > 0) {
+		if (pid_file && write_pid(pid_file, pid))
+			xs_log("cannot write %s: %s", pid_file,
+			       strerror(errno));
 		_exit(0);
+	}
 	setsid();
 	if (chdir("/"))
 		return -errno;
@@ -229,16 +245,6 @@ static int daemonize(void)
 		close(fd);
 	}
 	return 0;
-}
-
-static int write_pid(const char *path)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f)
-		return -errno;
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) ? -errno : 0;
 }
 
 static void open_domains(const struct options *o)
@@ -301,9 +307,9 @@ int main(int argc, char **argv)
 	ret = start(&o);
 	if (ret)
 		return 1;
-	if (!o.no_fork && daemonize())
+	if (!o.no_fork && daemonize(o.pid_file))
 		return 1;
-	if (o.pid_file && write_pid(o.pid_file))
+	if (o.no_fork && o.pid_file && write_pid(o.pid_file, getpid()))
 		xs_log("cannot write %s: %s", o.pid_file, strerror(errno));
 	open_domains(&o);
 	xs_log("serving on %s", o.socket);

@@ -84,6 +84,7 @@ static const struct conn_transport sock_transport = {
 	.want_output = sock_want_output,
 	.close = sock_close,
 	.is_domain = false,
+	.level_triggered = true,
 };
 
 static void client_event(int fd, uint32_t events, void *arg)
