@@ -16,10 +16,11 @@
 #include "hv/xen/xen.h"
 
 /*
- * xen/grant_table.h GNTST_*. Xen reports a grant that is not granted to
- * the caller, is not in use for access, or is written through while
- * read-only as GNTST_general_error (common/grant_table.c, "Bad flags",
- * "Attempt to write-pin a r/o grant entry"), so that one is -EPERM.
+ * xen/grant_table.h GNTST_*. GNTST_bad_gntref is a ref beyond the
+ * granter's table: -ERANGE. Xen reports a grant that is not in use, is
+ * granted to another domain, or is written through while read-only all as
+ * GNTST_general_error (common/grant_table.c, "Bad flags", "Attempt to
+ * write-pin a r/o grant entry"): -EPERM, refined by xen_grant_status().
  */
 int xen_gntst_errno(int16_t status)
 {
@@ -32,7 +33,7 @@ int xen_gntst_errno(int16_t status)
 	case GNTST_bad_domain:
 		return -ESRCH;
 	case GNTST_bad_gntref:
-		return -ENOENT;
+		return -ERANGE;
 	case GNTST_bad_handle:
 		return -EINVAL;
 	case GNTST_bad_virt_addr:
@@ -51,6 +52,37 @@ int xen_gntst_errno(int16_t status)
 	default:
 		return -EIO;
 	}
+}
+
+/*
+ * For a grant of the caller's own domain the handle's record can tell
+ * GNTST_general_error's cases apart: a ref it does not hold is no grant at
+ * all (ended, or never made), -ENOENT. Another process of the same domain
+ * may hold that ref, granted elsewhere; Xen does not say, and user space
+ * cannot read its own grant table (XENMEM_acquire_resource refuses the
+ * caller's own domain), so that case reads -ENOENT too.
+ */
+int xen_grant_status(const struct hv_xen *x, int16_t status, hv_domid_t dom,
+		     hv_gref_t ref)
+{
+	if (status == GNTST_general_error &&
+	    xen_domid(x, dom) == xen_domid(x, HV_DOMID_SELF) &&
+	    !xen_region_holds_ref(x->shares, ref))
+		return -ENOENT;
+	return xen_gntst_errno(status);
+}
+
+/* A segment's status: refined on the side that is our own domain's. */
+static int seg_status(const struct hv_xen *x, const struct hv_copy_seg *seg,
+		      int16_t status)
+{
+	int err = xen_gntst_errno(status);
+
+	if (seg->src.foreign)
+		err = xen_grant_status(x, status, seg->src.domid, seg->src.ref);
+	if (err == -EPERM && seg->dst.foreign)
+		err = xen_grant_status(x, status, seg->dst.domid, seg->dst.ref);
+	return err;
 }
 
 static void to_xen_ptr(const struct hv_xen *x, const struct hv_copy_ptr *p,
@@ -86,7 +118,8 @@ int xen_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs)
 		err = errno ? -errno : -EIO;
 	for (i = 0; i < count; i++)
 		segs[i].status =
-			(int16_t)(err ? err : xen_gntst_errno(xs[i].status));
+			(int16_t)(err ? err :
+					seg_status(x, &segs[i], xs[i].status));
 	free(xs);
 	return err;
 }

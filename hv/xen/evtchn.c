@@ -134,8 +134,11 @@ int xen_evtchn_bind_interdomain(struct hv_evtchn *ev, hv_domid_t remote,
 	if (err)
 		return err;
 	remote = xen_domid(to_xen(ev->hv), remote);
-	return bound(xe,
-		     xenevtchn_bind_interdomain(xe->xce, remote, remote_port));
+	err = bound(xe,
+		    xenevtchn_bind_interdomain(xe->xce, remote, remote_port));
+	/* Xen: -EINVAL when the remote port is not allocated, not unbound,
+	 * or not for us; the arguments were checked, so: no such port. */
+	return err == -EINVAL ? -ENOENT : err;
 }
 
 int xen_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq)

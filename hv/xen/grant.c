@@ -131,7 +131,7 @@ static int why_map_failed(struct hv_xen *x, hv_domid_t from, unsigned int count,
 		if (xengnttab_grant_copy(x->gnttab, 1, &seg) < 0)
 			return -EINVAL;
 		if (seg.status != GNTST_okay)
-			return xen_gntst_errno(seg.status);
+			return xen_grant_status(x, seg.status, from, refs[i]);
 	}
 	return writable ? -EPERM : -EINVAL;
 }

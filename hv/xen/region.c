@@ -67,3 +67,16 @@ bool xen_region_has_ref(const struct xen_region *list, hv_domid_t domid,
 	}
 	return false;
 }
+
+bool xen_region_holds_ref(const struct xen_region *list, hv_gref_t ref)
+{
+	const struct xen_region *r;
+
+	unsigned int i;
+
+	for (r = list; r; r = r->next)
+		for (i = 0; i < r->count; i++)
+			if (r->refs[i] == ref)
+				return true;
+	return false;
+}

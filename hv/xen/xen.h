@@ -70,9 +70,12 @@ int xen_region_add(struct xen_region **list, void *addr, unsigned int count,
  * pages; NULL (nothing unlinked) when there is none. Caller frees it. */
 struct xen_region *xen_region_take(struct xen_region **list, void *addr,
 				   unsigned int count);
-/* Is grant `ref` of domain `domid` inside any region of list? */
+/* Is grant `ref` of domain `domid` inside any region of list? Only for
+ * the lists that keep refs (shares, maps). */
 bool xen_region_has_ref(const struct xen_region *list, hv_domid_t domid,
 			hv_gref_t ref);
+/* Is `ref` inside any region of list, whatever its domain? */
+bool xen_region_holds_ref(const struct xen_region *list, hv_gref_t ref);
 
 /* grant.c */
 void *xen_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames);
@@ -93,6 +96,10 @@ void xen_grant_release_all(struct hv_xen *x);
 int xen_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs);
 /* Xen's GNTST_* status as -errno. */
 int xen_gntst_errno(int16_t status);
+/* The same for grant `ref` of domain `dom`, told apart further where the
+ * grant is the caller's own (see copy.c). */
+int xen_grant_status(const struct hv_xen *x, int16_t status, hv_domid_t dom,
+		     hv_gref_t ref);
 
 /* foreign.c */
 void *xen_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,

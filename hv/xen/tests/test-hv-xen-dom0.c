@@ -72,8 +72,8 @@ static void test_share_map(struct hv *hv)
 	      "unmap of a non-mapping accepted");
 
 	errno = 0;
-	CHECK(hv_grant_map(hv, 0, 1, &bad, false) == NULL && errno == ENOENT,
-	      "map of bad gref: errno %d (%s), want ENOENT", errno,
+	CHECK(hv_grant_map(hv, 0, 1, &bad, false) == NULL && errno == ERANGE,
+	      "map of bad gref: errno %d (%s), want ERANGE", errno,
 	      strerror(errno));
 	errno = 0;
 	CHECK(hv_grant_map(hv, NO_DOMAIN, 1, refs, false) == NULL &&
@@ -138,7 +138,7 @@ static void test_share_map(struct hv *hv)
 		      "copy into grant not seen in shared page");
 		CHECK(strcmp(out, "copied-in") == 0, "copy out got \"%s\"",
 		      out);
-		CHECK(seg[2].status == -ENOENT, "copy from bad gref: %d",
+		CHECK(seg[2].status == -ERANGE, "copy from bad gref: %d",
 		      seg[2].status);
 		CHECK(seg[3].status == -EPERM,
 		      "copy into read-only grant: %d, want -EPERM",
@@ -188,7 +188,7 @@ static int child_map(hv_gref_t ref, int ready, int go)
 	}
 	printf("after unshare and unmap, gref %u is gone after %d.%d s: %s\n",
 	       ref, tries / 2, tries % 2 * 5, again ? "no" : strerror(errno));
-	if (again)
+	if (again || errno != ENOENT)
 		rc = 15;
 	hv_close(hv);
 	return rc;
@@ -250,6 +250,16 @@ static void test_evtchn(struct hv *hv)
 		goto out;
 	CHECK(hv_evtchn_status(a, pa) == HV_EVTCHN_INTERDOMAIN,
 	      "status interdomain: %d", hv_evtchn_status(a, pa));
+	/*
+	 * Xen marks a newly bound interdomain port pending, in case the peer
+	 * notified while it was unbound (evtchn_bind_interdomain); whether
+	 * Linux's evtchn device passes that on depends on timing.
+	 */
+	if (wait_fd(hv_evtchn_fd(b), 200) == 1) {
+		CHECK(hv_evtchn_pending(b) == pb, "bind-time event not pb");
+		CHECK(hv_evtchn_unmask(b, pb) == 0, "unmask b after bind");
+		printf("bind_interdomain: the new port fired once\n");
+	}
 	CHECK(hv_evtchn_pending(a) == -EAGAIN, "pending before notify");
 	CHECK(hv_evtchn_notify(b, pb) == 0, "notify");
 	CHECK(wait_fd(hv_evtchn_fd(a), 5000) == 1, "notify did not wake poll");
