@@ -121,6 +121,13 @@ static void emit(struct text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
+static void text_clear(struct text *t)
+{
+	t->len = 0;
+	if (t->buf)
+		t->buf[0] = '\0';
+}
+
 /* Bytes as a C string literal, cut after 80 bytes. */
 static void emit_bytes(struct text *t, const char *p, size_t len)
 {
@@ -382,7 +389,7 @@ static void run_op(struct side *sides, const struct diff_op *op,
 
 	for (i = 0; i < 2; i++) {
 		for (c = 0; c < DIFF_CONNS; c++)
-			sides[i].out[c].len = 0;
+			text_clear(&sides[i].out[c]);
 		sides[i].closed = false;
 		if (!skips(&sides[i], op))
 			send_op(&sides[i], op, req_id);
@@ -542,7 +549,7 @@ static void summarise(const struct side *s, unsigned int conn, struct text *all)
 {
 	unsigned int c;
 
-	all->len = 0;
+	text_clear(all);
 	emit(all, "%s", s->out[conn].buf);
 	for (c = 0; c < DIFF_CONNS; c++)
 		if (c != conn && s->out[c].len)

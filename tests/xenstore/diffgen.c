@@ -117,11 +117,27 @@ static const char *const bad_paths[] = {
 	"/t/$", "/t/\x01", "/t/a/.", "@t",    "@",  "/t/\xc3\xa9",
 };
 
+/*
+ * A child of /big: 40 names of 240 bytes, so that /big grows past
+ * what one DIRECTORY reply can hold (E2BIG, then DIRECTORY_PART).
+ */
+static void big_path(struct diffgen *g, char *out, size_t size)
+{
+	unsigned int k = below(g, 40), n, i;
+
+	n = (unsigned int)snprintf(out, size, "/big/k%02u-", k);
+	for (i = 0; n + 1 < size && i < 240 - 4; i++)
+		out[n++] = (char)('a' + (k + i) % 26);
+	out[n] = '\0';
+}
+
 static void any_path(struct diffgen *g, char *out, size_t size)
 {
 	unsigned int r = below(g, 100);
 
-	if (r < 72)
+	if (r < 8)
+		big_path(g, out, size);
+	else if (r < 72)
 		tree_path(g, out, size, "/t");
 	else if (r < 82)
 		tree_path(g, out, size, "r");
@@ -218,13 +234,31 @@ static void gen_write(struct diffgen *g, struct diff_op *op)
 	put_value(g, op);
 }
 
+/* Listings of /big (which only this and big_path() name), whole or in
+ * parts, and parts of any other directory. */
 static void gen_directory_part(struct diffgen *g, struct diff_op *op)
 {
-	static const char *const offs[] = { "0", "1", "2", "4", "100", "x", "" };
+	static const char *const offs[] = { "0",    "1",    "2",    "4",
+					    "100",  "2000", "4338", "4820",
+					    "4821", "9999", "x",    "" };
 
-	gen_path_op(g, op, XPV_XS_DIRECTORY_PART);
+	unsigned int r = below(g, 100);
+
+	if (r < 30) {
+		op->type = XPV_XS_DIRECTORY;
+		pick_tx(g, op);
+		put_str(op, "/big");
+		return;
+	}
+	if (r < 70) {
+		op->type = XPV_XS_DIRECTORY_PART;
+		pick_tx(g, op);
+		put_str(op, "/big");
+	} else {
+		gen_path_op(g, op, XPV_XS_DIRECTORY_PART);
+	}
 	if (!chance(g, 5))
-		put_str(op, offs[below(g, 7)]);
+		put_str(op, offs[below(g, 12)]);
 }
 
 /* One permission: n/r/w/b and a domid, sometimes malformed. */
@@ -427,9 +461,9 @@ void diffgen_next(struct diffgen *g, struct diff_op *op)
 		gen_path_op(g, op, XPV_XS_RM);
 	else if (r < 60)
 		gen_path_op(g, op, XPV_XS_DIRECTORY);
-	else if (r < 62)
+	else if (r < 64)
 		gen_directory_part(g, op);
-	else if (r < 67)
+	else if (r < 68)
 		gen_path_op(g, op, XPV_XS_GET_PERMS);
 	else if (r < 73)
 		gen_set_perms(g, op);
@@ -530,8 +564,9 @@ void diffgen_result(struct diffgen *g, const struct diff_op *op,
 			drop_watch(c, op);
 		break;
 	case XPV_XS_RESET_WATCHES:
+		/* It ends the connection's transactions too (xenstore.txt). */
 		if (ok)
-			c->nwatch = 0;
+			reset_conn(c);
 		break;
 	}
 }
