@@ -40,6 +40,7 @@
 #include "xenstored/conn_int.h"
 #include "xenstored/core.h"
 #include "xenstored/domain.h"
+#include "xenstored/log.h"
 #include "xenstored/loop.h"
 
 /* Xen's GNTTAB_RESERVED_XENSTORE: the grant a domain builder sets up for
@@ -143,8 +144,9 @@ static void set_error(struct domain *d, uint32_t err)
 {
 	if (__atomic_load_n(&d->intf->error, __ATOMIC_RELAXED) ==
 	    XPV_XENSTORE_ERROR_NONE) {
-		xs_log("domain %u: ring error %u, connection dropped", d->domid,
-		       err);
+		/* Rate-limited: a guest may break and reconnect in a loop. */
+		xs_log_rl("domain %u: ring error %u, connection dropped",
+			  d->domid, err);
 		__atomic_store_n(&d->intf->error, err, __ATOMIC_RELEASE);
 	}
 	notify(d);
@@ -574,6 +576,8 @@ static int attach_local_ring(void)
 		free(d);
 		return ret;
 	}
+	/* As Xen's dom0_init: the kernel may already wait on the ring. */
+	notify(d);
 	serve(d);
 	return 0;
 }
