@@ -277,8 +277,6 @@ static int start(const struct options *o)
 		ret = loop_init();
 	if (!ret)
 		ret = store_init();
-	if (!ret)
-		ret = setup_signals();
 	if (ret)
 		return ret;
 	ret = socket_listen(o->socket, false);
@@ -311,6 +309,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (o.no_fork && o.pid_file && write_pid(o.pid_file, getpid()))
 		xs_log("cannot write %s: %s", o.pid_file, strerror(errno));
+	/* After the fork: a signalfd polled through epoll reports the
+	 * signals of the process that created it. */
+	if (setup_signals()) {
+		xs_log("cannot set up signals: %s", strerror(errno));
+		return 1;
+	}
 	open_domains(&o);
 	xs_log("serving on %s", o.socket);
 	ret = loop_run();

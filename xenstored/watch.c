@@ -196,4 +196,5 @@ void fire_watches(struct conn *origin, const char *name, struct node *node,
 void core_fire_special(const char *special, unsigned int domid)
 {
 	fire_watches(NULL, special, NULL, false, NULL, 0);
+	conn_flush_all();
 }

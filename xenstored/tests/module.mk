@@ -1,0 +1,12 @@
+# xenstored/tests/: the core in-process (test-xenstored) and the daemon
+# over its socket (test-xenstored-socket.sh with xs-wire, a raw client).
+TEST_PROGS += $(BIN)/test-xenstored $(BIN)/xs-wire
+TESTS += $(BIN)/test-xenstored xenstored/tests/test-xenstored-socket.sh
+
+$(BIN)/test-xenstored: $(call objs,xenstored/tests/test-xenstored.c) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(XENSTORED_LIB) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
+
+$(BIN)/xs-wire: $(call objs,xenstored/tests/xs-wire.c) $(RING_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RING_LDLIBS) $(LDLIBS)

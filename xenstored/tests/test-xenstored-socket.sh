@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# test-xenstored-socket.sh: the daemon as a process: table-driven wire
+# cases over its socket (xs-wire), the read-only socket, --trace, --log and
+# SIGHUP reopening it, --pid-file, and SIGTERM removing the socket.
+set -uo pipefail
+BIN=${BIN:-$(pwd)/build/bin}
+xsd=$BIN/xpv-xenstored
+[[ -x $xsd && -x $BIN/xs-wire ]] || { echo "skip: xpv-xenstored or xs-wire not built"; exit 77; }
+
+dir=$(mktemp -d)
+pid=
+cleanup()
+{
+	[[ -n $pid ]] && kill "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+export XPV_RUNDIR=$dir/run
+"$xsd" --no-domains --ro-socket "$dir/ro" --log "$dir/log" \
+	--trace "$dir/trace" --pid-file "$dir/pid" || fail "daemon did not start"
+pid=$(cat "$dir/pid")
+sock=$dir/run/xenstored/socket
+[[ -S $sock ]] || fail "no socket at the default \$XPV_RUNDIR/xenstored/socket"
+
+"$BIN/xs-wire" "$sock" || fail "wire cases"
+
+# The read-only socket reads but refuses changes with EROFS.
+if command -v xenstore-read >/dev/null; then
+	XENSTORED_PATH=$dir/ro xenstore-read /s/a | grep -qx v ||
+		fail "read on the read-only socket"
+	XENSTORED_PATH=$dir/ro xenstore-write /s/a w 2>/dev/null &&
+		fail "write on the read-only socket succeeded"
+	XENSTORED_PATH=$sock xenstore-read /s/a | grep -qx v ||
+		fail "the read-only socket changed a node"
+fi
+
+grep -q '^IN .* WRITE req=99 tx=0 len=6 "/s/a\\0v"$' "$dir/trace" ||
+	fail "trace lacks the WRITE request line"
+grep -q '^OUT .* WRITE req=99 tx=0 len=3 "OK\\0"$' "$dir/trace" ||
+	fail "trace lacks the WRITE reply line"
+grep -q 'control: hello' "$dir/log" || fail "CONTROL print not logged"
+
+# SIGHUP reopens the log (as after logrotate).
+mv "$dir/log" "$dir/log.1"
+kill -HUP "$pid"
+sleep 0.2
+XENSTORED_PATH=$sock xenstore-write /s/b 1 || fail "write after SIGHUP"
+[[ -f $dir/log ]] || fail "SIGHUP did not reopen the log"
+
+kill -TERM "$pid"
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null && fail "SIGTERM did not stop the daemon"
+pid=
+[[ -e $sock ]] && fail "socket left behind after SIGTERM"
+grep -q 'exiting' "$dir/log" || fail "no exit line in the log"
+echo "test-xenstored-socket: ok"

@@ -1,0 +1,679 @@
+/*
+ * test-xenstored.c - the daemon's core driven in-process, request by
+ * request, through an in-memory transport: path syntax, permissions
+ * (connections of unprivileged domains), transactions and their conflict
+ * rules, watches, quotas, errors. Each named case states what Xen does
+ * and asserts our exact reply bytes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring/xs_wire.h"
+#include "xenstored/conn.h"
+#include "xenstored/core.h"
+#include "xenstored/path.h"
+#include "xenstored/quota.h"
+#include "xenstored/store.h"
+
+#define HDR sizeof(struct xpv_xsd_sockmsg)
+
+/* An in-memory transport: requests in, replies out. */
+struct mem {
+	char in[16384];
+	size_t inlen, inoff;
+	char out[65536];
+	size_t outlen, outoff;
+	struct conn *c;
+	bool closed;
+};
+
+static ssize_t mem_read(void *priv, void *buf, size_t len)
+{
+	struct mem *m = priv;
+	size_t n = m->inlen - m->inoff;
+
+	if (!n)
+		return -EAGAIN;
+	if (n > len)
+		n = len;
+	memcpy(buf, m->in + m->inoff, n);
+	m->inoff += n;
+	return n;
+}
+
+static ssize_t mem_write(void *priv, const void *buf, size_t len)
+{
+	struct mem *m = priv;
+
+	if (len > sizeof(m->out) - m->outlen)
+		len = sizeof(m->out) - m->outlen;
+	memcpy(m->out + m->outlen, buf, len);
+	m->outlen += len;
+	return len;
+}
+
+static void mem_close(void *priv)
+{
+	struct mem *m = priv;
+
+	m->closed = true;
+	m->c = NULL;
+}
+
+static const struct conn_transport mem_transport = {
+	.name = "mem",
+	.read = mem_read,
+	.write = mem_write,
+	.close = mem_close,
+	.is_domain = true,
+};
+
+static int failures;
+static const char *current;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "FAIL %s: ", current);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+}
+
+static struct mem *open_conn(unsigned int domid)
+{
+	struct mem *m = calloc(1, sizeof(*m));
+
+	m->c = conn_new(&mem_transport, m, domid);
+	return m;
+}
+
+static void close_conn(struct mem *m)
+{
+	if (m->c)
+		conn_destroy(m->c);
+	free(m);
+}
+
+/* Send one request: payload of len bytes (strings joined by NULs). */
+static void send_raw(struct mem *m, uint32_t type, uint32_t tx, const void *p,
+		     uint32_t len, uint32_t hdr_len)
+{
+	struct xpv_xsd_sockmsg h = { type, 7, tx, hdr_len };
+
+	m->inlen = m->inoff = 0;
+	memcpy(m->in, &h, HDR);
+	memcpy(m->in + HDR, p, len);
+	m->inlen = HDR + len;
+	conn_input_ready(m->c);
+}
+
+static void req(struct mem *m, uint32_t type, uint32_t tx, const void *p,
+		uint32_t len)
+{
+	send_raw(m, type, tx, p, len, len);
+}
+
+/* Pop the next message; false if none. */
+static bool next(struct mem *m, struct xpv_xsd_sockmsg *h, char *body)
+{
+	if (m->outlen - m->outoff < HDR)
+		return false;
+	memcpy(h, m->out + m->outoff, HDR);
+	memcpy(body, m->out + m->outoff + HDR, h->len);
+	m->outoff += HDR + h->len;
+	if (m->outoff == m->outlen)
+		m->outoff = m->outlen = 0;
+	return true;
+}
+
+static void expect(struct mem *m, uint32_t type, const void *p, uint32_t len)
+{
+	struct xpv_xsd_sockmsg h;
+	char body[8192];
+
+	if (!next(m, &h, body)) {
+		fail("expected %s \"%.*s\", got nothing",
+		     xpv_xsd_type_name(type), (int)len, (const char *)p);
+		return;
+	}
+	if (h.type != type || h.len != len || memcmp(body, p, len))
+		fail("expected %s \"%.*s\" (%u bytes), got %s \"%.*s\" (%u)",
+		     xpv_xsd_type_name(type), (int)len, (const char *)p, len,
+		     xpv_xsd_type_name(h.type), (int)h.len, body, h.len);
+}
+
+/* A DIRECTORY_PART reply: a generation, then tail. */
+static void expect_part(struct mem *m, const char *tail, uint32_t len)
+{
+	struct xpv_xsd_sockmsg h;
+	char body[8192];
+	size_t gl;
+
+	if (!next(m, &h, body) || h.type != XPV_XS_DIRECTORY_PART) {
+		fail("expected DIRECTORY_PART");
+		return;
+	}
+	gl = strnlen(body, h.len) + 1;
+	if (gl > h.len || h.len - gl != len || memcmp(body + gl, tail, len))
+		fail("DIRECTORY_PART reply \"%.*s\"", (int)h.len, body);
+}
+
+static void expect_none(struct mem *m)
+{
+	struct xpv_xsd_sockmsg h;
+	char body[8192];
+
+	if (next(m, &h, body))
+		fail("unexpected %s \"%.*s\"", xpv_xsd_type_name(h.type),
+		     (int)h.len, body);
+}
+
+/* Short forms: strings with \0 inside, length by sizeof. */
+#define REQ(m, type, tx, lit) req(m, type, tx, lit, sizeof(lit) - 1)
+#define EXPECT(m, type, lit) expect(m, type, lit, sizeof(lit) - 1)
+#define OK(m, type) EXPECT(m, type, "OK\0")
+#define ERR(m, name) EXPECT(m, XPV_XS_ERROR, name "\0")
+
+static uint32_t start_tx(struct mem *m)
+{
+	struct xpv_xsd_sockmsg h;
+	char body[64];
+
+	REQ(m, XPV_XS_TRANSACTION_START, 0, "\0");
+	if (!next(m, &h, body) || h.type != XPV_XS_TRANSACTION_START) {
+		fail("no transaction");
+		return 0;
+	}
+	return atoi(body);
+}
+
+/* --- cases ----------------------------------------------------------- */
+
+static void t_paths(void)
+{
+	static const struct {
+		const char *p;
+		bool ok;
+	} cases[] = {
+		{ "/", true },
+		{ "/a", true },
+		{ "/a/b-c_d@e", true },
+		{ "a", false },
+		{ "/a/", false },
+		{ "//a", false },
+		{ "/a//b", false },
+		{ "/a b", false },
+		{ "/a.b", false },
+		{ "", false },
+		{ "@introduceDomain", false },
+	};
+	char longp[3000];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (path_valid(cases[i].p) != cases[i].ok)
+			fail("path_valid(\"%s\") != %d", cases[i].p,
+			     cases[i].ok);
+	/* 2048 characters after /local/domain/<id>/ are allowed, not more. */
+	strcpy(longp, "/local/domain/5/");
+	memset(longp + 16, 'x', 2048);
+	longp[16 + 2048] = '\0';
+	if (!path_valid(longp))
+		fail("a 2048-character relative part must be valid");
+	strcat(longp, "x");
+	if (path_valid(longp))
+		fail("a 2049-character relative part must be invalid");
+}
+
+static void t_basic(void)
+{
+	struct mem *m = open_conn(0);
+
+	REQ(m, XPV_XS_WRITE, 0, "/b/x\0v1");
+	OK(m, XPV_XS_WRITE);
+	REQ(m, XPV_XS_READ, 0, "/b/x\0");
+	EXPECT(m, XPV_XS_READ, "v1");
+	/* The intermediate node exists, empty. */
+	REQ(m, XPV_XS_READ, 0, "/b\0");
+	EXPECT(m, XPV_XS_READ, "");
+	REQ(m, XPV_XS_WRITE, 0, "/b/a\0");
+	OK(m, XPV_XS_WRITE);
+	/* Children in creation order, as Xen lists them. */
+	REQ(m, XPV_XS_DIRECTORY, 0, "/b\0");
+	EXPECT(m, XPV_XS_DIRECTORY, "x\0a\0");
+	/* DIRECTORY of a leaf: an empty list. */
+	REQ(m, XPV_XS_DIRECTORY, 0, "/b/x\0");
+	EXPECT(m, XPV_XS_DIRECTORY, "");
+	REQ(m, XPV_XS_MKDIR, 0, "/b/x\0");
+	OK(m, XPV_XS_MKDIR);
+	REQ(m, XPV_XS_READ, 0, "/b/x\0");
+	EXPECT(m, XPV_XS_READ, "v1");
+	REQ(m, XPV_XS_READ, 0, "/nope\0");
+	ERR(m, "ENOENT");
+	REQ(m, XPV_XS_READ, 0, "/b/\0");
+	ERR(m, "EINVAL");
+	REQ(m, XPV_XS_READ, 0, "/b\0junk");
+	ERR(m, "EINVAL");
+	/* Relative paths: under /local/domain/0 for dom0. */
+	REQ(m, XPV_XS_WRITE, 0, "rel\0r");
+	OK(m, XPV_XS_WRITE);
+	REQ(m, XPV_XS_READ, 0, "/local/domain/0/rel\0");
+	EXPECT(m, XPV_XS_READ, "r");
+	REQ(m, XPV_XS_RM, 0, "/b\0");
+	OK(m, XPV_XS_RM);
+	REQ(m, XPV_XS_READ, 0, "/b/x\0");
+	ERR(m, "ENOENT");
+	/* Removing a missing node is fine if its parent exists. */
+	REQ(m, XPV_XS_RM, 0, "/b\0");
+	OK(m, XPV_XS_RM);
+	REQ(m, XPV_XS_RM, 0, "/b/c\0");
+	ERR(m, "ENOENT");
+	REQ(m, XPV_XS_RM, 0, "/\0");
+	ERR(m, "EINVAL");
+	REQ(m, XPV_XS_GET_DOMAIN_PATH, 0, "7\0");
+	EXPECT(m, XPV_XS_GET_DOMAIN_PATH, "/local/domain/7\0");
+	REQ(m, 20, 0, "\0");
+	ERR(m, "ENOSYS");
+	REQ(m, 99, 0, "\0");
+	ERR(m, "ENOSYS");
+	REQ(m, XPV_XS_READ, 42, "/tool\0");
+	ERR(m, "ENOENT");
+	expect_none(m);
+	close_conn(m);
+}
+
+/* /local/domain/5 owned by domain 5, as a toolstack sets it up. */
+static void make_home(struct mem *d0, unsigned int domid)
+{
+	char buf[64];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "/local/domain/%u", domid) + 1;
+	req(d0, XPV_XS_MKDIR, 0, buf, n);
+	OK(d0, XPV_XS_MKDIR);
+	n += snprintf(buf + n, sizeof(buf) - n, "n%u", domid) + 1;
+	req(d0, XPV_XS_SET_PERMS, 0, buf, n);
+	OK(d0, XPV_XS_SET_PERMS);
+}
+
+static void t_perms(void)
+{
+	struct mem *d0 = open_conn(0), *g5 = open_conn(5), *g6 = open_conn(6);
+
+	make_home(d0, 5);
+	make_home(d0, 6);
+	/* A guest writes under its home; it owns what it creates. */
+	REQ(g5, XPV_XS_WRITE, 0, "data/x\0hello");
+	OK(g5, XPV_XS_WRITE);
+	REQ(g5, XPV_XS_GET_PERMS, 0, "data/x\0");
+	EXPECT(g5, XPV_XS_GET_PERMS, "n5\0");
+	/* Another guest may not read it, nor learn whether a node exists. */
+	REQ(g6, XPV_XS_READ, 0, "/local/domain/5/data/x\0");
+	ERR(g6, "EACCES");
+	REQ(g6, XPV_XS_READ, 0, "/local/domain/5/none\0");
+	ERR(g6, "EACCES");
+	REQ(g6, XPV_XS_WRITE, 0, "/local/domain/5/data/y\0v");
+	ERR(g6, "EACCES");
+	/* dom0 reads everything. */
+	REQ(d0, XPV_XS_READ, 0, "/local/domain/5/data/x\0");
+	EXPECT(d0, XPV_XS_READ, "hello");
+	/* Give 6 read access: the default for others stays none. */
+	REQ(g5, XPV_XS_SET_PERMS, 0, "data/x\0n5\0r6\0");
+	OK(g5, XPV_XS_SET_PERMS);
+	REQ(g6, XPV_XS_READ, 0, "/local/domain/5/data/x\0");
+	EXPECT(g6, XPV_XS_READ, "hello");
+	REQ(g6, XPV_XS_WRITE, 0, "/local/domain/5/data/x\0v");
+	ERR(g6, "EACCES");
+	/* An unprivileged owner cannot give a node away. */
+	REQ(g5, XPV_XS_SET_PERMS, 0, "data/x\0n6\0");
+	ERR(g5, "EPERM");
+	/* Bad permission strings. */
+	REQ(d0, XPV_XS_SET_PERMS, 0, "/local/domain/5\0x5\0");
+	ERR(d0, "EINVAL");
+	REQ(d0, XPV_XS_SET_PERMS, 0, "/local/domain/5\0");
+	ERR(d0, "EINVAL");
+	/* Privileged operations. */
+	REQ(g5, XPV_XS_CONTROL, 0, "help\0");
+	ERR(g5, "EACCES");
+	REQ(g5, XPV_XS_INTRODUCE, 0, "9\0001\0002\0");
+	ERR(g5, "EACCES");
+	/* A relative path of a guest is under its own home. */
+	REQ(g6, XPV_XS_READ, 0, "data/x\0");
+	ERR(g6, "ENOENT");
+	expect_none(g5);
+	expect_none(g6);
+	close_conn(g5);
+	close_conn(g6);
+	REQ(d0, XPV_XS_RM, 0, "/local/domain/5\0");
+	OK(d0, XPV_XS_RM);
+	REQ(d0, XPV_XS_RM, 0, "/local/domain/6\0");
+	OK(d0, XPV_XS_RM);
+	close_conn(d0);
+}
+
+static void t_watches(void)
+{
+	struct mem *d0 = open_conn(0), *w = open_conn(0), *g5 = open_conn(5);
+
+	REQ(w, XPV_XS_WATCH, 0, "/w\0tok\0");
+	OK(w, XPV_XS_WATCH);
+	/* The initial event. */
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/w\0tok\0");
+	REQ(w, XPV_XS_WATCH, 0, "/w\0tok\0");
+	ERR(w, "EEXIST");
+	REQ(d0, XPV_XS_WRITE, 0, "/w/a/b\0x");
+	OK(d0, XPV_XS_WRITE);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a/b\0tok\0");
+	/* Removal fires the removed node and, exactly, the ones below. */
+	REQ(w, XPV_XS_WATCH, 0, "/w/a/b\0deep\0");
+	OK(w, XPV_XS_WATCH);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a/b\0deep\0");
+	REQ(d0, XPV_XS_RM, 0, "/w/a\0");
+	OK(d0, XPV_XS_RM);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a/b\0deep\0");
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a\0tok\0");
+	expect_none(w);
+	REQ(w, XPV_XS_UNWATCH, 0, "/w/a/b\0deep\0");
+	OK(w, XPV_XS_UNWATCH);
+	REQ(w, XPV_XS_UNWATCH, 0, "/w/a/b\0deep\0");
+	ERR(w, "ENOENT");
+	/* A guest's relative watch gets relative paths; it sees only what
+	 * it may read. */
+	make_home(d0, 5);
+	REQ(g5, XPV_XS_WATCH, 0, "dev\0t5\0");
+	OK(g5, XPV_XS_WATCH);
+	EXPECT(g5, XPV_XS_WATCH_EVENT, "dev\0t5\0");
+	REQ(d0, XPV_XS_WRITE, 0, "/local/domain/5/dev/x\0y");
+	OK(d0, XPV_XS_WRITE);
+	EXPECT(g5, XPV_XS_WATCH_EVENT, "dev/x\0t5\0");
+	REQ(g5, XPV_XS_WATCH, 0, "/w\0t\0");
+	OK(g5, XPV_XS_WATCH);
+	EXPECT(g5, XPV_XS_WATCH_EVENT, "/w\0t\0");
+	REQ(d0, XPV_XS_WRITE, 0, "/w/secret\0s");
+	OK(d0, XPV_XS_WRITE);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/secret\0tok\0");
+	expect_none(g5);
+	/* Special watches: only privileged connections by default. */
+	REQ(w, XPV_XS_WATCH, 0, "@releaseDomain\0r\0");
+	OK(w, XPV_XS_WATCH);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	REQ(g5, XPV_XS_WATCH, 0, "@releaseDomain\0r\0");
+	OK(g5, XPV_XS_WATCH);
+	EXPECT(g5, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	core_fire_special(XS_SPECIAL_RELEASE, 3);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	expect_none(g5);
+	REQ(w, XPV_XS_RESET_WATCHES, 0, "");
+	OK(w, XPV_XS_RESET_WATCHES);
+	REQ(d0, XPV_XS_WRITE, 0, "/w/z\0z");
+	OK(d0, XPV_XS_WRITE);
+	expect_none(w);
+	/* g5 may read neither /w nor its parent: no event. */
+	REQ(d0, XPV_XS_RM, 0, "/w\0");
+	OK(d0, XPV_XS_RM);
+	expect_none(g5);
+	close_conn(g5);
+	REQ(d0, XPV_XS_RM, 0, "/local/domain/5\0");
+	OK(d0, XPV_XS_RM);
+	close_conn(w);
+	close_conn(d0);
+}
+
+static void t_transactions(void)
+{
+	struct mem *a = open_conn(0), *b = open_conn(0);
+	uint32_t t;
+
+	REQ(a, XPV_XS_WRITE, 0,
+	    "/t/x\0"
+	    "1");
+	OK(a, XPV_XS_WRITE);
+	/* Isolation: a transaction's write is invisible until commit. */
+	t = start_tx(a);
+	REQ(a, XPV_XS_WRITE, t,
+	    "/t/y\0"
+	    "2");
+	OK(a, XPV_XS_WRITE);
+	REQ(a, XPV_XS_READ, t, "/t/y\0");
+	EXPECT(a, XPV_XS_READ, "2");
+	REQ(b, XPV_XS_READ, 0, "/t/y\0");
+	ERR(b, "ENOENT");
+	REQ(a, XPV_XS_DIRECTORY, t, "/t\0");
+	EXPECT(a, XPV_XS_DIRECTORY, "x\0y\0");
+	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
+	OK(a, XPV_XS_TRANSACTION_END);
+	REQ(b, XPV_XS_READ, 0, "/t/y\0");
+	EXPECT(b, XPV_XS_READ, "2");
+	/* Conflict: a node read in the transaction changed -> EAGAIN, and
+	 * nothing of the transaction is applied. */
+	t = start_tx(a);
+	REQ(a, XPV_XS_READ, t, "/t/x\0");
+	EXPECT(a, XPV_XS_READ, "1");
+	REQ(b, XPV_XS_WRITE, 0,
+	    "/t/x\0"
+	    "b");
+	OK(b, XPV_XS_WRITE);
+	REQ(a, XPV_XS_WRITE, t,
+	    "/t/z\0"
+	    "3");
+	OK(a, XPV_XS_WRITE);
+	/* The snapshot: still the old value inside. */
+	REQ(a, XPV_XS_READ, t, "/t/x\0");
+	EXPECT(a, XPV_XS_READ, "1");
+	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
+	ERR(a, "EAGAIN");
+	REQ(b, XPV_XS_READ, 0, "/t/z\0");
+	ERR(b, "ENOENT");
+	/* A node that did not exist when read, created meanwhile. */
+	t = start_tx(a);
+	REQ(a, XPV_XS_READ, t, "/t/new\0");
+	ERR(a, "ENOENT");
+	REQ(b, XPV_XS_WRITE, 0, "/t/new\0n");
+	OK(b, XPV_XS_WRITE);
+	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
+	ERR(a, "EAGAIN");
+	/* Unrelated changes do not conflict. */
+	t = start_tx(a);
+	REQ(a, XPV_XS_READ, t, "/t/x\0");
+	EXPECT(a, XPV_XS_READ, "b");
+	REQ(b, XPV_XS_WRITE, 0, "/t/other\0o");
+	OK(b, XPV_XS_WRITE);
+	REQ(a, XPV_XS_WRITE, t,
+	    "/t/x\0"
+	    "c");
+	OK(a, XPV_XS_WRITE);
+	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
+	OK(a, XPV_XS_TRANSACTION_END);
+	/* Abort discards; an ended id is unknown; bad end argument. */
+	t = start_tx(a);
+	REQ(a, XPV_XS_WRITE, t, "/t/gone\0g");
+	OK(a, XPV_XS_WRITE);
+	REQ(a, XPV_XS_TRANSACTION_END, t, "X\0");
+	ERR(a, "EINVAL");
+	REQ(a, XPV_XS_TRANSACTION_END, t, "F\0");
+	OK(a, XPV_XS_TRANSACTION_END);
+	REQ(a, XPV_XS_READ, 0, "/t/gone\0");
+	ERR(a, "ENOENT");
+	REQ(a, XPV_XS_READ, t, "/t/x\0");
+	ERR(a, "ENOENT");
+	/* A transaction id belongs to its connection. */
+	t = start_tx(a);
+	REQ(b, XPV_XS_READ, t + 100, "/t/x\0");
+	ERR(b, "ENOENT");
+	REQ(a, XPV_XS_TRANSACTION_START, t, "\0");
+	ERR(a, "EBUSY");
+	REQ(a, XPV_XS_TRANSACTION_END, t, "F\0");
+	OK(a, XPV_XS_TRANSACTION_END);
+	REQ(a, XPV_XS_RM, 0, "/t\0");
+	OK(a, XPV_XS_RM);
+	expect_none(a);
+	expect_none(b);
+	close_conn(a);
+	close_conn(b);
+}
+
+static void t_tx_watch(void)
+{
+	struct mem *a = open_conn(0), *w = open_conn(0);
+	uint32_t t;
+
+	REQ(w, XPV_XS_WATCH, 0, "/tw\0k\0");
+	OK(w, XPV_XS_WATCH);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/tw\0k\0");
+	t = start_tx(a);
+	REQ(a, XPV_XS_WRITE, t,
+	    "/tw/a\0"
+	    "1");
+	OK(a, XPV_XS_WRITE);
+	expect_none(w);
+	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
+	OK(a, XPV_XS_TRANSACTION_END);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/tw/a\0k\0");
+	/* Nodes below a removed one fire only watches exactly on them. */
+	REQ(a, XPV_XS_RM, 0, "/tw\0");
+	OK(a, XPV_XS_RM);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/tw\0k\0");
+	expect_none(w);
+	close_conn(a);
+	close_conn(w);
+}
+
+static void t_quotas(void)
+{
+	struct mem *d0 = open_conn(0), *g = open_conn(7);
+	char big[2100 + 16];
+	int saved = quota.nb_entry_per_domain, i;
+	uint32_t t[16];
+
+	make_home(d0, 7);
+	/* The home node is owned by 7: one entry already. */
+	quota.nb_entry_per_domain = 3;
+	REQ(g, XPV_XS_WRITE, 0,
+	    "a\0"
+	    "1");
+	OK(g, XPV_XS_WRITE);
+	REQ(g, XPV_XS_WRITE, 0,
+	    "b\0"
+	    "1");
+	OK(g, XPV_XS_WRITE);
+	REQ(g, XPV_XS_WRITE, 0,
+	    "c\0"
+	    "1");
+	ERR(g, "ENOSPC");
+	/* Rewriting an existing node needs no new entry. */
+	REQ(g, XPV_XS_WRITE, 0,
+	    "a\0"
+	    "2");
+	OK(g, XPV_XS_WRITE);
+	/* dom0 is exempt. */
+	REQ(d0, XPV_XS_WRITE, 0, "/local/domain/7/d0\0x");
+	OK(d0, XPV_XS_WRITE);
+	quota.nb_entry_per_domain = saved;
+	/* Entry size: 2048 bytes for a node's record. */
+	memcpy(big, "a\0", 2);
+	memset(big + 2, 'v', 2100);
+	req(g, XPV_XS_WRITE, 0, big, 2102);
+	ERR(g, "ENOSPC");
+	req(d0, XPV_XS_WRITE, 0, "/local/domain/7/big\0vvvv", 24);
+	OK(d0, XPV_XS_WRITE);
+	/* Permissions per node: 5. */
+	REQ(g, XPV_XS_SET_PERMS, 0, "a\0n7\0r1\0r2\0r3\0r4\0r5\0");
+	ERR(g, "ENOSPC");
+	/* Transactions: 10, and Xen lets one more through. */
+	for (i = 0; i < 11; i++)
+		t[i] = start_tx(g);
+	REQ(g, XPV_XS_TRANSACTION_START, 0, "\0");
+	ERR(g, "ENOSPC");
+	for (i = 0; i < 11; i++) {
+		req(g, XPV_XS_TRANSACTION_END, t[i], "F", 2);
+		OK(g, XPV_XS_TRANSACTION_END);
+	}
+	/* Watches: 128, again one more allowed. */
+	saved = quota.nb_watch_per_domain;
+	quota.nb_watch_per_domain = 2;
+	for (i = 0; i < 3; i++) {
+		char w[32];
+		int n = snprintf(w, sizeof(w), "a%c", 'x' + i) + 1;
+
+		n += snprintf(w + n, sizeof(w) - n, "t") + 1;
+		req(g, XPV_XS_WATCH, 0, w, n);
+		OK(g, XPV_XS_WATCH);
+		next(g, &(struct xpv_xsd_sockmsg){ 0 }, big);
+	}
+	REQ(g, XPV_XS_WATCH, 0, "a\0t\0");
+	ERR(g, "E2BIG");
+	quota.nb_watch_per_domain = saved;
+	expect_none(g);
+	close_conn(g);
+	REQ(d0, XPV_XS_RM, 0, "/local/domain/7\0");
+	OK(d0, XPV_XS_RM);
+	close_conn(d0);
+}
+
+static void t_bad_input(void)
+{
+	struct mem *good = open_conn(0), *bad = open_conn(0);
+
+	/* A header claiming more than 4096 bytes: that connection goes. */
+	send_raw(bad, XPV_XS_READ, 0, "/\0", 2, 5000);
+	if (!bad->closed)
+		fail("oversized message did not close its connection");
+	free(bad);
+	REQ(good, XPV_XS_READ, 0, "/tool\0");
+	EXPECT(good, XPV_XS_READ, "");
+	/* Missing NUL, empty payloads, an extra string. */
+	REQ(good, XPV_XS_READ, 0, "/tool");
+	ERR(good, "EINVAL");
+	REQ(good, XPV_XS_WRITE, 0, "");
+	ERR(good, "EINVAL");
+	REQ(good, XPV_XS_WATCH, 0, "/a\0");
+	ERR(good, "EINVAL");
+	REQ(good, XPV_XS_DIRECTORY_PART, 0, "/tool\0");
+	ERR(good, "EINVAL");
+	/* "<generation>\0xenstored\0\0": the last chunk ends in a NUL. */
+	REQ(good, XPV_XS_DIRECTORY_PART, 0,
+	    "/tool\0"
+	    "0\0");
+	expect_part(good, "xenstored\0\0", 11);
+	close_conn(good);
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} cases[] = {
+		{ "paths", t_paths },
+		{ "basic", t_basic },
+		{ "perms", t_perms },
+		{ "watches", t_watches },
+		{ "transactions", t_transactions },
+		{ "tx-watch", t_tx_watch },
+		{ "quotas", t_quotas },
+		{ "bad-input", t_bad_input },
+	};
+	size_t i;
+
+	if (store_init())
+		return 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int before = failures;
+
+		current = cases[i].name;
+		cases[i].fn();
+		printf("%s %s\n", failures == before ? "ok  " : "FAIL",
+		       cases[i].name);
+	}
+	conn_destroy_all();
+	store_exit();
+	printf("test-xenstored: %d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
