@@ -67,19 +67,20 @@ if [[ -x $tx ]]; then
 	echo "libxenstore (test-xenstore -i 200): ns per call, lower is better"
 	printf '%-12s %12s %12s %9s\n' test ours reference ref/ours
 	XENSTORED_PATH=${XS_SOCKS[ref]} "$tx" -i 200 >"$XS_TMP/tx.ref" 2>&1
+	: >"$XS_TMP/tx.ours"
 	[[ $have_ours == 1 ]] &&
 		XENSTORED_PATH=${XS_SOCKS[ours]} "$tx" -i 200 >"$XS_TMP/tx.ours" 2>&1
-	while IFS= read -r line; do
-		name=${line%%:*}
-		name=${name%"${name##*[! ]}"}
-		ref=$(sed -n 's/^\([^:]*\):  *avg: \([0-9]*\) ns.*/\2/p' <<<"$line")
-		ours=-
-		[[ -f $XS_TMP/tx.ours ]] && ours=$(awk -F: -v n="$name" \
-			'{ k = $1; sub(/ +$/, "", k) } k == n { sub(/^ *avg: /, "", $2); print $2 + 0; exit }' \
-			"$XS_TMP/tx.ours")
+	# "read 1    : avg: 11566 ns (9488 ns .. 12756 ns)" -> "read 1|11566"
+	avg='s/^\(.*[^ ]\) *: *avg: *\([0-9]*\) ns.*/\1|\2/p'
+	declare -A tx_ours
+	while IFS='|' read -r name ns; do
+		tx_ours[$name]=$ns
+	done < <(sed -n "$avg" "$XS_TMP/tx.ours")
+	while IFS='|' read -r name ref; do
+		ours=${tx_ours[$name]:-}
 		printf '%-12s %12s %12s %9s\n' "$name" "${ours:--}" "$ref" \
 			"$(ratio "$ref" "${ours:-0}")"
-	done < <(grep 'avg:' "$XS_TMP/tx.ref")
+	done < <(sed -n "$avg" "$XS_TMP/tx.ref")
 fi
 [[ $have_ours == 1 ]] || echo "(our xenstored is not built: only the reference was measured)"
 exit 0
