@@ -70,6 +70,7 @@ static void drop_perms(struct hlink *l, void *arg)
 	if (j != n->nperms) {
 		n->nperms = j;
 		n->generation = ++store_generation;
+		node_account(n, true);
 	}
 }
 

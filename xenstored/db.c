@@ -54,6 +54,7 @@ int db_write(struct conn *c, struct node *n)
 
 	n->generation = ++store_generation;
 	if (!c || !c->txn) {
+		node_account(n, true);
 		if (store_find(n->name, n->namelen) != n)
 			return htab_insert(&store, &n->link);
 		return 0;
@@ -96,6 +97,7 @@ int db_delete(struct conn *c, struct node *n)
 	count(c, n->perms[0].id, -1);
 	store_generation++;
 	if (!c || !c->txn) {
+		node_account(n, false);
 		htab_remove(&store, &n->link);
 		node_free(n);
 		return 0;

@@ -39,6 +39,28 @@ static int size_ok(const struct conn *c, uint32_t nperms, uint32_t vlen,
 	return 0;
 }
 
+/*
+ * The memory quota: a change by an unprivileged connection may not take
+ * the owner (unprivileged too) to --memory bytes of nodes. ENOMEM, as
+ * Xen's domain_memory_add().
+ */
+static int mem_ok(const struct conn *c, uint32_t owner, long delta)
+{
+	if (!conn_unprivileged(c) || delta <= 0 || owner == 0 ||
+	    owner == priv_domid)
+		return 0;
+	if (quota_memory(owner) + delta >= quota.memory_per_domain)
+		return -ENOMEM;
+	return 0;
+}
+
+/* What a node would cost with these sizes (node_memory()). */
+static long cost(uint32_t namelen, uint32_t nperms, uint32_t vlen,
+		 uint32_t clen)
+{
+	return 24 + (long)nperms * 8 + vlen + clen + namelen;
+}
+
 static bool fatal_errno(int err)
 {
 	return err == ENOMEM || err == ENOSPC;
@@ -197,6 +219,20 @@ static int find_parent(struct conn *c, struct create *cr)
 	}
 }
 
+/* The memory the new nodes will cost. */
+static long create_cost(const struct create *cr, uint32_t vlen)
+{
+	uint32_t i, child;
+	long sum = 0;
+
+	for (i = 0; i < cr->levels; i++) {
+		child = i ? cr->ends[i - 1] - cr->ends[i] : 0;
+		sum += cost(cr->ends[i], cr->parent->nperms, i ? 0 : vlen,
+			    child);
+	}
+	return sum;
+}
+
 static int check_create(struct conn *c, struct create *cr, uint32_t vlen)
 {
 	const struct node *p = cr->parent;
@@ -221,7 +257,10 @@ static int check_create(struct conn *c, struct create *cr, uint32_t vlen)
 	}
 	base = cr->ends[cr->levels - 1] -
 	       (p->namelen == 1 ? 1 : p->namelen + 1);
-	return size_ok(c, p->nperms, p->vlen, p->clen + base + 1);
+	ret = size_ok(c, p->nperms, p->vlen, p->clen + base + 1);
+	if (ret)
+		return ret;
+	return mem_ok(c, c->domid, create_cost(cr, vlen) + base + 1);
 }
 
 /* Undo build() after an allocation failure. */
@@ -332,6 +371,11 @@ int do_write(struct conn *c, const char *p, unsigned int len)
 			return ret;
 	} else {
 		ret = size_ok(c, n->nperms, vlen, n->clen);
+		if (!ret)
+			ret = mem_ok(c, n->perms[0].id,
+				     cost(n->namelen, n->nperms, vlen,
+					  n->clen) -
+					     (long)node_memory(n));
 		if (!ret)
 			ret = node_set_value(n, p + off, vlen);
 		if (!ret)
@@ -486,6 +530,8 @@ int do_set_perms(struct conn *c, const char *p, unsigned int len)
 	if (conn_unprivileged(c) && perms[0].id != n->perms[0].id)
 		return -EPERM;
 	ret = size_ok(c, num, n->vlen, n->clen);
+	if (!ret)
+		ret = mem_ok(c, perms[0].id, ((long)num - n->nperms) * 8);
 	if (ret)
 		return ret;
 	nold = n->nperms;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xenstored/quota.h"
 #include "xenstored/store.h"
 
 struct htab store;
@@ -145,6 +146,7 @@ struct node *node_dup(const struct node *src)
 	if (!n)
 		return NULL;
 	n->generation = src->generation;
+	/* A copy is accounted only once it enters the global store. */
 	if (node_set_value(n, src->value, src->vlen) ||
 	    (src->clen && !(n->children = malloc(src->clen)))) {
 		node_free(n);
@@ -250,6 +252,21 @@ size_t node_entry_size(const struct node *n)
 	return 24 + (size_t)n->nperms * 8 + n->vlen + n->clen;
 }
 
+size_t node_memory(const struct node *n)
+{
+	return node_entry_size(n) + n->namelen;
+}
+
+void node_account(struct node *n, bool present)
+{
+	if (n->acct)
+		quota_memory_add(n->acct_owner, -(long)n->acct);
+	n->acct = present ? node_memory(n) : 0;
+	n->acct_owner = n->perms[0].id;
+	if (n->acct)
+		quota_memory_add(n->acct_owner, n->acct);
+}
+
 static int add_initial(const char *name, const char *child)
 {
 	static const struct xs_perm none0 = { 0, XS_PERM_NONE };
@@ -262,6 +279,7 @@ static int add_initial(const char *name, const char *child)
 		return -ENOMEM;
 	}
 	n->generation = ++store_generation;
+	node_account(n, true);
 	return htab_insert(&store, &n->link);
 }
 

@@ -63,6 +63,8 @@ struct node {
 	uint32_t vlen, vcap;
 	char *children; /* "a\0b\0" */
 	uint32_t clen, ccap;
+	/* Memory accounted for this node (global store only), and to whom. */
+	uint32_t acct, acct_owner;
 	uint32_t namelen;
 	char name[];
 };
@@ -94,6 +96,10 @@ int node_add_child(struct node *n, const char *base, uint32_t len);
 int node_del_child(struct node *n, const char *base, uint32_t len);
 /* Xen's record size of a node, checked against the entry-size quota. */
 size_t node_entry_size(const struct node *n);
+/* The memory a node costs its owner: its record and its path. */
+size_t node_memory(const struct node *n);
+/* Re-account n (in the global store) to its owner; 0 forgets it. */
+void node_account(struct node *n, bool present);
 
 static inline struct node *node_of(struct hlink *l)
 {

@@ -272,11 +272,14 @@ static void apply(struct conn *c, struct txent *e)
 
 	if (cur) {
 		quota_entries_add(cur->perms[0].id, -1);
+		node_account(cur, false);
 		htab_remove(&store, &cur->link);
 		node_free(cur);
 	}
 	if (e->node) {
 		e->node->generation = ++store_generation;
+		e->node->acct = 0;
+		node_account(e->node, true);
 		htab_insert(&store, &e->node->link);
 		quota_entries_add(e->node->perms[0].id, 1);
 		e->node = NULL;

@@ -610,6 +610,16 @@ static void t_quotas(void)
 	REQ(g, XPV_XS_WATCH, 0, "a\0t\0");
 	ERR(g, "E2BIG");
 	quota.nb_watch_per_domain = saved;
+	/* Memory: the nodes a domain owns, records and paths. */
+	saved = quota.memory_per_domain;
+	quota.memory_per_domain = 1000;
+	memcpy(big, "a\0", 2);
+	memset(big + 2, 'm', 1500);
+	req(g, XPV_XS_WRITE, 0, big, 2 + 900);
+	ERR(g, "ENOMEM");
+	req(g, XPV_XS_WRITE, 0, big, 2 + 100);
+	OK(g, XPV_XS_WRITE);
+	quota.memory_per_domain = saved;
 	expect_none(g);
 	close_conn(g);
 	REQ(d0, XPV_XS_RM, 0, "/local/domain/7\0");
