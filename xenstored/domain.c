@@ -566,8 +566,14 @@ static int attach_local_ring(void)
 	ret = hv_xenstore_local_ring(hv, &page, &port);
 	if (ret == -EOPNOTSUPP)
 		return 0;
-	if (ret < 0)
+	if (ret < 0) {
+		/* As Xen's dom0_init, fatal: dom0's kernel would wait for us
+		 * forever. */
+		xs_log("dom0's ring (/proc/xen/xsd_kva, xsd_port): %s; is "
+		       "xenfs mounted on /proc/xen?",
+		       strerror(-ret));
 		return ret;
+	}
 	d = domain_new(0, page, MAP_LOCAL);
 	if (!d)
 		return -ENOMEM;
