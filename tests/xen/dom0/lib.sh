@@ -48,23 +48,30 @@ kill_test()
 	kill -KILL -- "-$1" 2>/dev/null
 }
 
+# now: seconds since boot. Deadlines are kept on this clock, not by
+# counting sleeps: under emulation each loop turn costs far more than its
+# sleep.
+now()
+{
+	cut -d. -f1 /proc/uptime
+}
+
 # watch_test PID LIMIT LOG: return when test session PID ends; end it
 # after LIMIT seconds, or at once when the store daemon dies under it (its
 # clients would otherwise wait on the kernel's xenbus for ever).
 watch_test()
 {
-	local pid=$1 n=$(($2 * 2))
+	local pid=$1 end=$(($(now) + $2))
 	while kill -0 "$pid" 2>/dev/null; do
 		if ! store_alive; then
 			kill_test "$pid" "the store daemon died" "$3"
 			return
 		fi
-		if [ $n -le 0 ]; then
+		if [ "$(now)" -ge $end ]; then
 			kill_test "$pid" "timed out after $2 s" "$3"
 			return
 		fi
 		sleep 0.5
-		n=$((n - 1))
 	done
 }
 
@@ -79,14 +86,14 @@ run_test()
 	done
 	log=/tmp/xpv-log/$name.log
 	echo "XPV-START $name $limit"
-	t0=$(cut -d. -f1 /proc/uptime)
+	t0=$(now)
 	setsid sh -c ". /xpv/lib.sh; . /xpv/plan.sh; $fn" \
 		>"$log" 2>&1 </dev/null &
 	pid=$!
 	watch_test "$pid" "$limit" "$log"
 	wait "$pid"
 	rc=$?
-	t1=$(cut -d. -f1 /proc/uptime)
+	t1=$(now)
 	sed "s/^/  $name| /" "$log"
 	why=$(grep -v '^ *$' "$log" | tail -n 1)
 	if ! store_alive; then
@@ -107,14 +114,13 @@ run_test()
 # wait_for SECONDS CMD...: retry CMD every half second until it succeeds.
 wait_for()
 {
-	local n=$(($1 * 2))
+	local end=$(($(now) + $1))
 	shift
-	while [ $n -gt 0 ]; do
+	while :; do
 		"$@" >/dev/null 2>&1 && return 0
+		[ "$(now)" -ge $end ] && return 1
 		sleep 0.5
-		n=$((n - 1))
 	done
-	return 1
 }
 
 fail()

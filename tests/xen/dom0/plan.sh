@@ -14,7 +14,7 @@ hv-xen-dom0 120 t_hv_xen_dom0
 run 600 t_run store
 guest-create 90 t_guest_create store
 guest-list 20 t_guest_list guest-create
-guest-disk 90 t_guest_disk guest-create
+guest-disk 80 t_guest_disk guest-create
 guest-net 60 t_guest_net guest-create
 guest-shutdown 90 t_guest_shutdown guest-create
 guest-destroy 60 t_guest_destroy guest-shutdown"
@@ -191,12 +191,25 @@ guest_signed()
 		grep -q "^XPVSIG guest $(cat /run/xpv/nonce)"
 }
 
+# vbd_states: the XenbusState of both ends of the guest's disk, which
+# tells a guest that never connected from one that connected and then
+# failed (io/xenbus.h: 1 Initialising, 2 InitWait, 4 Connected).
+vbd_states()
+{
+	local domid fe be
+	domid=$(cat /run/xpv/domid)
+	fe=$(xenstore-read "/local/domain/$domid/device/vbd/51712/state")
+	be=$(xenstore-read "/local/domain/0/backend/vbd/$domid/51712/state")
+	echo "frontend state ${fe:-none}, backend state ${be:-none}"
+}
+
 t_guest_disk()
 {
-	wait_for 80 guest_signed || {
+	wait_for 60 guest_signed || {
 		guest_console
 		xenstore-ls -f "/local/domain/0/backend/vbd" 2>&1 | tail -n 20
-		fail "the guest wrote no signature on its disk within 80 s"
+		fail "the guest wrote no signature on its disk within 60 s" \
+			"($(vbd_states))"
 	}
 	echo "the guest read dom0's signature and wrote its own back"
 }
