@@ -15,6 +15,9 @@
 #   XEN_RUN         a shell command run in dom0 once the store is up (test
 #                   "run"); its output is printed
 #   XEN_BREAK       break something on purpose (see selftest.sh)
+#   XEN_SELFTEST    the tests of the test bed run after a whole-plan run
+#                   (default "kernel init-exits store-crash", ~50 s; empty:
+#                   none); guest-noconnect is left to check-xen-selftest
 # Test names: xen/<store>/<test> for what depends on the store, xen/<test>
 # for what does not (hv-common, run: run in the first boot only).
 set -uo pipefail
@@ -160,5 +163,10 @@ main()
 
 start=$SECONDS
 main
+if [[ -z $XEN_TESTS && -z $XEN_BREAK && -n ${XEN_SELFTEST-x} ]]; then
+	CHECK_KEEP_GOING=0 RESULTS=$RESULTS "$top/tests/xen/selftest.sh" \
+		${XEN_SELFTEST:-kernel init-exits store-crash} | grep -v '^    |' ||
+		failed=1
+fi
 xen_log "took $((SECONDS - start)) s"
 [[ $failed == 0 || ${CHECK_KEEP_GOING:-0} == 1 ]]
