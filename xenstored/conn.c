@@ -224,6 +224,7 @@ int conn_reply2(struct conn *c, uint32_t type, const void *a, uint32_t alen,
 		const void *b, uint32_t blen)
 {
 	struct xpv_xsd_sockmsg hdr = { .type = type };
+	int ret;
 
 	if (alen + blen > XPV_XENSTORE_PAYLOAD_MAX)
 		return conn_error(c, E2BIG);
@@ -232,7 +233,14 @@ int conn_reply2(struct conn *c, uint32_t type, const void *a, uint32_t alen,
 		hdr.tx_id = c->req->tx_id;
 	}
 	hdr.len = alen + blen;
-	return queue(c, &hdr, a, alen, b, blen);
+	ret = queue(c, &hdr, a, alen, b, blen);
+	if (ret) {
+		/* A client that leaves 16 MiB unread, or no memory: it
+		 * cannot be answered, so it goes. */
+		xs_log_rl("conn %u: cannot queue a reply: dropped", c->id);
+		conn_destroy(c);
+	}
+	return 0;
 }
 
 int conn_reply(struct conn *c, uint32_t type, const void *data, uint32_t len)

@@ -514,7 +514,8 @@ int do_set_perms(struct conn *c, const char *p, unsigned int len)
 	struct node *n;
 	int ret;
 
-	if (num < 2)
+	/* Each entry takes at least three bytes ("r0\0"). */
+	if (num < 2 || num > XPV_XENSTORE_PAYLOAD_MAX / 3 + 1)
 		return -EINVAL;
 	num--;
 	if (conn_unprivileged(c) && num > (unsigned int)quota.nb_perms_per_node)

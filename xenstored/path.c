@@ -60,12 +60,17 @@ bool path_valid(const char *path)
 int path_canonical(const struct conn *c, const char *name, char *buf,
 		   size_t len)
 {
+	size_t nlen = strlen(name);
 	int n;
 
-	if (name[0] == '/' || name[0] == '@')
-		n = snprintf(buf, len, "%s", name);
-	else
-		n = snprintf(buf, len, "/local/domain/%u/%s", c->domid, name);
+	/* The common case, an absolute path: a plain copy. */
+	if (name[0] == '/' || name[0] == '@') {
+		if (nlen >= len)
+			return -EINVAL;
+		memcpy(buf, name, nlen + 1);
+		return 0;
+	}
+	n = snprintf(buf, len, "/local/domain/%u/%s", c->domid, name);
 	return n < 0 || (size_t)n >= len ? -EINVAL : 0;
 }
 
