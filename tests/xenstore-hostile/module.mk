@@ -13,3 +13,13 @@ $(BIN)/xenstore-hostile-guest: $(call objs,tests/xenstore-hostile/hostile-guest.
 $(BIN)/test-xenstore-hostile: $(call objs,tests/xenstore-hostile/test-xenstore-hostile.c) $(LIBDIR)/libxpvhv.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS)
+
+# The ring transport itself on a plain page, no hypervisor (domain.c's
+# test hooks), with the daemon's core library.
+TEST_PROGS += $(BIN)/test-xs-ring-transport
+TESTS += $(BIN)/test-xs-ring-transport
+
+$(BIN)/test-xs-ring-transport: $(call objs,tests/xenstore-hostile/test-ring-transport.c xenstored/fuzz/harness.c) \
+		$(LIBDIR)/libxpvxenstored.a $(LIBDIR)/libxpvring.a $(LIBDIR)/libxpvhv.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBDIR)/libxpvxenstored.a $(RING_LDLIBS) $(HV_LDLIBS)
