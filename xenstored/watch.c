@@ -134,15 +134,16 @@ static bool permitted(const struct conn *c, const char *name, struct node *node,
 {
 	char parent[PATH_BUF];
 
-	if (!conn_unprivileged(c))
-		return true;
 	if (perms && (perm_for_conn(c, perms, nperms) & XS_PERM_READ))
 		return true;
+	/* Even a privileged watcher gets nothing for a node that neither
+	 * had permissions before nor exists now (one a transaction created
+	 * and removed again), as in Xen. */
 	if (!node)
 		node = store_find(name, strlen(name));
 	if (!node)
 		return false;
-	if (readable(c, node))
+	if (!conn_unprivileged(c) || readable(c, node))
 		return true;
 	if (path_parent(name, parent, sizeof(parent)))
 		return false;

@@ -536,6 +536,18 @@ static void t_tx_watch(void)
 	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
 	OK(a, XPV_XS_TRANSACTION_END);
 	EXPECT(w, XPV_XS_WATCH_EVENT, "/tw/a\0k\0");
+	/* A node created and removed in one transaction: no event at all,
+	 * not even for a privileged watcher (Xen's watch_permitted()). */
+	t = start_tx(a);
+	REQ(a, XPV_XS_WRITE, t,
+	    "/tw/tmp\0"
+	    "1");
+	OK(a, XPV_XS_WRITE);
+	REQ(a, XPV_XS_RM, t, "/tw/tmp\0");
+	OK(a, XPV_XS_RM);
+	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
+	OK(a, XPV_XS_TRANSACTION_END);
+	expect_none(w);
 	/* Nodes below a removed one fire only watches exactly on them. */
 	REQ(a, XPV_XS_RM, 0, "/tw\0");
 	OK(a, XPV_XS_RM);
