@@ -21,3 +21,20 @@ FRONT_DEPS := $(FRONT_LIB) $(LIBDIR)/libxpvring.a $(LIBDIR)/libxpvhv.a
 $(BIN)/test-xenbus: $(call objs,frontend/tests/test-xenbus.c) $(FRONT_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS) -lpthread
+
+# The client against any byte stream a hostile daemon could send
+# (libFuzzer; `make fuzz`, `make check-fuzz`; seeds in
+# frontend/fuzz/corpus/xenbus-client/).
+FUZZ_TARGETS += $(BIN)/fuzz-xenbus-client
+
+$(BIN)/fuzz-xenbus-client: $(call objs,frontend/fuzz/fuzz-xenbus-client.c) $(FRONT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
+
+# `make fuzz` sets CFLAGS on the command line, which drops the Makefile's
+# own additions (-I., -D_GNU_SOURCE, ...): restore them for this target and
+# everything it builds.
+ifneq ($(findstring fuzzer-no-link,$(CFLAGS)),)
+$(BIN)/fuzz-xenbus-client: override CFLAGS += -std=gnu11 -D_GNU_SOURCE \
+	-fno-strict-aliasing -MMD -MP -I.
+endif

@@ -45,7 +45,8 @@ struct xenbus *xenbus_open(struct hv *hv);
 /* A connected unix socket to xenstored at path (dom0 and tests). */
 struct xenbus *xenbus_open_socket(const char *path);
 
-/* Any stream fd speaking the wire protocol; the handle owns and closes it. */
+/* Any stream fd speaking the wire protocol; the handle owns it and closes
+ * it, also when the open fails. */
 struct xenbus *xenbus_open_fd(int fd);
 
 /*

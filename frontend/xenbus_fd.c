@@ -92,19 +92,25 @@ static const struct xb_transport fd_transport = {
 
 struct xenbus *xenbus_open_fd(int fd)
 {
-	struct fd_priv *p;
 	int flags = fcntl(fd, F_GETFL);
+	struct fd_priv *p;
+	int err;
 
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-	    !(p = malloc(sizeof(*p)))) {
-		int err = flags < 0 ? errno : ENOMEM;
-
-		close(fd);
-		errno = err;
-		return NULL;
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		err = errno;
+		goto fail;
+	}
+	p = malloc(sizeof(*p));
+	if (!p) {
+		err = ENOMEM;
+		goto fail;
 	}
 	p->fd = fd;
 	return xenbus_new(&fd_transport, p);
+fail:
+	close(fd);
+	errno = err;
+	return NULL;
 }
 
 struct xenbus *xenbus_open_socket(const char *path)
