@@ -1,0 +1,215 @@
+/*
+ * test-hv-xen-domu - the xen platform across two domains: a process in a
+ * PV guest shares a page and allocates an unbound port for dom0, dom0 maps
+ * the page, binds the port, and the two exchange a message each way.
+ *
+ * One program, two roles, chosen by hv_privileged():
+ *   guest: publishes its grant and port under its xenstore home
+ *          (data/xpv-ref, data/xpv-port), waits for dom0's message, answers,
+ *          and checks what an unprivileged domain is refused;
+ *   dom0:  XPV_TEST_DOMID names the guest; reads what it published, maps,
+ *          writes, notifies, and waits for the answer.
+ * Skips (77) outside Xen, or in dom0 without XPV_TEST_DOMID.
+ * hv/xen/tests/domu-run.sh builds the guest and runs both sides.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "hv/hv.h"
+
+#define TO_DOM0 "hello dom0, from the guest"
+#define TO_GUEST "hello guest, from dom0"
+#define ANSWER "answered"
+#define WAIT_MS 60000
+
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		checks++;                                                    \
+		if (!(cond)) {                                               \
+			fprintf(stdout, "FAIL %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stdout, __VA_ARGS__);                        \
+			fputc('\n', stdout);                                 \
+			failures++;                                          \
+		}                                                            \
+	} while (0)
+
+/* Wait for an event on the handle, then unmask it. Returns the port. */
+static int wait_event(struct hv_evtchn *ev, int ms)
+{
+	struct pollfd p = { .fd = hv_evtchn_fd(ev), .events = POLLIN };
+	int port;
+
+	if (poll(&p, 1, ms) != 1)
+		return -ETIMEDOUT;
+	port = hv_evtchn_pending(ev);
+	if (port > 0)
+		hv_evtchn_unmask(ev, (hv_port_t)port);
+	return port;
+}
+
+/* Wait until the page holds `want` at offset 0, draining events. */
+static bool wait_text(struct hv_evtchn *ev, volatile char *page,
+		      const char *want)
+{
+	int waited;
+
+	for (waited = 0; waited < WAIT_MS; waited += 500) {
+		if (memcmp((const char *)page, want, strlen(want) + 1) == 0)
+			return true;
+		wait_event(ev, 500);
+	}
+	return false;
+}
+
+static int xs_put(struct xs_handle *xs, const char *key, unsigned long v)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%lu", v);
+	return xs_write(xs, XBT_NULL, key, val, strlen(val)) ? 0 : -EIO;
+}
+
+static void guest_refusals(struct hv *hv)
+{
+	struct hv_dominfo info;
+	hv_frame_t f = 1;
+
+	CHECK(hv_domain_pause(hv, 1) == -EPERM, "pause from a domU");
+	CHECK(hv_foreign_map(hv, 0, 1, &f, false) == NULL && errno == EPERM,
+	      "foreign map of dom0 from a domU");
+	CHECK(hv_domain_info(hv, 0, &info) < 0, "domain info from a domU");
+}
+
+static int guest(struct hv *hv)
+{
+	struct xs_handle *xs = xs_open(0);
+	struct hv_evtchn *ev = hv_evtchn_open(hv);
+	volatile char *page;
+	hv_gref_t ref;
+	int port, st;
+
+	printf("guest: self %u, privileged %d\n", hv_self(hv),
+	       hv_privileged(hv));
+	CHECK(hv_self(hv) != 0 && hv_self(hv) < HV_DOMID_FIRST_RESERVED,
+	      "self %u", hv_self(hv));
+	CHECK(xs && ev, "xs_open / evtchn_open");
+	if (!xs || !ev)
+		return 1;
+	page = hv_share_pages(hv, 0, 1, true, &ref);
+	CHECK(page != NULL, "share with dom0: %s", strerror(errno));
+	port = hv_evtchn_alloc_unbound(ev, 0);
+	CHECK(port > 0, "unbound port for dom0: %d", port);
+	if (!page || port <= 0)
+		return 1;
+	strcpy((char *)page, TO_DOM0);
+	CHECK(xs_put(xs, "data/xpv-ref", ref) == 0 &&
+		      xs_put(xs, "data/xpv-port", (unsigned long)port) == 0,
+	      "publish in xenstore");
+	CHECK(wait_text(ev, page, TO_GUEST), "no message from dom0");
+	st = hv_evtchn_status(ev, (hv_port_t)port);
+	CHECK(st == HV_EVTCHN_INTERDOMAIN, "port status %d, not interdomain",
+	      st);
+	strcpy((char *)page, ANSWER);
+	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify dom0");
+	guest_refusals(hv);
+	/* dom0 unmaps before the guest ends the grant */
+	sleep(2);
+	CHECK(hv_unshare_pages(hv, (void *)page, 1) == 0, "unshare");
+	hv_evtchn_close(ev);
+	xs_close(xs);
+	return 0;
+}
+
+static long xs_get(struct xs_handle *xs, hv_domid_t d, const char *key)
+{
+	char path[64], *val;
+	unsigned int len;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/data/%s", d, key);
+	val = xs_read(xs, XBT_NULL, path, &len);
+	if (val)
+		v = strtol(val, NULL, 10);
+	free(val);
+	return v;
+}
+
+static int dom0(struct hv *hv, hv_domid_t d)
+{
+	struct xs_handle *xs = xs_open(0);
+	struct hv_evtchn *ev = hv_evtchn_open(hv);
+	long ref = -1, port = -1;
+	volatile char *page;
+	hv_gref_t gref;
+	int waited, local;
+
+	CHECK(xs && ev, "xs_open / evtchn_open");
+	if (!xs || !ev)
+		return 1;
+	for (waited = 0; waited < WAIT_MS && port < 0; waited += 250) {
+		ref = xs_get(xs, d, "xpv-ref");
+		port = ref < 0 ? -1 : xs_get(xs, d, "xpv-port");
+		if (port < 0)
+			usleep(250 * 1000);
+	}
+	CHECK(ref >= 0 && port > 0, "the guest published nothing");
+	if (ref < 0 || port <= 0)
+		return 1;
+	printf("dom0: guest %u shares gref %ld, port %ld\n", d, ref, port);
+	gref = (hv_gref_t)ref;
+	page = hv_grant_map(hv, d, 1, &gref, true);
+	CHECK(page != NULL, "map the guest's grant: %s", strerror(errno));
+	local = hv_evtchn_bind_interdomain(ev, d, (hv_port_t)port);
+	CHECK(local > 0, "bind to the guest's port: %d", local);
+	if (!page || local <= 0)
+		return 1;
+	CHECK(strcmp((const char *)page, TO_DOM0) == 0, "page holds \"%.40s\"",
+	      (const char *)page);
+	strcpy((char *)page, TO_GUEST);
+	CHECK(hv_evtchn_notify(ev, (hv_port_t)local) == 0, "notify guest");
+	CHECK(wait_text(ev, page, ANSWER), "no answer from the guest");
+	CHECK(hv_grant_unmap(hv, (void *)page, 1) == 0, "unmap");
+	hv_evtchn_close(ev);
+	xs_close(xs);
+	return 0;
+}
+
+int main(void)
+{
+	const char *ds = getenv("XPV_TEST_DOMID");
+	char why[256];
+	struct hv *hv;
+	int rc;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (access("/dev/xen/privcmd", F_OK) != 0) {
+		printf("skip: not a Xen domain (no /dev/xen/privcmd)\n");
+		return 77;
+	}
+	rc = hv_open(&hv, why, sizeof(why));
+	if (rc) {
+		printf("FAIL: hv_open: %s\n", why);
+		return 1;
+	}
+	if (hv_privileged(hv) && !ds) {
+		hv_close(hv);
+		printf("skip: in dom0 this needs a guest running it "
+		       "(XPV_TEST_DOMID; see hv/xen/tests/domu-run.sh)\n");
+		return 77;
+	}
+	if (hv_privileged(hv))
+		rc = dom0(hv, (hv_domid_t)strtoul(ds, NULL, 10));
+	else
+		rc = guest(hv);
+	hv_close(hv);
+	printf("%s: %d checks, %d failed\n", ds ? "dom0" : "guest", checks,
+	       failures);
+	return rc || failures ? 1 : 0;
+}
