@@ -11,12 +11,12 @@
 HV_XEN_TESTS := $(BIN)/test-hv-xen-open $(BIN)/test-hv-xen-dom0 \
 	$(BIN)/test-hv-xen-guest $(BIN)/test-hv-xen-domu
 
-# hv_open() needs the sim platform's opener from hv/sim; until that part
-# has its sources the tests cannot link, and are left out of the build.
-ifneq ($(wildcard hv/sim/client*.c),)
-TEST_PROGS += $(HV_XEN_TESTS)
+# Runners for dom0 of the real-Xen test bed (tests/xen copies build/bin
+# into dom0 as /xpv/bin): each starts a guest and runs a test against it.
+HV_XEN_RUNNERS := $(BIN)/hv-xen-guest-run $(BIN)/hv-xen-domu-run
+
+TEST_PROGS += $(HV_XEN_TESTS) $(HV_XEN_RUNNERS)
 TESTS += $(HV_XEN_TESTS)
-endif
 
 $(BIN)/test-hv-xen-open: $(call objs,hv/xen/tests/test-hv-xen-open.c) $(HV_LIB)
 	@mkdir -p $(@D)
@@ -33,3 +33,11 @@ $(BIN)/test-hv-xen-guest: $(call objs,hv/xen/tests/test-hv-xen-guest.c) $(HV_LIB
 $(BIN)/test-hv-xen-domu: $(call objs,hv/xen/tests/test-hv-xen-domu.c) $(HV_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
+
+$(BIN)/hv-xen-guest-run: hv/xen/tests/guest-run.sh
+	@mkdir -p $(@D)
+	install -m 755 $< $@
+
+$(BIN)/hv-xen-domu-run: hv/xen/tests/domu-run.sh
+	@mkdir -p $(@D)
+	install -m 755 $< $@
