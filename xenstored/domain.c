@@ -72,8 +72,18 @@ struct domain {
 	int port; /* local port, or -1 */
 	struct domain *port_next; /* hash chain of ports[] */
 	struct conn *conn; /* NULL once the ring is broken */
+	struct ring_link *link; /* conn's transport state */
 	bool shutdown; /* seen shut down; @releaseDomain fired */
-	bool releasing; /* our own teardown destroys conn */
+};
+
+/*
+ * A connection's transport state: the domain it reads, or NULL once we
+ * detached it. The core may free a connection later than we destroy it
+ * (when it is busy on the stack), and may still call read, write and close
+ * until then: those must then touch neither the domain nor its page.
+ */
+struct ring_link {
+	struct domain *d;
 };
 
 static struct hv *hv;
@@ -154,9 +164,12 @@ static void set_error(struct domain *d, uint32_t err)
 
 static ssize_t ring_read(void *priv, void *buf, size_t len)
 {
-	struct domain *d = priv;
-	int n = xpv_byte_ring_read(&d->req, buf, len);
+	struct domain *d = ((struct ring_link *)priv)->d;
+	int n;
 
+	if (!d)
+		return -EPIPE;
+	n = xpv_byte_ring_read(&d->req, buf, len);
 	if (n < 0) {
 		set_error(d, XPV_XENSTORE_ERROR_RINGIDX);
 		return n;
@@ -170,9 +183,12 @@ static ssize_t ring_read(void *priv, void *buf, size_t len)
 
 static ssize_t ring_write(void *priv, const void *buf, size_t len)
 {
-	struct domain *d = priv;
-	int n = xpv_byte_ring_write(&d->rsp, buf, len);
+	struct domain *d = ((struct ring_link *)priv)->d;
+	int n;
 
+	if (!d)
+		return -EPIPE;
+	n = xpv_byte_ring_write(&d->rsp, buf, len);
 	if (n < 0) {
 		set_error(d, XPV_XENSTORE_ERROR_RINGIDX);
 		return n;
@@ -183,15 +199,19 @@ static ssize_t ring_write(void *priv, const void *buf, size_t len)
 	return n;
 }
 
-/* The core destroyed the connection: our teardown, or a protocol error
- * the core found in the guest's bytes. */
+/* The core destroyed a connection we did not detach: a protocol error it
+ * found in the guest's bytes (or broken indices, already flagged). */
 static void ring_close(void *priv)
 {
-	struct domain *d = priv;
+	struct ring_link *link = priv;
+	struct domain *d = link->d;
 
-	d->conn = NULL;
-	if (!d->releasing)
+	if (d) {
+		d->conn = NULL;
+		d->link = NULL;
 		set_error(d, XPV_XENSTORE_ERROR_PROTO);
+	}
+	free(link);
 }
 
 static const struct conn_transport ring_transport = {
@@ -204,10 +224,32 @@ static const struct conn_transport ring_transport = {
 
 static int connect_ring(struct domain *d)
 {
-	d->conn = conn_new(&ring_transport, d, d->domid);
-	if (!d->conn)
+	struct ring_link *link = malloc(sizeof(*link));
+
+	if (!link)
+		return -ENOMEM;
+	link->d = d;
+	d->conn = conn_new(&ring_transport, link, d->domid);
+	if (!d->conn) {
+		free(link);
 		return -errno;
+	}
+	d->link = link;
 	return 0;
+}
+
+/* Our side ends the connection: detach first, so nothing the core still
+ * does with it reaches d. */
+static void disconnect(struct domain *d)
+{
+	struct conn *c = d->conn;
+
+	if (!c)
+		return;
+	d->link->d = NULL;
+	d->link = NULL;
+	d->conn = NULL;
+	conn_destroy(c);
 }
 
 /* docs/misc/xenstore-ring.txt, "The ring reconnection feature". */
@@ -215,11 +257,7 @@ static void reconnect(struct domain *d)
 {
 	struct xpv_xenstore_domain_interface *intf = d->intf;
 
-	if (d->conn) {
-		d->releasing = true;
-		conn_destroy(d->conn);
-		d->releasing = false;
-	}
+	disconnect(d);
 	intf->req_cons = intf->req_prod = 0;
 	intf->rsp_cons = intf->rsp_prod = 0;
 	__atomic_store_n(&intf->error, XPV_XENSTORE_ERROR_NONE,
@@ -304,10 +342,8 @@ static int bind(struct domain *d, unsigned int remote_port)
  * core_forget_domain(). */
 static void teardown(struct domain *d)
 {
-	d->releasing = true;
+	disconnect(d);
 	core_forget_domain(d->domid);
-	if (d->conn)
-		conn_destroy(d->conn);
 	unbind(d);
 	unmap(d);
 	doms[d->domid] = NULL;
@@ -641,9 +677,7 @@ void domain_exit(void)
 		d = doms[domid];
 		if (!d)
 			continue;
-		d->releasing = true;
-		if (d->conn)
-			conn_destroy(d->conn);
+		disconnect(d);
 		unbind(d);
 		unmap(d);
 		free(d);
