@@ -29,6 +29,7 @@
 #include "xenstored/quota.h"
 #include "xenstored/socket.h"
 #include "xenstored/store.h"
+#include "xenstored/watch.h"
 
 extern struct hv *core_hv_handle;
 
@@ -320,6 +321,7 @@ int main(int argc, char **argv)
 	ret = loop_run();
 	domain_exit();
 	conn_destroy_all();
+	watch_exit();
 	socket_exit();
 	store_exit();
 	perms_exit();

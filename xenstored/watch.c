@@ -1,9 +1,13 @@
 /*
  * watch.c - watches (see watch.h).
  *
- * Watches hang off their connection in registration order; a change scans
- * every connection's watches with a prefix test, as Xen does. The scan is
- * cheap next to the event it produces; docs/xenstore.md gives figures.
+ * Watches hang off their connection in registration order, and sit in one
+ * index of all watches keyed by path. A change of /a/b/c looks up "/",
+ * "/a", "/a/b" and "/a/b/c" in the index (only "/a/b/c" for an exact
+ * event), so its cost grows with the depth of the path and the watches
+ * that fire, not with the number of watches in the daemon (Xen scans them
+ * all). The matches are delivered in the order Xen's scan would produce:
+ * by connection, then by registration.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +15,7 @@
 
 #include "xenstored/conn_int.h"
 #include "xenstored/core.h"
+#include "xenstored/log.h"
 #include "xenstored/path.h"
 #include "xenstored/perms.h"
 #include "xenstored/quota.h"
@@ -19,11 +24,29 @@
 
 static void event_for(struct conn *c, const struct watch *w, const char *name);
 
+static struct htab watch_index;
+static uint64_t next_seq;
+
 static void watch_free(struct watch *w)
 {
+	htab_remove(&watch_index, &w->link);
 	free(w->path);
 	free(w->token);
 	free(w);
+}
+
+static int index_add(struct watch *w)
+{
+	int ret;
+
+	if (!watch_index.buckets) {
+		ret = htab_init(&watch_index, 256);
+		if (ret)
+			return ret;
+	}
+	w->link.key = w->path;
+	w->link.keylen = w->plen;
+	return htab_insert(&watch_index, &w->link);
 }
 
 int watch_add(struct conn *c, const char *path, const char *token)
@@ -59,8 +82,17 @@ int watch_add(struct conn *c, const char *path, const char *token)
 		return -ENOMEM;
 	}
 	w->plen = strlen(canon);
+	w->conn = c;
+	w->seq = next_seq++;
 	if (relative)
 		w->strip = conn_home(c, canon, sizeof(canon));
+	ret = index_add(w);
+	if (ret) {
+		free(w->path);
+		free(w->token);
+		free(w);
+		return ret;
+	}
 	if (c->watches_tail)
 		c->watches_tail->next = w;
 	else
@@ -112,16 +144,6 @@ void watch_remove_all(struct conn *c)
 	c->nwatch = 0;
 }
 
-/* name is w's path or below it ("/" covers everything). */
-static bool covers(const struct watch *w, const char *name, size_t nlen)
-{
-	if (w->plen == 1 && w->path[0] == '/')
-		return true;
-	if (nlen < w->plen || memcmp(name, w->path, w->plen))
-		return false;
-	return name[w->plen] == '/' || name[w->plen] == '\0';
-}
-
 static bool readable(const struct conn *c, const struct node *n)
 {
 	return n && (perm_for_conn(c, n->perms, n->nperms) & XS_PERM_READ);
@@ -169,28 +191,98 @@ static void event_for(struct conn *c, const struct watch *w, const char *name)
 	conn_event(c, p, w->token);
 }
 
+/* The watches a change fires, gathered from the watch_index. */
+static struct watch **matches;
+static size_t nmatches, cmatches;
+
+static void collect(const char *key, uint32_t len)
+{
+	uint32_t h = store_hash(key, len);
+	struct watch **m;
+	struct hlink *l;
+
+	for (l = watch_index.buckets[h & watch_index.mask]; l; l = l->next) {
+		if (l->hash != h || l->keylen != len ||
+		    memcmp(l->key, key, len))
+			continue;
+		if (nmatches == cmatches) {
+			size_t n = cmatches ? cmatches * 2 : 64;
+
+			m = realloc(matches, n * sizeof(*m));
+			if (!m) {
+				xs_log_rl("watch: out of memory, events lost");
+				return;
+			}
+			matches = m;
+			cmatches = n;
+		}
+		matches[nmatches++] =
+			(struct watch *)((char *)l -
+					 offsetof(struct watch, link));
+	}
+}
+
+/* Every watch at name or above it ("/" covers everything, "@" names
+ * included, as Xen's is_child()). */
+static void collect_covering(const char *name, size_t nlen)
+{
+	size_t i;
+
+	collect("/", 1);
+	if (name[0] == '@') {
+		collect(name, nlen);
+		return;
+	}
+	for (i = 1; i < nlen; i++)
+		if (name[i] == '/')
+			collect(name, i);
+	if (nlen > 1)
+		collect(name, nlen);
+}
+
+static int by_conn_then_seq(const void *a, const void *b)
+{
+	const struct watch *x = *(const struct watch *const *)a;
+	const struct watch *y = *(const struct watch *const *)b;
+
+	if (x->conn->id != y->conn->id)
+		return x->conn->id < y->conn->id ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 void fire_watches(struct conn *origin, const char *name, struct node *node,
 		  bool exact, const struct xs_perm *perms, uint32_t nperms)
 {
-	size_t nlen = strlen(name);
-	const struct watch *w;
-	struct conn *c;
+	size_t nlen = strlen(name), i;
+	struct conn *last = NULL;
+	bool allowed = false;
+	struct watch *w;
 
 	if (origin && origin->txn) {
 		txn_queue_watch(origin->txn, name, exact);
 		return;
 	}
-	for (c = conn_list; c; c = c->next) {
-		if (!c->watches || c->dead)
-			continue;
-		if (name[0] == '@' ? !special_permitted(c, name) :
-				     !permitted(c, name, node, perms, nperms))
-			continue;
-		for (w = c->watches; w; w = w->next) {
-			if (exact ? !strcmp(name, w->path) :
-				    covers(w, name, nlen))
-				event_for(c, w, name);
+	if (!watch_index.buckets || !watch_index.count)
+		return;
+	nmatches = 0;
+	if (exact)
+		collect(name, nlen);
+	else
+		collect_covering(name, nlen);
+	if (nmatches > 1)
+		qsort(matches, nmatches, sizeof(*matches), by_conn_then_seq);
+	for (i = 0; i < nmatches; i++) {
+		w = matches[i];
+		if (w->conn != last) {
+			last = w->conn;
+			allowed = !last->dead &&
+				  (name[0] == '@' ?
+					   special_permitted(last, name) :
+					   permitted(last, name, node, perms,
+						     nperms));
 		}
+		if (allowed)
+			event_for(last, w, name);
 	}
 }
 
@@ -198,4 +290,12 @@ void core_fire_special(const char *special, unsigned int domid)
 {
 	fire_watches(NULL, special, NULL, false, NULL, 0);
 	conn_flush_all();
+}
+
+void watch_exit(void)
+{
+	htab_free(&watch_index);
+	free(matches);
+	matches = NULL;
+	nmatches = cmatches = 0;
 }

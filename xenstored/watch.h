@@ -22,7 +22,10 @@
 struct conn;
 
 struct watch {
-	struct watch *next;
+	struct watch *next; /* the connection's, in registration order */
+	struct hlink link; /* in the index of all watches, key: path */
+	struct conn *conn;
+	uint64_t seq; /* registration order among all watches */
 	char *path; /* canonical */
 	char *token;
 	uint32_t plen;
@@ -34,6 +37,8 @@ int watch_add(struct conn *c, const char *path, const char *token);
 int watch_remove(struct conn *c, const char *path, const char *token);
 /* Drop every watch of c. */
 void watch_remove_all(struct conn *c);
+/* Free the index (at exit, after every connection is gone). */
+void watch_exit(void);
 
 /*
  * name changed (or was removed) by origin. Inside origin's transaction the

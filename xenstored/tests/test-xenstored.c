@@ -17,6 +17,7 @@
 #include "xenstored/path.h"
 #include "xenstored/quota.h"
 #include "xenstored/store.h"
+#include "xenstored/watch.h"
 
 #define HDR sizeof(struct xpv_xsd_sockmsg)
 
@@ -695,6 +696,7 @@ int main(void)
 		       cases[i].name);
 	}
 	conn_destroy_all();
+	watch_exit();
 	store_exit();
 	printf("test-xenstored: %d failure(s)\n", failures);
 	return failures ? 1 : 0;
