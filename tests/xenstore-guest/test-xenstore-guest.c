@@ -121,7 +121,16 @@ static bool wait_node(unsigned int domid, const char *sub, const char *want)
 	return false;
 }
 
-/* Wait for a watch event with this token on xw; drops others. */
+/* Events seen but not yet waited for, by token ("rel", "intro"). */
+static unsigned int seen_rel, seen_intro;
+
+static unsigned int *seen(const char *token)
+{
+	return !strcmp(token, "rel") ? &seen_rel : &seen_intro;
+}
+
+/* Wait for a watch event with this token on xw; others are counted for
+ * their own wait. */
 static bool wait_event(const char *token)
 {
 	struct pollfd pfd = { .fd = xs_fileno(xw), .events = POLLIN };
@@ -130,11 +139,12 @@ static bool wait_event(const char *token)
 
 	for (;;) {
 		while ((ev = xs_check_watch(xw))) {
-			bool match = !strcmp(ev[XS_WATCH_TOKEN], token);
-
+			(*seen(ev[XS_WATCH_TOKEN]))++;
 			free(ev);
-			if (match)
-				return true;
+		}
+		if (*seen(token)) {
+			(*seen(token))--;
+			return true;
 		}
 		if (now_ms() >= end ||
 		    poll(&pfd, 1, (int)(end - now_ms())) <= 0)
@@ -148,6 +158,7 @@ static void drain_events(void)
 
 	while ((ev = xs_check_watch(xw)))
 		free(ev);
+	seen_rel = seen_intro = 0;
 }
 
 /* What xl's libxl__domain_make does for a domain's home, in short. */
@@ -300,12 +311,16 @@ int main(int argc, char **argv)
 	xw = xs_open(0);
 	if (!xs || !xw)
 		fatal("xs_open", errno);
-	if (!xs_watch(xw, "@releaseDomain", "rel"))
-		fatal("xs_watch @releaseDomain", errno);
-	wait_event("rel"); /* the initial fire */
+	if (!xs_watch(xw, "@releaseDomain", "rel") ||
+	    !xs_watch(xw, "@introduceDomain", "intro"))
+		fatal("xs_watch of the special paths", errno);
+	wait_event("rel"); /* the initial fires */
+	wait_event("intro");
 
 	snprintf(log, sizeof(log), "%s/guest-b.log", argv[2]);
 	b = start_guest((char *[]){ "xenstore-test-guest", "exit", NULL }, log);
+	result("@introduceDomain fired on introduction", wait_event("intro"),
+	       NULL);
 	snprintf(other, sizeof(other), "%u", b);
 	snprintf(log, sizeof(log), "%s/guest-a.log", argv[2]);
 	a = start_guest(

@@ -17,6 +17,10 @@
  *                   (docs/misc/xenstore-ring.txt), then a write and a read
  *                   through frontend/'s client -> "ok" or "fail ..."
  *   good            a normal write+read -> "ok" or "fail ..."
+ *   proto-errors    raw requests that must get an error reply, not a
+ *                   dropped ring: a path without NUL (EINVAL), an unknown
+ *                   transaction (ENOENT), an unknown type (ENOSYS)
+ *                   -> "ok" or "fail ..."
  *   good-ping       serve pings: on each change of data/ping, copy it to
  *                   data/pong (runs until stdin closes)
  *
@@ -177,6 +181,68 @@ static int good_request(void)
 	return ret;
 }
 
+/* Read one reply from rsp, waiting up to 2 s; the body NUL-terminated. */
+static int get_reply(struct xpv_xsd_sockmsg *h, char *body)
+{
+	struct timespec t = { 0, 10 * 1000 * 1000 };
+	uint32_t i, cons = intf->rsp_cons;
+	char *dst = (char *)h;
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		uint32_t avail = intf->rsp_prod - cons;
+
+		if (avail >= sizeof(*h)) {
+			for (i = 0; i < sizeof(*h); i++)
+				dst[i] = intf->rsp[xpv_mask_xenstore_idx(cons +
+									 i)];
+			if (h->len > XPV_XENSTORE_PAYLOAD_MAX)
+				return -EBADMSG;
+			if (avail >= sizeof(*h) + h->len)
+				break;
+		}
+		nanosleep(&t, NULL);
+	}
+	if (tries == 200)
+		return -ETIMEDOUT;
+	for (i = 0; i < h->len; i++)
+		body[i] = intf->rsp[xpv_mask_xenstore_idx(
+			cons + (uint32_t)sizeof(*h) + i)];
+	body[h->len] = '\0';
+	intf->rsp_cons = cons + (uint32_t)sizeof(*h) + h->len;
+	kick();
+	return 0;
+}
+
+/* One raw request; 0 when the reply is XS_ERROR naming want. */
+static int expect_error(uint32_t type, uint32_t tx, const void *body,
+			uint32_t len, const char *want)
+{
+	char got[XPV_XENSTORE_PAYLOAD_MAX + 1];
+	struct xpv_xsd_sockmsg h = { .type = type, .tx_id = tx, .len = len };
+	int ret;
+
+	put_req(&h, sizeof(h));
+	put_req(body, len);
+	ret = get_reply(&h, got);
+	if (ret < 0)
+		return ret;
+	return h.type == XPV_XS_ERROR && !strcmp(got, want) ? 0 : -EPROTO;
+}
+
+static int proto_errors(void)
+{
+	int ret = expect_error(XPV_XS_READ, 0, "abc", 3, "EINVAL");
+
+	if (ret == 0)
+		ret = expect_error(XPV_XS_READ, 4242, "data\0", 5, "ENOENT");
+	if (ret == 0)
+		ret = expect_error(9999, 0, "data\0", 5, "ENOSYS");
+	if (ret == 0 && intf->error)
+		ret = -EIO;
+	return ret;
+}
+
 static void report(int ret)
 {
 	if (ret == 0)
@@ -257,6 +323,8 @@ int main(void)
 			report(ret < 0 ? ret : good_request());
 		} else if (!strcmp(line, "good")) {
 			report(good_request());
+		} else if (!strcmp(line, "proto-errors")) {
+			report(proto_errors());
 		} else if (!strcmp(line, "good-ping")) {
 			return serve_pings();
 		} else {

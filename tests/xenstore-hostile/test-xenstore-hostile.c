@@ -514,6 +514,10 @@ int main(int argc, char **argv)
 	result("hostile guest starts sane", line && !strcmp(line, "ok"),
 	       "it said '%s'", line ? line : "nothing");
 	bystanders("start");
+	line = guest_cmd(&bad, "proto-errors");
+	result("ring: bad NUL, transaction and type get error replies",
+	       line && !strcmp(line, "ok"), "guest said '%s'",
+	       line ? line : "nothing");
 
 	socket_oversized();
 	socket_errors();
