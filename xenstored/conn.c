@@ -431,7 +431,10 @@ static void input(struct conn *c)
 		}
 		if (paused(c) || drained)
 			return;
+		/* Never full: a partial message is shorter than the buffer. */
 		room = sizeof(c->ibuf) - c->ilen;
+		if (!room)
+			return;
 		n = c->t->read(c->priv, c->ibuf + c->ilen, room);
 		if (n == -EAGAIN)
 			return;

@@ -13,11 +13,16 @@
 #include "xenstored/quota.h"
 #include "xenstored/store.h"
 
-struct hv *core_hv_handle;
+static struct hv *core_hv_handle;
 
 struct hv *core_hv(void)
 {
 	return core_hv_handle;
+}
+
+void core_set_hv(struct hv *hv)
+{
+	core_hv_handle = hv;
 }
 
 struct forget {

@@ -15,8 +15,10 @@
 
 struct hv;
 
-/* The hypervisor handle opened once at start-up; NULL with --no-domains. */
+/* The hypervisor handle opened once at start-up; NULL with --no-domains
+ * (or when none could be opened). main.c sets it. */
 struct hv *core_hv(void);
+void core_set_hv(struct hv *hv);
 
 /* Special watch paths (docs/misc/xenstore.txt). */
 #define XS_SPECIAL_INTRODUCE "@introduceDomain"

@@ -31,8 +31,6 @@
 #include "xenstored/store.h"
 #include "xenstored/watch.h"
 
-extern struct hv *core_hv_handle;
-
 struct options {
 	char socket[256];
 	const char *ro_socket;
@@ -250,20 +248,21 @@ static int daemonize(const char *pid_file)
 
 static void open_domains(const struct options *o)
 {
+	struct hv *hv = NULL;
 	char why[256];
 	int ret;
 
 	if (o->no_domains)
 		return;
-	ret = hv_open(&core_hv_handle, why, sizeof(why));
+	ret = hv_open(&hv, why, sizeof(why));
 	if (ret) {
 		xs_log("no hypervisor (%s): serving sockets only, "
 		       "XS_INTRODUCE will fail",
 		       why[0] ? why : strerror(-ret));
-		core_hv_handle = NULL;
 		return;
 	}
-	ret = domain_init(core_hv_handle);
+	core_set_hv(hv);
+	ret = domain_init(hv);
 	if (ret)
 		xs_log("domain transport: %s: serving sockets only",
 		       strerror(-ret));
@@ -325,7 +324,7 @@ int main(int argc, char **argv)
 	socket_exit();
 	store_exit();
 	perms_exit();
-	hv_close(core_hv_handle);
+	hv_close(core_hv());
 	if (o.pid_file)
 		unlink(o.pid_file);
 	loop_exit();
