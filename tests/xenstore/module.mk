@@ -37,3 +37,15 @@ BENCHES += bench-xenstore
 bench-xenstore: $(BIN)/xs-bench $(XSREF_STANDIN)
 	@tests/xenstore/bench.sh
 .PHONY: bench-xenstore
+
+# A domU's xenstore connection as a socket, on ours (a sim domain) and on
+# the reference (the stand-in's ring file): see domconn.c and relay.c.
+TEST_PROGS += $(BIN)/xs-ring-relay $(BIN)/xs-domconn
+
+$(BIN)/xs-ring-relay: $(call objs,tests/xenstore/relay.c) $(RING_LIB) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RING_LDLIBS) $(HV_LDLIBS)
+
+$(BIN)/xs-domconn: $(call objs,tests/xenstore/domconn.c) $(XSTEST_CLIENT) $(RING_LIB) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RING_LDLIBS) $(HV_LDLIBS)

@@ -11,8 +11,9 @@
  *   xc_domain_getinfo            "the asked domain exists and runs": the
  *                                reference marks permissions of missing
  *                                domains as ignored, and tears down domains
- *                                that are dying, so every domid exists
- *                                unless listed in $XSREF_DEAD_DOMAINS
+ *                                that are dying, so every domid exists,
+ *                                or only those in $XSREF_DOMAINS when set,
+ *                                and runs unless in $XSREF_DEAD_DOMAINS
  *                                (comma-separated domids);
  *   xengnttab_*                  mapping a domain's xenstore page gives a
  *                                shared page of the file
@@ -74,9 +75,10 @@ static const char *ringdir(void)
 	return d && *d ? d : NULL;
 }
 
-static bool domain_dead(unsigned int domid)
+/* Whether domid is in the comma-separated list in the variable name. */
+static bool listed(const char *name, unsigned int domid)
 {
-	const char *list = getenv("XSREF_DEAD_DOMAINS");
+	const char *list = getenv(name);
 	char *end;
 
 	while (list && *list) {
@@ -89,6 +91,12 @@ static bool domain_dead(unsigned int domid)
 		list = *end == ',' ? end + 1 : end;
 	}
 	return false;
+}
+
+/* $XSREF_DOMAINS, when set, lists the only domains that exist. */
+static bool domain_exists(unsigned int domid)
+{
+	return !getenv("XSREF_DOMAINS") || listed("XSREF_DOMAINS", domid);
 }
 
 xc_interface *xc_interface_open(xentoollog_logger *logger,
@@ -106,11 +114,11 @@ int xc_interface_close(xc_interface *xch)
 int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
 		      unsigned int max_doms, xc_dominfo_t *info)
 {
-	if (max_doms == 0)
+	if (max_doms == 0 || !domain_exists(first_domid))
 		return 0;
 	memset(info, 0, sizeof(*info));
 	info->domid = first_domid;
-	if (domain_dead(first_domid))
+	if (listed("XSREF_DEAD_DOMAINS", first_domid))
 		info->dying = 1;
 	else
 		info->running = 1;
