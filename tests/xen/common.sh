@@ -57,3 +57,18 @@ xen_fetch()
 	KVER=${kpkg#linux-image-}
 	export KVER
 }
+
+# xen_lock: one run at a time per $XEN_OUT, since a second would overwrite
+# the images and serial logs under the first. Held on fd 9 until exit;
+# nested runs (selftest.sh's) inherit it through XEN_LOCKED.
+xen_lock()
+{
+	[[ -n ${XEN_LOCKED:-} ]] && return 0
+	mkdir -p "$XEN_OUT"
+	exec 9>"$XEN_OUT/.lock"
+	if ! flock -n 9; then
+		xen_log "waiting for another check-xen run using $XEN_OUT"
+		flock 9
+	fi
+	export XEN_LOCKED=1
+}

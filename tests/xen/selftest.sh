@@ -65,5 +65,6 @@ run_case()
 	fi
 }
 
+xen_lock
 for c in $CASES; do run_case "$c"; done
 [[ $failed == 0 || ${CHECK_KEEP_GOING:-0} == 1 ]]
