@@ -52,8 +52,9 @@ struct xenbus *xenbus_open_fd(int fd);
 /*
  * A ring page (struct xenstore_domain_interface, one page) already mapped
  * by the caller, with ev a bound event channel handle whose local port
- * `port` reaches the daemon. The caller keeps both and frees them after
- * xenbus_close().
+ * `port` reaches the daemon. ev must serve that port only: the client
+ * consumes every event pending on it. The caller keeps both and frees them
+ * after xenbus_close().
  */
 struct xenbus *xenbus_open_ring(void *page, struct hv_evtchn *ev,
 				uint32_t port);
