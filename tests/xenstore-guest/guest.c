@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frontend/xenbus.h"
@@ -184,6 +185,28 @@ static void check_watch(void)
 	expect("unwatch", xenbus_unwatch(xb, "data/poke", "pk"), 0);
 }
 
+/* Round trips through the ring, for the log: reads of one node. */
+static void measure(void)
+{
+	struct timespec t0, t1;
+	char rate[32], *v;
+	double secs;
+	int i, n = 2000;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++) {
+		if (xenbus_read(xb, XENBUS_TX_NONE, "data/hello", &v, NULL) < 0)
+			return;
+		free(v);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	snprintf(rate, sizeof(rate), "%.0f", n / secs);
+	printf("guest: %s reads/s through the ring\n", rate);
+	xenbus_write_str(xb, XENBUS_TX_NONE, "data/reads-per-sec", rate);
+}
+
 static void __attribute__((noreturn))
 run_full(unsigned int self, unsigned int other)
 {
@@ -193,6 +216,7 @@ run_full(unsigned int self, unsigned int other)
 	check_transaction();
 	check_other(other);
 	check_watch();
+	measure();
 	xenbus_write_str(xb, XENBUS_TX_NONE, "data/status",
 			 failures ? "failed" : "done");
 	/* Stay until dom0 releases and destroys us. */

@@ -250,6 +250,8 @@ static void test_guest_a(unsigned int a, unsigned int b)
 	result("A finished", wait_node(a, "data/status", "done"),
 	       "data/status is %s", show(a, "data/status"));
 	check_guest_results(a);
+	printf("     (guest A: %s reads/s through its ring)\n",
+	       show(a, "data/reads-per-sec"));
 	result("dom0 reads A's relative write",
 	       node_is(a, "data/hello", "world"), NULL);
 	result("dom0 reads A's transaction", node_is(a, "data/tx", "in"), NULL);
