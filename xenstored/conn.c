@@ -29,10 +29,17 @@
 #define HDR_SIZE sizeof(struct xpv_xsd_sockmsg)
 /* A peer that reads nothing cannot make us hold more than this. */
 #define OUT_LIMIT (16u << 20)
+/* Messages one connection may have handled per turn before the others
+ * get theirs (a ring has no level-triggered event to call us back). */
+#define TURN_MESSAGES 64
 
 struct conn *conn_list;
 static struct conn *conn_list_tail;
 static struct conn *dirty_head;
+/* Connections to call back: for the next round, and this round's rest
+ * (a connection destroyed meanwhile leaves either list). */
+static struct conn *resume_head;
+static struct conn *resume_now;
 static unsigned int next_conn_id = 1;
 /* The request payload, NUL-terminated for the handlers' string parsing. */
 static char req_payload[XPV_XENSTORE_PAYLOAD_MAX + 1];
@@ -107,6 +114,25 @@ struct conn *conn_find_domain(unsigned int domid)
 	return NULL;
 }
 
+/* Take c off whichever resume list holds it. */
+static void unresume(struct conn *c)
+{
+	struct conn **lists[] = { &resume_head, &resume_now }, **p;
+	unsigned int i;
+
+	if (!c->resume)
+		return;
+	for (i = 0; i < 2; i++) {
+		for (p = lists[i]; *p; p = &(*p)->resume_next) {
+			if (*p == c) {
+				*p = c->resume_next;
+				c->resume = false;
+				return;
+			}
+		}
+	}
+}
+
 static void undirty(struct conn *c)
 {
 	struct conn **p;
@@ -134,6 +160,7 @@ void conn_destroy(struct conn *c)
 static void conn_free(struct conn *c)
 {
 	undirty(c);
+	unresume(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -392,13 +419,14 @@ static void dispatch(struct conn *c, const char *msg)
 	c->txn = NULL;
 }
 
-/* Dispatch the complete messages buffered; false on a protocol error. */
-static bool process(struct conn *c)
+/* Dispatch the complete messages buffered, up to *budget of them; false
+ * on a protocol error. */
+static bool process(struct conn *c, unsigned int *budget)
 {
 	struct xpv_xsd_sockmsg hdr;
 	uint32_t off = 0;
 
-	while (!paused(c) && c->ilen - off >= HDR_SIZE) {
+	while (!paused(c) && *budget && c->ilen - off >= HDR_SIZE) {
 		memcpy(&hdr, c->ibuf + off, HDR_SIZE);
 		if (hdr.len > XPV_XENSTORE_PAYLOAD_MAX) {
 			xs_log_rl("conn %u: message of %u bytes: dropped",
@@ -409,6 +437,7 @@ static bool process(struct conn *c)
 			break;
 		dispatch(c, c->ibuf + off);
 		off += HDR_SIZE + hdr.len;
+		(*budget)--;
 		flush_dirty();
 	}
 	if (off) {
@@ -418,19 +447,37 @@ static bool process(struct conn *c)
 	return true;
 }
 
+/* Queue c to go on reading after the others had their turn. */
+static void defer(struct conn *c)
+{
+	if (c->resume)
+		return;
+	c->resume = true;
+	c->resume_next = resume_head;
+	resume_head = c;
+}
+
 static void input(struct conn *c)
 {
+	unsigned int budget = TURN_MESSAGES;
 	bool drained = false;
 	size_t room;
 	ssize_t n;
 
 	for (;;) {
-		if (!process(c)) {
+		if (!process(c, &budget)) {
 			conn_destroy(c);
 			return;
 		}
 		if (paused(c) || drained)
 			return;
+		/* A socket's event stays up while it has input; a ring's
+		 * does not, so a ring connection is called back. */
+		if (!budget) {
+			if (!c->t->level_triggered)
+				defer(c);
+			return;
+		}
 		/* Never full: a partial message is shorter than the buffer. */
 		room = sizeof(c->ibuf) - c->ilen;
 		if (!room)
@@ -456,6 +503,20 @@ void conn_input_ready(struct conn *c)
 	flush_dirty();
 	if (!--c->busy && c->dead)
 		conn_free(c);
+}
+
+bool conn_resume_all(void)
+{
+	struct conn *c;
+
+	resume_now = resume_head;
+	resume_head = NULL;
+	while ((c = resume_now)) {
+		resume_now = c->resume_next;
+		c->resume = false;
+		conn_input_ready(c);
+	}
+	return resume_head != NULL;
 }
 
 void conn_output_ready(struct conn *c)

@@ -30,6 +30,7 @@ struct conn {
 	bool dead; /* destroyed while busy: freed when the call unwinds */
 	bool on_dirty;
 	bool want_out; /* told the transport we wait for output room */
+	bool resume; /* input left unread to be fair: on the resume list */
 	int busy;
 
 	/* Input: bytes read but not yet dispatched. */
@@ -42,6 +43,7 @@ struct conn {
 	size_t olen, ocap, ooff, obound;
 	unsigned int oreplies; /* replies (not events) not yet written */
 	struct conn *dirty_next;
+	struct conn *resume_next;
 
 	/* The request being handled. */
 	const struct xpv_xsd_sockmsg *req;
@@ -72,6 +74,9 @@ void conn_event(struct conn *c, const char *path, const char *token);
 /* Write out every connection's queued output (after events were queued
  * outside a request, e.g. by the domain transport). */
 void conn_flush_all(void);
+/* Go on with connections that stopped reading to let others in; true if
+ * some still have more (the event loop's pending hook). */
+bool conn_resume_all(void);
 
 /* A connection speaking for a domain other than dom0 / the privileged
  * domain: permission checks and quotas apply to it. */

@@ -28,6 +28,7 @@ static struct handler *handlers;
 static size_t nhandlers;
 static uint32_t next_seq = 1;
 static volatile sig_atomic_t stopping;
+static bool (*pending)(void);
 
 int loop_init(void)
 {
@@ -120,13 +121,21 @@ static void dispatch(const struct epoll_event *ev)
 	handlers[fd].cb(fd, ev->events, handlers[fd].arg);
 }
 
+void loop_set_pending(bool (*fn)(void))
+{
+	pending = fn;
+}
+
 int loop_run(void)
 {
 	struct epoll_event evs[MAX_EVENTS];
+	bool more = false;
 	int i, n;
 
 	while (!stopping) {
-		n = epoll_wait(epfd, evs, MAX_EVENTS, -1);
+		if (pending)
+			more = pending();
+		n = epoll_wait(epfd, evs, MAX_EVENTS, more ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -11,6 +11,7 @@
 #ifndef XPV_XENSTORED_LOOP_H
 #define XPV_XENSTORED_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* events are EPOLLIN / EPOLLOUT / EPOLLERR / EPOLLHUP bits. */
@@ -25,6 +26,13 @@ int loop_add_fd(int fd, uint32_t events, loop_cb *cb, void *arg);
 int loop_mod_fd(int fd, uint32_t events);
 /* Stop watching fd (the caller still owns and closes it). */
 int loop_del_fd(int fd);
+
+/*
+ * Work left over from a callback that stopped early to be fair to others:
+ * fn is called once per loop iteration before waiting, and while it
+ * returns true the loop only polls (does not sleep).
+ */
+void loop_set_pending(bool (*fn)(void));
 
 /* Run until loop_stop(); returns 0, or -errno if epoll itself failed. */
 int loop_run(void);

@@ -279,6 +279,7 @@ static int start(const struct options *o)
 		ret = store_init();
 	if (ret)
 		return ret;
+	loop_set_pending(conn_resume_all);
 	ret = socket_listen(o->socket, false);
 	if (ret) {
 		xs_log("cannot listen on %s: %s", o->socket, strerror(-ret));

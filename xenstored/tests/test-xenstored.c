@@ -14,6 +14,7 @@
 
 #include "ring/xs_wire.h"
 #include "xenstored/conn.h"
+#include "xenstored/conn_int.h"
 #include "xenstored/core.h"
 #include "xenstored/path.h"
 #include "xenstored/quota.h"
@@ -671,6 +672,50 @@ static void t_bad_input(void)
 	close_conn(good);
 }
 
+/* Count the replies queued on m (and drop them). */
+static unsigned int count_replies(struct mem *m)
+{
+	struct xpv_xsd_sockmsg h;
+	char body[8192];
+	unsigned int n = 0;
+
+	while (next(m, &h, body))
+		n++;
+	return n;
+}
+
+/*
+ * A ring connection (no level-triggered event) with many requests
+ * waiting handles a turn of them, then the others get theirs; the loop's
+ * pending hook brings it back for the rest.
+ */
+static void t_fairness(void)
+{
+	struct mem *flood = open_conn(0), *other = open_conn(0);
+	struct xpv_xsd_sockmsg h = { XPV_XS_READ, 1, 0, 6 };
+	unsigned int i, got;
+
+	flood->inlen = flood->inoff = 0;
+	for (i = 0; i < 200; i++) {
+		memcpy(flood->in + flood->inlen, &h, HDR);
+		memcpy(flood->in + flood->inlen + HDR, "/tool", 6);
+		flood->inlen += HDR + 6;
+	}
+	conn_input_ready(flood->c);
+	got = count_replies(flood);
+	if (got == 0 || got >= 200)
+		fail("one turn handled %u of 200 requests", got);
+	REQ(other, XPV_XS_READ, 0, "/tool\0");
+	EXPECT(other, XPV_XS_READ, "");
+	while (conn_resume_all())
+		got += count_replies(flood);
+	got += count_replies(flood);
+	if (got != 200)
+		fail("%u of 200 requests answered after resuming", got);
+	close_conn(flood);
+	close_conn(other);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -763,6 +808,7 @@ int main(void)
 		{ "tx-watch", t_tx_watch },
 		{ "quotas", t_quotas },
 		{ "bad-input", t_bad_input },
+		{ "fairness", t_fairness },
 		{ "scale", t_scale },
 	};
 	size_t i;
