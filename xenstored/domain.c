@@ -74,6 +74,8 @@ struct domain {
 	struct conn *conn; /* NULL once the ring is broken */
 	struct ring_link *link; /* conn's transport state */
 	bool shutdown; /* seen shut down; @releaseDomain fired */
+	bool serving; /* inside serve(): notifications wait for its end */
+	bool moved; /* an index moved while serving */
 };
 
 /*
@@ -149,6 +151,17 @@ static void notify(struct domain *d)
 		hv_evtchn_notify(ev, (hv_port_t)d->port);
 }
 
+/* An index moved. While serving a notification, tell the guest once at
+ * the end (one wake-up per round trip, not one per request read and reply
+ * written); otherwise (events from other clients' requests) at once. */
+static void moved(struct domain *d)
+{
+	if (d->serving)
+		d->moved = true;
+	else
+		notify(d);
+}
+
 /* Stop serving d, telling the guest why through the page. */
 static void set_error(struct domain *d, uint32_t err)
 {
@@ -177,7 +190,7 @@ static ssize_t ring_read(void *priv, void *buf, size_t len)
 	if (n == 0)
 		return -EAGAIN;
 	/* Room appeared for the guest's next request. */
-	notify(d);
+	moved(d);
 	return n;
 }
 
@@ -195,7 +208,7 @@ static ssize_t ring_write(void *priv, const void *buf, size_t len)
 	}
 	if (n == 0)
 		return -EAGAIN;
-	notify(d);
+	moved(d);
 	return n;
 }
 
@@ -276,11 +289,17 @@ static void serve(struct domain *d)
 	if (__atomic_load_n(&d->intf->connection, __ATOMIC_ACQUIRE) ==
 	    XPV_XENSTORE_RECONNECT)
 		reconnect(d);
+	d->serving = true;
 	if (d->conn)
 		conn_input_ready(d->conn);
 	/* The input may have broken the ring and destroyed the connection. */
 	if (d->conn)
 		conn_output_ready(d->conn);
+	d->serving = false;
+	if (d->moved) {
+		d->moved = false;
+		notify(d);
+	}
 }
 
 /* --- Domains ------------------------------------------------------------ */
