@@ -23,7 +23,9 @@
  *     own state there and must not touch the connection afterwards.
  *
  * The transport calls conn_input_ready() when its fd/event says input may
- * be waiting (the connection then reads until -EAGAIN) and
+ * be waiting (the connection then reads until -EAGAIN, or until it has
+ * handled a turn of messages: then the event loop calls it back itself,
+ * so other connections are served in between) and
  * conn_output_ready() when output room may have appeared. Calling either
  * spuriously is harmless.
  *
