@@ -76,6 +76,7 @@ struct domain {
 	bool shutdown; /* seen shut down; @releaseDomain fired */
 	bool serving; /* inside serve(): notifications wait for its end */
 	bool moved; /* an index moved while serving */
+	bool released; /* released while serving: serve() frees it */
 };
 
 /*
@@ -296,6 +297,11 @@ static void serve(struct domain *d)
 	if (d->conn)
 		conn_output_ready(d->conn);
 	d->serving = false;
+	if (d->released) {
+		/* Its own request released it (a privileged domain can). */
+		free(d);
+		return;
+	}
 	if (d->moved) {
 		d->moved = false;
 		notify(d);
@@ -366,7 +372,10 @@ static void teardown(struct domain *d)
 	unbind(d);
 	unmap(d);
 	doms[d->domid] = NULL;
-	free(d);
+	if (d->serving)
+		d->released = true;
+	else
+		free(d);
 }
 
 static void *map_page(unsigned int domid, uint64_t frame, enum mapping *mapping)
