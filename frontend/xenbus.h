@@ -15,8 +15,9 @@
  * Error convention: int functions return 0 (or the stated non-negative
  * value) or -errno, the errno the daemon named in its XS_ERROR reply
  * (-ENOENT, -EACCES, -EAGAIN for a transaction to retry, ...) or a local
- * one (-ETIMEDOUT, -EIO, -ENOMEM, -EINVAL for arguments that cannot be
- * sent). Pointer functions return NULL and set errno. Every returned
+ * one (-ETIMEDOUT, -EIO, -EPIPE when the daemon hung up, -ENOMEM,
+ * -E2BIG for a request over XENSTORE_PAYLOAD_MAX, -EINVAL for arguments
+ * that cannot be sent). Pointer functions return NULL and set errno. Every returned
  * buffer is one allocation the caller frees with free().
  */
 #ifndef XPV_FRONTEND_XENBUS_H
