@@ -288,7 +288,8 @@ void fire_watches(struct conn *origin, const char *name, struct node *node,
 
 void core_fire_special(const char *special, unsigned int domid)
 {
-	fire_watches(NULL, special, NULL, false, NULL, 0);
+	/* Exact: a watch on "/" does not see them (Xen fires them so). */
+	fire_watches(NULL, special, NULL, true, NULL, 0);
 	conn_flush_all();
 }
 

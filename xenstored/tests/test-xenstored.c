@@ -412,8 +412,13 @@ static void t_watches(void)
 	REQ(g5, XPV_XS_WATCH, 0, "@releaseDomain\0r\0");
 	OK(g5, XPV_XS_WATCH);
 	EXPECT(g5, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	/* A watch on "/" does not get special events. */
+	REQ(w, XPV_XS_WATCH, 0, "/\0root\0");
+	OK(w, XPV_XS_WATCH);
+	EXPECT(w, XPV_XS_WATCH_EVENT, "/\0root\0");
 	core_fire_special(XS_SPECIAL_RELEASE, 3);
 	EXPECT(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	expect_none(w);
 	expect_none(g5);
 	REQ(w, XPV_XS_RESET_WATCHES, 0, "");
 	OK(w, XPV_XS_RESET_WATCHES);
