@@ -24,7 +24,7 @@
 #                   (default "kernel", ~10 s; empty: none); the others are
 #                   left to check-xen-selftest for the budget
 # Test names: xen/<store>/<test> for what depends on the store, xen/<test>
-# for what does not (hv-common, run: run in the first boot only).
+# for what tests another part (hv-*, run: run in the first boot only).
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -33,8 +33,8 @@ XEN_XENSTORED=${XEN_XENSTORED:-xpv}
 XEN_TESTS=${XEN_TESTS:-}
 XEN_RUN=${XEN_RUN:-}
 XEN_BREAK=${XEN_BREAK:-}
-ALL_TESTS="store test-xenstore hv-common hv-xen-dom0 run guest-create guest-list guest-disk guest-net guest-shutdown guest-destroy"
-STORE_FREE="hv-common hv-xen-dom0 run"
+ALL_TESTS="store test-xenstore hv-common hv-xen-dom0 run guest-create guest-list guest-disk guest-net guest-shutdown guest-destroy hv-xen-guest hv-xen-domu"
+STORE_FREE="hv-common hv-xen-dom0 hv-xen-guest hv-xen-domu run"
 failed=0
 
 has()

@@ -17,7 +17,9 @@ guest-list 20 t_guest_list guest-create
 guest-disk 80 t_guest_disk guest-create
 guest-net 60 t_guest_net guest-create
 guest-shutdown 90 t_guest_shutdown guest-create
-guest-destroy 60 t_guest_destroy guest-shutdown"
+guest-destroy 60 t_guest_destroy guest-shutdown
+hv-xen-guest 120 t_hv_xen_guest store
+hv-xen-domu 150 t_hv_xen_domu store"
 
 GUEST=xpvguest
 XENSTORED=/usr/lib/xen-4.17/bin/xenstored
@@ -104,6 +106,21 @@ t_hv_common()
 t_hv_xen_dom0()
 {
 	run_prog test-hv-xen-dom0
+}
+
+# The xen platform against a guest of its own: hv/xen's runners start the
+# guest, run the test and destroy it. After our guest's tests, so that its
+# @releaseDomain count is not disturbed.
+t_hv_xen_guest()
+{
+	[ -f /xpv/bin/hv-xen-guest-run ] || skip "build/bin/hv-xen-guest-run not built"
+	sh /xpv/bin/hv-xen-guest-run || fail "hv-xen-guest-run: exit $?"
+}
+
+t_hv_xen_domu()
+{
+	[ -f /xpv/bin/hv-xen-domu-run ] || skip "build/bin/hv-xen-domu-run not built"
+	sh /xpv/bin/hv-xen-domu-run || fail "hv-xen-domu-run: exit $?"
 }
 
 # run: the command the host passed in (XEN_RUN), for a developer to see
