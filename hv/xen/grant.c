@@ -108,34 +108,6 @@ keep:
 	return err;
 }
 
-/*
- * gntdev reports any refused grant as EINVAL. Say why, as hv.h asks, by
- * reading one byte of each grant with GNTTABOP_copy: the status Xen gives
- * a copy is specific (no such grant, no such domain, not granted to us).
- * A grant that can be read but not mapped writable is a read-only grant.
- */
-static int why_map_failed(struct hv_xen *x, hv_domid_t from, unsigned int count,
-			  const hv_gref_t *refs, bool writable)
-{
-	xengnttab_grant_copy_segment_t seg;
-	unsigned int i;
-	uint8_t byte;
-
-	for (i = 0; i < count; i++) {
-		memset(&seg, 0, sizeof(seg));
-		seg.source.foreign.ref = refs[i];
-		seg.source.foreign.domid = from;
-		seg.dest.virt = &byte;
-		seg.len = 1;
-		seg.flags = GNTCOPY_source_gref;
-		if (xengnttab_grant_copy(x->gnttab, 1, &seg) < 0)
-			return -EINVAL;
-		if (seg.status != GNTST_okay)
-			return xen_grant_status(x, seg.status, from, refs[i]);
-	}
-	return writable ? -EPERM : -EINVAL;
-}
-
 void *xen_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 		    const hv_gref_t *refs, bool writable)
 {
@@ -155,7 +127,7 @@ void *xen_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 	free(xrefs);
 	if (!addr) {
 		err = errno == EINVAL ?
-			      why_map_failed(x, from, count, refs, writable) :
+			      xen_map_refused(x, from, count, refs, writable) :
 			      -errno;
 		errno = -err;
 		return NULL;

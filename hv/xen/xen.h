@@ -92,6 +92,10 @@ int xen_grant_unmap(struct hv *hv, void *addr, unsigned int count);
 /* Drop every share and grant map still held (hv_close). */
 void xen_grant_release_all(struct hv_xen *x);
 
+/* diagnose.c: after gntdev refused a map of these grants, why (-errno). */
+int xen_map_refused(struct hv_xen *x, hv_domid_t from, unsigned int count,
+		    const hv_gref_t *refs, bool writable);
+
 /* copy.c */
 int xen_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs);
 /* Xen's GNTST_* status as -errno. */

@@ -8,7 +8,10 @@
  *          (data/xpv-ref, data/xpv-port), waits for dom0's message, answers,
  *          and checks what an unprivileged domain is refused;
  *   dom0:  XPV_TEST_DOMID names the guest; reads what it published, maps,
- *          writes, notifies, and waits for the answer.
+ *          writes, notifies, and waits for the answer; and is refused, each
+ *          with its reason, the guest's read-only grant for writing, its
+ *          grant for another domain, a ref never granted and one beyond
+ *          its table.
  * Skips (77) outside Xen, or in dom0 without XPV_TEST_DOMID.
  * hv/xen/tests/domu-run.sh builds the guest and runs both sides.
  */
@@ -25,6 +28,9 @@
 #define TO_DOM0 "hello dom0, from the guest"
 #define TO_GUEST "hello guest, from dom0"
 #define ANSWER "answered"
+#define READ_ONLY "granted read-only"
+#define OTHER_DOMAIN 7 /* a grant for someone else */
+#define UNUSED_GREF 500 /* in the table's first frame, never granted */
 #define WAIT_MS 60000
 
 static int failures, checks;
@@ -92,7 +98,8 @@ static int guest(struct hv *hv)
 	struct xs_handle *xs = xs_open(0);
 	struct hv_evtchn *ev = hv_evtchn_open(hv);
 	volatile char *page;
-	hv_gref_t ref;
+	char *ro, *other;
+	hv_gref_t ref, ro_ref, other_ref;
 	int port, st;
 
 	printf("guest: self %u, privileged %d\n", hv_self(hv),
@@ -109,6 +116,15 @@ static int guest(struct hv *hv)
 	if (!page || port <= 0)
 		return 1;
 	strcpy((char *)page, TO_DOM0);
+	ro = hv_share_pages(hv, 0, 1, false, &ro_ref);
+	other = hv_share_pages(hv, OTHER_DOMAIN, 1, true, &other_ref);
+	CHECK(ro && other, "extra shares: %s", strerror(errno));
+	if (!ro || !other)
+		return 1;
+	strcpy(ro, READ_ONLY);
+	CHECK(xs_put(xs, "data/xpv-ro", ro_ref) == 0 &&
+		      xs_put(xs, "data/xpv-other", other_ref) == 0,
+	      "publish the extra grants");
 	CHECK(xs_put(xs, "data/xpv-ref", ref) == 0 &&
 		      xs_put(xs, "data/xpv-port", (unsigned long)port) == 0,
 	      "publish in xenstore");
@@ -122,6 +138,9 @@ static int guest(struct hv *hv)
 	/* dom0 unmaps before the guest ends the grant */
 	sleep(2);
 	CHECK(hv_unshare_pages(hv, (void *)page, 1) == 0, "unshare");
+	CHECK(hv_unshare_pages(hv, ro, 1) == 0 &&
+		      hv_unshare_pages(hv, other, 1) == 0,
+	      "unshare the extra grants");
 	hv_evtchn_close(ev);
 	xs_close(xs);
 	return 0;
@@ -139,6 +158,37 @@ static long xs_get(struct xs_handle *xs, hv_domid_t d, const char *key)
 		v = strtol(val, NULL, 10);
 	free(val);
 	return v;
+}
+
+/* dom0 maps the guest's other grants: each refused with its reason. */
+static void dom0_refusals(struct hv *hv, struct xs_handle *xs, hv_domid_t d)
+{
+	hv_gref_t ro = (hv_gref_t)xs_get(xs, d, "xpv-ro");
+	hv_gref_t other = (hv_gref_t)xs_get(xs, d, "xpv-other");
+	hv_gref_t unused = UNUSED_GREF, huge = 1u << 30;
+	char *m;
+
+	errno = 0;
+	m = hv_grant_map(hv, d, 1, &ro, true);
+	CHECK(!m && errno == EPERM, "writable map of a read-only grant: %s",
+	      m ? "mapped" : strerror(errno));
+	m = hv_grant_map(hv, d, 1, &ro, false);
+	CHECK(m && strcmp(m, READ_ONLY) == 0, "read-only map: %s",
+	      m ? m : strerror(errno));
+	if (m)
+		hv_grant_unmap(hv, m, 1);
+	errno = 0;
+	m = hv_grant_map(hv, d, 1, &other, false);
+	CHECK(!m && errno == EPERM, "map of a grant for domain %d: %s",
+	      OTHER_DOMAIN, m ? "mapped" : strerror(errno));
+	errno = 0;
+	m = hv_grant_map(hv, d, 1, &unused, false);
+	CHECK(!m && errno == ENOENT, "map of a never granted ref: %s",
+	      m ? "mapped" : strerror(errno));
+	errno = 0;
+	m = hv_grant_map(hv, d, 1, &huge, false);
+	CHECK(!m && errno == ERANGE, "map of a ref beyond the table: %s",
+	      m ? "mapped" : strerror(errno));
 }
 
 static int dom0(struct hv *hv, hv_domid_t d)
@@ -172,6 +222,7 @@ static int dom0(struct hv *hv, hv_domid_t d)
 		return 1;
 	CHECK(strcmp((const char *)page, TO_DOM0) == 0, "page holds \"%.40s\"",
 	      (const char *)page);
+	dom0_refusals(hv, xs, d);
 	strcpy((char *)page, TO_GUEST);
 	CHECK(hv_evtchn_notify(ev, (hv_port_t)local) == 0, "notify guest");
 	CHECK(wait_text(ev, page, ANSWER), "no answer from the guest");

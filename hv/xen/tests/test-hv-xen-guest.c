@@ -72,9 +72,13 @@ static void test_info(struct hv *hv, hv_domid_t d)
 
 static void test_store_page(struct hv *hv, hv_domid_t d, hv_frame_t frame)
 {
-	hv_gref_t ref = RESERVED_XENSTORE_GREF;
+	hv_gref_t ref = RESERVED_XENSTORE_GREF, unused = 500;
 	volatile uint8_t *g, *f;
 
+	errno = 0;
+	g = hv_grant_map(hv, d, 1, &unused, false);
+	CHECK(!g && errno == ENOENT, "map of a never granted ref: %s",
+	      g ? "mapped" : strerror(errno));
 	g = hv_grant_map(hv, d, 1, &ref, true);
 	CHECK(g != NULL, "map guest's xenstore grant: %s", strerror(errno));
 	f = hv_foreign_map(hv, d, 1, &frame, true);
