@@ -12,6 +12,14 @@
 #                           $XS_TMP/NAME (log, trace)
 #   xs_stop NAME            SIGTERM it and wait (0 if it exited cleanly)
 #   xs_alive NAME           0 while it runs
+#   xs_start_hv             start a private xpv-hv (sim), export XPV_RUNDIR
+#                           for what follows; then `xs_start ours-hv NAME`
+#                           starts ours with domains (through that xpv-hv)
+#   xs_domconn ours|ref NAME DAEMON [DOMID]
+#                           a domU's xenstore connection to DAEMON as a
+#                           unix socket ($XS_SOCK, XS_SOCKS[NAME]): a sim
+#                           domain for ours (its id in $XS_DOMID), the
+#                           stand-in's ring file for the reference (DOMID)
 #
 # Every daemon gets its own directory under one mktemp dir ($XS_TMP), which
 # an EXIT trap removes after killing whatever is still running. A test that
@@ -91,11 +99,16 @@ xs_start()
 		XPV_RUNDIR=$dir "$XS_OURS" --no-fork --no-domains \
 			--socket "$sock" "$@" >"$dir/log" 2>&1 &
 		;;
+	ours-hv)
+		"$XS_OURS" --no-fork --socket "$sock" "$@" >"$dir/log" 2>&1 &
+		;;
 	ref)
-		# -N without -D: see tests/xenstore/standin.c.
+		# -N without -D: see tests/xenstore/standin.c. A domU's ring
+		# and event channel are files in rings/ (xs_domconn).
+		mkdir -p "$dir/rings"
 		XENSTORED_RUNDIR=$dir XENSTORED_ROOTDIR=$dir \
-			LD_PRELOAD=$XS_STANDIN "$XS_REF" -N "$@" \
-			>"$dir/log" 2>&1 &
+			XSREF_RINGDIR=$dir/rings LD_PRELOAD=$XS_STANDIN \
+			"$XS_REF" -N "$@" >"$dir/log" 2>&1 &
 		;;
 	*)
 		echo "xs_start: ours or ref, not '$kind'" >&2
@@ -106,6 +119,35 @@ xs_start()
 	XS_SOCKS[$name]=$sock
 	XS_SOCK=$sock
 	xs_wait_socket "$name" "$sock"
+}
+
+xs_start_hv()
+{
+	local dir=$XS_TMP/hv
+	mkdir -p "$dir"
+	export XPV_RUNDIR=$dir XPV_PLATFORM=sim
+	"$BIN/xpv-hv" --rundir "$dir" --foreground >"$dir/log" 2>&1 &
+	XS_PIDS[hv]=$!
+	xs_wait_socket hv "$dir/hv.sock"
+}
+
+xs_domconn()
+{
+	local kind=$1 name=$2 daemon=$3 domid=${4:-} dir="$XS_TMP/$2" i
+	local args=("$kind" "${XS_SOCKS[$daemon]}" "$dir/socket" "$BIN/xs-ring-relay")
+	[[ $kind == ref ]] && args+=("$XS_TMP/$daemon/rings" "$domid")
+	mkdir -p "$dir"
+	"$BIN/xs-domconn" "${args[@]}" >"$dir/out" 2>"$dir/log" &
+	XS_PIDS[$name]=$!
+	XS_SOCKS[$name]=$dir/socket
+	XS_SOCK=$dir/socket
+	xs_wait_socket "$name" "$dir/socket" || return 1
+	for ((i = 0; i < 100; i++)); do
+		XS_DOMID=$(sed -n 's/^domid=//p' "$dir/out")
+		[[ -n $XS_DOMID ]] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 xs_alive()

@@ -5,10 +5,15 @@
  *
  *   xs-differential [--seed S] [--ops N] [--names A,B] [--report FILE]
  *                   [--trace FILE] [--sort-dirs] [--reference A|B|both]
- *                   [--script FILE] SOCKET_A SOCKET_B
+ *                   [--script FILE] [--domid D]
+ *                   SOCKET_A[,DOMU_SOCKET_A] SOCKET_B[,DOMU_SOCKET_B]
  *
  * With --script, the requests come from a hand-written file (script.h)
- * instead of the seeded generator.
+ * instead of the seeded generator. A DOMU_SOCKET (xs-domconn: a domU's
+ * xenstore ring made a socket, domain D on both daemons) adds a
+ * fourth connection, DIFF_DOM_CONN, unprivileged: the requests of all
+ * four then meet on the same nodes, so permissions, quotas and watch
+ * permission checks are compared too.
  *
  * Exit 0 when the daemons agreed on all N requests, 1 on the first
  * disagreement (printed, and appended to FILE with --report: the seed, the
@@ -67,11 +72,12 @@ struct txmap_entry {
 struct side {
 	const char *name;
 	const char *sock;
-	struct xsc conn[DIFF_CONNS];
-	struct txmap_entry tx[DIFF_CONNS][TXMAP_SIZE];
-	unsigned int ntx[DIFF_CONNS];
+	const char *dom_sock; /* the domU connection's (xs-domconn), or NULL */
+	struct xsc conn[DIFF_MAX_CONNS];
+	struct txmap_entry tx[DIFF_MAX_CONNS][TXMAP_SIZE];
+	unsigned int ntx[DIFF_MAX_CONNS];
 	/* The transcript of the current request, per connection. */
-	struct text out[DIFF_CONNS];
+	struct text out[DIFF_MAX_CONNS];
 	/* Its reply to the request (type and payload), for the generator. */
 	struct xsc_msg reply;
 	bool closed;
@@ -81,6 +87,7 @@ struct side {
 
 struct options {
 	const char *script; /* requests from this file, not the generator */
+	unsigned int domid; /* the domU's, with DOMU_SOCKETs */
 	uint64_t seed;
 	unsigned long ops;
 	bool sort_dirs;
@@ -91,7 +98,9 @@ struct options {
 static struct options opt = { .seed = 1, .ops = 2000 };
 static char *history[HISTORY];
 /* Connections that set a watch: synced after every request. */
-static bool watching[DIFF_CONNS];
+static bool watching[DIFF_MAX_CONNS];
+/* DIFF_CONNS, or DIFF_MAX_CONNS with a domU connection. */
+static unsigned int nconns = DIFF_CONNS;
 
 /* --- Transcripts --------------------------------------------------------- */
 
@@ -331,11 +340,12 @@ static void sync_conn(struct side *s, unsigned int c)
 
 static void connect_side(struct side *s, unsigned int c)
 {
-	int err = xsc_connect(&s->conn[c], s->sock);
+	const char *path = c == DIFF_DOM_CONN ? s->dom_sock : s->sock;
+	int err = xsc_connect(&s->conn[c], path);
 
 	if (err) {
-		fprintf(stderr, "xs-differential: %s (%s): %s\n", s->name,
-			s->sock, strerror(-err));
+		fprintf(stderr, "xs-differential: %s (%s): %s\n", s->name, path,
+			strerror(-err));
 		exit(2);
 	}
 	s->ntx[c] = 0;
@@ -388,7 +398,7 @@ static void run_op(struct side *sides, const struct diff_op *op,
 	size_t before;
 
 	for (i = 0; i < 2; i++) {
-		for (c = 0; c < DIFF_CONNS; c++)
+		for (c = 0; c < nconns; c++)
 			text_clear(&sides[i].out[c]);
 		sides[i].closed = false;
 		if (!skips(&sides[i], op))
@@ -404,7 +414,7 @@ static void run_op(struct side *sides, const struct diff_op *op,
 			drop_last_line(&sides[i].out[op->conn], before);
 	}
 	/* A first WATCH makes its connection one to sync: its initial event. */
-	for (c = 0; c < DIFF_CONNS; c++) {
+	for (c = 0; c < nconns; c++) {
 		if (!watching[c] &&
 		    !(c == op->conn && op->type == XPV_XS_WATCH))
 			continue;
@@ -485,7 +495,7 @@ static int first_difference(struct side *sides)
 {
 	unsigned int c;
 
-	for (c = 0; c < DIFF_CONNS; c++)
+	for (c = 0; c < nconns; c++)
 		if (sides[0].out[c].len != sides[1].out[c].len ||
 		    memcmp(sides[0].out[c].buf, sides[1].out[c].buf,
 			   sides[0].out[c].len))
@@ -523,6 +533,12 @@ static void after_op(struct side *sides, struct diffgen *g,
 	if (!sides[0].closed)
 		return;
 	watching[op->conn] = false;
+	if (op->conn == DIFF_DOM_CONN) {
+		/* Only a bug drops a ring, and both did: nothing more to see. */
+		fprintf(stderr, "xs-differential: both daemons dropped the "
+				"domU's connection\n");
+		exit(1);
+	}
 	for (i = 0; i < 2; i++) {
 		xsc_close(&sides[i].conn[op->conn]);
 		connect_side(&sides[i], op->conn);
@@ -551,7 +567,7 @@ static void summarise(const struct side *s, unsigned int conn, struct text *all)
 
 	text_clear(all);
 	emit(all, "%s", s->out[conn].buf);
-	for (c = 0; c < DIFF_CONNS; c++)
+	for (c = 0; c < nconns; c++)
 		if (c != conn && s->out[c].len)
 			emit(all, "  [on conn %u]\n%s", c, s->out[c].buf);
 }
@@ -597,7 +613,7 @@ static int run_source(struct side *sides)
 	if (opt.script)
 		sc = script_open(opt.script);
 	else
-		g = diffgen_new(opt.seed);
+		g = diffgen_new(opt.seed, nconns > DIFF_CONNS ? opt.domid : 0);
 	if (!sc && !g) {
 		perror(opt.script ? opt.script : "xs-differential");
 		return 2;
@@ -613,9 +629,21 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xs-differential [--seed S] [--ops N] [--names A,B]\n"
 		"       [--report FILE] [--trace FILE] [--sort-dirs]\n"
-		"       [--reference A|B|both] [--script FILE] "
-		"SOCKET_A SOCKET_B\n");
+		"       [--reference A|B|both] [--script FILE] [--domid D]\n"
+		"       SOCKET_A[,DOMU_SOCKET_A] SOCKET_B[,DOMU_SOCKET_B]\n");
 	exit(2);
+}
+
+/* "DOM0_SOCKET[,DOMU_SOCKET]" */
+static void split_sockets(struct side *s, char *arg)
+{
+	char *comma = strchr(arg, ',');
+
+	s->sock = arg;
+	if (comma) {
+		*comma = '\0';
+		s->dom_sock = comma + 1;
+	}
 }
 
 static void parse_names(struct side *sides, char *names)
@@ -636,7 +664,7 @@ int main(int argc, char **argv)
 		{ "names", 1, NULL, 'N' },     { "report", 1, NULL, 'r' },
 		{ "trace", 1, NULL, 't' },     { "sort-dirs", 0, NULL, 'S' },
 		{ "reference", 1, NULL, 'R' }, { "script", 1, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
+		{ "domid", 1, NULL, 'd' },     { NULL, 0, NULL, 0 },
 	};
 	static struct side sides[2] = { { .name = "A" }, { .name = "B" } };
 	unsigned int i, c;
@@ -667,6 +695,9 @@ int main(int argc, char **argv)
 		case 'f':
 			opt.script = optarg;
 			break;
+		case 'd':
+			opt.domid = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
 		case 'R':
 			sides[0].is_ref = !strcmp(optarg, "A") ||
 					  !strcmp(optarg, "both");
@@ -679,9 +710,15 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		usage();
+	for (i = 0; i < 2; i++)
+		split_sockets(&sides[i], argv[optind + i]);
+	if (!sides[0].dom_sock != !sides[1].dom_sock ||
+	    (sides[0].dom_sock && !opt.domid))
+		usage();
+	if (sides[0].dom_sock)
+		nconns = DIFF_MAX_CONNS;
 	for (i = 0; i < 2; i++) {
-		sides[i].sock = argv[optind + i];
-		for (c = 0; c < DIFF_CONNS; c++) {
+		for (c = 0; c < nconns; c++) {
 			emit(&sides[i].out[c], "%s", ""); /* never NULL */
 			connect_side(&sides[i], c);
 		}

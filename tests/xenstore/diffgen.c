@@ -28,7 +28,9 @@ struct conn_model {
 struct diffgen {
 	uint64_t state;
 	uint32_t next_handle;
-	struct conn_model conn[DIFF_CONNS];
+	struct conn_model conn[DIFF_MAX_CONNS];
+	unsigned int nconns;
+	unsigned int domu; /* the domU's id, 0 without one */
 };
 
 /* splitmix64: small, fast, and the same stream on every machine. */
@@ -51,13 +53,15 @@ static bool chance(struct diffgen *g, unsigned int percent)
 	return below(g, 100) < percent;
 }
 
-struct diffgen *diffgen_new(uint64_t seed)
+struct diffgen *diffgen_new(uint64_t seed, unsigned int domu)
 {
 	struct diffgen *g = calloc(1, sizeof(*g));
 
 	if (!g)
 		return NULL;
 	g->state = seed;
+	g->nconns = domu ? DIFF_MAX_CONNS : DIFF_CONNS;
+	g->domu = domu;
 	g->next_handle = 1;
 	return g;
 }
@@ -374,8 +378,15 @@ static void gen_domain_op(struct diffgen *g, struct diff_op *op, uint32_t type)
 {
 	static const char *const ids[] = { "0", "1", "7", "32752", "x", "" };
 
+	const char *id = ids[below(g, 6)];
+	char mine[16];
+
+	/* Releasing the domU would end its connection: not in this test. */
+	snprintf(mine, sizeof(mine), "%u", g->domu);
+	if (type == XPV_XS_RELEASE && g->domu && !strcmp(id, mine))
+		id = "7";
 	op->type = type;
-	put_str(op, ids[below(g, 6)]);
+	put_str(op, id);
 }
 
 /*
@@ -418,6 +429,12 @@ static void gen_bad(struct diffgen *g, struct diff_op *op)
 		}
 		break;
 	case 3: /* the header claims more than the protocol allows */
+		if (op->conn == DIFF_DOM_CONN) {
+			/* A ring cannot be reconnected: a bad type instead. */
+			op->type = types[below(g, 6)];
+			put_str(op, "/t");
+			break;
+		}
 		op->type = XPV_XS_READ;
 		put_str(op, "/t");
 		op->hdr_len = XPV_XENSTORE_PAYLOAD_MAX + 1 + below(g, 100);
@@ -450,7 +467,7 @@ void diffgen_next(struct diffgen *g, struct diff_op *op)
 	unsigned int r = below(g, 100);
 
 	memset(op, 0, offsetof(struct diff_op, payload));
-	op->conn = below(g, DIFF_CONNS);
+	op->conn = below(g, g->nconns);
 	if (r < 24)
 		gen_write(g, op);
 	else if (r < 38)

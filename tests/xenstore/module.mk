@@ -15,7 +15,7 @@ $(XSREF_STANDIN): tests/xenstore/standin.c
 # Tests, run by `make test` from the tree top (each skips, exit 77, while
 # our daemon or the reference is missing).
 TESTS += tests/xenstore/test-utils.sh tests/xenstore/test-xen-conformance.sh \
-	tests/xenstore/test-differential.sh
+	tests/xenstore/test-differential.sh tests/xenstore/test-differential-domu.sh
 
 # The differential tester and the load generator speak the wire protocol
 # themselves (xsclient.c), so no client library sits between them and the

@@ -143,7 +143,7 @@ static int parse_line(struct script *s, char *line, struct diff_op *op)
 	memset(op, 0, offsetof(struct diff_op, payload));
 	word = strtok_r(line, " \t\n", &save);
 	op->conn = (unsigned int)strtoul(word, &next, 10);
-	if (*next || op->conn >= DIFF_CONNS)
+	if (*next || op->conn >= DIFF_MAX_CONNS)
 		return bad(s, "bad connection number");
 	word = strtok_r(NULL, " \t\n", &save);
 	if (!word)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# test-differential-domu.sh: the differential test with a fourth,
+# unprivileged connection: a domU's xenstore ring (on ours a sim domain on
+# a private xpv-hv, on the reference the stand-in's ring file; the same
+# domid on both). Its requests meet dom0's on the same nodes, so
+# permission checks (EACCES), the permission rules for missing domains,
+# per-domain quotas, watch-event permission checks and the privileged
+# requests refused to a domU are compared too. Hand-written cases in
+# tests/xenstore/cases-domu/, then 3 seeds x 3000 requests. Under 30 s.
+#
+# Reproduce: XS_DOMU=1 tests/xenstore/differential.sh SEED|CASE.xs
+set -uo pipefail
+here=$(dirname "$0")
+seeds=${XS_DIFF_SEEDS:-"1 2 3"}
+ops=${XS_DIFF_OPS:-3000}
+fails=0 runs=0
+export XS_DOMU=1
+for seed in "$here"/cases-domu/*.xs $seeds; do
+	runs=$((runs + 1))
+	"$here/differential.sh" "$seed" "$ops"
+	rc=$?
+	[[ $rc -eq 77 ]] && exit 77
+	[[ $rc -eq 0 ]] || fails=$((fails + 1))
+done
+echo "test-differential-domu: $fails of $runs runs (cases and seeds) disagreed"
+[[ $fails -eq 0 ]]
