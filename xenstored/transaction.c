@@ -151,8 +151,12 @@ int txn_record(struct conn *c, const char *name, uint32_t len,
 	struct txn *t = c->txn;
 	struct txent *e;
 
-	if (conn_unprivileged(c) && t->nodes >= (unsigned int)quota.trans_nodes)
+	/* Over the quota the transaction is spoilt too, as in Xen. */
+	if (conn_unprivileged(c) &&
+	    t->nodes >= (unsigned int)quota.trans_nodes) {
+		t->fail = true;
 		return -ENOSPC;
+	}
 	e = calloc(1, sizeof(*e) + len + 1);
 	if (!e)
 		goto nomem;
