@@ -35,9 +35,6 @@
 #include "ring/byte_ring.h"
 #include "ring/xs_wire.h"
 #include "xenstored/conn.h"
-/* For conn_flush_all() only: events we fire outside any request (VIRQ
- * handling) are written by nobody else. */
-#include "xenstored/conn_int.h"
 #include "xenstored/core.h"
 #include "xenstored/domain.h"
 #include "xenstored/log.h"
@@ -593,7 +590,6 @@ static void check_domains(void)
 	}
 	if (notify_release)
 		core_fire_special(XS_SPECIAL_RELEASE, 0);
-	conn_flush_all();
 }
 
 static void on_event(int fd, uint32_t events, void *arg)
