@@ -290,6 +290,7 @@ static bool is_special(const char *path)
 static void gen_set_perms(struct diffgen *g, struct diff_op *op)
 {
 	unsigned int n = below(g, 10) ? 1 + below(g, 4) : 0, i;
+	bool at;
 
 	if (chance(g, 3)) {
 		op->type = XPV_XS_SET_PERMS;
@@ -298,15 +299,31 @@ static void gen_set_perms(struct diffgen *g, struct diff_op *op)
 	} else {
 		gen_path_op(g, op, XPV_XS_SET_PERMS);
 	}
-	for (i = 0; i < n; i++)
-		put_perm(g, op);
-	/* Debian's xenstored answers an unknown @name with a stale errno,
-	 * or nothing and aborts when that is 0. Out of a transaction, where
-	 * every other check Xen makes first also gives EINVAL. */
-	if (op->payload[0] == '@' && !is_special(op->payload)) {
+	at = op->payload[0] == '@';
+	/*
+	 * With a domU, an @name gets dom0 as owner: Xen checks that the owner
+	 * exists before it looks at the name, and the domU must never own a
+	 * special node (then the answer to the domU is always EACCES).
+	 */
+	if (at && g->domu) {
+		put_str(op, "n0");
+		if (chance(g, 50))
+			put_str(op, "b1");
+	} else {
+		for (i = 0; i < n; i++)
+			put_perm(g, op);
+	}
+	/* Debian's xenstored answers an unknown @name, or a special one it
+	 * refuses to the caller, with a stale errno, or nothing and aborts
+	 * when that is 0. Out of a transaction, where every other check Xen
+	 * makes first gives the same answer. */
+	if (at && !is_special(op->payload))
+		op->ref_bug_expect = "EINVAL";
+	else if (at && op->conn == DIFF_DOM_CONN)
+		op->ref_bug_expect = "EACCES";
+	if (op->ref_bug_expect) {
 		op->tx_kind = DIFF_TX_NONE;
 		op->tx = 0;
-		op->ref_bug_expect = "EINVAL";
 	}
 }
 

@@ -13,6 +13,7 @@ struct script {
 	const char *path;
 	unsigned int line;
 	uint32_t next_handle;
+	char expect[32]; /* the current line's !expect= */
 };
 
 struct script *script_open(const char *path)
@@ -137,10 +138,17 @@ static int parse_type(struct script *s, char *word, struct diff_op *op)
 
 static int parse_line(struct script *s, char *line, struct diff_op *op)
 {
-	char *save, *word, *next;
+	char *save, *word, *next, *expect;
 	int err;
 
 	memset(op, 0, offsetof(struct diff_op, payload));
+	expect = strstr(line, " !expect=");
+	if (expect) {
+		*expect = '\0';
+		snprintf(s->expect, sizeof(s->expect), "%s", expect + 9);
+		s->expect[strcspn(s->expect, " \t")] = '\0';
+		op->ref_bug_expect = s->expect;
+	}
 	word = strtok_r(line, " \t\n", &save);
 	op->conn = (unsigned int)strtoul(word, &next, 10);
 	if (*next || op->conn >= DIFF_MAX_CONNS)
