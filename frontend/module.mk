@@ -38,3 +38,12 @@ ifneq ($(findstring fuzzer-no-link,$(CFLAGS)),)
 $(BIN)/fuzz-xenbus-client: override CFLAGS += -std=gnu11 -D_GNU_SOURCE \
 	-fno-strict-aliasing -MMD -MP -I.
 endif
+
+# The whole API against a live store (a socket here; /dev/xen/xenbus when
+# the real-Xen test bed runs it in dom0).
+TEST_PROGS += $(BIN)/xenbus-smoke
+TESTS += frontend/tests/test-xenbus-socket.sh
+
+$(BIN)/xenbus-smoke: $(call objs,frontend/tests/xenbus-smoke.c) $(FRONT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
