@@ -462,6 +462,14 @@ static void remember(unsigned long index, const char *request,
 		*slot = NULL;
 }
 
+static bool differs(const struct side *sides, unsigned int c)
+{
+	return sides[0].out[c].len != sides[1].out[c].len ||
+	       memcmp(sides[0].out[c].buf, sides[1].out[c].buf,
+		      sides[0].out[c].len);
+}
+
+/* Every connection on which the daemons disagreed, from c on. */
 static void print_mismatch(FILE *f, struct side *sides, unsigned long index,
 			   const char *request, unsigned int c)
 {
@@ -473,8 +481,14 @@ static void print_mismatch(FILE *f, struct side *sides, unsigned long index,
 		fprintf(f, "MISMATCH seed=%" PRIu64 " op=%lu\n", opt.seed,
 			index);
 	fprintf(f, "request #%lu %s\n", index, request);
-	fprintf(f, "conn %u on %s:\n%s", c, sides[0].name, sides[0].out[c].buf);
-	fprintf(f, "conn %u on %s:\n%s", c, sides[1].name, sides[1].out[c].buf);
+	for (; c < nconns; c++) {
+		if (!differs(sides, c))
+			continue;
+		fprintf(f, "conn %u on %s:\n%s", c, sides[0].name,
+			sides[0].out[c].buf);
+		fprintf(f, "conn %u on %s:\n%s", c, sides[1].name,
+			sides[1].out[c].buf);
+	}
 	fprintf(f, "the requests before it (replies as both daemons gave "
 		   "them):\n");
 	for (i = index > HISTORY ? index - HISTORY : 0; i < index; i++)
@@ -496,9 +510,7 @@ static int first_difference(struct side *sides)
 	unsigned int c;
 
 	for (c = 0; c < nconns; c++)
-		if (sides[0].out[c].len != sides[1].out[c].len ||
-		    memcmp(sides[0].out[c].buf, sides[1].out[c].buf,
-			   sides[0].out[c].len))
+		if (differs(sides, c))
 			return (int)c;
 	return -1;
 }
