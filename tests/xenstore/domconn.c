@@ -18,20 +18,41 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hv/hv.h"
 #include "tests/xenstore/xsclient.h"
 
+/* The reference's relay, a child of ours: reaped however we end. */
+static pid_t relay_pid;
+
+static void stop_relay(void)
+{
+	if (relay_pid > 0) {
+		kill(relay_pid, SIGTERM);
+		waitpid(relay_pid, NULL, 0);
+		relay_pid = 0;
+	}
+}
+
+static void on_term(int sig)
+{
+	stop_relay();
+	_exit(128 + sig);
+}
+
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "xs-domconn: %s: %s\n", what, strerror(err));
+	stop_relay();
 	exit(1);
 }
 
@@ -121,6 +142,7 @@ static unsigned int start_ref(const char *sock, char *relay, int fd,
 	pid = fork();
 	if (pid < 0)
 		die("fork", errno);
+	relay_pid = pid;
 	if (pid == 0) {
 		char *argv[] = { relay, "file", ring, kick, notify, NULL };
 
@@ -179,6 +201,8 @@ int main(int argc, char **argv)
 	unsigned int domid;
 	int sp[2], lfd, cfd;
 
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		die("socketpair", errno);
 	if (argc == 5 && !strcmp(argv[1], "ours"))
@@ -201,5 +225,6 @@ int main(int argc, char **argv)
 	if (cfd < 0)
 		die("accept", errno);
 	splice_both(cfd, sp[0]);
+	stop_relay();
 	return 0;
 }
