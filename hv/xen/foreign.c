@@ -109,14 +109,15 @@ static int read_xsd_port(hv_port_t *port)
 	char buf[32], *end;
 	unsigned long p;
 	ssize_t n;
-	int fd = open(XSD_PORT, O_RDONLY | O_CLOEXEC);
+	int err, fd = open(XSD_PORT, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
+	err = n < 0 ? -errno : 0;
 	close(fd);
 	if (n <= 0)
-		return n < 0 ? -errno : -EINVAL;
+		return err ? err : -EINVAL;
 	buf[n] = '\0';
 	errno = 0;
 	p = strtoul(buf, &end, 10);

@@ -129,6 +129,8 @@ void *xen_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 		err = errno == EINVAL ?
 			      xen_map_refused(x, from, count, refs, writable) :
 			      -errno;
+		if (!err)
+			err = -EIO;
 		errno = -err;
 		return NULL;
 	}

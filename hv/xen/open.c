@@ -46,14 +46,19 @@ hv_domid_t xen_domid(const struct hv_xen *x, hv_domid_t d)
 	return d;
 }
 
-static bool is_control_domain(void)
+/*
+ * Without xenfs mounted there is no capabilities file: then ask Xen, which
+ * answers XEN_SYSCTL_getdomaininfolist to the control domain only.
+ */
+static bool is_control_domain(struct hv_xen *x)
 {
+	xc_domaininfo_t info;
 	char buf[256];
 	ssize_t n;
 	int fd = open(CAPS_PATH, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return false;
+		return xc_domain_getinfolist(x->xc, 0, 1, &info) == 1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
@@ -205,7 +210,7 @@ int hv_xen_open(struct hv **hvp, char *why, size_t why_len)
 	err = open_libs(x, why, why_len);
 	if (err)
 		goto fail;
-	x->hv.privileged = is_control_domain();
+	x->hv.privileged = is_control_domain(x);
 	x->hv.self = x->hv.privileged ? 0 : domu_self();
 	*hvp = &x->hv;
 	return 0;
