@@ -35,6 +35,11 @@ CC       := gcc
 endif
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
+# FUZZ=1 (set by `make fuzz`): clang with libFuzzer's instrumentation.
+ifeq ($(FUZZ),1)
+CC       := clang
+CFLAGS   := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+endif
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP -I.
 LDFLAGS  ?=
 LDLIBS   ?=
@@ -120,7 +125,7 @@ check-asan: asan
 .PHONY: check-asan
 
 fuzz:
-	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" fuzz-targets
+	$(MAKE) BUILD=build/fuzz FUZZ=1 fuzz-targets
 fuzz-targets: $(FUZZ_TARGETS)
 .PHONY: fuzz fuzz-targets
 

@@ -31,13 +31,6 @@ $(BIN)/fuzz-xenbus-client: $(call objs,frontend/fuzz/fuzz-xenbus-client.c) $(FRO
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
 
-# `make fuzz` sets CFLAGS on the command line, which drops the Makefile's
-# own additions (-I., -D_GNU_SOURCE, ...): restore them for this target and
-# everything it builds.
-ifneq ($(findstring fuzzer-no-link,$(CFLAGS)),)
-$(BIN)/fuzz-xenbus-client: override CFLAGS += -std=gnu11 -D_GNU_SOURCE \
-	-fno-strict-aliasing -MMD -MP -I.
-endif
 
 # The whole API against a live store (a socket here; /dev/xen/xenbus when
 # the real-Xen test bed runs it in dom0).

@@ -19,10 +19,3 @@ $(BIN)/fuzz-xs-ring: $(call objs,xenstored/fuzz/fuzz-xs-ring.c) $(XSD_FUZZ_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $(filter %.o,$^) $(RING_LDLIBS) $(HV_LDLIBS)
 
-# `make fuzz` sets CFLAGS on the command line, which drops the Makefile's
-# own additions (-I., -D_GNU_SOURCE, ...): restore them for these targets
-# and everything they build (the daemon's objects, libxpvring, libxpvhv).
-ifneq ($(findstring fuzzer-no-link,$(CFLAGS)),)
-$(BIN)/fuzz-xs-wire $(BIN)/fuzz-xs-ring: override CFLAGS += -std=gnu11 \
-	-D_GNU_SOURCE -fno-strict-aliasing -MMD -MP -I.
-endif
