@@ -33,7 +33,9 @@ XEN_XENSTORED=${XEN_XENSTORED:-xpv}
 XEN_TESTS=${XEN_TESTS:-}
 XEN_RUN=${XEN_RUN:-}
 XEN_BREAK=${XEN_BREAK:-}
-ALL_TESTS="store test-xenstore hv-common hv-xen-dom0 run guest-create guest-list guest-disk guest-net guest-shutdown guest-destroy hv-xen-guest hv-xen-domu"
+# The plan's test names, from the one place that lists them.
+ALL_TESTS=$(awk '/^PLAN="/ { f = 1; sub(/^PLAN="/, "") }
+	f { print $1 } f && /"$/ { exit }' "$top/tests/xen/dom0/plan.sh" | xargs)
 STORE_FREE="hv-common hv-xen-dom0 hv-xen-guest hv-xen-domu run"
 failed=0
 
