@@ -130,6 +130,34 @@ static int fill(struct xsc *c, long deadline)
 	return 0;
 }
 
+int xsc_read_ready(struct xsc *c)
+{
+	ssize_t n = read(c->fd, c->buf + c->have, sizeof(c->buf) - c->have);
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	c->have += (size_t)n;
+	return 0;
+}
+
+int xsc_take(struct xsc *c, struct xsc_msg *m)
+{
+	size_t n = whole(c);
+
+	if (!n)
+		return -EAGAIN;
+	if (n == (size_t)-1)
+		return -EPROTO;
+	memcpy(&m->hdr, c->buf, HDR);
+	memcpy(m->body, c->buf + HDR, m->hdr.len);
+	m->body[m->hdr.len] = '\0';
+	c->have -= n;
+	memmove(c->buf, c->buf + n, c->have);
+	return 0;
+}
+
 int xsc_recv(struct xsc *c, struct xsc_msg *m, int timeout_ms)
 {
 	long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;

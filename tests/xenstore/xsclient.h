@@ -56,6 +56,15 @@ int xsc_recv(struct xsc *c, struct xsc_msg *m, int timeout_ms);
 int xsc_pending(const struct xsc *c);
 
 /*
+ * For a caller that polls many connections itself: xsc_read_ready reads
+ * once what the socket has (call it when poll said POLLIN; 0 or -errno,
+ * -ECONNRESET at end of stream), xsc_take returns the next whole buffered
+ * message (0), -EAGAIN when there is none, -EPROTO as xsc_recv.
+ */
+int xsc_read_ready(struct xsc *c);
+int xsc_take(struct xsc *c, struct xsc_msg *m);
+
+/*
  * One request, its reply: send, then receive until the reply comes,
  * skipping watch events (counted in *events when events is not NULL).
  */
