@@ -32,6 +32,8 @@
 /* Messages one connection may have handled per turn before the others
  * get theirs (a ring has no level-triggered event to call us back). */
 #define TURN_MESSAGES 64
+/* Sockets written in one batch at most (more wait for the next). */
+#define BATCH 256
 
 struct conn *conn_list;
 static struct conn *conn_list_tail;
@@ -40,6 +42,7 @@ static struct conn *dirty_head;
  * (a connection destroyed meanwhile leaves either list). */
 static struct conn *resume_head;
 static struct conn *resume_now;
+static int (*batch_writer)(struct conn_batch_write *v, unsigned int n);
 static unsigned int next_conn_id = 1;
 /* The request payload, NUL-terminated for the handlers' string parsing. */
 static char req_payload[XPV_XENSTORE_PAYLOAD_MAX + 1];
@@ -371,9 +374,38 @@ static bool flush(struct conn *c)
 	return true;
 }
 
+void conn_set_batch_writer(int (*fn)(struct conn_batch_write *v,
+				     unsigned int n))
+{
+	batch_writer = fn;
+}
+
+static void unbusy(struct conn *c)
+{
+	if (!--c->busy && c->dead)
+		conn_free(c);
+}
+
+/* After a batch write of c's output: account for it, and write the rest
+ * (or wait for room) the ordinary way. */
+static void batch_done(struct conn *c, ssize_t res)
+{
+	if (res > 0)
+		written(c, res);
+	if (res < 0 && res != -EAGAIN)
+		conn_destroy(c);
+	else if (!flush(c))
+		conn_destroy(c);
+	unbusy(c);
+}
+
 static void flush_dirty(void)
 {
+	static struct conn_batch_write v[BATCH];
+	static struct conn *vc[BATCH];
+	unsigned int n = 0, i;
 	struct conn *c;
+	int ret;
 
 	while ((c = dirty_head)) {
 		dirty_head = c->dirty_next;
@@ -381,11 +413,26 @@ static void flush_dirty(void)
 		if (c->dead)
 			continue;
 		c->busy++;
+		if (batch_writer && c->t->fd && c->olen > c->ooff &&
+		    n < BATCH) {
+			v[n] = (struct conn_batch_write){ c->t->fd(c->priv),
+							  c->obuf + c->ooff,
+							  c->olen - c->ooff,
+							  -EAGAIN };
+			vc[n++] = c;
+			continue;
+		}
 		if (!flush(c))
 			conn_destroy(c);
-		if (!--c->busy && c->dead)
-			conn_free(c);
+		unbusy(c);
 	}
+	if (!n)
+		return;
+	/* A batch that could not be written at all is written one by one
+	 * (res stays -EAGAIN). */
+	ret = batch_writer(v, n);
+	for (i = 0; i < n; i++)
+		batch_done(vc[i], ret ? -EAGAIN : v[i].res);
 }
 
 void conn_flush_all(void)
@@ -438,7 +485,8 @@ static bool process(struct conn *c, unsigned int *budget)
 		dispatch(c, c->ibuf + off);
 		off += HDR_SIZE + hdr.len;
 		(*budget)--;
-		flush_dirty();
+		if (!batch_writer)
+			flush_dirty();
 	}
 	if (off) {
 		memmove(c->ibuf, c->ibuf + off, c->ilen - off);
@@ -486,6 +534,9 @@ static void input(struct conn *c)
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
+			/* Replies to what it sent before closing still go. */
+			if (!n)
+				flush(c);
 			conn_destroy(c);
 			return;
 		}
@@ -500,9 +551,9 @@ void conn_input_ready(struct conn *c)
 		return;
 	c->busy++;
 	input(c);
-	flush_dirty();
-	if (!--c->busy && c->dead)
-		conn_free(c);
+	if (!batch_writer)
+		flush_dirty();
+	unbusy(c);
 }
 
 bool conn_resume_all(void)
@@ -516,6 +567,8 @@ bool conn_resume_all(void)
 		c->resume = false;
 		conn_input_ready(c);
 	}
+	/* The end of a round: what was queued in it goes out. */
+	flush_dirty();
 	return resume_head != NULL;
 }
 
@@ -533,7 +586,7 @@ void conn_output_ready(struct conn *c)
 	 * go on. */
 	if (was_paused && !paused(c))
 		input(c);
-	flush_dirty();
-	if (!--c->busy && c->dead)
-		conn_free(c);
+	if (!batch_writer)
+		flush_dirty();
+	unbusy(c);
 }

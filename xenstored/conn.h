@@ -52,6 +52,10 @@ struct conn_transport {
 	/* A domain's ring (true) or a local socket (false): rings are what
 	 * XS_SET_TARGET, domain quotas and release apply to. */
 	bool is_domain;
+	/* Optional: the socket this transport writes to, which the core
+	 * may write to itself, batched with others' (no short cut may be
+	 * needed by the transport's write: it must be a plain send). */
+	int (*fd)(void *priv);
 	/* The transport's input event is level-triggered (a socket under
 	 * epoll): a short read means drained for now, so the connection does
 	 * not read again just to see -EAGAIN. Otherwise it reads until
@@ -85,5 +89,22 @@ struct conn *conn_find_domain(unsigned int domid);
 
 /* Destroy every connection (at exit). */
 void conn_destroy_all(void);
+
+/*
+ * Batched writes: with a batch writer set, connections' output is written
+ * once per round of the event loop (conn_resume_all(), the loop's pending
+ * hook), the sockets' writes (transports with an fd) all through one call
+ * of fn, which fills each res with the bytes written or -errno (-EAGAIN:
+ * full) and returns 0, or -errno if it wrote nothing. Without one (the
+ * default), output is written after each request.
+ */
+struct conn_batch_write {
+	int fd;
+	const void *buf;
+	size_t len;
+	ssize_t res;
+};
+void conn_set_batch_writer(int (*fn)(struct conn_batch_write *v,
+				     unsigned int n));
 
 #endif /* XPV_XENSTORED_CONN_H */

@@ -25,6 +25,7 @@
 #include "xenstored/domain.h"
 #include "xenstored/log.h"
 #include "xenstored/loop.h"
+#include "xenstored/os/uring.h"
 #include "xenstored/perms.h"
 #include "xenstored/quota.h"
 #include "xenstored/socket.h"
@@ -39,11 +40,13 @@ struct options {
 	const char *pid_file;
 	bool no_fork;
 	bool no_domains;
+	bool no_uring;
 };
 
 enum {
 	OPT_RO_SOCKET = 256,
 	OPT_NO_DOMAINS,
+	OPT_NO_URING,
 	OPT_QUOTA_BASE,
 };
 
@@ -69,6 +72,8 @@ static void usage(FILE *f)
 		"      --no-domains         sockets only: do not open the "
 		"hypervisor\n"
 		"      --priv-domid ID      a privileged domain besides dom0\n"
+		"      --no-uring           write replies one by one, not "
+		"batched\n"
 		"  -Q, --quota NAME=VAL     set a quota by Xen's name\n"
 		"  Quotas (Xen's defaults): --entry-nb 1000, --entry-size "
 		"2048,\n"
@@ -103,6 +108,7 @@ static int parse(int argc, char **argv, struct options *o)
 		{ "pid-file", required_argument, NULL, 'F' },
 		{ "no-fork", no_argument, NULL, 'N' },
 		{ "no-domains", no_argument, NULL, OPT_NO_DOMAINS },
+		{ "no-uring", no_argument, NULL, OPT_NO_URING },
 		{ "priv-domid", required_argument, NULL, 'P' },
 		{ "quota", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -139,6 +145,9 @@ static int parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_DOMAINS:
 			o->no_domains = true;
+			break;
+		case OPT_NO_URING:
+			o->no_uring = true;
 			break;
 		case 'P':
 			priv_domid = atoi(optarg);
@@ -280,6 +289,9 @@ static int start(const struct options *o)
 	if (ret)
 		return ret;
 	loop_set_pending(conn_resume_all);
+	/* Batched writes when the kernel has io_uring; plain ones else. */
+	if (!o->no_uring && !uring_init(256))
+		conn_set_batch_writer(uring_send);
 	ret = socket_listen(o->socket, false);
 	if (ret) {
 		xs_log("cannot listen on %s: %s", o->socket, strerror(-ret));
@@ -329,6 +341,7 @@ int main(int argc, char **argv)
 	if (o.pid_file)
 		unlink(o.pid_file);
 	loop_exit();
+	uring_exit();
 	log_close();
 	return ret ? 1 : 0;
 }

@@ -15,6 +15,7 @@ $(XENSTORED_LIB): $(XENSTORED_CORE_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BIN)/xpv-xenstored: $(call objs,xenstored/main.c) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+# os/uring.c alone needs liburing: the daemon links it, the core does not.
+$(BIN)/xpv-xenstored: $(call objs,xenstored/main.c xenstored/os/uring.c) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(XENSTORED_LIB) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(XENSTORED_LIB) $(RING_LDLIBS) $(HV_LDLIBS) -luring $(LDLIBS)

@@ -61,6 +61,11 @@ static ssize_t sock_write(void *priv, const void *buf, size_t len)
 	return n;
 }
 
+static int sock_fd(void *priv)
+{
+	return ((struct client *)priv)->fd;
+}
+
 static void sock_want_output(void *priv, bool on)
 {
 	struct client *cl = priv;
@@ -82,6 +87,7 @@ static const struct conn_transport sock_transport = {
 	.read = sock_read,
 	.write = sock_write,
 	.want_output = sock_want_output,
+	.fd = sock_fd,
 	.close = sock_close,
 	.is_domain = false,
 	.level_triggered = true,
