@@ -75,6 +75,16 @@ watch_test()
 	done
 }
 
+# store_log_tail NAME: what the store daemon said last, under a failure.
+store_log_tail()
+{
+	local f
+	for f in /var/log/xenstored.out /var/log/xpv-xenstored.log; do
+		[ -s $f ] || continue
+		tail -n 15 $f | sed "s|^|  $1| ${f##*/}: |"
+	done
+}
+
 run_test()
 {
 	local name=$1 limit=$2 fn=$3 need log pid rc why t0 t1
@@ -99,11 +109,10 @@ run_test()
 	if ! store_alive; then
 		rc=1
 		why="the store daemon (pid $(cat /run/xpv/store.pid)) died"
-		tail -n 5 /var/log/xenstored.out /var/log/xpv-xenstored.log \
-			2>/dev/null | sed "s/^/  $name| /"
 		dmesg | grep -i -E 'segfault|killed' | tail -n 3 |
 			sed "s/^/  $name| dmesg: /"
 	fi
+	case $rc in 0 | 77) ;; *) store_log_tail "$name" ;; esac
 	case $rc in
 	0) report "$name" PASS "$((t1 - t0))s" ;;
 	77) report "$name" SKIP "$why" ;;

@@ -127,8 +127,11 @@ t_hv_xen_domu()
 # something run on Xen; its output is in the serial log.
 t_run()
 {
+	local rc
 	[ -x /xpv/user-run ] || skip "no XEN_RUN command given"
 	/xpv/user-run
+	rc=$?
+	[ $rc = 0 ] || fail "the XEN_RUN command exited $rc"
 }
 
 # --- the guest -----------------------------------------------------------
