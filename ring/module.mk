@@ -30,3 +30,17 @@ TESTS += $(BIN)/test-byte-ring
 $(BIN)/test-byte-ring: $(call objs,ring/tests/test-byte-ring.c) $(RING_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+# The ring benchmark: bench-ring (ring/bench/), run by `make bench-ring`
+# against a private xpv-hv (ring/bench/bench-ring.sh).
+BENCH_RING_SRCS := ring/bench/bench-ring.c ring/bench/chan.c
+TEST_PROGS += $(BIN)/bench-ring
+BENCHES += bench-ring
+
+$(BIN)/bench-ring: $(call objs,$(BENCH_RING_SRCS)) $(RING_LIB) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$(BENCH_RING_SRCS)) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
+
+bench-ring: $(BIN)/bench-ring
+	@BIN=$(CURDIR)/$(BIN) ring/bench/bench-ring.sh
+.PHONY: bench-ring
