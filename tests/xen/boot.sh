@@ -11,7 +11,9 @@
 # (90), XEN_IDLE_LIMIT for silence on the console outside a test (90),
 # XEN_BOOT_LIMIT for the whole boot (280); each test's own limit comes from
 # its XPV-START line, plus 20 s for dom0 to kill it and report.
-# XEN_DOM0_KERNEL replaces dom0's kernel (a test of the test bed).
+# XEN_DOM0_KERNEL replaces dom0's kernel, XEN_QEMU the emulator, and
+# XEN_TEST_GRACE (20) the time dom0 gets past a test's limit to report it
+# (tests of the test bed).
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -35,7 +37,7 @@ xen_cmd="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M bootscrub=0"
 xen_cmd+=" noreboot"
 
 : >"$log"
-qemu-system-x86_64 -accel tcg,thread=multi,tb-size=256 -machine pc \
+"${XEN_QEMU:-qemu-system-x86_64}" -accel tcg,thread=multi,tb-size=256 -machine pc \
 	-cpu qemu64,+svm -smp 2 -m 2048 -display none -nodefaults \
 	-no-reboot -serial "file:$log" -monitor none \
 	-kernel "$xen_elf" -append "$xen_cmd" \
@@ -99,7 +101,7 @@ while :; do
 			name=$(awk '{print $2}' <<<"$t")
 			if [[ $name != "$cur_test" ]]; then
 				cur_test=$name
-				cur_deadline=$((now + $(awk '{print $3}' <<<"$t") + 20))
+				cur_deadline=$((now + $(awk '{print $3}' <<<"$t") + ${XEN_TEST_GRACE:-20}))
 			fi
 			if ! tr -d '\r' <"$log" | grep -aq "^XPV-TEST $cur_test " &&
 				((now > cur_deadline)); then

@@ -8,6 +8,10 @@
 #                            reports each fault clearly and in time
 # Serial logs: build/xen/serial-<store>.log. See docs/testing.md.
 #
+# test-boot-watch.sh runs in `make test`: boot.sh's reading of scripted
+# consoles, with a stand-in for QEMU (seconds, no Xen).
+TESTS += tests/xen/test-boot-watch.sh
+
 # A part that does not build must not hide the Xen tier: what did build is
 # tested, and a missing program is reported as a skip by the plan.
 
