@@ -16,6 +16,7 @@
 # The target in docs/performance.md is ours/ref >= 2 on every row; this
 # script reports, it does not fail on a low ratio.
 set -uo pipefail
+# shellcheck source=tests/xenstore/daemons.sh
 . "$(dirname "$0")/daemons.sh"
 
 secs=${XS_BENCH_SECONDS:-1}

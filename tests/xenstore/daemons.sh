@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # XS_* are set for the sourcing script
 # daemons.sh - sourced by the xenstore tests and the benchmark: start our
 # xenstored and Debian's C xenstored 4.17 (the reference peer) on private
 # sockets, and stop them on exit, even on failure.

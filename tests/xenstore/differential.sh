@@ -15,6 +15,7 @@
 # Exit 0 when both agreed on every request, 1 on a disagreement, 77 when a
 # daemon is missing.
 set -uo pipefail
+# shellcheck source=tests/xenstore/daemons.sh
 . "$(dirname "$0")/daemons.sh"
 
 seed=${1:-1}

@@ -6,6 +6,7 @@
 # XS_DAEMON=ref runs the same assertions against Debian's C xenstored (the
 # reference peer): that is how the assertions themselves were checked.
 set -uo pipefail
+# shellcheck source=tests/xenstore/daemons.sh
 . "$(dirname "$0")/daemons.sh"
 
 kind=${XS_DAEMON:-ours}

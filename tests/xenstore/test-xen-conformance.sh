@@ -7,6 +7,7 @@
 #
 # XS_DAEMON=ref runs it against the reference peer instead.
 set -uo pipefail
+# shellcheck source=tests/xenstore/daemons.sh
 . "$(dirname "$0")/daemons.sh"
 
 kind=${XS_DAEMON:-ours}
