@@ -33,7 +33,8 @@ $(BIN)/test-byte-ring: $(call objs,ring/tests/test-byte-ring.c) $(RING_LIB)
 
 # The ring benchmark: bench-ring (ring/bench/), run by `make bench-ring`
 # against a private xpv-hv (ring/bench/bench-ring.sh).
-BENCH_RING_SRCS := ring/bench/bench-ring.c ring/bench/chan.c
+BENCH_RING_SRCS := ring/bench/bench-ring.c ring/bench/chan.c \
+	ring/bench/helpers.c ring/bench/ring_run.c ring/bench/pipe_run.c
 TEST_PROGS += $(BIN)/bench-ring
 BENCHES += bench-ring
 
