@@ -21,7 +21,8 @@
  * and with --pid the daemon's CPU time (user + system) in the counted
  * interval, "cpu=SECONDS": on a loaded machine, operations per CPU-second
  * of the daemon compare two daemons more steadily than throughput does.
- * Exit 0, or 1 with a message when a daemon answered an error or vanished.
+ * Exit 0, or 1 with a message when a daemon answered an error, vanished,
+ * or did not deliver every watch event within 5 s of the end.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -393,44 +394,61 @@ static enum bench_op parse_op(const char *s)
 	return OP_READ;
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv, struct bench *b)
 {
 	static const struct option longopts[] = {
 		{ "socket", 1, NULL, 's' },  { "op", 1, NULL, 'o' },
 		{ "clients", 1, NULL, 'c' }, { "seconds", 1, NULL, 't' },
 		{ "pid", 1, NULL, 'p' },     { NULL, 0, NULL, 0 },
 	};
-	struct bench b = { .nclients = 1, .seconds = 2 };
-	struct pollfd *pfd;
-	double secs;
-	unsigned long count;
-	unsigned int i;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			b.sock = optarg;
-			break;
-		case 'o':
-			b.op = parse_op(optarg);
-			break;
-		case 'c':
-			b.nclients = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 't':
-			b.seconds = strtod(optarg, NULL);
-			break;
-		case 'p':
-			b.pid = atoi(optarg);
-			break;
-		default:
+		if (o == 's')
+			b->sock = optarg;
+		else if (o == 'o')
+			b->op = parse_op(optarg);
+		else if (o == 'c')
+			b->nclients = (unsigned int)strtoul(optarg, NULL, 0);
+		else if (o == 't')
+			b->seconds = strtod(optarg, NULL);
+		else if (o == 'p')
+			b->pid = atoi(optarg);
+		else
 			usage();
-		}
 	}
-	if (!b.sock || b.nclients < 1 || b.nclients > MAX_CLIENTS ||
-	    b.seconds <= 0)
+	if (!b->sock || b->nclients < 1 || b->nclients > MAX_CLIENTS ||
+	    b->seconds <= 0)
 		usage();
+}
+
+/* The result line; 1 when watch events went missing (no valid rate). */
+static int report(const struct bench *b, double secs)
+{
+	unsigned long count = b->op == OP_WATCH ? b->events : b->done;
+
+	if (b->op == OP_WATCH && b->events < b->done * WATCHERS) {
+		fprintf(stderr, "xs-bench: only %lu of %lu watch events came\n",
+			b->events, b->done * WATCHERS);
+		return 1;
+	}
+	printf("op=%s clients=%u ops=%lu seconds=%.3f rate=%.0f",
+	       op_names[b->op], b->nclients, count, secs, (double)count / secs);
+	if (b->pid)
+		printf(" cpu=%.3f", b->cpu);
+	if (b->conflicts)
+		printf(" conflicts=%lu", b->conflicts);
+	printf("\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .nclients = 1, .seconds = 2 };
+	struct pollfd *pfd;
+	unsigned int i;
+
+	parse_args(argc, argv, &b);
 	populate(&b);
 	connect_all(&b);
 	pfd = calloc(b.nconns, sizeof(*pfd));
@@ -439,17 +457,5 @@ int main(int argc, char **argv)
 	for (i = 0; i < b.nconns; i++)
 		pfd[i] = (struct pollfd){ .fd = b.clients[i].x.fd,
 					  .events = POLLIN };
-	secs = run(&b, pfd);
-	count = b.op == OP_WATCH ? b.events : b.done;
-	if (b.op == OP_WATCH && b.events < b.done * WATCHERS)
-		fprintf(stderr, "xs-bench: only %lu of %lu watch events came\n",
-			b.events, b.done * WATCHERS);
-	printf("op=%s clients=%u ops=%lu seconds=%.3f rate=%.0f",
-	       op_names[b.op], b.nclients, count, secs, (double)count / secs);
-	if (b.pid)
-		printf(" cpu=%.3f", b.cpu);
-	if (b.conflicts)
-		printf(" conflicts=%lu", b.conflicts);
-	printf("\n");
-	return 0;
+	return report(&b, run(&b, pfd));
 }

@@ -669,6 +669,47 @@ static void parse_names(struct side *sides, char *names)
 	sides[1].name = comma + 1;
 }
 
+/* One option; sides for --names and --reference. */
+static void parse_option(int o, struct side *sides)
+{
+	switch (o) {
+	case 's':
+		opt.seed = strtoull(optarg, NULL, 0);
+		break;
+	case 'n':
+		opt.ops = strtoul(optarg, NULL, 0);
+		break;
+	case 'N':
+		parse_names(sides, optarg);
+		break;
+	case 'r':
+		opt.report = optarg;
+		break;
+	case 't':
+		opt.trace = fopen(optarg, "w");
+		if (!opt.trace)
+			usage();
+		break;
+	case 'S':
+		opt.sort_dirs = true;
+		break;
+	case 'f':
+		opt.script = optarg;
+		break;
+	case 'd':
+		opt.domid = (unsigned int)strtoul(optarg, NULL, 0);
+		break;
+	case 'R':
+		sides[0].is_ref = !strcmp(optarg, "A") ||
+				  !strcmp(optarg, "both");
+		sides[1].is_ref = !strcmp(optarg, "B") ||
+				  !strcmp(optarg, "both");
+		break;
+	default:
+		usage();
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -682,44 +723,8 @@ int main(int argc, char **argv)
 	unsigned int i, c;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			opt.seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'n':
-			opt.ops = strtoul(optarg, NULL, 0);
-			break;
-		case 'N':
-			parse_names(sides, optarg);
-			break;
-		case 'r':
-			opt.report = optarg;
-			break;
-		case 't':
-			opt.trace = fopen(optarg, "w");
-			if (!opt.trace)
-				usage();
-			break;
-		case 'S':
-			opt.sort_dirs = true;
-			break;
-		case 'f':
-			opt.script = optarg;
-			break;
-		case 'd':
-			opt.domid = (unsigned int)strtoul(optarg, NULL, 0);
-			break;
-		case 'R':
-			sides[0].is_ref = !strcmp(optarg, "A") ||
-					  !strcmp(optarg, "both");
-			sides[1].is_ref = !strcmp(optarg, "B") ||
-					  !strcmp(optarg, "both");
-			break;
-		default:
-			usage();
-		}
-	}
+	while ((o = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		parse_option(o, sides);
 	if (argc - optind != 2)
 		usage();
 	for (i = 0; i < 2; i++)
