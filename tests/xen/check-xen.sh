@@ -24,7 +24,7 @@
 #                   (default "kernel", ~10 s; empty: none); the others are
 #                   left to check-xen-selftest for the budget
 # Test names: xen/<store>/<test> for what depends on the store, xen/<test>
-# for what tests another part (hv-*, run: run in the first boot only).
+# for what tests another part (hv-*, xenbus-smoke, run: first boot only).
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -36,7 +36,8 @@ XEN_BREAK=${XEN_BREAK:-}
 # The plan's test names, from the one place that lists them.
 ALL_TESTS=$(awk '/^PLAN="/ { f = 1; sub(/^PLAN="/, "") }
 	f { print $1 } f && /"$/ { exit }' "$top/tests/xen/dom0/plan.sh" | xargs)
-STORE_FREE="hv-common hv-xen-dom0 hv-xen-guest hv-xen-domu run"
+# Tests of other parts, named xen/<test> and run in the first boot only.
+PART_TESTS="hv-common hv-xen-dom0 hv-xen-guest hv-xen-domu xenbus-smoke run"
 failed=0
 
 has()
@@ -56,7 +57,7 @@ record()
 # full_name STORE TEST
 full_name()
 {
-	if has "$STORE_FREE" "$2"; then
+	if has "$PART_TESTS" "$2"; then
 		echo "xen/$2"
 	else
 		echo "xen/$1/$2"
@@ -156,14 +157,14 @@ main()
 	for store in $XEN_XENSTORED; do
 		tests=
 		for t in $wanted; do
-			has "$STORE_FREE" "$t" && [[ $first == 0 ]] && continue
+			has "$PART_TESTS" "$t" && [[ $first == 0 ]] && continue
 			tests+=" $t"
 		done
 		[[ -z $tests ]] && continue
 		if [[ $store == xpv && ! -x $BUILD/bin/xpv-xenstored ]]; then
 			skipped=
 			for t in $wanted; do
-				has "$STORE_FREE" "$t" || skipped+=" $t"
+				has "$PART_TESTS" "$t" || skipped+=" $t"
 			done
 			record_all SKIP "build/bin/xpv-xenstored not built" \
 				xpv $skipped

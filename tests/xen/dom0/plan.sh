@@ -11,6 +11,7 @@ PLAN="store 40 t_store
 test-xenstore 150 t_test_xenstore store
 hv-common 120 t_hv_common
 hv-xen-dom0 120 t_hv_xen_dom0
+xenbus-smoke 60 t_xenbus_smoke store
 run 600 t_run store
 guest-create 90 t_guest_create store
 guest-list 20 t_guest_list guest-create
@@ -106,6 +107,13 @@ t_hv_common()
 t_hv_xen_dom0()
 {
 	run_prog test-hv-xen-dom0
+}
+
+# The frontend's xenbus client in dom0, through /dev/xen/xenbus: the
+# kernel's xenbus, and so the store's dom0 ring.
+t_xenbus_smoke()
+{
+	run_prog xenbus-smoke
 }
 
 # The xen platform against a guest of its own: hv/xen's runners start the
