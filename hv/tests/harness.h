@@ -1,0 +1,47 @@
+/*
+ * harness.h - what the hv tests share: a private xpv-hv for the test (sim
+ * only), and a table-driven runner that prints one line per case.
+ */
+#ifndef XPV_HV_TESTS_HARNESS_H
+#define XPV_HV_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct test_case {
+	const char *name;
+	int (*fn)(void); /* 0 pass, 77 skip, else fail (after CHECK printed) */
+	bool sim_only;
+};
+
+/*
+ * Start xpv-hv in a fresh temporary XPV_RUNDIR (which it sets in the
+ * environment) unless XPV_PLATFORM=xen; stopped and removed at exit, also
+ * on a failing CHECK. 0 or -errno.
+ */
+int harness_start(void);
+void harness_stop(void);
+pid_t harness_hv_pid(void);
+const char *harness_rundir(void);
+bool harness_xen(void);
+/* Path of a program next to the test ($BIN, else our own directory). */
+const char *harness_bin(const char *name);
+
+/* Run each case, print "ok", "skip" or "FAIL" with its name; the exit
+ * status for main. */
+int harness_run(const struct test_case *cases, unsigned int n);
+
+#define CHECK(cond, ...)                                                   \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stdout,                                    \
+				"    %s:%d: check failed: %s: ", __FILE__, \
+				__LINE__, #cond);                          \
+			fprintf(stdout, __VA_ARGS__);                      \
+			fputc('\n', stdout);                               \
+			return 1;                                          \
+		}                                                          \
+	} while (0)
+
+#endif /* XPV_HV_TESTS_HARNESS_H */

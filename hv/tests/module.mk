@@ -1,0 +1,11 @@
+# hv/tests: the hv test suite (docs/hv.md).
+#   test-hv-common  one-domain cases, on sim and on real Xen (XPV_PLATFORM=xen)
+#   test-hv-sim     multi-domain cases on sim, with hv-test-guest as guests
+HV_TEST_HARNESS := $(call objs,hv/tests/harness.c)
+
+TEST_PROGS += $(BIN)/test-hv-common
+TESTS += $(BIN)/test-hv-common
+
+$(BIN)/test-hv-common: $(call objs,hv/tests/test-hv-common.c) $(HV_TEST_HARNESS) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
