@@ -319,6 +319,14 @@ void conn_event(struct conn *c, const char *path, const char *token)
 	if (plen + tlen > XPV_XENSTORE_PAYLOAD_MAX)
 		return;
 	hdr.len = plen + tlen;
+	/* A domain not reading its events may not make us hold more than
+	 * its memory quota of them (Xen counts them into that quota). */
+	if (conn_unprivileged(c) && c->olen - c->ooff + HDR_SIZE + hdr.len >
+					    (size_t)quota.memory_per_domain) {
+		xs_log_rl("conn %u (domain %u): watch event dropped (quota)",
+			  c->id, c->domid);
+		return;
+	}
 	/* Special events are never merged (as Xen's send_event). */
 	if (path[0] != '@' && c->olen > c->ooff) {
 		memcpy(buf, path, plen);

@@ -31,6 +31,7 @@ struct mem {
 	size_t outlen, outoff;
 	struct conn *c;
 	bool closed;
+	bool full; /* writes refused: a peer not reading */
 };
 
 static ssize_t mem_read(void *priv, void *buf, size_t len)
@@ -51,6 +52,8 @@ static ssize_t mem_write(void *priv, const void *buf, size_t len)
 {
 	struct mem *m = priv;
 
+	if (m->full)
+		return -EAGAIN;
 	if (len > sizeof(m->out) - m->outlen)
 		len = sizeof(m->out) - m->outlen;
 	memcpy(m->out + m->outlen, buf, len);
@@ -197,6 +200,18 @@ static uint32_t start_tx(struct mem *m)
 		return 0;
 	}
 	return atoi(body);
+}
+
+/* Count the replies queued on m (and drop them). */
+static unsigned int count_replies(struct mem *m)
+{
+	struct xpv_xsd_sockmsg h;
+	char body[8192];
+	unsigned int n = 0;
+
+	while (next(m, &h, body))
+		n++;
+	return n;
 }
 
 /* --- cases ----------------------------------------------------------- */
@@ -641,6 +656,22 @@ static void t_quotas(void)
 	ERR(g, "ENOMEM");
 	req(g, XPV_XS_WRITE, 0, big, 2 + 100);
 	OK(g, XPV_XS_WRITE);
+	/* Events a domain does not read stop at its memory quota. */
+	REQ(g, XPV_XS_WATCH, 0, "/local/domain/7/ev\0e\0");
+	OK(g, XPV_XS_WATCH);
+	next(g, &(struct xpv_xsd_sockmsg){ 0 }, big);
+	g->full = true;
+	for (i = 0; i < 200; i++) {
+		req(d0, XPV_XS_WRITE, 0, "/local/domain/7/ev\0x", 21);
+		OK(d0, XPV_XS_WRITE);
+	}
+	if (g->c->olen - g->c->ooff > 1000)
+		fail("%zu bytes of events held for a domain over its quota",
+		     g->c->olen - g->c->ooff);
+	g->full = false;
+	conn_output_ready(g->c);
+	if (count_replies(g) == 0)
+		fail("no events delivered once the domain reads again");
 	quota.memory_per_domain = saved;
 	expect_none(g);
 	close_conn(g);
@@ -675,18 +706,6 @@ static void t_bad_input(void)
 	    "0\0");
 	expect_part(good, "xenstored\0\0", 11);
 	close_conn(good);
-}
-
-/* Count the replies queued on m (and drop them). */
-static unsigned int count_replies(struct mem *m)
-{
-	struct xpv_xsd_sockmsg h;
-	char body[8192];
-	unsigned int n = 0;
-
-	while (next(m, &h, body))
-		n++;
-	return n;
 }
 
 /*
