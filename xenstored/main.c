@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -277,10 +278,22 @@ static void open_domains(const struct options *o)
 		       strerror(-ret));
 }
 
+/* Clients and domains are fds: allow as many as the hard limit does. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int start(const struct options *o)
 {
 	int ret;
 
+	raise_fd_limit();
 	ret = log_open(o->log, o->trace);
 	if (!ret)
 		ret = loop_init();

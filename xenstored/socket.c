@@ -34,6 +34,9 @@ struct client {
 
 static struct listener listeners[MAX_LISTENERS];
 static unsigned int nlisteners;
+/* An fd kept in reserve: out of fds, we give it up to accept and close
+ * the client at once, or its pending connection would wake us forever. */
+static int spare_fd = -1;
 
 static ssize_t sock_read(void *priv, void *buf, size_t len)
 {
@@ -111,6 +114,16 @@ static void accept_one(struct listener *l)
 
 	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
+		if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+			close(spare_fd);
+			fd = accept(l->fd, NULL, NULL);
+			if (fd >= 0)
+				close(fd);
+			spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			xs_log_rl("accept: out of file descriptors: client "
+				  "refused");
+			return;
+		}
 		if (errno != EAGAIN && errno != EINTR)
 			xs_log_rl("accept: %s", strerror(errno));
 		return;
@@ -171,6 +184,8 @@ int socket_listen(const char *path, bool readonly)
 
 	if (nlisteners == MAX_LISTENERS)
 		return -ENOSPC;
+	if (spare_fd < 0)
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	ret = make_dir(path);
@@ -213,4 +228,7 @@ void socket_exit(void)
 		unlink(listeners[i].path);
 	}
 	nlisteners = 0;
+	if (spare_fd >= 0)
+		close(spare_fd);
+	spare_fd = -1;
 }
