@@ -32,9 +32,11 @@ $(BIN)/test-byte-ring: $(call objs,ring/tests/test-byte-ring.c) $(RING_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 # The ring benchmark: bench-ring (ring/bench/), run by `make bench-ring`
-# against a private xpv-hv (ring/bench/bench-ring.sh).
+# against a private xpv-hv (ring/bench/bench-ring.sh); options in
+# BENCH_RING_ARGS (default: --guest, the front end in a guest domain).
 BENCH_RING_SRCS := ring/bench/bench-ring.c ring/bench/chan.c \
-	ring/bench/helpers.c ring/bench/ring_run.c ring/bench/pipe_run.c
+	ring/bench/guest.c ring/bench/helpers.c ring/bench/ring_run.c \
+	ring/bench/pipe_run.c
 TEST_PROGS += $(BIN)/bench-ring
 BENCHES += bench-ring
 
@@ -43,5 +45,5 @@ $(BIN)/bench-ring: $(call objs,$(BENCH_RING_SRCS)) $(RING_LIB) $(HV_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(call objs,$(BENCH_RING_SRCS)) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
 
 bench-ring: $(BIN)/bench-ring
-	@BIN=$(CURDIR)/$(BIN) ring/bench/bench-ring.sh
+	@BIN=$(CURDIR)/$(BIN) ring/bench/bench-ring.sh $(BENCH_RING_ARGS)
 .PHONY: bench-ring

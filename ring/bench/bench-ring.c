@@ -3,13 +3,15 @@
  * processes, against the same exchange over pipes measured in the same
  * run.
  *
- *   bench-ring [--raw] [--order N] [--quick]
+ *   bench-ring [--raw | --guest] [--order N] [--quick]
  *
  * The front end (this process) shares a blkif ring of 2^order pages
  * (default 2: 128 slots) and an event channel with a back-end process,
  * through hv/hv.h (sim: start xpv-hv first and set XPV_RUNDIR; see
  * bench-ring.sh), or with --raw, or when no hypervisor answers, through a
- * memfd and eventfds (the output says which). The two processes are
+ * memfd and eventfds (the output says which). With --guest the front end
+ * runs in a guest domain and the back end in dom0 (see guest.c). The two
+ * processes are
  * pinned to CPUs 0 and 1 when there are two. Each figure is the median of
  * three runs:
  *
@@ -26,9 +28,11 @@
  * 16-byte responses (asleep: blocking reads; spin: O_NONBLOCK reads
  * retried). The ratio column says how many times better the ring is.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "ring/bench/bench.h"
 #include "ring/bench/chan.h"
@@ -64,17 +68,27 @@ static void report(const struct figures *r, const struct figures *p)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench-ring [--raw] [--order N] [--quick]\n"
+	fprintf(f, "usage: bench-ring [--raw | --guest] [--order N] [--quick]\n"
 		   "  --raw      memfd + eventfds instead of the hypervisor\n"
+		   "  --guest    front end in a guest domain (sim), back end "
+		   "in dom0\n"
 		   "  --order N  ring of 2^N pages, 0..4 (default 2)\n"
 		   "  --quick    a tenth of the iterations\n");
 }
 
-static int parse(int argc, char **argv, bool *raw, unsigned int *order,
-		 struct counts *n)
+struct opts {
+	bool raw, quick;
+	bool guest; /* dom0's side of --guest */
+	bool guest_front; /* the guest's side (started by guest.c) */
+	unsigned int order;
+};
+
+static int parse(int argc, char **argv, struct opts *o, struct counts *n)
 {
 	static const struct option lo[] = {
 		{ "raw", no_argument, NULL, 'r' },
+		{ "guest", no_argument, NULL, 'g' },
+		{ "guest-front", no_argument, NULL, 'f' },
 		{ "order", required_argument, NULL, 'o' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,16 +99,23 @@ static int parse(int argc, char **argv, bool *raw, unsigned int *order,
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
-			*raw = true;
+			o->raw = true;
+			break;
+		case 'g':
+			o->guest = true;
+			break;
+		case 'f':
+			o->guest_front = true;
 			break;
 		case 'o':
 			if (optarg[0] < '0' || optarg[0] > '4' || optarg[1]) {
 				usage(stderr);
 				return -1;
 			}
-			*order = (unsigned int)(optarg[0] - '0');
+			o->order = (unsigned int)(optarg[0] - '0');
 			break;
 		case 'q':
+			o->quick = true;
 			n->batched /= 10;
 			n->rtt_sleep /= 10;
 			n->rtt_spin /= 10;
@@ -110,32 +131,53 @@ static int parse(int argc, char **argv, bool *raw, unsigned int *order,
 	return 0;
 }
 
+/* The guest's side of --guest: stdin is the setup socket, which stays
+ * open until we exit (dom0 waits for that); stdout goes to stderr, which
+ * dom0 made its own stdout. Returns a copy of the socket for run_ring. */
+static int guest_front_fds(void)
+{
+	int sock = dup(STDIN_FILENO);
+
+	if (sock < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		die("the guest's fds", -errno);
+	return sock;
+}
+
 int main(int argc, char **argv)
 {
 	struct counts n = { 3000000, 50000, 500000 };
-	unsigned int order = 2;
+	struct opts o = { .order = 2 };
 	struct figures ring, pipe;
-	bool raw = false, pinned;
 	char why[256] = "";
+	int sock = -1;
+	bool pinned;
 
-	if (parse(argc, argv, &raw, &order, &n) < 0)
+	if (parse(argc, argv, &o, &n) < 0)
 		return 2;
-	if (!raw && !chan_hv_available(why, sizeof(why))) {
+	pin_init();
+	if (o.guest)
+		return guest_run(o.order, o.quick) < 0 ? 1 : 0;
+	if (o.guest_front)
+		sock = guest_front_fds();
+	else if (!o.raw && !chan_hv_available(why, sizeof(why))) {
 		printf("bench-ring: no hypervisor (%s)\n", why);
 		printf("bench-ring: FALLING BACK to --raw: memfd + eventfds, "
 		       "not hv grants and event channels\n");
-		raw = true;
+		o.raw = true;
 	}
-	pin_init();
 	pinned = pin(0);
 	printf("bench-ring: blkif ring of %u page%s (%u slots); transport: "
 	       "%s; %s\n",
-	       1u << order, order ? "s" : "", xpv_blkif_ring_entries(order),
-	       raw ? "raw memfd + eventfd (no hypervisor)" :
-		     "hv grant map + event channel",
+	       1u << o.order, o.order ? "s" : "",
+	       xpv_blkif_ring_entries(o.order),
+	       o.raw	     ? "raw memfd + eventfd (no hypervisor)" :
+	       o.guest_front ? "hv grant map + event channel, front end in "
+			       "a guest domain, back end in dom0" :
+			       "hv grant map + event channel, both ends "
+			       "in dom0",
 	       pinned ? "front on cpu 0, back on cpu 1" : "not pinned");
 	fflush(stdout);
-	ring = run_ring(raw, order, &n);
+	ring = run_ring(o.raw, o.order, sock, &n);
 	pipe = run_pipe(&n);
 	report(&ring, &pipe);
 	return 0;

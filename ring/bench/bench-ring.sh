@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench-ring.sh [bench-ring options] - run bench-ring against a private
-# xpv-hv (sim platform), started here and stopped on exit. Without an
-# xpv-hv binary, bench-ring runs on its raw memfd+eventfd transport and
-# says so. Used by `make bench-ring`; BIN is the build's bin directory.
+# xpv-hv (sim platform), started here and stopped on exit. Without
+# options: the front end in a guest domain, the back end in dom0
+# (--guest). Without an xpv-hv binary, bench-ring runs on its raw
+# memfd+eventfd transport and says so. Used by `make bench-ring`
+# (BENCH_RING_ARGS=... to pass options); BIN is the build's bin directory.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,8 +33,12 @@ if [[ -x $BIN/xpv-hv ]]; then
 		cat "$run/xpv-hv.log"
 		exit 1
 	fi
+	[[ $# -eq 0 ]] && set -- --guest
 else
 	echo "bench-ring.sh: $BIN/xpv-hv is not built"
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 "$BIN/bench-ring" "$@"
+rc=$?
+[[ $rc -ne 0 && -n $hv_pid ]] && tail -n 20 "$run/xpv-hv.log"
+exit $rc

@@ -49,10 +49,21 @@ struct figures {
 	double rtt_sleep, rtt_spin; /* microseconds per round trip */
 };
 
-/* ring_run.c: both ends of the ring over 2^order pages, raw or via hv. */
-struct figures run_ring(bool raw, unsigned int order, const struct counts *n);
+/*
+ * ring_run.c: measure a ring of 2^order pages, raw or via hv, against a
+ * back end reached on sock (setup messages, see chan.h), or, sock < 0, one
+ * started here in a child process. Closes sock.
+ */
+struct figures run_ring(bool raw, unsigned int order, int sock,
+			const struct counts *n);
+/* Serve as the back end of a front end reached on sock until it says
+ * quit (the front end chooses the ring's size); 0 or -errno. */
+int ring_back_end(bool raw, int sock);
 /* pipe_run.c: the same over two pipes. */
 struct figures run_pipe(const struct counts *n);
+
+/* guest.c: run with the front end in a guest domain, the back end here. */
+int guest_run(unsigned int order, bool quick);
 
 /* helpers.c */
 double now(void);

@@ -75,7 +75,6 @@ static int back_run(struct chan *c, unsigned int order)
 
 struct back_arg {
 	bool raw;
-	unsigned int order;
 	int sock;
 };
 
@@ -87,7 +86,8 @@ static int back_main(void *p)
 
 	if (err)
 		die("back end: opening the channel", err);
-	err = back_run(&c, a->order);
+	/* the front end chose the size: 2^order pages */
+	err = back_run(&c, (unsigned int)__builtin_ctz(c.npages));
 	if (err)
 		fprintf(stderr, "bench-ring: back end: %s\n", strerror(-err));
 	chan_close(&c);
@@ -227,20 +227,33 @@ static double round_trips(struct front *f, uint64_t total)
 	return (now() - t0) / i * 1e6;
 }
 
-static pid_t start(bool raw, unsigned int order, struct chan *c,
+int ring_back_end(bool raw, int sock)
+{
+	struct back_arg a = { .raw = raw, .sock = sock };
+
+	return back_main(&a);
+}
+
+/* Open the channel to a back end on sock, or, sock < 0, to one started
+ * here in a child process (its pid returned; 0 for none). */
+static pid_t start(bool raw, unsigned int order, int sock, struct chan *c,
 		   struct front *f)
 {
-	struct back_arg a = { .raw = raw, .order = order };
+	struct back_arg a = { .raw = raw };
+	pid_t pid = 0;
 	int sv[2], err;
-	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		die("socketpair", -errno);
-	a.sock = sv[1];
-	pid = spawn_back(back_main, &a);
-	close(sv[1]);
-	err = chan_front_open(c, raw, 1u << order, sv[0]);
-	close(sv[0]);
+	if (sock < 0) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
+		    0)
+			die("socketpair", -errno);
+		a.sock = sv[1];
+		pid = spawn_back(back_main, &a);
+		close(sv[1]);
+		sock = sv[0];
+	}
+	err = chan_front_open(c, raw, 1u << order, sock);
+	close(sock);
 	if (err)
 		die("front end: opening the channel", err);
 	memset(f, 0, sizeof(*f));
@@ -253,7 +266,8 @@ static pid_t start(bool raw, unsigned int order, struct chan *c,
 	return pid;
 }
 
-struct figures run_ring(bool raw, unsigned int order, const struct counts *n)
+struct figures run_ring(bool raw, unsigned int order, int sock,
+			const struct counts *n)
 {
 	double bs[RUNS], bp[RUNS], rs[RUNS], rp[RUNS];
 	struct figures fig;
@@ -262,7 +276,7 @@ struct figures run_ring(bool raw, unsigned int order, const struct counts *n)
 	pid_t pid;
 	int i;
 
-	pid = start(raw, order, &c, &f);
+	pid = start(raw, order, sock, &c, &f);
 	for (i = 0; i < RUNS; i++) {
 		set_mode(&f, WAIT_SLEEP);
 		bs[i] = batched(&f, n->batched);
@@ -275,7 +289,8 @@ struct figures run_ring(bool raw, unsigned int order, const struct counts *n)
 	set_mode(&f, WAIT_SLEEP);
 	if (front_round_trip(&f, OP_QUIT) < 0)
 		die("stopping the ring back end", -EIO);
-	reap(pid, "ring");
+	if (pid > 0)
+		reap(pid, "ring");
 	chan_close(&c);
 	fig.batched_sleep = median(bs);
 	fig.batched_poll = median(bp);

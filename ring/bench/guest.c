@@ -1,0 +1,106 @@
+/*
+ * guest.c - bench-ring --guest: the front end runs in a guest domain on
+ * the sim platform, the back end here in dom0, as real split drivers do.
+ *
+ * dom0 creates a domain and starts this same program in it with
+ * --guest-front; the guest's stdin and stdout are one end of a socket
+ * pair (the benchmark's stand-in for xenstore: the guest sends its grant
+ * references and port over it), its stderr our stdout, where it prints
+ * the figures. dom0 serves the ring until the guest says quit, waits for
+ * the guest to exit (the socket closes), and destroys the domain.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hv/hv.h"
+#include "ring/bench/bench.h"
+
+#define GUEST_MEMORY_KB (64 * 1024)
+#define GUEST_EXIT_MS 120000
+
+static int start_guest(struct hv *hv, unsigned int order, bool quick, int sock,
+		       hv_domid_t *domid)
+{
+	struct hv_domain_config cfg = { .memory_kb = GUEST_MEMORY_KB,
+					.vcpus = 2 };
+	char path[PATH_MAX], ord[4];
+	char *argv[] = { path, "--guest-front",		 "--order",
+			 ord,  quick ? "--quick" : NULL, NULL };
+	int fds[3] = { sock, sock, STDOUT_FILENO };
+	ssize_t n;
+	int err;
+
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n < 0)
+		return -errno;
+	path[n] = '\0';
+	snprintf(ord, sizeof(ord), "%u", order);
+	err = hv_domain_create(hv, &cfg, domid);
+	if (err)
+		return err;
+	err = hv_domain_exec(hv, *domid, path, argv, fds);
+	/* xpv-hv without cgroups cannot pause, so the guest never was */
+	if (!err && (err = hv_domain_unpause(hv, *domid)) == -EOPNOTSUPP)
+		err = 0;
+	if (err)
+		hv_domain_destroy(hv, *domid);
+	return err;
+}
+
+/* The guest closes its end of sock by exiting. */
+static int wait_exit(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	char c;
+
+	for (;;) {
+		int n = poll(&p, 1, GUEST_EXIT_MS);
+
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (n < 0)
+			return -errno;
+		if (read(sock, &c, 1) <= 0)
+			return 0;
+	}
+}
+
+int guest_run(unsigned int order, bool quick)
+{
+	char why[256] = "";
+	hv_domid_t domid;
+	struct hv *hv;
+	int sv[2], err;
+
+	err = hv_open(&hv, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "bench-ring: --guest needs xpv-hv: %s\n", why);
+		return err;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = start_guest(hv, order, quick, sv[1], &domid);
+	close(sv[1]);
+	if (err) {
+		fprintf(stderr, "bench-ring: starting the guest: %s\n",
+			strerror(-err));
+		close(sv[0]);
+		goto out;
+	}
+	pin(1);
+	err = ring_back_end(false, sv[0]);
+	if (!err)
+		err = wait_exit(sv[0]);
+	close(sv[0]);
+	hv_domain_destroy(hv, domid);
+out:
+	hv_close(hv);
+	return err;
+}
