@@ -55,4 +55,21 @@ kill -0 "$pid" 2>/dev/null && fail "SIGTERM did not stop the daemon"
 pid=
 [[ -e $sock ]] && fail "socket left behind after SIGTERM"
 grep -q 'exiting' "$dir/log" || fail "no exit line in the log"
+# Out of file descriptors: extra clients are refused, the daemon neither
+# spins on its listener nor stops serving.
+(ulimit -n 24; exec "$xsd" --no-domains --socket "$dir/small" \
+	--log "$dir/small.log" --pid-file "$dir/small.pid") ||
+	fail "daemon with few fds did not start"
+pid=$(cat "$dir/small.pid")
+"$BIN/xs-wire" --hold 40 "$dir/small" || fail "could not connect 40 clients"
+t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+sleep 1
+t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+((t1 - t0 < 20)) || fail "daemon busy ($((t1 - t0)) ticks/s) with no clients"
+grep -q 'client refused' "$dir/small.log" || fail "no refusal logged"
+XENSTORED_PATH=$dir/small xenstore-write /after 1 2>/dev/null ||
+	"$BIN/xs-wire" "$dir/small" >/dev/null ||
+	fail "not serving after running out of fds"
+kill -TERM "$pid"
+pid=
 echo "test-xenstored-socket: ok"

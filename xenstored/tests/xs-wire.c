@@ -200,13 +200,31 @@ static bool garbage(const char *path)
 	return ret == -EPIPE;
 }
 
+/* xs-wire --hold N SOCKET: open N connections, keep them a second. */
+static int hold(int n, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int i, fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (i = 0; i < n; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return 1;
+	}
+	sleep(1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
 	int bad = 0;
 
+	if (argc == 4 && !strcmp(argv[1], "--hold"))
+		return hold(atoi(argv[2]), argv[3]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: xs-wire SOCKET\n");
+		fprintf(stderr, "usage: xs-wire SOCKET | --hold N SOCKET\n");
 		return 2;
 	}
 	for (i = 0; i < NCONN; i++)
