@@ -9,3 +9,15 @@ TESTS += $(BIN)/test-hv-common
 $(BIN)/test-hv-common: $(call objs,hv/tests/test-hv-common.c) $(HV_TEST_HARNESS) $(HV_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+
+TEST_PROGS += $(BIN)/hv-test-guest $(BIN)/test-hv-sim
+TESTS += $(BIN)/test-hv-sim
+
+$(BIN)/hv-test-guest: $(call objs,hv/tests/guest.c) $(HV_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+
+# test-hv-sim starts hv-test-guest as its guests.
+$(BIN)/test-hv-sim: $(call objs,hv/tests/test-hv-sim.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/hv-test-guest $(BIN)/xpv-hv
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)

@@ -1,0 +1,293 @@
+/*
+ * hv-test-guest - the guest side of test-hv-sim: started by xpv-hv as a
+ * domain's init, it opens hv (as its domain, from XPV_HV_FD) and obeys one
+ * command per line on stdin, answering one line on stdout: "ok ..." or
+ * "err N" (a negative errno). Commands:
+ *
+ *   self                    -> ok <domid> <privileged>
+ *   share TO w|r            -> ok <gref>     (one page, kept as "the page")
+ *   poke OFF TEXT           write TEXT into the page at OFF
+ *   peek OFF LEN            -> ok <text>
+ *   end                     end the page's grant (hv_unshare_pages)
+ *   map DOM GREF            hv_grant_map (unprivileged: -EOPNOTSUPP)
+ *   fmap DOM FRAME          hv_foreign_map
+ *   copyto DOM GREF TEXT    grant copy TEXT into DOM's grant
+ *   copyfrom DOM GREF LEN   -> ok <text>
+ *   alloc REMOTE            -> ok <port>
+ *   bind REMOTE PORT        -> ok <port>
+ *   existing PORT           hv_evtchn_bind_existing
+ *   notify PORT
+ *   wait MS                 -> ok <port>, or err -110 on timeout
+ *   status PORT             -> ok <state>
+ *   storepoke TEXT          write TEXT at the start of our xenstore page
+ *   startinfo DOM           -> ok <store_frame> <store_port> <console_port>
+ *   list | create | destroy DOM   (dom0 only: expect -EPERM)
+ *   shutdown REASON
+ *   spin                    burn cpu forever (no answer)
+ *   exit CODE
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv/hv.h"
+
+static struct hv *hv;
+static struct hv_evtchn *ev;
+static char *page;
+
+static void reply(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void reply(int err, const char *fmt, ...)
+{
+	if (err < 0) {
+		printf("err %d\n", err);
+	} else {
+		va_list ap;
+
+		printf("ok");
+		if (fmt) {
+			putchar(' ');
+			va_start(ap, fmt);
+			vprintf(fmt, ap);
+			va_end(ap);
+		}
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+static void cmd_share(unsigned int to, const char *mode)
+{
+	hv_gref_t ref;
+
+	page = hv_share_pages(hv, (hv_domid_t)to, 1, mode[0] == 'w', &ref);
+	if (!page)
+		reply(-errno, NULL);
+	else
+		reply(0, "%u", ref);
+}
+
+static void cmd_map(unsigned int dom, unsigned int ref)
+{
+	hv_gref_t r = ref;
+	void *m = hv_grant_map(hv, (hv_domid_t)dom, 1, &r, false);
+
+	if (m)
+		hv_grant_unmap(hv, m, 1);
+	reply(m ? 0 : -errno, NULL);
+}
+
+static void cmd_fmap(unsigned int dom, unsigned long long frame)
+{
+	hv_frame_t f = frame;
+	void *m = hv_foreign_map(hv, (hv_domid_t)dom, 1, &f, false);
+
+	if (m)
+		hv_foreign_unmap(hv, m, 1);
+	reply(m ? 0 : -errno, NULL);
+}
+
+static void cmd_copy(bool to, unsigned int dom, unsigned int ref,
+		     const char *text, unsigned int len)
+{
+	struct hv_copy_seg seg = { 0 };
+	struct hv_copy_ptr far = { .foreign = true,
+				   .domid = (hv_domid_t)dom,
+				   .ref = ref };
+	char buf[256] = "";
+	int r;
+
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	if (to) {
+		snprintf(buf, sizeof(buf), "%s", text);
+		seg.src.local = buf;
+		seg.dst = far;
+		seg.len = (uint16_t)(strlen(buf) + 1);
+	} else {
+		seg.src = far;
+		seg.dst.local = buf;
+		seg.len = (uint16_t)len;
+	}
+	r = hv_grant_copy(hv, 1, &seg);
+	if (!r)
+		r = seg.status;
+	reply(r, "%s", to ? "" : buf);
+}
+
+static void cmd_wait(int ms)
+{
+	struct pollfd p = { .fd = hv_evtchn_fd(ev), .events = POLLIN };
+	int port;
+
+	if (poll(&p, 1, ms) != 1) {
+		reply(-ETIMEDOUT, NULL);
+		return;
+	}
+	port = hv_evtchn_pending(ev);
+	if (port >= 0)
+		hv_evtchn_unmask(ev, (hv_port_t)port);
+	reply(port, "%d", port);
+}
+
+static void cmd_storepoke(const char *text)
+{
+	struct hv_start_info si;
+	char *m;
+	int r = hv_domain_start_info(hv, HV_DOMID_SELF, &si);
+
+	if (r) {
+		reply(r, NULL);
+		return;
+	}
+	m = hv_foreign_map(hv, HV_DOMID_SELF, 1, &si.store_frame, true);
+	if (!m) {
+		reply(-errno, NULL);
+		return;
+	}
+	strcpy(m, text);
+	hv_foreign_unmap(hv, m, 1);
+	reply(0, NULL);
+}
+
+static void cmd_startinfo(unsigned int dom)
+{
+	struct hv_start_info si;
+	int r = hv_domain_start_info(hv, (hv_domid_t)dom, &si);
+
+	reply(r, "%llu %u %u", (unsigned long long)si.store_frame,
+	      si.store_port, si.console_port);
+}
+
+static void cmd_domctl(const char *what, unsigned int dom)
+{
+	struct hv_domain_config cfg = { .memory_kb = 4096, .vcpus = 1 };
+	struct hv_dominfo info[4];
+	hv_domid_t id;
+
+	if (strcmp(what, "list") == 0)
+		reply(hv_domain_list(hv, info, 4), NULL);
+	else if (strcmp(what, "create") == 0)
+		reply(hv_domain_create(hv, &cfg, &id), NULL);
+	else
+		reply(hv_domain_destroy(hv, (hv_domid_t)dom), NULL);
+}
+
+static void spin(void)
+{
+	volatile unsigned long n = 0;
+
+	for (;;)
+		n++;
+}
+
+/* Commands with no argument or with numbers only. */
+static bool simple(const char *c, unsigned int a, unsigned int b, int n)
+{
+	if (strcmp(c, "self") == 0)
+		reply(0, "%u %d", hv_self(hv), hv_privileged(hv));
+	else if (strcmp(c, "end") == 0)
+		reply(page ? hv_unshare_pages(hv, page, 1) : -EINVAL, NULL);
+	else if (strcmp(c, "map") == 0 && n == 3)
+		cmd_map(a, b);
+	else if (strcmp(c, "fmap") == 0 && n == 3)
+		cmd_fmap(a, b);
+	else if (strcmp(c, "alloc") == 0 && n == 2) {
+		int p = hv_evtchn_alloc_unbound(ev, (hv_domid_t)a);
+
+		reply(p, "%d", p);
+	} else if (strcmp(c, "bind") == 0 && n == 3) {
+		int p = hv_evtchn_bind_interdomain(ev, (hv_domid_t)a, b);
+
+		reply(p, "%d", p);
+	} else if (strcmp(c, "existing") == 0 && n == 2) {
+		int p = hv_evtchn_bind_existing(ev, a);
+
+		reply(p, "%d", p);
+	} else if (strcmp(c, "notify") == 0 && n == 2)
+		reply(hv_evtchn_notify(ev, a), NULL);
+	else if (strcmp(c, "wait") == 0 && n == 2)
+		cmd_wait((int)a);
+	else if (strcmp(c, "status") == 0 && n == 2) {
+		int s = hv_evtchn_status(ev, a);
+
+		reply(s, "%d", s);
+	} else if (strcmp(c, "startinfo") == 0 && n == 2)
+		cmd_startinfo(a);
+	else if (strcmp(c, "list") == 0 || strcmp(c, "create") == 0 ||
+		 (strcmp(c, "destroy") == 0 && n == 2))
+		cmd_domctl(c, a);
+	else if (strcmp(c, "shutdown") == 0 && n == 2)
+		reply(hv_domain_shutdown(hv, HV_DOMID_SELF, a), NULL);
+	else if (strcmp(c, "spin") == 0)
+		spin();
+	else if (strcmp(c, "exit") == 0 && n == 2)
+		exit((int)a);
+	else
+		return false;
+	return true;
+}
+
+static void line(char *l)
+{
+	char c[32], text[256] = "";
+	unsigned int a = 0, b = 0;
+	int n;
+
+	l[strcspn(l, "\n")] = '\0';
+	if (sscanf(l, "share %u %31s", &a, c) == 2) {
+		cmd_share(a, c);
+		return;
+	}
+	if (sscanf(l, "poke %u %255s", &a, text) == 2 && page && a < 4000) {
+		strcpy(page + a, text);
+		reply(0, NULL);
+		return;
+	}
+	if (sscanf(l, "peek %u %u", &a, &b) == 2 && page && a + b < 4096) {
+		reply(0, "%.*s", (int)b, page + a);
+		return;
+	}
+	if (sscanf(l, "copyto %u %u %255s", &a, &b, text) == 3) {
+		cmd_copy(true, a, b, text, 0);
+		return;
+	}
+	if (sscanf(l, "copyfrom %u %u %255s", &a, &b, text) == 3) {
+		cmd_copy(false, a, b, NULL, (unsigned int)atoi(text));
+		return;
+	}
+	if (sscanf(l, "storepoke %255s", text) == 1) {
+		cmd_storepoke(text);
+		return;
+	}
+	n = sscanf(l, "%31s %u %u", c, &a, &b);
+	if (n < 1 || !simple(c, a, b, n))
+		reply(-EINVAL, NULL);
+}
+
+int main(void)
+{
+	char why[256], buf[512];
+	int err = hv_open(&hv, why, sizeof(why));
+
+	if (err) {
+		printf("err %d %s\n", err, why);
+		return 1;
+	}
+	ev = hv_evtchn_open(hv);
+	if (!ev) {
+		printf("err %d evtchn_open\n", -errno);
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(buf, sizeof(buf), stdin))
+		line(buf);
+	return 0;
+}

@@ -1,0 +1,649 @@
+/*
+ * test-hv-sim - the multi-domain cases of the sim platform, with real
+ * processes: a private xpv-hv, guests created with hv_domain_create and
+ * started with hv_domain_exec of hv-test-guest (guest.c), which obeys
+ * commands on its stdin. This process is dom0.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv/hv.h"
+#include "hv/tests/harness.h"
+
+static struct hv *hv;
+
+struct guest {
+	hv_domid_t id;
+	int in; /* the guest's stdin */
+	int out; /* the guest's stdout */
+	char line[512];
+};
+
+/* One line from the guest within 5 s, without its newline. */
+static int read_line(struct guest *g)
+{
+	size_t n = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = g->out, .events = POLLIN };
+		char c;
+
+		if (poll(&p, 1, 5000) != 1)
+			return -ETIMEDOUT;
+		if (read(g->out, &c, 1) != 1)
+			return -EPIPE;
+		if (c == '\n' || n == sizeof(g->line) - 1)
+			break;
+		g->line[n++] = c;
+	}
+	g->line[n] = '\0';
+	return 0;
+}
+
+/* Send a command; returns 0 ("ok", the rest in g->line) or the guest's
+ * negative errno ("err N"), or a transport error. */
+static int cmd(struct guest *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int cmd(struct guest *g, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n, err;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	buf[n++] = '\n';
+	if (write(g->in, buf, (size_t)n) != n)
+		return -EPIPE;
+	err = read_line(g);
+	if (err)
+		return err;
+	if (strncmp(g->line, "ok", 2) == 0) {
+		memmove(g->line, g->line + (g->line[2] ? 3 : 2),
+			strlen(g->line) + 1 - (g->line[2] ? 3 : 2));
+		return 0;
+	}
+	if (sscanf(g->line, "err %d", &n) == 1)
+		return n;
+	return -EPROTO;
+}
+
+/* The number the guest answered. */
+static long num(const struct guest *g)
+{
+	return strtol(g->line, NULL, 10);
+}
+
+static int start_guest(struct guest *g, uint64_t kb)
+{
+	struct hv_domain_config cfg = { .memory_kb = kb, .vcpus = 1 };
+	char path[PATH_MAX];
+	char *argv[] = { "hv-test-guest", NULL };
+	int in[2], out[2], fds[3], err;
+
+	memset(g, 0, sizeof(*g));
+	err = hv_domain_create(hv, &cfg, &g->id);
+	CHECK(err == 0, "create: %s", strerror(-err));
+	CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0, "pipe");
+	fds[0] = in[0];
+	fds[1] = out[1];
+	fds[2] = 2;
+	snprintf(path, sizeof(path), "%s", harness_bin("hv-test-guest"));
+	err = hv_domain_exec(hv, g->id, path, argv, fds);
+	close(in[0]);
+	close(out[1]);
+	g->in = in[1];
+	g->out = out[0];
+	CHECK(err == 0, "exec: %s", strerror(-err));
+	err = hv_domain_unpause(hv, g->id);
+	CHECK(err == 0, "unpause: %s", strerror(-err));
+	err = read_line(g);
+	CHECK(err == 0 && strcmp(g->line, "ready") == 0,
+	      "guest did not start: %d %s", err, g->line);
+	return 0;
+}
+
+static void stop_guest(struct guest *g)
+{
+	if (!g->id)
+		return;
+	hv_domain_destroy(hv, g->id);
+	close(g->in);
+	close(g->out);
+	g->id = 0;
+}
+
+static bool fires(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* Most cases need one or two guests; they are made fresh per case. */
+static struct guest ga, gb;
+
+static int two_guests(void)
+{
+	if (start_guest(&ga, 16384))
+		return 1;
+	return start_guest(&gb, 16384);
+}
+
+static void stop_all(void)
+{
+	stop_guest(&ga);
+	stop_guest(&gb);
+}
+
+static int identity(void)
+{
+	CHECK(cmd(&ga, "self") == 0, "self");
+	CHECK(num(&ga) == ga.id, "guest thinks it is dom%ld, not dom%u",
+	      num(&ga), ga.id);
+	CHECK(strstr(ga.line, " 0"), "guest is privileged: %s", ga.line);
+	CHECK(cmd(&ga, "list") == -EPERM, "guest listed domains");
+	CHECK(cmd(&ga, "create") == -EPERM, "guest created a domain");
+	CHECK(cmd(&ga, "destroy %u", gb.id) == -EPERM,
+	      "guest destroyed another");
+	CHECK(cmd(&ga, "startinfo %u", gb.id) == -EPERM,
+	      "guest read another's start info");
+	CHECK(cmd(&ga, "startinfo %u", HV_DOMID_SELF) == 0, "own start info");
+	return 0;
+}
+
+static int t_identity(void)
+{
+	int r = two_guests();
+
+	if (!r)
+		r = identity();
+	stop_all();
+	return r;
+}
+
+static int grant_to_dom0(void)
+{
+	hv_gref_t ref;
+	char *map;
+
+	CHECK(cmd(&ga, "share 0 w") == 0, "share");
+	ref = (hv_gref_t)num(&ga);
+	map = hv_grant_map(hv, ga.id, 1, &ref, true);
+	CHECK(map, "dom0 map of the guest's grant: %s", strerror(errno));
+	strcpy(map, "from-dom0");
+	CHECK(cmd(&ga, "peek 0 9") == 0 && strcmp(ga.line, "from-dom0") == 0,
+	      "guest reads '%s'", ga.line);
+	CHECK(cmd(&ga, "poke 100 from-guest") == 0, "poke");
+	CHECK(strcmp(map + 100, "from-guest") == 0, "dom0 reads '%s'",
+	      map + 100);
+	/* End access while mapped is refused until the unmap. */
+	CHECK(cmd(&ga, "end") == -EBUSY, "guest ended a mapped grant");
+	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap");
+	CHECK(cmd(&ga, "end") == 0, "end after unmap: %s", ga.line);
+	map = hv_grant_map(hv, ga.id, 1, &ref, false);
+	CHECK(!map && errno == ENOENT, "ended grant still mappable");
+	/* Read-only: refused for write, fine for read. */
+	CHECK(cmd(&ga, "share 0 r") == 0, "share ro");
+	ref = (hv_gref_t)num(&ga);
+	map = hv_grant_map(hv, ga.id, 1, &ref, true);
+	CHECK(!map && errno == EPERM, "read-only grant mapped for write");
+	map = hv_grant_map(hv, ga.id, 1, &ref, false);
+	CHECK(map, "read-only map: %s", strerror(errno));
+	hv_grant_unmap(hv, map, 1);
+	return 0;
+}
+
+static int t_grant_to_dom0(void)
+{
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = grant_to_dom0();
+	stop_all();
+	return r;
+}
+
+static int guest_to_guest(void)
+{
+	hv_gref_t ref;
+
+	CHECK(cmd(&ga, "share %u w", gb.id) == 0, "A shares to B");
+	ref = (hv_gref_t)num(&ga);
+	CHECK(cmd(&gb, "map %u %u", ga.id, ref) == -EOPNOTSUPP,
+	      "unprivileged map is not -EOPNOTSUPP");
+	CHECK(cmd(&gb, "copyto %u %u hello-from-B", ga.id, ref) == 0,
+	      "B's grant copy into A's page");
+	CHECK(cmd(&ga, "peek 0 12") == 0 &&
+		      strcmp(ga.line, "hello-from-B") == 0,
+	      "A reads '%s'", ga.line);
+	CHECK(cmd(&ga, "poke 0 back-to-B") == 0, "poke");
+	CHECK(cmd(&gb, "copyfrom %u %u 9", ga.id, ref) == 0 &&
+		      strcmp(gb.line, "back-to-B") == 0,
+	      "B copies out '%s'", gb.line);
+	/* Not B's: granted to dom0, never granted, out of range. */
+	CHECK(cmd(&ga, "share 0 w") == 0, "A shares to dom0");
+	ref = (hv_gref_t)num(&ga);
+	CHECK(cmd(&gb, "copyfrom %u %u 4", ga.id, ref) == -EPERM,
+	      "B copied from a grant to dom0");
+	CHECK(cmd(&gb, "copyfrom %u 3000 4", ga.id) == -ENOENT,
+	      "B copied from a gref never granted");
+	CHECK(cmd(&gb, "copyfrom %u %u 4", ga.id, 1u << 30) == -ERANGE,
+	      "B copied from a gref out of range");
+	CHECK(cmd(&gb, "copyfrom 999 8 4") == -ESRCH,
+	      "B copied from no domain");
+	/* Memory of others: never, whatever the frame. */
+	CHECK(cmd(&gb, "fmap %u 0", ga.id) == -EPERM, "B mapped A's memory");
+	CHECK(cmd(&gb, "fmap 0 0") == -EPERM, "B mapped dom0's memory");
+	CHECK(cmd(&gb, "fmap %u 0", HV_DOMID_SELF) == 0, "B maps its own");
+	CHECK(cmd(&gb, "fmap %u 100000", HV_DOMID_SELF) == -ERANGE,
+	      "B mapped beyond its memory");
+	return 0;
+}
+
+static int t_guest_to_guest(void)
+{
+	int r = two_guests();
+
+	if (!r)
+		r = guest_to_guest();
+	stop_all();
+	return r;
+}
+
+static int evtchn_guest(struct hv_evtchn *ev)
+{
+	int port, gport;
+
+	port = hv_evtchn_alloc_unbound(ev, ga.id);
+	CHECK(port > 0, "alloc: %d", port);
+	/* Offered to A: B may not bind it. */
+	CHECK(cmd(&gb, "bind 0 %d", port) == -EPERM, "B bound A's port");
+	CHECK(cmd(&ga, "bind 0 %d", port) == 0, "A binds: %s", ga.line);
+	gport = (int)num(&ga);
+	CHECK(cmd(&ga, "notify %d", gport) == 0, "guest notify");
+	CHECK(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
+	CHECK(hv_evtchn_pending(ev) == port, "pending");
+	hv_evtchn_unmask(ev, (hv_port_t)port);
+	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "dom0 notify");
+	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
+	      "guest not woken: %s", ga.line);
+	/* A port offered to nobody in particular is not B's either. */
+	CHECK(cmd(&gb, "bind 0 %d", port) == -EBUSY, "B bound a bound port");
+	CHECK(cmd(&gb, "bind %u 1", ga.id) == -EPERM,
+	      "B bound A's start-info port");
+	return 0;
+}
+
+static int t_evtchn_guest(void)
+{
+	struct hv_evtchn *ev = hv_evtchn_open(hv);
+	int r = two_guests();
+
+	if (!r)
+		r = evtchn_guest(ev);
+	stop_all();
+	hv_evtchn_close(ev);
+	return r;
+}
+
+static int start_info(struct hv_evtchn *ev)
+{
+	struct hv_start_info si;
+	char *ring;
+	int port;
+
+	CHECK(hv_domain_start_info(hv, ga.id, &si) == 0, "start info");
+	CHECK(si.domid == ga.id && si.nr_pages == 16384 / 4, "si fields");
+	CHECK(si.store_frame < si.nr_pages && si.console_frame < si.nr_pages &&
+		      si.store_frame != si.console_frame,
+	      "frames %llu %llu", (unsigned long long)si.store_frame,
+	      (unsigned long long)si.console_frame);
+	CHECK(hv_evtchn_status(ev, 0) >= 0, "status");
+	ring = hv_foreign_map(hv, ga.id, 1, &si.store_frame, true);
+	CHECK(ring, "dom0 foreign map of the store page: %s", strerror(errno));
+	CHECK(ring[0] == 0, "store page not zeroed");
+	CHECK(cmd(&ga, "storepoke hi-store") == 0, "storepoke");
+	CHECK(strcmp(ring, "hi-store") == 0, "dom0 reads '%s'", ring);
+	hv_foreign_unmap(hv, ring, 1);
+	CHECK(cmd(&ga, "existing %u", si.store_port) == 0, "bind_existing");
+	CHECK(cmd(&ga, "existing %u", si.store_port) == -EBUSY,
+	      "second bind_existing");
+	port = hv_evtchn_bind_interdomain(ev, ga.id, si.store_port);
+	CHECK(port > 0, "dom0 bind to the store port: %d", port);
+	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify");
+	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == (long)si.store_port,
+	      "guest not woken on its store port: %s", ga.line);
+	CHECK(cmd(&ga, "notify %u", si.store_port) == 0, "guest notify");
+	CHECK(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
+	return 0;
+}
+
+static int t_start_info(void)
+{
+	struct hv_evtchn *ev = hv_evtchn_open(hv);
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = start_info(ev);
+	stop_all();
+	hv_evtchn_close(ev);
+	return r;
+}
+
+/* Fire VIRQ_DOM_EXC by what `how` does to the guest, check the reason. */
+static int exc(struct hv_evtchn *ev, const char *how, uint32_t reason)
+{
+	struct hv_dominfo info;
+	int virq = hv_evtchn_bind_virq(ev, HV_VIRQ_DOM_EXC);
+	char buf[64];
+
+	CHECK(virq > 0, "bind virq: %d", virq);
+	CHECK(!fires(hv_evtchn_fd(ev), 0), "virq fired early");
+	snprintf(buf, sizeof(buf), "%s\n", how);
+	CHECK(write(ga.in, buf, strlen(buf)) > 0, "write");
+	CHECK(fires(hv_evtchn_fd(ev), 3000), "VIRQ_DOM_EXC did not fire");
+	CHECK(hv_evtchn_pending(ev) == virq, "pending is not the virq");
+	CHECK(hv_domain_info(hv, ga.id, &info) == 0, "info");
+	CHECK(info.flags & HV_DOMINF_SHUTDOWN, "not shut down: 0x%x",
+	      info.flags);
+	CHECK(info.shutdown_reason == reason, "reason %u, want %u",
+	      info.shutdown_reason, reason);
+	return 0;
+}
+
+static int t_shutdown(void)
+{
+	struct hv_evtchn *ev = hv_evtchn_open(hv);
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = exc(ev, "shutdown 1", HV_SHUTDOWN_REBOOT);
+	stop_all();
+	hv_evtchn_close(ev);
+	return r;
+}
+
+static int t_crash(void)
+{
+	struct hv_evtchn *ev = hv_evtchn_open(hv);
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = exc(ev, "exit 3", HV_SHUTDOWN_CRASH);
+	stop_all();
+	hv_evtchn_close(ev);
+	return r;
+}
+
+static uint64_t cpu_ns(hv_domid_t id)
+{
+	struct hv_dominfo info;
+
+	return hv_domain_info(hv, id, &info) == 0 ? info.cpu_time_ns : 0;
+}
+
+static int pause_freezes(void)
+{
+	struct hv_dominfo info;
+	uint64_t t0, t1, t2, t3;
+
+	CHECK(write(ga.in, "spin\n", 5) == 5, "write");
+	usleep(100000);
+	t0 = cpu_ns(ga.id);
+	usleep(300000);
+	t1 = cpu_ns(ga.id);
+	CHECK(t1 > t0 + 10000000, "spinning guest used %llu ns",
+	      (unsigned long long)(t1 - t0));
+	CHECK(hv_domain_pause(hv, ga.id) == 0, "pause");
+	CHECK(hv_domain_info(hv, ga.id, &info) == 0 &&
+		      (info.flags & HV_DOMINF_PAUSED) &&
+		      !(info.flags & HV_DOMINF_RUNNING),
+	      "flags 0x%x", info.flags);
+	t2 = cpu_ns(ga.id);
+	usleep(300000);
+	t3 = cpu_ns(ga.id);
+	CHECK(t3 - t2 < 2000000, "paused guest used %llu ns",
+	      (unsigned long long)(t3 - t2));
+	CHECK(hv_domain_unpause(hv, ga.id) == 0, "unpause");
+	usleep(300000);
+	CHECK(cpu_ns(ga.id) > t3 + 10000000, "unpaused guest does not run");
+	return 0;
+}
+
+static int t_pause(void)
+{
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = pause_freezes();
+	stop_all();
+	return r;
+}
+
+/* The cgroup directory xpv-hv made for a domain (daemon_cgroup.c). */
+static void cg_dir(const char *ctrl, hv_domid_t id, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	const char *s;
+	uint32_t h = 2166136261u;
+
+	if (!realpath(harness_rundir(), real))
+		snprintf(real, sizeof(real), "%s", harness_rundir());
+	for (s = real; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	snprintf(buf, len, "/sys/fs/cgroup/%s/xpv/%08x/dom%u", ctrl, h, id);
+}
+
+static long long read_ll(const char *dir, const char *file)
+{
+	char path[PATH_MAX + 64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int max_memory(void)
+{
+	struct hv_dominfo info;
+	char dir[PATH_MAX];
+
+	cg_dir("memory", ga.id, dir, sizeof(dir));
+	CHECK(read_ll(dir, "memory.limit_in_bytes") == (16384 + 65536) * 1024LL,
+	      "initial limit %lld", read_ll(dir, "memory.limit_in_bytes"));
+	CHECK(hv_domain_set_max_memory(hv, ga.id, 32768) == 0, "set");
+	CHECK(read_ll(dir, "memory.limit_in_bytes") == (32768 + 65536) * 1024LL,
+	      "limit %lld", read_ll(dir, "memory.limit_in_bytes"));
+	CHECK(hv_domain_info(hv, ga.id, &info) == 0 &&
+		      info.max_memory_kb == 32768 && info.memory_kb == 16384,
+	      "info %llu %llu", (unsigned long long)info.max_memory_kb,
+	      (unsigned long long)info.memory_kb);
+	CHECK(hv_domain_set_vcpus(hv, ga.id, 2) == 0, "vcpus");
+	cg_dir("cpu", ga.id, dir, sizeof(dir));
+	CHECK(read_ll(dir, "cpu.cfs_quota_us") == 200000, "quota %lld",
+	      read_ll(dir, "cpu.cfs_quota_us"));
+	CHECK(hv_domain_info(hv, ga.id, &info) == 0 && info.vcpus == 2,
+	      "vcpus %u", info.vcpus);
+	return 0;
+}
+
+static int t_max_memory(void)
+{
+	int r;
+
+	if (access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) != 0) {
+		printf("    no cgroup v1 memory controller here\n");
+		return 77;
+	}
+	r = start_guest(&ga, 16384);
+	if (!r)
+		r = max_memory();
+	stop_all();
+	return r;
+}
+
+/* How many of xpv-hv's fds are domain memories. */
+static int hv_memfds(void)
+{
+	char dir[64], path[PATH_MAX], target[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)harness_hv_pid());
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		ssize_t l;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		l = readlink(path, target, sizeof(target) - 1);
+		if (l <= 0)
+			continue;
+		target[l] = '\0';
+		n += strncmp(target, "/memfd:xpv-mem", 14) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+static int destroy_releases(struct hv_evtchn *ev, struct hv_evtchn *exc)
+{
+	char dir[PATH_MAX];
+	hv_gref_t ref;
+	hv_frame_t f0 = 0;
+	long long pid;
+	int port, memfds;
+	char *map;
+
+	CHECK(hv_evtchn_bind_virq(exc, HV_VIRQ_DOM_EXC) > 0, "virq");
+	CHECK(cmd(&ga, "share 0 w") == 0, "share");
+	ref = (hv_gref_t)num(&ga);
+	map = hv_grant_map(hv, ga.id, 1, &ref, true);
+	CHECK(map, "map");
+	port = hv_evtchn_alloc_unbound(ev, ga.id);
+	CHECK(port > 0 && cmd(&ga, "bind 0 %d", port) == 0, "bind");
+	cg_dir("freezer", ga.id, dir, sizeof(dir));
+	pid = read_ll(dir, "cgroup.procs");
+	CHECK(pid > 0, "no process in the domain's cgroup");
+	memfds = hv_memfds();
+	CHECK(hv_domain_destroy(hv, ga.id) == 0, "destroy");
+	close(ga.in);
+	close(ga.out);
+	CHECK(hv_memfds() == memfds - 1, "xpv-hv still holds the memory: %d",
+	      hv_memfds());
+	CHECK(access(dir, F_OK) != 0, "cgroup %s still there", dir);
+	CHECK(kill((pid_t)pid, 0) < 0 && errno == ESRCH,
+	      "guest process %lld alive", pid);
+	CHECK(fires(hv_evtchn_fd(ev), 2000), "peer port's poll not woken");
+	CHECK(hv_evtchn_status(ev, (hv_port_t)port) == HV_EVTCHN_UNBOUND,
+	      "peer port not unbound");
+	CHECK(fires(hv_evtchn_fd(exc), 2000), "VIRQ_DOM_EXC not fired");
+	CHECK(!hv_grant_map(hv, ga.id, 1, &ref, false) && errno == ESRCH,
+	      "map after destroy: %s", strerror(errno));
+	CHECK(!hv_foreign_map(hv, ga.id, 1, &f0, false) && errno == ESRCH,
+	      "foreign map after destroy");
+	CHECK(hv_domain_destroy(hv, ga.id) == -ESRCH, "second destroy");
+	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap of an old mapping");
+	ga.id = 0;
+	return 0;
+}
+
+static int t_destroy(void)
+{
+	struct hv_evtchn *ev = hv_evtchn_open(hv), *exc = hv_evtchn_open(hv);
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = destroy_releases(ev, exc);
+	stop_all();
+	hv_evtchn_close(ev);
+	hv_evtchn_close(exc);
+	return r;
+}
+
+static int t_list(void)
+{
+	struct hv_dominfo info[8];
+	int n, r = two_guests();
+
+	if (!r) {
+		n = hv_domain_list(hv, info, 8);
+		r = !(n == 3 && info[0].domid == 0 && info[1].domid == ga.id &&
+		      info[2].domid == gb.id &&
+		      (info[1].flags & HV_DOMINF_RUNNING) &&
+		      info[1].memory_kb == 16384 && info[1].vcpus == 1);
+		if (r)
+			printf("    list gave %d entries\n", n);
+	}
+	stop_all();
+	return r;
+}
+
+static const struct test_case cases[] = {
+	{ "a guest is the domain its connection says, and unprivileged",
+	  t_identity, true },
+	{ "guest grants, dom0 maps and writes, guest reads; end refused "
+	  "while mapped; read-only refused for write",
+	  t_grant_to_dom0, true },
+	{ "guest B copies through A's grant; never another's grant or memory",
+	  t_guest_to_guest, true },
+	{ "event channel dom0<->guest wakes both; port not offered refused",
+	  t_evtchn_guest, true },
+	{ "start info: store page foreign-mapped, store port bound both ends",
+	  t_start_info, true },
+	{ "guest shutdown reaches dom0 by VIRQ_DOM_EXC with the reason",
+	  t_shutdown, true },
+	{ "guest init exiting is a crash, VIRQ_DOM_EXC fires", t_crash, true },
+	{ "pause freezes a busy guest, unpause resumes it", t_pause, true },
+	{ "set_max_memory and set_vcpus change the cgroup", t_max_memory,
+	  true },
+	{ "destroy releases memory, cgroup, processes, ports, mappings",
+	  t_destroy, true },
+	{ "domain list: dom0 and the guests with their figures", t_list, true },
+};
+
+int main(void)
+{
+	char why[512] = "";
+	int err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (harness_xen()) {
+		printf("test-hv-sim needs the sim platform\n");
+		return 77;
+	}
+	err = harness_start();
+	if (err) {
+		printf("cannot start xpv-hv: %s\n", strerror(-err));
+		return 1;
+	}
+	err = hv_open(&hv, why, sizeof(why));
+	if (err) {
+		printf("hv_open: %s\n", why);
+		return 1;
+	}
+	err = harness_run(cases, sizeof(cases) / sizeof(cases[0]));
+	hv_close(hv);
+	return err;
+}
