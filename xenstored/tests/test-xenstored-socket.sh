@@ -36,6 +36,18 @@ if command -v xenstore-read >/dev/null; then
 		fail "the read-only socket changed a node"
 fi
 
+# A directory too long for one reply: libxenstore pages it with
+# DIRECTORY_PART after DIRECTORY answers E2BIG.
+if command -v xenstore-list >/dev/null; then
+	args=()
+	for i in $(seq 300); do args+=("/big/a-rather-long-child-name-$i" x); done
+	XENSTORED_PATH=$sock xenstore-write "${args[@]}" || fail "big write"
+	n=$(XENSTORED_PATH=$sock xenstore-list /big | wc -l)
+	[[ $n == 300 ]] || fail "xenstore-list of 300 children gave $n"
+	XENSTORED_PATH=$sock xenstore-list /big | tail -n 1 |
+		grep -qx 'a-rather-long-child-name-300' || fail "paging order"
+fi
+
 grep -q '^IN .* WRITE req=99 tx=0 len=6 "/s/a\\0v"$' "$dir/trace" ||
 	fail "trace lacks the WRITE request line"
 grep -q '^OUT .* WRITE req=99 tx=0 len=3 "OK\\0"$' "$dir/trace" ||
