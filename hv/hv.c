@@ -180,28 +180,58 @@ static int check_copy_ptr(const struct hv_copy_ptr *p, uint16_t len)
 	return 0;
 }
 
+static int check_copy_seg(const struct hv_copy_seg *seg)
+{
+	int err = check_copy_ptr(&seg->src, seg->len);
+
+	if (!err)
+		err = check_copy_ptr(&seg->dst, seg->len);
+	if (!err && !seg->src.foreign && !seg->dst.foreign)
+		err = -EINVAL; /* GNTTABOP_copy needs a grant side */
+	return err;
+}
+
+/*
+ * Some segments failed the checks: hand only the others to the platform,
+ * in a private array, and put their statuses back, so that no segment
+ * reads 0 without having been copied.
+ */
+static int copy_valid_segments(struct hv *hv, unsigned int count,
+			       struct hv_copy_seg *segs, unsigned int nvalid)
+{
+	struct hv_copy_seg *valid = calloc(nvalid, sizeof(*valid));
+	unsigned int i, j;
+	int ret;
+
+	if (!valid)
+		return -ENOMEM;
+	for (i = 0, j = 0; i < count; i++)
+		if (segs[i].status == 0)
+			valid[j++] = segs[i];
+	ret = hv->ops->grant_copy(hv, nvalid, valid);
+	for (i = 0, j = 0; i < count; i++)
+		if (segs[i].status == 0)
+			segs[i].status = ret ? (int16_t)ret : valid[j++].status;
+	free(valid);
+	return 0;
+}
+
 int hv_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs)
 {
-	unsigned int i;
-	int bad = 0;
+	unsigned int i, bad = 0;
 
 	if (!hv || !segs)
 		return -EINVAL;
 	if (bad_count(count))
 		return -ERANGE;
 	for (i = 0; i < count; i++) {
-		int err = check_copy_ptr(&segs[i].src, segs[i].len);
-
-		if (!err)
-			err = check_copy_ptr(&segs[i].dst, segs[i].len);
-		if (!err && !segs[i].src.foreign && !segs[i].dst.foreign)
-			err = -EINVAL; /* GNTTABOP_copy needs a grant side */
-		segs[i].status = (int16_t)err;
-		if (err)
-			bad++;
+		segs[i].status = (int16_t)check_copy_seg(&segs[i]);
+		bad += segs[i].status != 0;
 	}
+	if (bad == count)
+		return -EINVAL;
 	if (bad)
-		return bad == (int)count ? -EINVAL : 0;
+		return copy_valid_segments(hv, count, segs, count - bad);
 	return hv->ops->grant_copy(hv, count, segs);
 }
 
