@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	       pinned ? "front on cpu 0, back on cpu 1" : "not pinned");
 	fflush(stdout);
 	ring = run_ring(o.raw, o.order, sock, &n);
-	pipe = run_pipe(&n);
+	pipe = run_pipe(&n, xpv_blkif_ring_entries(o.order));
 	report(&ring, &pipe);
 	return 0;
 }

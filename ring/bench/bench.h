@@ -33,6 +33,7 @@ enum wait_mode {
 #define POLL_US 50
 
 #define BATCH 32
+#define MAX_INFLIGHT 512 /* a blkif ring of 16 pages */
 #define WAIT_MS 10000 /* a peer silent this long is dead or broken */
 #define RUNS 3 /* each figure is the median of this many runs */
 /* A run stops after this long even if short of its count, so that a
@@ -59,8 +60,9 @@ struct figures run_ring(bool raw, unsigned int order, int sock,
 /* Serve as the back end of a front end reached on sock until it says
  * quit (the front end chooses the ring's size); 0 or -errno. */
 int ring_back_end(bool raw, int sock);
-/* pipe_run.c: the same over two pipes. */
-struct figures run_pipe(const struct counts *n);
+/* pipe_run.c: the same over two pipes, up to inflight requests
+ * outstanding (the ring's slot count, at most MAX_INFLIGHT). */
+struct figures run_pipe(const struct counts *n, unsigned int inflight);
 
 /* guest.c: run with the front end in a guest domain, the back end here. */
 int guest_run(unsigned int order, bool quick);

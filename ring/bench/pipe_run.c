@@ -88,8 +88,8 @@ struct pipes {
 /* Answer whole requests as they come, one write per read. */
 static int back_run(struct pend *e)
 {
-	static req_t reqs[4 * BATCH];
-	static rsp_t rsps[4 * BATCH];
+	static req_t reqs[MAX_INFLIGHT];
+	static rsp_t rsps[MAX_INFLIGHT];
 	size_t have = 0, i, whole;
 	int mode = WAIT_SLEEP;
 
@@ -131,6 +131,7 @@ static int back_main(void *arg)
 struct front {
 	struct pend e;
 	uint64_t id;
+	unsigned int inflight; /* most requests outstanding */
 };
 
 static int round_trip(struct front *f, uint8_t op)
@@ -161,7 +162,7 @@ static void set_mode(struct front *f, int mode)
 /* Take the responses there are (at least one); checks ids. */
 static int collect(struct front *f, uint64_t *got, uint64_t sent)
 {
-	static rsp_t rsps[4 * BATCH];
+	static rsp_t rsps[MAX_INFLIGHT];
 	size_t want = (sent - *got) * sizeof(rsp_t), i;
 	ssize_t n;
 	int err;
@@ -183,8 +184,8 @@ static int collect(struct front *f, uint64_t *got, uint64_t sent)
 	return 0;
 }
 
-/* Pairs per second, up to 4 batches of BATCH in flight (as the ring's
- * 128 slots at order 2). */
+/* Pairs per second, batches of BATCH, as many in flight as the ring
+ * has slots. */
 static double batched(struct front *f, uint64_t total)
 {
 	static req_t reqs[BATCH];
@@ -198,7 +199,8 @@ static double batched(struct front *f, uint64_t total)
 			if (got == total)
 				break;
 		}
-		while (sent + BATCH <= total && sent - got <= 3 * BATCH) {
+		while (sent + BATCH <= total &&
+		       sent - got + BATCH <= f->inflight) {
 			for (i = 0; i < BATCH; i++)
 				fill_request(&reqs[i], f->id + sent + i,
 					     XPV_BLKIF_OP_READ);
@@ -233,14 +235,17 @@ static double round_trips(struct front *f, uint64_t total)
 	return (now() - t0) / i * 1e6;
 }
 
-struct figures run_pipe(const struct counts *n)
+struct figures run_pipe(const struct counts *n, unsigned int inflight)
 {
 	double bs[RUNS], bp[RUNS], rs[RUNS], rp[RUNS];
 	struct figures fig;
-	struct front f = { .id = 0 };
+	struct front f = { .id = 0, .inflight = inflight };
 	struct pipes p;
 	pid_t pid;
 	int i;
+
+	if (inflight < BATCH || inflight > MAX_INFLIGHT)
+		die("pipe requests in flight", -EINVAL);
 
 	if (pipe2(p.req, O_CLOEXEC) < 0 || pipe2(p.rsp, O_CLOEXEC) < 0)
 		die("pipe", -errno);
