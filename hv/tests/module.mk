@@ -21,3 +21,13 @@ $(BIN)/hv-test-guest: $(call objs,hv/tests/guest.c) $(HV_LIB)
 $(BIN)/test-hv-sim: $(call objs,hv/tests/test-hv-sim.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/hv-test-guest $(BIN)/xpv-hv
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+
+# bench-hv: the sim data path's costs against a request to xpv-hv.
+BENCHES += bench-hv
+$(BIN)/bench-hv: $(call objs,hv/tests/bench-hv.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/xpv-hv
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+
+bench-hv: $(BIN)/bench-hv
+	@BIN=$(CURDIR)/$(BIN) $(BIN)/bench-hv
+.PHONY: bench-hv

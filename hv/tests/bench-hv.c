@@ -1,0 +1,140 @@
+/*
+ * bench-hv - what the sim platform's data path costs, in one dom0 process
+ * against a private xpv-hv: grant copy (1 and 32 segments of 64 bytes per
+ * call), grant map + unmap of one page, an event channel notify + pending
+ * + unmask on a loopback pair, and a request to the daemon
+ * (hv_domain_info) as the baseline that the data path must not pay.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hv/hv.h"
+#include "hv/tests/harness.h"
+
+static struct hv *hv;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double bench_copy(hv_gref_t ref, unsigned int segs, int iters)
+{
+	struct hv_copy_seg seg[32];
+	char buf[64] = "x";
+	double t0;
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < segs; i++) {
+		memset(&seg[i], 0, sizeof(seg[i]));
+		seg[i].src.local = buf;
+		seg[i].dst =
+			(struct hv_copy_ptr){ .foreign = true,
+					      .domid = hv_self(hv),
+					      .ref = ref,
+					      .offset = (uint16_t)(64 * i) };
+		seg[i].len = 64;
+	}
+	t0 = now();
+	for (n = 0; n < iters; n++)
+		if (hv_grant_copy(hv, segs, seg) || seg[0].status)
+			return -1;
+	return (now() - t0) / iters / segs * 1e9;
+}
+
+static double bench_map(hv_gref_t ref, int iters)
+{
+	double t0 = now();
+	int n;
+
+	for (n = 0; n < iters; n++) {
+		void *m = hv_grant_map(hv, hv_self(hv), 1, &ref, true);
+
+		if (!m || hv_grant_unmap(hv, m, 1))
+			return -1;
+	}
+	return (now() - t0) / iters * 1e9;
+}
+
+static double bench_notify(int iters)
+{
+	struct hv_evtchn *a = hv_evtchn_open(hv), *b = hv_evtchn_open(hv);
+	int pa, pb, n;
+	double t0, r = -1;
+
+	if (!a || !b)
+		goto out;
+	pa = hv_evtchn_alloc_unbound(a, hv_self(hv));
+	pb = hv_evtchn_bind_interdomain(b, hv_self(hv), (hv_port_t)pa);
+	if (pa <= 0 || pb <= 0)
+		goto out;
+	t0 = now();
+	for (n = 0; n < iters; n++) {
+		if (hv_evtchn_notify(b, (hv_port_t)pb) ||
+		    hv_evtchn_pending(a) != pa ||
+		    hv_evtchn_unmask(a, (hv_port_t)pa))
+			goto out;
+	}
+	r = (now() - t0) / iters * 1e9;
+out:
+	hv_evtchn_close(a);
+	hv_evtchn_close(b);
+	return r;
+}
+
+static double bench_rpc(int iters)
+{
+	struct hv_dominfo info;
+	double t0 = now();
+	int n;
+
+	for (n = 0; n < iters; n++)
+		if (hv_domain_info(hv, 0, &info))
+			return -1;
+	return (now() - t0) / iters * 1e9;
+}
+
+int main(void)
+{
+	char why[256];
+	hv_gref_t ref;
+	double rpc, c1, c32, map, ntf;
+	void *page;
+	int err;
+
+	err = harness_start();
+	if (err || hv_open(&hv, why, sizeof(why))) {
+		printf("cannot start: %s\n", err ? strerror(-err) : why);
+		return 1;
+	}
+	page = hv_share_pages(hv, hv_self(hv), 1, true, &ref);
+	if (!page)
+		return 1;
+	rpc = bench_rpc(20000);
+	c1 = bench_copy(ref, 1, 200000);
+	c32 = bench_copy(ref, 32, 20000);
+	map = bench_map(ref, 50000);
+	ntf = bench_notify(200000);
+	printf("%-44s %9s %9s\n", "operation (platform sim, dom0)", "ns/op",
+	       "vs rpc");
+	printf("%-44s %9.0f %9.2f\n", "request to xpv-hv (hv_domain_info)", rpc,
+	       1.0);
+	printf("%-44s %9.0f %9.3f\n", "grant copy 64 B, 1 segment per call", c1,
+	       c1 / rpc);
+	printf("%-44s %9.0f %9.3f\n", "grant copy 64 B, 32 segments per call",
+	       c32, c32 / rpc);
+	printf("%-44s %9.0f %9.3f\n", "grant map + unmap, 1 page", map,
+	       map / rpc);
+	printf("%-44s %9.0f %9.3f\n", "evtchn notify + pending + unmask", ntf,
+	       ntf / rpc);
+	hv_unshare_pages(hv, page, 1);
+	hv_close(hv);
+	return c1 < 0 || c32 < 0 || map < 0 || ntf < 0 || rpc < 0;
+}
