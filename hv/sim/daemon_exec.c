@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,6 +52,9 @@ static void setup_ns(const struct child_args *a)
 		    setresuid(0, 0, 0) < 0)
 			_exit(126);
 	}
+	/* A domain does not outlive its hypervisor (set after the uid change,
+	 * which clears it). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (a->ns & CLONE_NEWUTS) {
 		snprintf(host, sizeof(host), "dom%u", a->domid);
 		if (sethostname(host, strlen(host)) < 0)

@@ -197,6 +197,14 @@ static int t_copy(void)
 	CHECK(strcmp((char *)page + 200, "copied in") == 0, "page: %s",
 	      page + 200);
 	CHECK(strcmp(out, "copied in") == 0, "back: %s", out);
+	/* One bad segment does not stop the good one. */
+	seg[0].dst.offset = 4095;
+	memset(out, 0, sizeof(out));
+	r = hv_grant_copy(hv, 2, seg);
+	CHECK(r == 0, "mixed grant_copy: %s", strerror(-r));
+	CHECK(seg[0].status == -ERANGE && seg[1].status == 0, "status %d %d",
+	      seg[0].status, seg[1].status);
+	CHECK(strcmp(out, "copied in") == 0, "good segment not done: %s", out);
 	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	return 0;
 }
