@@ -47,3 +47,11 @@ $(BIN)/bench-ring: $(call objs,$(BENCH_RING_SRCS)) $(RING_LIB) $(HV_LIB)
 bench-ring: $(BIN)/bench-ring
 	@BIN=$(CURDIR)/$(BIN) ring/bench/bench-ring.sh $(BENCH_RING_ARGS)
 .PHONY: bench-ring
+
+# Fuzzing: fuzz-ring drives ring.h's two ends against a hostile peer
+# (built by `make fuzz`; seeds in ring/fuzz/corpus/ring/).
+FUZZ_TARGETS += $(BIN)/fuzz-ring
+
+$(BIN)/fuzz-ring: $(call objs,ring/fuzz/fuzz-ring.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^
