@@ -5,7 +5,7 @@
  *
  *   xs-differential [--seed S] [--ops N] [--names A,B] [--report FILE]
  *                   [--trace FILE] [--sort-dirs] [--reference A|B|both]
- *                   [--script FILE] [--domid D]
+ *                   [--script FILE] [--domid D] [--full]
  *                   SOCKET_A[,DOMU_SOCKET_A] SOCKET_B[,DOMU_SOCKET_B]
  *
  * With --script, the requests come from a hand-written file (script.h)
@@ -91,6 +91,7 @@ struct options {
 	uint64_t seed;
 	unsigned long ops;
 	bool sort_dirs;
+	bool full; /* --full: payloads whole in transcripts, not cut at 80 */
 	const char *report;
 	FILE *trace;
 };
@@ -143,7 +144,7 @@ static void emit_bytes(struct text *t, const char *p, size_t len)
 	size_t i;
 
 	emit(t, "\"");
-	for (i = 0; i < len && i < 80; i++) {
+	for (i = 0; i < len && (opt.full || i < 80); i++) {
 		unsigned char b = (unsigned char)p[i];
 
 		if (b == 0)
@@ -448,6 +449,8 @@ static void describe(char *buf, size_t size, const struct diff_op *op)
 				      op->hdr_len);
 	snprintf(buf + n, size - n, " ");
 	emit_bytes(&t, op->payload, op->len);
+	if (op->ref_bug_expect)
+		emit(&t, " !expect=%s", op->ref_bug_expect);
 	snprintf(buf + strlen(buf), size - strlen(buf), "%s", t.buf);
 	free(t.buf);
 }
@@ -588,7 +591,7 @@ static int run(struct side *sides, struct diffgen *g, struct script *sc)
 {
 	static struct diff_op op;
 	static struct text all;
-	char request[512];
+	static char request[5 * XPV_XENSTORE_PAYLOAD_MAX + 256];
 	unsigned long i;
 	int c, more;
 
@@ -641,7 +644,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xs-differential [--seed S] [--ops N] [--names A,B]\n"
 		"       [--report FILE] [--trace FILE] [--sort-dirs]\n"
-		"       [--reference A|B|both] [--script FILE] [--domid D]\n"
+		"       [--reference A|B|both] [--script FILE] [--domid D] "
+		"[--full]\n"
 		"       SOCKET_A[,DOMU_SOCKET_A] SOCKET_B[,DOMU_SOCKET_B]\n");
 	exit(2);
 }
@@ -696,6 +700,9 @@ static void parse_option(int o, struct side *sides)
 	case 'f':
 		opt.script = optarg;
 		break;
+	case 'F':
+		opt.full = true;
+		break;
 	case 'd':
 		opt.domid = (unsigned int)strtoul(optarg, NULL, 0);
 		break;
@@ -717,7 +724,8 @@ int main(int argc, char **argv)
 		{ "names", 1, NULL, 'N' },     { "report", 1, NULL, 'r' },
 		{ "trace", 1, NULL, 't' },     { "sort-dirs", 0, NULL, 'S' },
 		{ "reference", 1, NULL, 'R' }, { "script", 1, NULL, 'f' },
-		{ "domid", 1, NULL, 'd' },     { NULL, 0, NULL, 0 },
+		{ "domid", 1, NULL, 'd' },     { "full", 0, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct side sides[2] = { { .name = "A" }, { .name = "B" } };
 	unsigned int i, c;

@@ -271,13 +271,17 @@ static void put_perm(struct diffgen *g, struct diff_op *op)
 	static const char *const bad[] = { "x1",	   "r",	  "rabc", "r-1",
 					   "r99999999999", "n 1", "" };
 	static const unsigned int ids[] = { 0, 1, 2, 5, 7, 32752 };
+	unsigned int id = ids[below(g, 6)];
 	char p[32];
 
 	if (chance(g, 4)) {
 		put_str(op, bad[below(g, 7)]);
 		return;
 	}
-	snprintf(p, sizeof(p), "%c%u", "nrwb"[below(g, 4)], ids[below(g, 6)]);
+	/* With a domU, mostly the domains that exist (dom0 and it). */
+	if (g->domu && chance(g, 70))
+		id = chance(g, 50) ? 0 : g->domu;
+	snprintf(p, sizeof(p), "%c%u", "nrwb"[below(g, 4)], id);
 	put_str(op, p);
 }
 
