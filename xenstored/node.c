@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/hv.h"
 #include "xenstored/conn_int.h"
+#include "xenstored/core.h"
+#include "xenstored/domain.h"
 #include "xenstored/db.h"
 #include "xenstored/node_int.h"
 #include "xenstored/path.h"
@@ -59,6 +62,18 @@ static long cost(uint32_t namelen, uint32_t nperms, uint32_t vlen,
 		 uint32_t clen)
 {
 	return 24 + (long)nperms * 8 + vlen + clen + namelen;
+}
+
+/*
+ * A write refused by a quota on the node's record: in a transaction Xen's
+ * write_node() has already marked the transaction failed, so its commit
+ * will fail too.
+ */
+static int write_refused(struct conn *c, int err)
+{
+	if (err && c->txn)
+		c->txn->fail = true;
+	return err;
 }
 
 static bool fatal_errno(int err)
@@ -253,14 +268,14 @@ static int check_create(struct conn *c, struct create *cr, uint32_t vlen)
 		child = i ? cr->ends[i - 1] - cr->ends[i] : 0;
 		ret = size_ok(c, p->nperms, i ? 0 : vlen, child);
 		if (ret)
-			return ret;
+			return write_refused(c, ret);
 	}
 	base = cr->ends[cr->levels - 1] -
 	       (p->namelen == 1 ? 1 : p->namelen + 1);
 	ret = size_ok(c, p->nperms, p->vlen, p->clen + base + 1);
-	if (ret)
-		return ret;
-	return mem_ok(c, c->domid, create_cost(cr, vlen) + base + 1);
+	if (!ret)
+		ret = mem_ok(c, c->domid, create_cost(cr, vlen) + base + 1);
+	return write_refused(c, ret);
 }
 
 /* Undo build() after an allocation failure. */
@@ -376,6 +391,7 @@ int do_write(struct conn *c, const char *p, unsigned int len)
 				     cost(n->namelen, n->nperms, vlen,
 					  n->clen) -
 					     (long)node_memory(n));
+		ret = write_refused(c, ret);
 		if (!ret)
 			ret = node_set_value(n, p + off, vlen);
 		if (!ret)
@@ -486,6 +502,25 @@ int do_rm(struct conn *c, const char *p, unsigned int len)
 
 /* --- permissions ----------------------------------------------------- */
 
+/*
+ * Does domid exist? dom0 and introduced domains do; others as the
+ * hypervisor says. Without a hypervisor (--no-domains) every domid counts
+ * as existing, as with Xen's daemon run on the reference's stand-in.
+ */
+static bool domid_exists(uint32_t domid)
+{
+	struct hv_dominfo info;
+	struct hv *hv = core_hv();
+
+	if (domid == 0 || !hv)
+		return true;
+	if (domid >= HV_DOMID_FIRST_RESERVED)
+		return false;
+	if (domain_is_introduced(domid))
+		return true;
+	return hv_domain_info(hv, domid, &info) == 0;
+}
+
 static int set_special(struct conn *c, const char *name,
 		       const struct xs_perm *perms, uint32_t num)
 {
@@ -522,6 +557,9 @@ int do_set_perms(struct conn *c, const char *p, unsigned int len)
 		return -ENOSPC;
 	if (perms_parse(p + strlen(p) + 1, num, perms))
 		return -EINVAL;
+	/* An owner that does not exist is refused (Xen 4.17, XSA-322). */
+	if (!domid_exists(perms[0].id))
+		return -ENOENT;
 	if (p[0] == '@')
 		return set_special(c, p, perms, num);
 	n = get_node(c, p, name, XS_PERM_WRITE | XS_PERM_OWNER);
@@ -534,7 +572,7 @@ int do_set_perms(struct conn *c, const char *p, unsigned int len)
 	if (!ret)
 		ret = mem_ok(c, perms[0].id, ((long)num - n->nperms) * 8);
 	if (ret)
-		return ret;
+		return write_refused(c, ret);
 	nold = n->nperms;
 	old = malloc(nold * sizeof(*old));
 	if (!old)

@@ -12,8 +12,8 @@
 
 unsigned int priv_domid;
 
-/* Controller -> target, indexed by controller domid; 0 = none (dom0 is
- * never a target: it is privileged anyway). */
+/* Controller -> target + 1, indexed by controller domid; 0 = none (a
+ * domain may be given dom0 as its target, as in Xen). */
 static uint16_t targets[HV_DOMID_FIRST_RESERVED];
 
 static struct xs_perm none0 = { 0, XS_PERM_NONE };
@@ -46,15 +46,15 @@ unsigned int perm_for_conn(const struct conn *c, const struct xs_perm *p,
 
 void perms_set_target(unsigned int domid, unsigned int tdomid)
 {
-	if (domid < HV_DOMID_FIRST_RESERVED)
-		targets[domid] = tdomid;
+	if (domid < HV_DOMID_FIRST_RESERVED && tdomid < HV_DOMID_FIRST_RESERVED)
+		targets[domid] = tdomid + 1;
 }
 
 bool perms_target(unsigned int domid, unsigned int *tdomid)
 {
 	if (domid >= HV_DOMID_FIRST_RESERVED || !targets[domid])
 		return false;
-	*tdomid = targets[domid];
+	*tdomid = targets[domid] - 1u;
 	return true;
 }
 
@@ -66,7 +66,7 @@ void perms_forget(unsigned int domid)
 		return;
 	targets[domid] = 0;
 	for (i = 0; i < HV_DOMID_FIRST_RESERVED; i++)
-		if (targets[i] == domid)
+		if (targets[i] == domid + 1)
 			targets[i] = 0;
 }
 
