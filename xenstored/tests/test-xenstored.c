@@ -620,6 +620,13 @@ static void t_quotas(void)
 	ERR(g, "ENOSPC");
 	req(d0, XPV_XS_WRITE, 0, "/local/domain/7/big\0vvvv", 24);
 	OK(d0, XPV_XS_WRITE);
+	/* A write refused by a quota inside a transaction spoils it: the
+	 * commit fails (ENOMEM, as Xen's failed transaction). */
+	t[0] = start_tx(g);
+	req(g, XPV_XS_WRITE, t[0], big, 2102);
+	ERR(g, "ENOSPC");
+	req(g, XPV_XS_TRANSACTION_END, t[0], "T", 2);
+	ERR(g, "ENOMEM");
 	/* Permissions per node: 5. */
 	REQ(g, XPV_XS_SET_PERMS, 0, "a\0n7\0r1\0r2\0r3\0r4\0r5\0");
 	ERR(g, "ENOSPC");
