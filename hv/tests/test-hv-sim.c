@@ -13,9 +13,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "hv/sim/proto.h"
 #include "hv/tests/harness.h"
 
 static struct hv *hv;
@@ -599,6 +602,97 @@ static int t_list(void)
 	return r;
 }
 
+/* --- the daemon's protocol, spoken raw by a hostile client --- */
+
+static int raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hv.sock",
+		 harness_rundir());
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send one datagram, return the reply's err, or 1 if the connection was
+ * closed instead. */
+static int raw_call(int fd, const void *msg, size_t len)
+{
+	struct sim_rep rep;
+	char buf[SIM_MSG_MAX];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (send(fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return 1;
+	if (poll(&p, 1, 3000) != 1)
+		return -ETIMEDOUT;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < (ssize_t)sizeof(rep))
+		return 1;
+	memcpy(&rep, buf, sizeof(rep));
+	return rep.err;
+}
+
+static int hostile_protocol(int fd, hv_domid_t id)
+{
+	struct {
+		struct sim_req req;
+		char tail[64];
+	} m;
+	struct hv_dominfo info[4];
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.req.op = 9999;
+	CHECK(raw_call(fd, &m, sizeof(m.req)) == -ENOSYS, "unknown op");
+	m.req.op = SIM_OP_DOM_EXEC;
+	m.req.domid = id;
+	memcpy(m.tail, "/bin/true", 9); /* no NUL anywhere */
+	CHECK(raw_call(fd, &m, sizeof(m.req) + 9) == -EINVAL,
+	      "exec, unterminated");
+	m.req.op = SIM_OP_GRANT_COPY;
+	m.req.a = 1000; /* segments announced, none sent */
+	CHECK(raw_call(fd, &m, sizeof(m.req) + 8) == -EINVAL, "copy, short");
+	m.req.op = SIM_OP_DOM_LIST;
+	m.req.a = ~0ull;
+	r = raw_call(fd, &m, sizeof(m.req));
+	CHECK(r == 0, "list with a huge max: %d", r);
+	m.req.op = SIM_OP_EVTCHN_UNBIND;
+	m.req.a = ~0ull;
+	CHECK(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "unbind huge port");
+	m.req.op = SIM_OP_MEM_ALLOC;
+	m.req.a = ~0ull;
+	CHECK(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "alloc huge");
+	m.req.op = SIM_OP_MEM_FREE;
+	m.req.a = ~0ull - 1;
+	m.req.b = 4;
+	CHECK(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "free wrapping");
+	/* A datagram too short to be a request closes that connection. */
+	CHECK(raw_call(fd, &m, 3) == 1, "short datagram kept the connection");
+	/* and nothing else is hurt. */
+	CHECK(hv_domain_list(hv, info, 4) >= 1, "daemon stopped serving");
+	return 0;
+}
+
+static int t_hostile_protocol(void)
+{
+	struct hv_domain_config cfg = { .memory_kb = 4096, .vcpus = 1 };
+	int fd = raw_connect(), r;
+	hv_domid_t id;
+
+	CHECK(fd >= 0, "connect");
+	CHECK(hv_domain_create(hv, &cfg, &id) == 0, "create");
+	r = hostile_protocol(fd, id);
+	close(fd);
+	hv_domain_destroy(hv, id);
+	return r;
+}
+
 static const struct test_case cases[] = {
 	{ "a guest is the domain its connection says, and unprivileged",
 	  t_identity, true },
@@ -620,6 +714,9 @@ static const struct test_case cases[] = {
 	{ "destroy releases memory, cgroup, processes, ports, mappings",
 	  t_destroy, true },
 	{ "domain list: dom0 and the guests with their figures", t_list, true },
+	{ "hostile requests get errors, a bad datagram closes only its "
+	  "connection",
+	  t_hostile_protocol, true },
 };
 
 int main(void)
