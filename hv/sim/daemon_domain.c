@@ -407,11 +407,13 @@ int op_exec(struct request *rq, struct reply *r)
 		return err;
 	if (d->init || d->shutdown)
 		return -EBUSY;
-	if (rq->fds[0] < 0 || rq->fds[1] < 0 || rq->fds[2] < 0)
-		return -EBADF;
 	argv = parse_argv(rq->tail, rq->tail_len, &err);
 	if (!argv)
 		return err;
+	if (rq->fds[0] < 0 || rq->fds[1] < 0 || rq->fds[2] < 0) {
+		err = -EBADF;
+		goto out;
+	}
 	if (access(argv[0], X_OK) < 0) {
 		err = -errno;
 		goto out;
