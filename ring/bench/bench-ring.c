@@ -3,7 +3,8 @@
  * processes, against the same exchange over pipes measured in the same
  * run.
  *
- *   bench-ring [--raw | --guest] [--order N] [--quick]
+ *   bench-ring [--raw | --guest] [--order N] [--pin apart|same|none]
+ *              [--quick]
  *
  * The front end (this process) shares a blkif ring of 2^order pages
  * (default 2: 128 slots) and an event channel with a back-end process,
@@ -11,9 +12,8 @@
  * bench-ring.sh), or with --raw, or when no hypervisor answers, through a
  * memfd and eventfds (the output says which). With --guest the front end
  * runs in a guest domain and the back end in dom0 (see guest.c). The two
- * processes are
- * pinned to CPUs 0 and 1 when there are two. Each figure is the median of
- * three runs:
+ * processes are pinned to CPUs 0 and 1 when there are two (--pin says
+ * otherwise). Each figure is the median of three runs:
  *
  *   batched, asleep   req+rsp pairs per second, batches of 32 pushed as
  *                     the ring has room; an idle end re-arms its event
@@ -32,6 +32,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ring/bench/bench.h"
@@ -68,16 +69,22 @@ static void report(const struct figures *r, const struct figures *p)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench-ring [--raw | --guest] [--order N] [--quick]\n"
-		   "  --raw      memfd + eventfds instead of the hypervisor\n"
-		   "  --guest    front end in a guest domain (sim), back end "
-		   "in dom0\n"
-		   "  --order N  ring of 2^N pages, 0..4 (default 2)\n"
-		   "  --quick    a tenth of the iterations\n");
+	fprintf(f,
+		"usage: bench-ring [--raw | --guest] [--order N] "
+		"[--pin apart|same|none] [--quick]\n"
+		"  --raw      memfd + eventfds instead of the hypervisor\n"
+		"  --guest    front end in a guest domain (sim), back end "
+		"in dom0\n"
+		"  --order N  ring of 2^N pages, 0..4 (default 2)\n"
+		"  --pin      ends on CPUs 0 and 1 (apart, default), both on 0 "
+		"(same),\n"
+		"             or unpinned (none)\n"
+		"  --quick    a tenth of the iterations\n");
 }
 
 struct opts {
 	bool raw, quick;
+	enum pin_mode pin;
 	bool guest; /* dom0's side of --guest */
 	bool guest_front; /* the guest's side (started by guest.c) */
 	unsigned int order;
@@ -91,6 +98,7 @@ static int parse(int argc, char **argv, struct opts *o, struct counts *n)
 		{ "guest-front", no_argument, NULL, 'f' },
 		{ "order", required_argument, NULL, 'o' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "pin", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -113,6 +121,18 @@ static int parse(int argc, char **argv, struct opts *o, struct counts *n)
 				return -1;
 			}
 			o->order = (unsigned int)(optarg[0] - '0');
+			break;
+		case 'p':
+			if (strcmp(optarg, "apart") == 0)
+				o->pin = PIN_APART;
+			else if (strcmp(optarg, "same") == 0)
+				o->pin = PIN_SAME;
+			else if (strcmp(optarg, "none") == 0)
+				o->pin = PIN_NONE;
+			else {
+				usage(stderr);
+				return -1;
+			}
 			break;
 		case 'q':
 			o->quick = true;
@@ -154,9 +174,9 @@ int main(int argc, char **argv)
 
 	if (parse(argc, argv, &o, &n) < 0)
 		return 2;
-	pin_init();
+	pin_init(o.pin);
 	if (o.guest)
-		return guest_run(o.order, o.quick) < 0 ? 1 : 0;
+		return guest_run(o.order, o.quick, o.pin) < 0 ? 1 : 0;
 	if (o.guest_front)
 		sock = guest_front_fds();
 	else if (!o.raw && !chan_hv_available(why, sizeof(why))) {
@@ -165,7 +185,7 @@ int main(int argc, char **argv)
 		       "not hv grants and event channels\n");
 		o.raw = true;
 	}
-	pinned = pin(0);
+	pinned = pin_front();
 	printf("bench-ring: blkif ring of %u page%s (%u slots); transport: "
 	       "%s; %s\n",
 	       1u << o.order, o.order ? "s" : "",
@@ -175,7 +195,9 @@ int main(int argc, char **argv)
 			       "a guest domain, back end in dom0" :
 			       "hv grant map + event channel, both ends "
 			       "in dom0",
-	       pinned ? "front on cpu 0, back on cpu 1" : "not pinned");
+	       !pinned		 ? "not pinned" :
+	       o.pin == PIN_SAME ? "both ends on cpu 0" :
+				   "front on cpu 0, back on cpu 1");
 	fflush(stdout);
 	ring = run_ring(o.raw, o.order, sock, &n);
 	pipe = run_pipe(&n, xpv_blkif_ring_entries(o.order));

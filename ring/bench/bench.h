@@ -64,15 +64,23 @@ int ring_back_end(bool raw, int sock);
  * outstanding (the ring's slot count, at most MAX_INFLIGHT). */
 struct figures run_pipe(const struct counts *n, unsigned int inflight);
 
+/* Where the two ends run: front on CPU 0 and back on CPU 1 (the default;
+ * a wake-up then crosses CPUs), both on CPU 0, or wherever the scheduler
+ * puts them. Pinning needs two allowed CPUs; pin_* say whether it did. */
+enum pin_mode { PIN_APART, PIN_SAME, PIN_NONE };
+
 /* guest.c: run with the front end in a guest domain, the back end here. */
-int guest_run(unsigned int order, bool quick);
+int guest_run(unsigned int order, bool quick, enum pin_mode pin);
 
 /* helpers.c */
+void pin_init(enum pin_mode mode);
+bool pin_front(void);
+bool pin_back(void);
+const char *pin_name(enum pin_mode mode);
 double now(void);
 void cpu_relax(void);
 void die(const char *what, int err) __attribute__((noreturn));
-bool pin(int cpu);
-void pin_init(void);
+
 pid_t spawn_back(int (*run)(void *), void *arg);
 void reap(pid_t pid, const char *what);
 double median(double *v);

@@ -23,8 +23,8 @@
 #define GUEST_MEMORY_KB (64 * 1024)
 #define GUEST_EXIT_MS 120000
 
-static int start_guest(struct hv *hv, unsigned int order, bool quick, int sock,
-		       hv_domid_t *domid)
+static int start_guest(struct hv *hv, unsigned int order, bool quick,
+		       enum pin_mode pin, int sock, hv_domid_t *domid)
 {
 	struct hv_domain_config cfg = { .memory_kb = GUEST_MEMORY_KB,
 					.vcpus = 2 };
@@ -70,7 +70,7 @@ static int wait_exit(int sock)
 	}
 }
 
-int guest_run(unsigned int order, bool quick)
+int guest_run(unsigned int order, bool quick, enum pin_mode pin)
 {
 	char why[256] = "";
 	hv_domid_t domid;
@@ -86,7 +86,7 @@ int guest_run(unsigned int order, bool quick)
 		err = -errno;
 		goto out;
 	}
-	err = start_guest(hv, order, quick, sv[1], &domid);
+	err = start_guest(hv, order, quick, pin, sv[1], &domid);
 	close(sv[1]);
 	if (err) {
 		fprintf(stderr, "bench-ring: starting the guest: %s\n",
@@ -94,7 +94,7 @@ int guest_run(unsigned int order, bool quick)
 		close(sv[0]);
 		goto out;
 	}
-	pin(1);
+	pin_back();
 	err = ring_back_end(false, sv[0]);
 	if (!err)
 		err = wait_exit(sv[0]);

@@ -44,29 +44,53 @@ void die(const char *what, int err)
 	exit(1);
 }
 
-/* The CPUs we may run on, before pin() narrows them: a forked child
+/* The CPUs we may run on, before pinning narrows them: a forked child
  * inherits the narrowed mask, so it pins against this one. */
 static cpu_set_t allowed;
+static enum pin_mode pin_mode;
 
-void pin_init(void)
+void pin_init(enum pin_mode mode)
 {
+	pin_mode = mode;
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
 		CPU_ZERO(&allowed);
 }
 
-/* Pin to cpu when allowed and there are two CPUs; returns whether it did. */
-bool pin(int cpu)
+static bool pin(int cpu)
 {
 	cpu_set_t set;
 
-	if (!CPU_ISSET(cpu, &allowed) || CPU_COUNT(&allowed) < 2)
+	if (pin_mode == PIN_NONE || !CPU_ISSET(cpu, &allowed) ||
+	    CPU_COUNT(&allowed) < 2)
 		return false;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
-/* A back-end process on cpu 1 running run(arg). */
+bool pin_front(void)
+{
+	return pin(0);
+}
+
+bool pin_back(void)
+{
+	return pin(pin_mode == PIN_SAME ? 0 : 1);
+}
+
+const char *pin_name(enum pin_mode mode)
+{
+	switch (mode) {
+	case PIN_APART:
+		return "apart";
+	case PIN_SAME:
+		return "same";
+	default:
+		return "none";
+	}
+}
+
+/* A back-end process, pinned as the mode says, running run(arg). */
 pid_t spawn_back(int (*run)(void *), void *arg)
 {
 	pid_t pid = fork();
@@ -74,7 +98,7 @@ pid_t spawn_back(int (*run)(void *), void *arg)
 	if (pid < 0)
 		die("fork", -errno);
 	if (pid == 0) {
-		pin(1);
+		pin_back();
 		exit(run(arg) < 0 ? 1 : 0);
 	}
 	return pid;
