@@ -91,6 +91,7 @@ void *sim_map_fd(int fd, uint64_t first, size_t n, bool writable);
 struct sim_fdom *sim_fdom_get(struct sim_hv *s, hv_domid_t domid, int *err);
 void sim_fdom_put(struct sim_fdom *f);
 bool sim_fdom_alive(const struct sim_hv *s, const struct sim_fdom *f);
+void sim_fdom_sweep(struct sim_hv *s);
 void sim_fdom_forget(struct sim_hv *s, hv_domid_t domid);
 void sim_fdom_drop_all(struct sim_hv *s);
 

@@ -53,6 +53,21 @@ static void unlink_fdom(struct sim_hv *s, struct sim_fdom *f)
 	}
 }
 
+/* Drop the cache of every domain that is gone, so that its memory is not
+ * kept alive by us once its last mapping is unmapped. */
+void sim_fdom_sweep(struct sim_hv *s)
+{
+	struct sim_fdom *f = s->fdoms, *next;
+
+	if (!s->domtab)
+		return;
+	for (; f; f = next) {
+		next = f->next;
+		if (!sim_fdom_alive(s, f))
+			unlink_fdom(s, f);
+	}
+}
+
 void sim_fdom_forget(struct sim_hv *s, hv_domid_t domid)
 {
 	struct sim_fdom *f;
@@ -123,14 +138,10 @@ struct sim_fdom *sim_fdom_get(struct sim_hv *s, hv_domid_t domid, int *err)
 		*err = -ERANGE;
 		return NULL;
 	}
-	for (f = s->fdoms; f; f = f->next) {
-		if (f->domid != domid)
-			continue;
-		if (sim_fdom_alive(s, f))
+	sim_fdom_sweep(s);
+	for (f = s->fdoms; f; f = f->next)
+		if (f->domid == domid)
 			return f;
-		unlink_fdom(s, f);
-		break;
-	}
 	if (!__atomic_load_n(&s->domtab[domid].gen, __ATOMIC_ACQUIRE)) {
 		*err = -ESRCH;
 		return NULL;
@@ -265,6 +276,7 @@ int sim_grant_unmap(struct hv *hv, void *addr, unsigned int count)
 	if (!m)
 		return -EINVAL;
 	drop_mapping(m);
+	sim_fdom_sweep(to_sim(hv));
 	return 0;
 }
 
@@ -329,5 +341,7 @@ int sim_foreign_unmap(struct hv *hv, void *addr, unsigned int count)
 	if (!m)
 		return -EINVAL;
 	drop_mapping(m);
+	if (hv->privileged)
+		sim_fdom_sweep(to_sim(hv));
 	return 0;
 }

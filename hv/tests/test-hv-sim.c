@@ -503,15 +503,15 @@ static int t_max_memory(void)
 	return r;
 }
 
-/* How many of xpv-hv's fds are domain memories. */
-static int hv_memfds(void)
+/* How many of a process's fds are domain memories. */
+static int memfds_of(pid_t pid)
 {
 	char dir[64], path[PATH_MAX], target[PATH_MAX];
 	struct dirent *de;
 	int n = 0;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)harness_hv_pid());
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);
 	if (!d)
 		return -1;
@@ -548,12 +548,12 @@ static int destroy_releases(struct hv_evtchn *ev, struct hv_evtchn *exc)
 	cg_dir("freezer", ga.id, dir, sizeof(dir));
 	pid = read_ll(dir, "cgroup.procs");
 	CHECK(pid > 0, "no process in the domain's cgroup");
-	memfds = hv_memfds();
+	memfds = memfds_of(harness_hv_pid());
 	CHECK(hv_domain_destroy(hv, ga.id) == 0, "destroy");
 	close(ga.in);
 	close(ga.out);
-	CHECK(hv_memfds() == memfds - 1, "xpv-hv still holds the memory: %d",
-	      hv_memfds());
+	CHECK(memfds_of(harness_hv_pid()) == memfds - 1,
+	      "xpv-hv still holds the memory: %d", memfds_of(harness_hv_pid()));
 	CHECK(access(dir, F_OK) != 0, "cgroup %s still there", dir);
 	CHECK(kill((pid_t)pid, 0) < 0 && errno == ESRCH,
 	      "guest process %lld alive", pid);
@@ -567,6 +567,9 @@ static int destroy_releases(struct hv_evtchn *ev, struct hv_evtchn *exc)
 	      "foreign map after destroy");
 	CHECK(hv_domain_destroy(hv, ga.id) == -ESRCH, "second destroy");
 	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap of an old mapping");
+	/* Our last use of it gone, we hold only dom0's own memory. */
+	CHECK(memfds_of(getpid()) == 1, "dom0 still holds %d memories",
+	      memfds_of(getpid()));
 	ga.id = 0;
 	return 0;
 }
