@@ -29,11 +29,20 @@ static int start_guest(struct hv *hv, unsigned int order, bool quick,
 	struct hv_domain_config cfg = { .memory_kb = GUEST_MEMORY_KB,
 					.vcpus = 2 };
 	char path[PATH_MAX], ord[4];
-	char *argv[] = { path, "--guest-front",		 "--order",
-			 ord,  quick ? "--quick" : NULL, NULL };
+	char *argv[8];
 	int fds[3] = { sock, sock, STDOUT_FILENO };
+	int argc = 0, err;
 	ssize_t n;
-	int err;
+
+	argv[argc++] = path;
+	argv[argc++] = "--guest-front";
+	argv[argc++] = "--order";
+	argv[argc++] = ord;
+	argv[argc++] = "--pin";
+	argv[argc++] = (char *)pin_name(pin);
+	if (quick)
+		argv[argc++] = "--quick";
+	argv[argc] = NULL;
 
 	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
 	if (n < 0)
