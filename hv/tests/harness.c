@@ -87,29 +87,58 @@ static void rm_rundir(void)
 		fprintf(stderr, "could not remove %s\n", rundir);
 }
 
+/* Stop xpv-hv; its exit status, or -1 when it had to be killed. */
+static int stop_hv(void)
+{
+	int i, st = 0;
+
+	if (hv_pid <= 0)
+		return 0;
+	kill(hv_pid, SIGTERM);
+	for (i = 0; i < 500; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (waitpid(hv_pid, &st, WNOHANG) == hv_pid)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (i == 500) {
+		kill(hv_pid, SIGKILL);
+		waitpid(hv_pid, &st, 0);
+		st = -1;
+	}
+	hv_pid = 0;
+	return st;
+}
+
 void harness_stop(void)
 {
-	int i, st;
-
 	if (getpid() != owner)
 		return;
-	if (hv_pid > 0) {
-		kill(hv_pid, SIGTERM);
-		for (i = 0; i < 500; i++) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-			if (waitpid(hv_pid, &st, WNOHANG) == hv_pid)
-				break;
-			nanosleep(&ts, NULL);
-		}
-		if (i == 500) {
-			kill(hv_pid, SIGKILL);
-			waitpid(hv_pid, &st, 0);
-		}
-		hv_pid = 0;
-	}
+	stop_hv();
 	rm_rundir();
 	rundir[0] = '\0';
+}
+
+int harness_finish(void)
+{
+	char cmd[PATH_MAX + 64];
+	int st;
+
+	if (harness_xen() || getpid() != owner)
+		return 0;
+	st = stop_hv();
+	if (st != 0) {
+		/* A sanitizer report or a crash of the daemon fails the test. */
+		printf("xpv-hv did not exit cleanly (status 0x%x); its log:\n",
+		       st);
+		fflush(stdout);
+		snprintf(cmd, sizeof(cmd), "tail -n 40 '%s/hv.log'", rundir);
+		if (system(cmd) != 0)
+			printf("(no log)\n");
+	}
+	harness_stop();
+	return st != 0;
 }
 
 static void on_signal(int sig)

@@ -22,6 +22,9 @@ struct test_case {
  */
 int harness_start(void);
 void harness_stop(void);
+/* Stop xpv-hv at the end of the test: 1 if it did not exit cleanly
+ * (crash, sanitizer report), its log then printed; else 0. */
+int harness_finish(void);
 pid_t harness_hv_pid(void);
 const char *harness_rundir(void);
 bool harness_xen(void);

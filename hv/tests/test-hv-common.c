@@ -684,5 +684,5 @@ int main(void)
 	self = hv_self(hv);
 	err = harness_run(cases, sizeof(cases) / sizeof(cases[0]));
 	hv_close(hv);
-	return err;
+	return harness_finish() ? 1 : err;
 }

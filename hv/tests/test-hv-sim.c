@@ -745,5 +745,5 @@ int main(void)
 	}
 	err = harness_run(cases, sizeof(cases) / sizeof(cases[0]));
 	hv_close(hv);
-	return err;
+	return harness_finish() ? 1 : err;
 }
