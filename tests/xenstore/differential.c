@@ -5,15 +5,15 @@
  *
  *   xs-differential [--seed S] [--ops N] [--names A,B] [--report FILE]
  *                   [--trace FILE] [--sort-dirs] [--reference A|B|both]
- *                   [--script FILE] [--domid D] [--full]
- *                   SOCKET_A[,DOMU_SOCKET_A] SOCKET_B[,DOMU_SOCKET_B]
+ *                   [--script FILE] [--domid D[,D]] [--full]
+ *                   SOCKET_A[,DOMU_SOCKET_A...] SOCKET_B[,DOMU_SOCKET_B...]
  *
  * With --script, the requests come from a hand-written file (script.h)
- * instead of the seeded generator. A DOMU_SOCKET (xs-domconn: a domU's
- * xenstore ring made a socket, domain D on both daemons) adds a
- * fourth connection, DIFF_DOM_CONN, unprivileged: the requests of all
- * four then meet on the same nodes, so permissions, quotas and watch
- * permission checks are compared too.
+ * instead of the seeded generator. Each DOMU_SOCKET (xs-domconn: a
+ * domU's xenstore ring made a socket, domain D on both daemons, the
+ * --domid list in the same order) adds an unprivileged connection after
+ * the DIFF_CONNS of dom0: the requests of all then meet on the same nodes,
+ * so permissions, quotas and watch permission checks are compared too.
  *
  * Exit 0 when the daemons agreed on all N requests, 1 on the first
  * disagreement (printed, and appended to FILE with --report: the seed, the
@@ -72,7 +72,8 @@ struct txmap_entry {
 struct side {
 	const char *name;
 	const char *sock;
-	const char *dom_sock; /* the domU connection's (xs-domconn), or NULL */
+	/* The domU connections' (xs-domconn), after DIFF_CONNS dom0 ones. */
+	const char *dom_sock[DIFF_MAX_DOMUS];
 	struct xsc conn[DIFF_MAX_CONNS];
 	struct txmap_entry tx[DIFF_MAX_CONNS][TXMAP_SIZE];
 	unsigned int ntx[DIFF_MAX_CONNS];
@@ -87,7 +88,8 @@ struct side {
 
 struct options {
 	const char *script; /* requests from this file, not the generator */
-	unsigned int domid; /* the domU's, with DOMU_SOCKETs */
+	unsigned int domids[DIFF_MAX_DOMUS]; /* the domUs', with DOMU_SOCKETs */
+	unsigned int ndomids;
 	uint64_t seed;
 	unsigned long ops;
 	bool sort_dirs;
@@ -100,7 +102,7 @@ static struct options opt = { .seed = 1, .ops = 2000 };
 static char *history[HISTORY];
 /* Connections that set a watch: synced after every request. */
 static bool watching[DIFF_MAX_CONNS];
-/* DIFF_CONNS, or DIFF_MAX_CONNS with a domU connection. */
+/* DIFF_CONNS, plus one per domU connection. */
 static unsigned int nconns = DIFF_CONNS;
 
 /* --- Transcripts --------------------------------------------------------- */
@@ -341,7 +343,8 @@ static void sync_conn(struct side *s, unsigned int c)
 
 static void connect_side(struct side *s, unsigned int c)
 {
-	const char *path = c == DIFF_DOM_CONN ? s->dom_sock : s->sock;
+	const char *path = c < DIFF_CONNS ? s->sock :
+					    s->dom_sock[c - DIFF_CONNS];
 	int err = xsc_connect(&s->conn[c], path);
 
 	if (err) {
@@ -548,7 +551,7 @@ static void after_op(struct side *sides, struct diffgen *g,
 	if (!sides[0].closed)
 		return;
 	watching[op->conn] = false;
-	if (op->conn == DIFF_DOM_CONN) {
+	if (op->conn >= DIFF_CONNS) {
 		/* Only a bug drops a ring, and both did: nothing more to see. */
 		fprintf(stderr, "xs-differential: both daemons dropped the "
 				"domU's connection\n");
@@ -628,7 +631,7 @@ static int run_source(struct side *sides)
 	if (opt.script)
 		sc = script_open(opt.script);
 	else
-		g = diffgen_new(opt.seed, nconns > DIFF_CONNS ? opt.domid : 0);
+		g = diffgen_new(opt.seed, opt.domids, nconns - DIFF_CONNS);
 	if (!sc && !g) {
 		perror(opt.script ? opt.script : "xs-differential");
 		return 2;
@@ -644,22 +647,42 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xs-differential [--seed S] [--ops N] [--names A,B]\n"
 		"       [--report FILE] [--trace FILE] [--sort-dirs]\n"
-		"       [--reference A|B|both] [--script FILE] [--domid D] "
+		"       [--reference A|B|both] [--script FILE] [--domid D[,D]] "
 		"[--full]\n"
-		"       SOCKET_A[,DOMU_SOCKET_A] SOCKET_B[,DOMU_SOCKET_B]\n");
+		"       SOCKET_A[,DOMU_SOCKET_A...] SOCKET_B[,DOMU_SOCKET_B...]\n");
 	exit(2);
 }
 
-/* "DOM0_SOCKET[,DOMU_SOCKET]" */
-static void split_sockets(struct side *s, char *arg)
+/* "DOM0_SOCKET[,DOMU_SOCKET...]": the number of domU sockets. */
+static unsigned int split_sockets(struct side *s, char *arg)
 {
-	char *comma = strchr(arg, ',');
+	unsigned int n = 0;
+	char *comma;
 
 	s->sock = arg;
-	if (comma) {
+	while ((comma = strchr(arg, ',')) && n < DIFF_MAX_DOMUS) {
 		*comma = '\0';
-		s->dom_sock = comma + 1;
+		arg = comma + 1;
+		s->dom_sock[n++] = arg;
 	}
+	if (comma)
+		usage();
+	return n;
+}
+
+/* "D1[,D2]" */
+static void parse_domids(char *arg)
+{
+	char *end;
+
+	for (opt.ndomids = 0; *arg && opt.ndomids < DIFF_MAX_DOMUS;) {
+		opt.domids[opt.ndomids++] = (unsigned int)strtoul(arg, &end, 0);
+		if (end == arg || (*end && *end != ','))
+			usage();
+		arg = *end ? end + 1 : end;
+	}
+	if (*arg)
+		usage();
 }
 
 static void parse_names(struct side *sides, char *names)
@@ -704,7 +727,7 @@ static void parse_option(int o, struct side *sides)
 		opt.full = true;
 		break;
 	case 'd':
-		opt.domid = (unsigned int)strtoul(optarg, NULL, 0);
+		parse_domids(optarg);
 		break;
 	case 'R':
 		sides[0].is_ref = !strcmp(optarg, "A") ||
@@ -728,20 +751,17 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct side sides[2] = { { .name = "A" }, { .name = "B" } };
-	unsigned int i, c;
+	unsigned int i, c, n;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 		parse_option(o, sides);
 	if (argc - optind != 2)
 		usage();
-	for (i = 0; i < 2; i++)
-		split_sockets(&sides[i], argv[optind + i]);
-	if (!sides[0].dom_sock != !sides[1].dom_sock ||
-	    (sides[0].dom_sock && !opt.domid))
+	n = split_sockets(&sides[0], argv[optind]);
+	if (split_sockets(&sides[1], argv[optind + 1]) != n || n != opt.ndomids)
 		usage();
-	if (sides[0].dom_sock)
-		nconns = DIFF_MAX_CONNS;
+	nconns = DIFF_CONNS + n;
 	for (i = 0; i < 2; i++) {
 		for (c = 0; c < nconns; c++) {
 			emit(&sides[i].out[c], "%s", ""); /* never NULL */

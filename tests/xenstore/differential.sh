@@ -8,8 +8,8 @@
 # build/xenstore-diff-report.txt.
 #
 #   XS_A=ref   compare the reference with itself (checks the harness)
-#   XS_DOMU=1  add a fourth connection, a domU's ring (xs-domconn): ours
-#              then runs with domains, on a private xpv-hv
+#   XS_DOMU=N  add N (1 or 2) domUs' rings as connections 3.. (xs-domconn):
+#              ours then runs with domains, on a private xpv-hv
 #   XS_DIFF_ARGS="--sort-dirs"   extra xs-differential options
 #
 # Exit 0 when both agreed on every request, 1 on a disagreement, 77 when a
@@ -27,35 +27,49 @@ xs_need_ref
 [[ $a == ref ]] || xs_need_ours
 [[ -x $BIN/xs-differential ]] || xs_skip "$BIN/xs-differential is not built"
 
-if [[ ${XS_DOMU:-0} == 1 ]]; then
+domus=${XS_DOMU:-0}
+if [[ $domus -gt 0 ]]; then
 	for prog in xpv-hv xs-domconn xs-ring-relay; do
 		[[ -x $BIN/$prog ]] || xs_skip "$BIN/$prog is not built"
 	done
-	# The domU gets the same id from both: xpv-hv allocates it for ours,
-	# the reference is told it; only dom0 and it exist for either.
+	# Each domU gets the same id from both: xpv-hv allocates them for
+	# ours, the reference is told; only dom0 and they exist for either.
+	ids=()
 	if [[ $a == ours ]]; then
 		xs_start_hv || exit 1
 		xs_start ours-hv a || exit 1
-		xs_domconn ours a-domu a || exit 1
+		for ((i = 1; i <= domus; i++)); do
+			xs_domconn ours "a-domu$i" a || exit 1
+			ids+=("$XS_DOMID")
+		done
 	else
-		XS_DOMID=1
-		XSREF_DOMAINS=0,1 xs_start ref a || exit 1
-		xs_domconn ref a-domu a 1 || exit 1
+		for ((i = 1; i <= domus; i++)); do ids+=("$i"); done
 	fi
-	XSREF_DOMAINS=0,$XS_DOMID xs_start ref b || exit 1
-	xs_domconn ref b-domu b "$XS_DOMID" || exit 1
-	source+=(--domid "$XS_DOMID")
-	sock_a=${XS_SOCKS[a]},${XS_SOCKS[a-domu]}
-	sock_b=${XS_SOCKS[b]},${XS_SOCKS[b-domu]}
+	list=$(IFS=,; echo "${ids[*]}")
+	if [[ $a == ref ]]; then
+		XSREF_DOMAINS=0,$list xs_start ref a || exit 1
+		for ((i = 1; i <= domus; i++)); do
+			xs_domconn ref "a-domu$i" a "${ids[i - 1]}" || exit 1
+		done
+	fi
+	XSREF_DOMAINS=0,$list xs_start ref b || exit 1
+	sock_a=${XS_SOCKS[a]} sock_b=
+	for ((i = 1; i <= domus; i++)); do
+		xs_domconn ref "b-domu$i" b "${ids[i - 1]}" || exit 1
+		sock_a+=,${XS_SOCKS[a-domu$i]}
+		sock_b+=,${XS_SOCKS[b-domu$i]}
+	done
+	sock_b=${XS_SOCKS[b]}$sock_b
+	source+=(--domid "$list")
 else
 	xs_start "$a" a || exit 1
 	sock_a=$XS_SOCK
 	xs_start ref b || exit 1
 	sock_b=$XS_SOCK
 fi
+
 refs=B
 [[ $a == ref ]] && refs=both
-
 report=$XS_TOP/build/xenstore-diff-report.txt
 mkdir -p "$(dirname "$report")"
 # shellcheck disable=SC2086 # XS_DIFF_ARGS is a list of options

@@ -30,7 +30,8 @@ struct diffgen {
 	uint32_t next_handle;
 	struct conn_model conn[DIFF_MAX_CONNS];
 	unsigned int nconns;
-	unsigned int domu; /* the domU's id, 0 without one */
+	unsigned int domus[DIFF_MAX_DOMUS]; /* the domUs' ids */
+	unsigned int ndomus;
 };
 
 /* splitmix64: small, fast, and the same stream on every machine. */
@@ -53,17 +54,34 @@ static bool chance(struct diffgen *g, unsigned int percent)
 	return below(g, 100) < percent;
 }
 
-struct diffgen *diffgen_new(uint64_t seed, unsigned int domu)
+struct diffgen *diffgen_new(uint64_t seed, const unsigned int *domus,
+			    unsigned int ndomus)
 {
 	struct diffgen *g = calloc(1, sizeof(*g));
 
 	if (!g)
 		return NULL;
+	if (ndomus > DIFF_MAX_DOMUS) {
+		free(g);
+		errno = EINVAL;
+		return NULL;
+	}
 	g->state = seed;
-	g->nconns = domu ? DIFF_MAX_CONNS : DIFF_CONNS;
-	g->domu = domu;
+	g->nconns = DIFF_CONNS + ndomus;
+	memcpy(g->domus, domus, ndomus * sizeof(*domus));
+	g->ndomus = ndomus;
 	g->next_handle = 1;
 	return g;
+}
+
+static bool is_domu(const struct diffgen *g, unsigned int domid)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->ndomus; i++)
+		if (g->domus[i] == domid)
+			return true;
+	return false;
 }
 
 void diffgen_free(struct diffgen *g)
@@ -279,8 +297,8 @@ static void put_perm(struct diffgen *g, struct diff_op *op)
 		return;
 	}
 	/* With a domU, mostly the domains that exist (dom0 and it). */
-	if (g->domu && chance(g, 70))
-		id = chance(g, 50) ? 0 : g->domu;
+	if (g->ndomus && chance(g, 70))
+		id = chance(g, 40) ? 0 : g->domus[below(g, g->ndomus)];
 	snprintf(p, sizeof(p), "%c%u", "nrwb"[below(g, 4)], id);
 	put_str(op, p);
 }
@@ -309,7 +327,7 @@ static void gen_set_perms(struct diffgen *g, struct diff_op *op)
 	 * exists before it looks at the name, and the domU must never own a
 	 * special node (then the answer to the domU is always EACCES).
 	 */
-	if (at && g->domu) {
+	if (at && g->ndomus) {
 		put_str(op, "n0");
 		if (chance(g, 50))
 			put_str(op, "b1");
@@ -323,7 +341,7 @@ static void gen_set_perms(struct diffgen *g, struct diff_op *op)
 	 * makes first gives the same answer. */
 	if (at && !is_special(op->payload))
 		op->ref_bug_expect = "EINVAL";
-	else if (at && op->conn == DIFF_DOM_CONN)
+	else if (at && op->conn >= DIFF_CONNS)
 		op->ref_bug_expect = "EACCES";
 	if (op->ref_bug_expect) {
 		op->tx_kind = DIFF_TX_NONE;
@@ -400,11 +418,9 @@ static void gen_domain_op(struct diffgen *g, struct diff_op *op, uint32_t type)
 	static const char *const ids[] = { "0", "1", "7", "32752", "x", "" };
 
 	const char *id = ids[below(g, 6)];
-	char mine[16];
 
-	/* Releasing the domU would end its connection: not in this test. */
-	snprintf(mine, sizeof(mine), "%u", g->domu);
-	if (type == XPV_XS_RELEASE && g->domu && !strcmp(id, mine))
+	/* Releasing a domU would end its connection: not in this test. */
+	if (type == XPV_XS_RELEASE && *id && is_domu(g, (unsigned int)atoi(id)))
 		id = "7";
 	op->type = type;
 	put_str(op, id);
@@ -450,7 +466,7 @@ static void gen_bad(struct diffgen *g, struct diff_op *op)
 		}
 		break;
 	case 3: /* the header claims more than the protocol allows */
-		if (op->conn == DIFF_DOM_CONN) {
+		if (op->conn >= DIFF_CONNS) {
 			/* A ring cannot be reconnected: a bad type instead. */
 			op->type = types[below(g, 6)];
 			put_str(op, "/t");

@@ -25,8 +25,8 @@
 #include "ring/xs_wire.h"
 
 #define DIFF_CONNS 3 /* dom0 connections (unix socket) per daemon */
-#define DIFF_DOM_CONN 3 /* the optional domU connection's number */
-#define DIFF_MAX_CONNS 4
+#define DIFF_MAX_DOMUS 2 /* optional domU connections, numbered after them */
+#define DIFF_MAX_CONNS (DIFF_CONNS + DIFF_MAX_DOMUS)
 #define DIFF_TX_OPEN 4 /* open transactions per connection, at most */
 #define DIFF_TX_STALE 4 /* ended transactions remembered per connection */
 #define DIFF_WATCHES 8 /* watches remembered per connection */
@@ -62,12 +62,14 @@ struct diffgen;
 
 /*
  * A generator for seed; NULL and errno on failure. diffgen_free frees.
- * With domu (the domU's id, 0 for none), requests go to DIFF_DOM_CONN too
- * (a domU's ring, which cannot be reconnected: no request that makes a
- * daemon drop a connection goes there, nor XS_RELEASE of the domU).
- * Without, the stream is the same as it always was.
+ * With ndomus domUs (ids in domus[]), requests go to connections
+ * DIFF_CONNS.. DIFF_CONNS + ndomus - 1 too, each a domU's ring, which
+ * cannot be reconnected: no request that makes a daemon drop a
+ * connection goes there, nor XS_RELEASE of a domU. Without, the stream is
+ * the same as it always was.
  */
-struct diffgen *diffgen_new(uint64_t seed, unsigned int domu);
+struct diffgen *diffgen_new(uint64_t seed, const unsigned int *domus,
+			    unsigned int ndomus);
 void diffgen_free(struct diffgen *g);
 
 /* The next request. */

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# test-differential-domu.sh: the differential test with a fourth,
-# unprivileged connection: a domU's xenstore ring (on ours a sim domain on
-# a private xpv-hv, on the reference the stand-in's ring file; the same
-# domid on both). Its requests meet dom0's on the same nodes, so
+# test-differential-domu.sh: the differential test with two more,
+# unprivileged connections: two domUs' xenstore rings (on ours sim domains
+# on a private xpv-hv, on the reference the stand-in's ring files; the same
+# domids on both). Their requests meet dom0's on the same nodes, so
 # permission checks (EACCES), the permission rules for missing domains,
 # per-domain quotas, watch-event permission checks and the privileged
 # requests refused to a domU are compared too. Hand-written cases in
 # tests/xenstore/cases-domu/, then 3 seeds x 3000 requests. Under 30 s.
 #
-# Reproduce: XS_DOMU=1 tests/xenstore/differential.sh SEED|CASE.xs
+# Reproduce: XS_DOMU=2 tests/xenstore/differential.sh SEED|CASE.xs
 set -uo pipefail
 here=$(dirname "$0")
 seeds=${XS_DIFF_SEEDS:-"1 2 3"}
 ops=${XS_DIFF_OPS:-3000}
-export XS_DOMU=1
+export XS_DOMU=2
 fails=0 runs=0
 # The harness first: two references must agree (else the generator or
 # the harness lost determinism, and nothing below would mean anything).
