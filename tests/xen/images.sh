@@ -2,6 +2,7 @@
 # images.sh: build the initramfs images of the real-Xen test bed.
 #
 #   $XEN_OUT/domU.cpio.gz  the test guest: busybox, the Xen frontend modules,
+#                          xenstore-utils, $BUILD/bin/xenbus-smoke,
 #                          tests/xen/domU/init
 #   $XEN_OUT/dom0.cpio.gz  dom0: busybox, the Xen backend and device
 #                          modules, Debian's Xen tools and xenstore-utils,
@@ -112,6 +113,15 @@ build_domU()
 	local dir="$XEN_OUT/domU-root" m
 	skeleton "$dir"
 	for m in "${DOMU_MODS[@]}"; do add_module "$dir" "$m"; done
+	# User space on the guest's own xenbus: xenstore-utils, and the
+	# frontend's xenbus-smoke once built.
+	for t in xenstore-read xenstore-write xenstore-ls; do
+		add_bin "$dir" "$CROOT/usr/bin/$t" "usr/bin/$t"
+	done
+	[[ -x $BUILD/bin/xenbus-smoke ]] &&
+		add_bin "$dir" "$BUILD/bin/xenbus-smoke" xpv/bin/xenbus-smoke
+	ln -sf /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+		"$dir/lib64/ld-linux-x86-64.so.2"
 	cp "$top/tests/xen/domU/init" "$dir/init"
 	cp "$top/tests/xen/domU/poweroff" "$dir/sbin/poweroff.xpv"
 	chmod +x "$dir/init" "$dir/sbin/poweroff.xpv"

@@ -17,6 +17,8 @@ guest-create 90 t_guest_create store
 guest-list 20 t_guest_list guest-create
 guest-disk 80 t_guest_disk guest-create
 guest-net 60 t_guest_net guest-create
+guest-xenstore 60 t_guest_xenstore guest-create
+guest-xenbus-smoke 90 t_guest_xenbus_smoke guest-create
 guest-shutdown 90 t_guest_shutdown guest-create
 guest-destroy 60 t_guest_destroy guest-shutdown
 hv-xen-guest 120 t_hv_xen_guest store
@@ -250,6 +252,39 @@ t_guest_net()
 		fail "no ping reply from the guest (10.99.0.2) within 50 s"
 	}
 	ping -c 3 10.99.0.2
+}
+
+guest_node_signed()
+{
+	[ "$(xenstore-read "/local/domain/$(cat /run/xpv/domid)/data/xpv-guest")" = \
+		"XPVSIG guest $(cat /run/xpv/nonce)" ]
+}
+
+# The guest's user space wrote under its own data/ through /dev/xen/xenbus.
+t_guest_xenstore()
+{
+	wait_for 50 guest_node_signed || {
+		guest_console
+		fail "the guest wrote no data/xpv-guest through its xenbus within 50 s"
+	}
+	echo "the guest wrote data/xpv-guest through its xenbus"
+}
+
+# The frontend's xenbus client in the guest, through its ring.
+t_guest_xenbus_smoke()
+{
+	local f=/var/log/xen/console/guest-$GUEST.log
+	wait_for 80 grep -q "xpv-guest: xenbus-smoke" "$f" || {
+		guest_console
+		fail "the guest did not report xenbus-smoke within 80 s"
+	}
+	tr -d '\r' <"$f" |
+		grep -a -E "^(ok  |FAIL) xenbus|^xenbus-smoke:|xpv-guest: xenbus-smoke"
+	grep -q "xpv-guest: xenbus-smoke not built" "$f" &&
+		skip "build/bin/xenbus-smoke not built"
+	grep -q "xpv-guest: xenbus-smoke rc=0" "$f" ||
+		fail "xenbus-smoke failed in the guest"
+	echo "xenbus-smoke passed in the guest"
 }
 
 guest_gone()
