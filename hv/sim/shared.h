@@ -32,9 +32,9 @@
 #define SIM_GTF_reading (1u << 3)
 #define SIM_GTF_writing (1u << 4)
 
-/* Grant table size: 8 pages of v1 entries. The first 8 refs are reserved
+/* Grant table size: 32 pages of v1 entries (16384 refs). The first 8 refs are reserved
  * as Xen's GNTTAB_NR_RESERVED_ENTRIES (console, xenstore). */
-#define SIM_GNTTAB_PAGES 8u
+#define SIM_GNTTAB_PAGES 32u
 #define SIM_NR_GREFS (SIM_GNTTAB_PAGES * HV_PAGE_SIZE / 8u)
 #define SIM_FIRST_FREE_GREF 8u
 

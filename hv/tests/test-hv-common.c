@@ -530,10 +530,15 @@ static int t_bad_evtchn(void)
 		      "status: out of range");
 	n += want_int(hv_evtchn_pending(ev), EAGAIN, "pending: nothing");
 	n += want_int(hv_evtchn_pending(NULL), EINVAL, "pending: NULL");
-	if (sim())
+	n += want_int(hv_evtchn_unmask(ev, 1000), ENOENT, "unmask: not ours");
+	if (sim()) {
 		n += want_int(hv_evtchn_bind_existing(ev, BAD_PORT), ERANGE,
 			      "bind_existing: out of range");
-	else
+		n += want_int(hv_evtchn_bind_existing(ev, 1000), ENOENT,
+			      "bind_existing: no such port");
+		n += want_int(hv_evtchn_bind_virq(ev, 5), EOPNOTSUPP,
+			      "virq: not DOM_EXC");
+	} else
 		n += want_int(hv_evtchn_bind_existing(ev, 1), EOPNOTSUPP,
 			      "bind_existing on xen");
 	hv_evtchn_close(ev);
@@ -592,6 +597,10 @@ static int t_bad_domains(void)
 		      "max memory: not a multiple of 4");
 	n += want_int(hv_domain_set_vcpus(hv, NO_DOMAIN, 0), EINVAL,
 		      "vcpus: 0");
+	n += want_int(hv_domain_set_vcpus(hv, NO_DOMAIN, 2), ESRCH,
+		      "vcpus: no such domain");
+	n += want_int(hv_foreign_unmap(hv, &info, 1), EINVAL,
+		      "foreign unmap: not mapped");
 	n += want_int(hv_domain_info(hv, NO_DOMAIN, &info), ESRCH,
 		      "info: no such domain");
 	n += want_int(hv_domain_info(hv, BAD_DOMID, &info), ERANGE,
@@ -612,6 +621,23 @@ static int t_bad_domains(void)
 			      ESRCH, "exec: no such domain");
 		n += want_int(hv_domain_exec(hv, 0, "/bin/true", argv, fds),
 			      ERANGE, "exec: dom0");
+		n += want_int(hv_domain_exec(hv, NO_DOMAIN, NULL, argv, fds),
+			      EINVAL, "exec: NULL path");
+		n += want_int(hv_domain_start_info(hv, 0, &si), ENOENT,
+			      "start info: dom0 was not built");
+		n += want_int(hv_mem_free(hv, NULL, 1), EINVAL, "free: NULL");
+		cfg.domid = 0;
+		cfg.vcpus = 1000;
+		n += want_int(hv_domain_create(hv, &cfg, &id), ERANGE,
+			      "create: too many vcpus");
+		cfg.vcpus = 1;
+		cfg.memory_kb = 1ull << 40;
+		n += want_int(hv_domain_create(hv, &cfg, &id), ERANGE,
+			      "create: too much memory");
+		cfg.memory_kb = 4096;
+		cfg.domid = 5000;
+		n += want_int(hv_domain_create(hv, &cfg, &id), ERANGE,
+			      "create: domid beyond sim's table");
 	}
 	CHECK(n == 0, "%d bad inputs were not refused as they should", n);
 	return 0;
