@@ -200,7 +200,7 @@ static bool garbage(const char *path)
 	return ret == -EPIPE;
 }
 
-/* xs-wire --hold N SOCKET: open N connections, keep them a second. */
+/* xs-wire --hold N SOCKET: open N connections, keep them two seconds. */
 static int hold(int n, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -212,7 +212,7 @@ static int hold(int n, const char *path)
 		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 			return 1;
 	}
-	sleep(1);
+	sleep(2);
 	return 0;
 }
 
