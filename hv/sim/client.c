@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -119,6 +120,18 @@ int sim_clone_conn(int root)
 		return err;
 	}
 	return sv[0];
+}
+
+void sim_close_conn(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	char c;
+
+	/* Our end-of-stream makes xpv-hv close its end, which we then see. */
+	if (shutdown(sock, SHUT_WR) == 0 && poll(&p, 1, 2000) == 1)
+		while (recv(sock, &c, 1, MSG_DONTWAIT) > 0)
+			;
+	close(sock);
 }
 
 static int connect_domain(const char *env, char *why, size_t why_len)

@@ -83,6 +83,9 @@ int sim_rpc(int sock, const struct sim_req *req, const void *tail,
 
 /* A new private connection of the same domain as root, or -errno. */
 int sim_clone_conn(int root);
+/* Close a connection once xpv-hv has dropped its end (and so released
+ * what was bound through it). */
+void sim_close_conn(int sock);
 
 /* Map n pages of fd at page offset first (MAP_SHARED), or NULL + errno. */
 void *sim_map_fd(int fd, uint64_t first, size_t n, bool writable);

@@ -100,8 +100,9 @@ void sim_evtchn_close(struct hv_evtchn *ev)
 	for (i = 0; i < SIM_NR_PORTS; i++)
 		if (e->ports[i].bound)
 			forget(e, i);
-	/* xpv-hv unbinds our ports when it sees this connection close. */
-	close(e->sock);
+	/* xpv-hv unbinds our ports when it sees this connection close; wait
+	 * until it has, so that close is as synchronous as on Xen. */
+	sim_close_conn(e->sock);
 	close(e->head.fd);
 	free(e);
 }
