@@ -569,7 +569,7 @@ static void test_multi_page(void)
 /* --- two threads ------------------------------------------------------- */
 
 #define DUO_TOTAL 4000000u
-#define DUO_LOCKSTEP_TOTAL 1000000u
+#define DUO_LOCKSTEP_TOTAL 300000u
 #define DUO_WAIT_MS 5000 /* longer than any honest stall: a lost wakeup */
 
 struct duo {
