@@ -52,7 +52,9 @@
 #include "tests/xenstore/script.h"
 #include "tests/xenstore/xsclient.h"
 
-#define REPLY_TIMEOUT_MS 5000
+/* Long enough for Xen's write rate limit of a domU (200 writes/s shared
+ * by all domains, bursts of 10) to let a request through. */
+#define REPLY_TIMEOUT_MS 30000
 #define SYNC_REQ_ID 0xfffffff0u
 #define TXMAP_SIZE 64 /* transactions remembered per connection */
 #define HISTORY 25 /* requests shown before a disagreement */
@@ -281,7 +283,7 @@ static void collect(struct side *s, unsigned int c, const struct diff_op *op,
 		if (err) {
 			emit(t, "  <%s>\n",
 			     err == -ECONNRESET ? "connection closed" :
-			     err == -ETIMEDOUT	? "no reply in 5 s" :
+			     err == -ETIMEDOUT	? "no reply in 30 s" :
 						  strerror(-err));
 			s->closed = true;
 			return;

@@ -247,6 +247,15 @@ static void gen_path_op(struct diffgen *g, struct diff_op *op, uint32_t type)
 	op->type = type;
 	pick_tx(g, op);
 	any_path(g, path, sizeof(path));
+	/*
+	 * A domU never works on / or /local: removing them is allowed to it
+	 * once dom0 granted write there, and deletes the homes of every
+	 * domain; Xen's write rate limit then holds that domU's requests
+	 * back for seconds.
+	 */
+	if (op->conn >= DIFF_CONNS &&
+	    (!strcmp(path, "/") || !strcmp(path, "/local")))
+		snprintf(path, sizeof(path), "r");
 	put_str(op, path);
 }
 
