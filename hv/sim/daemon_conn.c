@@ -95,14 +95,24 @@ int reopen_ro(int fd)
 	return r < 0 ? -errno : r;
 }
 
-static bool is_seqpacket(int fd)
+/*
+ * A socket fit to be a new connection: a unix SEQPACKET socket that the
+ * client made. One the daemon made itself (a domain's first connection,
+ * passed back to us) is refused: both its ends would be ours, and each
+ * reply would come back as a request, forever.
+ */
+static bool fit_for_clone(int fd)
 {
 	int type = 0, dom = 0;
-	socklen_t l1 = sizeof(type), l2 = sizeof(dom);
+	socklen_t l1 = sizeof(type), l2 = sizeof(dom), l3;
+	struct ucred cr;
 
+	l3 = sizeof(cr);
 	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 &&
 	       getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l2) == 0 &&
-	       type == SOCK_SEQPACKET && dom == AF_UNIX;
+	       type == SOCK_SEQPACKET && dom == AF_UNIX &&
+	       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l3) == 0 &&
+	       cr.pid != getpid();
 }
 
 static int op_clone(struct request *rq, struct reply *r)
@@ -110,7 +120,7 @@ static int op_clone(struct request *rq, struct reply *r)
 	int fd = rq->fds[0];
 
 	r->none = true;
-	if (fd < 0 || !is_seqpacket(fd))
+	if (fd < 0 || !fit_for_clone(fd))
 		return -EBADF;
 	if (conn_count(rq->c->domid) >= SIM_MAX_CONNS) {
 		hvd_log("dom%u: too many connections", rq->c->domid);

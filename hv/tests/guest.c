@@ -23,6 +23,8 @@
  *   startinfo DOM           -> ok <store_frame> <store_port> <console_port>
  *   list | create | destroy DOM   (dom0 only: expect -EPERM)
  *   shutdown REASON
+ *   cloneself               hostile: send our first connection back to
+ *                           xpv-hv as a new connection
  *   spin                    burn cpu forever (no answer)
  *   exit CODE
  */
@@ -35,6 +37,7 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "hv/sim/proto.h"
 
 static struct hv *hv;
 static struct hv_evtchn *ev;
@@ -225,7 +228,20 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 		cmd_domctl(c, a);
 	else if (strcmp(c, "shutdown") == 0 && n == 2)
 		reply(hv_domain_shutdown(hv, HV_DOMID_SELF, a), NULL);
-	else if (strcmp(c, "spin") == 0)
+	else if (strcmp(c, "cloneself") == 0) {
+		struct sim_req req = { .op = SIM_OP_CLONE };
+		int fd = atoi(getenv("XPV_HV_FD"));
+
+		int err = sim_msg_send(fd, &req, sizeof(req), NULL, 0, &fd, 1,
+				       false);
+
+		/* One message in, to start a reply loop if it was taken. */
+		req.op = SIM_OP_HELLO;
+		if (!err)
+			err = sim_msg_send(fd, &req, sizeof(req), NULL, 0, NULL,
+					   0, false);
+		reply(err, NULL);
+	} else if (strcmp(c, "spin") == 0)
 		spin();
 	else if (strcmp(c, "exit") == 0 && n == 2)
 		exit((int)a);

@@ -682,6 +682,53 @@ static int hostile_protocol(int fd, hv_domid_t id)
 	return 0;
 }
 
+/* xpv-hv's cpu time in clock ticks. */
+static long long hv_ticks(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)harness_hv_pid());
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	p = p ? strrchr(buf, ')') : NULL;
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%llu %llu",
+			 &ut, &st) != 2)
+		return -1;
+	return (long long)(ut + st);
+}
+
+static int clone_self(void)
+{
+	long long t0, t1;
+
+	CHECK(cmd(&ga, "cloneself") == 0, "send");
+	usleep(100000);
+	t0 = hv_ticks();
+	usleep(500000);
+	t1 = hv_ticks();
+	CHECK(t0 >= 0 && t1 - t0 < 10, "xpv-hv busy: %lld ticks in 0.5 s",
+	      t1 - t0);
+	CHECK(cmd(&ga, "self") == 0 && num(&ga) == ga.id, "guest unserved");
+	return 0;
+}
+
+static int t_clone_self(void)
+{
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = clone_self();
+	stop_all();
+	return r;
+}
+
 static int t_hostile_protocol(void)
 {
 	struct hv_domain_config cfg = { .memory_kb = 4096, .vcpus = 1 };
@@ -720,6 +767,8 @@ static const struct test_case cases[] = {
 	{ "hostile requests get errors, a bad datagram closes only its "
 	  "connection",
 	  t_hostile_protocol, true },
+	{ "a guest passing its first connection back is refused", t_clone_self,
+	  true },
 };
 
 int main(void)
