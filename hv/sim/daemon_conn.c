@@ -167,8 +167,6 @@ static int dispatch(struct request *rq, struct reply *r)
 {
 	uint32_t op = rq->req->op;
 
-	if (op >= SIM_OP_MAX || !ops[op].fn)
-		return -ENOSYS;
 	/* The first connection is shared by every process of the domain:
 	 * a reply there could reach the wrong one. */
 	if (rq->c->root && op != SIM_OP_CLONE)
@@ -215,6 +213,14 @@ void conn_input(struct conn *c)
 		return;
 	}
 	memcpy(&req, buf, sizeof(req));
+	/* Not a request at all (a reply looped back to us by a client that
+	 * joined two of our connections, say): answering would feed the
+	 * loop, so the connection goes. */
+	if (req.op == 0 || req.op >= SIM_OP_MAX || !ops[req.op].fn) {
+		sim_close_fds(fds, SIM_MSG_FDS);
+		conn_close(c);
+		return;
+	}
 	rq.tail = buf + sizeof(req);
 	rq.tail_len = (size_t)n - sizeof(req);
 	rq.fds = fds;

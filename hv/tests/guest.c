@@ -25,6 +25,8 @@
  *   shutdown REASON
  *   cloneself               hostile: send our first connection back to
  *                           xpv-hv as a new connection
+ *   clonepair               hostile: give xpv-hv both ends of one
+ *                           socketpair as two connections, then talk
  *   spin                    burn cpu forever (no answer)
  *   exit CODE
  */
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hv/hv.h"
@@ -190,6 +193,28 @@ static void spin(void)
 		n++;
 }
 
+static int clone_pair(void)
+{
+	struct sim_req req = { .op = SIM_OP_CLONE };
+	int root = atoi(getenv("XPV_HV_FD")), sv[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[0], 1, false);
+	if (!err)
+		err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[1], 1,
+				   false);
+	/* A request into one end reaches the daemon on the other; its reply
+	 * comes back in on the first end. */
+	req.op = SIM_OP_HELLO;
+	if (!err)
+		err = sim_msg_send(sv[0], &req, sizeof(req), NULL, 0, NULL, 0,
+				   false);
+	close(sv[0]);
+	close(sv[1]);
+	return err;
+}
+
 /* Commands with no argument or with numbers only. */
 static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 {
@@ -241,6 +266,8 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 			err = sim_msg_send(fd, &req, sizeof(req), NULL, 0, NULL,
 					   0, false);
 		reply(err, NULL);
+	} else if (strcmp(c, "clonepair") == 0) {
+		reply(clone_pair(), NULL);
 	} else if (strcmp(c, "spin") == 0)
 		spin();
 	else if (strcmp(c, "exit") == 0 && n == 2)
