@@ -44,6 +44,9 @@ $(BIN)/bench-ring: $(call objs,$(BENCH_RING_SRCS)) $(RING_LIB) $(HV_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(call objs,$(BENCH_RING_SRCS)) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
 
+# A smoke test that the benchmark runs end to end (not how fast).
+TESTS += ring/tests/test-bench-ring.sh
+
 bench-ring: $(BIN)/bench-ring
 	@BIN=$(CURDIR)/$(BIN) ring/bench/bench-ring.sh $(BENCH_RING_ARGS)
 .PHONY: bench-ring

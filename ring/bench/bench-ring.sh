@@ -10,13 +10,15 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${BIN:-$top/build/bin}
 run=$(mktemp -d /tmp/xpv-bench-ring.XXXXXX)
-hv_pid=
+hv_pid= bench_pid=
 cleanup()
 {
+	[[ -n $bench_pid ]] && kill "$bench_pid" 2>/dev/null && wait "$bench_pid" 2>/dev/null
 	[[ -n $hv_pid ]] && kill "$hv_pid" 2>/dev/null && wait "$hv_pid" 2>/dev/null
 	rm -rf "$run"
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 export XPV_RUNDIR=$run XPV_PLATFORM=sim
 if [[ -x $BIN/xpv-hv ]]; then
@@ -38,7 +40,10 @@ else
 	echo "bench-ring.sh: $BIN/xpv-hv is not built"
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-"$BIN/bench-ring" "$@"
+"$BIN/bench-ring" "$@" &
+bench_pid=$!
+wait "$bench_pid"
 rc=$?
+bench_pid=
 [[ $rc -ne 0 && -n $hv_pid ]] && tail -n 20 "$run/xpv-hv.log"
 exit $rc
