@@ -1,8 +1,9 @@
 # ring/: Xen's shared-ring protocol and device ABIs (headers), plus
 # libxpvring.a for the parts that are not inline: the byte rings of the
-# xenstore and console pages, and the xenstore error table.
+# xenstore and console pages, the xenstore error table, netif's Toeplitz
+# hash.
 # Others link it with $(RING_LDLIBS).
-RING_SRCS := ring/byte_ring.c ring/xs_wire.c
+RING_SRCS := ring/byte_ring.c ring/xs_wire.c ring/netif_hash.c
 RING_LIB := $(LIBDIR)/libxpvring.a
 RING_LDLIBS := $(RING_LIB)
 LIBS += $(RING_LIB)

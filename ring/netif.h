@@ -15,8 +15,8 @@
  *    XPV_NETRXF_EXTRA_INFO puts an extra info in the next response slot.
  *  - ctrl (optional, feature-ctrl-ring): hash and gref-mapping requests.
  *
- * Constants and layouts are Xen's; the Toeplitz hash the ctrl ring refers
- * to is not provided here.
+ * Constants and layouts are Xen's. The Toeplitz hash the hash extension
+ * uses is xpv_netif_toeplitz_hash (netif_hash.c, in libxpvring.a).
  */
 #ifndef XPV_RING_NETIF_H
 #define XPV_RING_NETIF_H
@@ -45,6 +45,15 @@
 /* Hash algorithms */
 #define XPV_NETIF_CTRL_HASH_ALGORITHM_NONE 0
 #define XPV_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ 1
+
+/*
+ * The Toeplitz hash of buflen bytes of buf under a key of keylen bytes
+ * (XPV_NETIF_CTRL_HASH_ALGORITHM_TOEPLITZ; the key is what
+ * XPV_NETIF_CTRL_TYPE_SET_HASH_KEY set, at most 40 bytes in Linux). Key
+ * bytes past keylen count as zero. Xen's xen_netif_toeplitz_hash.
+ */
+uint32_t xpv_netif_toeplitz_hash(const uint8_t *key, unsigned int keylen,
+				 const uint8_t *buf, unsigned int buflen);
 
 /* ctrl request types */
 #define XPV_NETIF_CTRL_TYPE_INVALID 0

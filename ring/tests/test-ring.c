@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ring/blkif.h"
+#include "ring/netif.h"
 #include "ring/ring.h"
 
 static int failures;
@@ -746,6 +747,26 @@ static void test_two_threads(void)
 	run_two_threads(DUO_LOCKSTEP_TOTAL, 8, true);
 }
 
+/* The Microsoft RSS verification vector (IPv4 66.9.149.187:2794 ->
+ * 161.142.100.80:1766 under the standard 40-byte key). */
+static void test_toeplitz_vector(void)
+{
+	static const uint8_t key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+		0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+		0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+		0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	static const uint8_t tuple[12] = { 66,	9,  149,  187,	161,  142,
+					   100, 80, 0x0a, 0xea, 0x06, 0xe6 };
+
+	CHECK(xpv_netif_toeplitz_hash(key, sizeof(key), tuple, 8) ==
+	      0x323e8fc2);
+	CHECK(xpv_netif_toeplitz_hash(key, sizeof(key), tuple, 12) ==
+	      0x51ccc178);
+	CHECK(xpv_netif_toeplitz_hash(key, sizeof(key), tuple, 0) == 0);
+}
+
 /* --- the table ----------------------------------------------------------- */
 
 static const struct {
@@ -764,6 +785,7 @@ static const struct {
 	{ "hostile response producer index", test_hostile_response_prod },
 	{ "copied request is private", test_copy_is_private },
 	{ "multi-page rings, order 0 to 4", test_multi_page },
+	{ "netif Toeplitz hash, RSS test vector", test_toeplitz_vector },
 	{ "two threads, checksummed, eventfd", test_two_threads },
 };
 
