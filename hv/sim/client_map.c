@@ -155,24 +155,37 @@ static struct sim_mapping *new_mapping(unsigned int count)
 		      sizeof(struct sim_mapping) + count * sizeof(hv_gref_t));
 }
 
-/* Reserve count pages of address space to map frames into. */
-static void *reserve(unsigned int count)
+/* Reserve count pages of address space to map frames into; a single page
+ * needs no reservation (one mmap less on the common path). */
+static int reserve(struct sim_mapping *m, unsigned int count)
 {
-	void *p = mmap(NULL, (size_t)count * HV_PAGE_SIZE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p;
 
-	return p == MAP_FAILED ? NULL : p;
+	if (count == 1)
+		return 0;
+	p = mmap(NULL, (size_t)count * HV_PAGE_SIZE, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	m->addr = p;
+	return 0;
 }
 
-static int map_frame(void *base, unsigned int i, int fd, uint64_t frame,
-		     bool writable)
+/* Map frame as page i of m (anywhere when nothing is reserved). */
+static int map_frame(struct sim_mapping *m, unsigned int i, int fd,
+		     uint64_t frame, bool writable)
 {
 	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
-	void *want = (char *)base + (size_t)i * HV_PAGE_SIZE;
-	void *p = mmap(want, HV_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, fd,
+	void *want = m->addr ? (char *)m->addr + (size_t)i * HV_PAGE_SIZE :
+			       NULL;
+	void *p = mmap(want, HV_PAGE_SIZE, prot,
+		       MAP_SHARED | (want ? MAP_FIXED : 0), fd,
 		       (off_t)(frame * HV_PAGE_SIZE));
 
-	return p == MAP_FAILED ? -errno : 0;
+	if (p == MAP_FAILED)
+		return -errno;
+	m->addr = (char *)p - (size_t)i * HV_PAGE_SIZE;
+	return 0;
 }
 
 static void *fail_ptr(int err)
@@ -204,11 +217,9 @@ void *sim_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 	m = new_mapping(count);
 	if (!m)
 		return fail_ptr(-ENOMEM);
-	m->addr = reserve(count);
-	if (!m->addr) {
-		err = -ENOMEM;
+	err = reserve(m, count);
+	if (err)
 		goto fail;
-	}
 	for (i = 0; i < count; i++) {
 		uint32_t frame;
 
@@ -217,7 +228,7 @@ void *sim_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 		if (err)
 			goto fail;
 		m->refs[done++] = refs[i];
-		err = map_frame(m->addr, i, f->memfd, frame, writable);
+		err = map_frame(m, i, f->memfd, frame, writable);
 		if (err)
 			goto fail;
 	}
@@ -313,15 +324,12 @@ void *sim_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 	m = new_mapping(0);
 	if (!m)
 		return fail_ptr(-ENOMEM);
-	m->addr = reserve(count);
-	if (!m->addr) {
-		free(m);
-		return fail_ptr(-ENOMEM);
-	}
+	err = reserve(m, count);
 	for (i = 0; i < count && !err; i++)
-		err = map_frame(m->addr, i, fd, frames[i], writable);
+		err = map_frame(m, i, fd, frames[i], writable);
 	if (err) {
-		munmap(m->addr, (size_t)count * HV_PAGE_SIZE);
+		if (m->addr)
+			munmap(m->addr, (size_t)count * HV_PAGE_SIZE);
 		free(m);
 		return fail_ptr(err);
 	}

@@ -167,7 +167,12 @@ static int t_multi_page_map(void)
 	for (i = 0; i < 4; i++)
 		CHECK(map[i * HV_PAGE_SIZE] == i + 1, "page %d", i);
 	CHECK(hv_grant_unmap(hv, map, 4) == 0, "unmap");
-	CHECK(hv_unshare_pages(hv, page, 4) == 0, "unshare");
+	/* All or nothing: one bad ref maps none and leaves no pin behind. */
+	refs[2] = 1u << 30;
+	map = hv_grant_map(hv, self, 4, refs, true);
+	CHECK(!map, "a map with a bad ref succeeded");
+	CHECK(hv_unshare_pages(hv, page, 4) == 0,
+	      "a failed map left a grant pinned");
 	return 0;
 }
 

@@ -643,6 +643,8 @@ static int raw_call(int fd, const void *msg, size_t len)
 
 static int hostile_protocol(int fd, hv_domid_t id)
 {
+	char *argv[] = { "init", NULL };
+	int fds[3] = { -1, -1, -1 };
 	struct {
 		struct sim_req req;
 		char tail[64];
@@ -656,6 +658,8 @@ static int hostile_protocol(int fd, hv_domid_t id)
 	memcpy(m.tail, "/bin/true", 9); /* no NUL anywhere */
 	CHECK(raw_call(fd, &m, sizeof(m.req) + 9) == -EINVAL,
 	      "exec, unterminated");
+	CHECK(hv_domain_exec(hv, id, "/nonexistent/init", argv, fds) == -ENOENT,
+	      "exec of a missing program");
 	m.req.op = SIM_OP_GRANT_COPY;
 	m.req.a = 1000; /* segments announced, none sent */
 	CHECK(raw_call(fd, &m, sizeof(m.req) + 8) == -EINVAL, "copy, short");
