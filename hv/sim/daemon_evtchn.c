@@ -111,20 +111,15 @@ void evtchn_close_all(struct domain *d)
 			evtchn_close_port(d, p);
 }
 
+/* Only dom0 may bind VIRQ_DOM_EXC, so only its table has VIRQ ports. */
 void evtchn_fire_virq(void)
 {
-	unsigned int i;
+	struct domain *d = hvd.doms[0];
 	uint32_t p;
 
-	for (i = 0; i < SIM_MAX_DOMS; i++) {
-		struct domain *d = hvd.doms[i];
-
-		if (!d)
-			continue;
-		for (p = 1; p < SIM_NR_PORTS; p++)
-			if (d->ports[p].state == HV_EVTCHN_VIRQ)
-				kick(d->ports[p].efd);
-	}
+	for (p = 1; d && p < SIM_NR_PORTS; p++)
+		if (d->ports[p].state == HV_EVTCHN_VIRQ)
+			kick(d->ports[p].efd);
 }
 
 /* Reply with the port, its generation, its eventfd and the peer's. */

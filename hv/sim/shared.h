@@ -38,8 +38,9 @@
 #define SIM_NR_GREFS (SIM_GNTTAB_PAGES * HV_PAGE_SIZE / 8u)
 #define SIM_FIRST_FREE_GREF 8u
 
-/* Event channel ports per domain; port 0 is never allocated, as on Xen. */
-#define SIM_NR_PORTS 1024u
+/* Event channel ports per domain (dom0 needs a few per guest); port 0 is
+ * never allocated, as on Xen. */
+#define SIM_NR_PORTS 4096u
 /* Domain ids below this; dom0 is 0. */
 #define SIM_MAX_DOMS 1024u
 
