@@ -102,7 +102,9 @@ static inline uint32_t xpv_ring_rounddown_pow2(uint32_t x)
 }
 
 /* Slot size of a ring carrying req_size-byte requests and rsp_size-byte
- * responses: the size of Xen's union of the two. */
+ * responses: the size of Xen's union of the two, as long as the larger
+ * size is a multiple of the smaller type's alignment, true of every Xen
+ * protocol (test-ring-abi checks blkif's and netif's). */
 static inline uint32_t xpv_ring_slot_size(size_t req_size, size_t rsp_size)
 {
 	return (uint32_t)(req_size > rsp_size ? req_size : rsp_size);
