@@ -26,6 +26,7 @@ TEST_PROGS += $(BIN)/xs-differential
 $(BIN)/xs-differential: $(call objs,tests/xenstore/differential.c tests/xenstore/diffgen.c tests/xenstore/script.c) $(XSTEST_CLIENT) $(RING_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RING_LDLIBS)
+
 TEST_PROGS += $(BIN)/xs-bench
 
 $(BIN)/xs-bench: $(call objs,tests/xenstore/bench.c) $(XSTEST_CLIENT) $(RING_LIB)
@@ -34,8 +35,8 @@ $(BIN)/xs-bench: $(call objs,tests/xenstore/bench.c) $(XSTEST_CLIENT) $(RING_LIB
 
 # make bench-xenstore: ours against the reference, as ratios.
 BENCHES += bench-xenstore
-bench-xenstore: $(BIN)/xs-bench $(XSREF_STANDIN)
-	@tests/xenstore/bench.sh
+bench-xenstore: $(BIN)/xs-bench $(XSREF_STANDIN) $(BIN)/xpv-xenstored
+	@BUILD=$(BUILD) tests/xenstore/bench.sh
 .PHONY: bench-xenstore
 
 # A domU's xenstore connection as a socket, on ours (a sim domain) and on
