@@ -108,6 +108,21 @@ static int t_readonly(void)
 	map = hv_grant_map(hv, self, 1, &ref, false);
 	CHECK(map, "read-only map: %s", strerror(errno));
 	CHECK(strcmp((char *)map, "read only") == 0, "bytes differ");
+	/* A copy may read it but not write it. */
+	{
+		struct hv_copy_seg seg = { .len = 4 };
+		char buf[8] = "abc";
+
+		seg.src.local = buf;
+		seg.dst = (struct hv_copy_ptr){ .foreign = true,
+						.domid = self,
+						.ref = ref };
+		CHECK(hv_grant_copy(hv, 1, &seg) == 0, "copy call");
+		CHECK(!want_int(seg.status, EPERM,
+				"copy into a read-only grant"),
+		      "refused");
+		CHECK(strcmp((char *)page, "read only") == 0, "page changed");
+	}
 	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap");
 	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	return 0;
@@ -535,6 +550,8 @@ static int t_bad_evtchn(void)
 		      "status: out of range");
 	n += want_int(hv_evtchn_pending(ev), EAGAIN, "pending: nothing");
 	n += want_int(hv_evtchn_pending(NULL), EINVAL, "pending: NULL");
+	hv_evtchn_close(NULL); /* no-ops, must not crash */
+	hv_close(NULL);
 	n += want_int(hv_evtchn_unmask(ev, 1000), ENOENT, "unmask: not ours");
 	if (sim()) {
 		n += want_int(hv_evtchn_bind_existing(ev, BAD_PORT), ERANGE,
