@@ -26,7 +26,7 @@ $(BIN)/test-ring: $(call objs,ring/tests/test-ring.c) $(RING_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 TEST_PROGS += $(BIN)/test-byte-ring
-TESTS += $(BIN)/test-byte-ring
+TESTS += $(BIN)/test-byte-ring ring/tests/test-ring-headers.sh
 
 $(BIN)/test-byte-ring: $(call objs,ring/tests/test-byte-ring.c) $(RING_LIB)
 	@mkdir -p $(@D)
