@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test-ring-headers.sh - every ring/ header compiles on its own (includes
-# what it uses), with the project's warnings, in C and with -pedantic
-# except for the GNU extensions the tree allows. Exit 0 pass, 1 fail.
+# what it uses) and twice in a row (include guard), with the project's
+# warnings. Exit 0 pass, 1 fail.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
