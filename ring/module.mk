@@ -48,7 +48,7 @@ $(BIN)/bench-ring: $(call objs,$(BENCH_RING_SRCS)) $(RING_LIB) $(HV_LIB)
 # A smoke test that the benchmark runs end to end (not how fast).
 TESTS += ring/tests/test-bench-ring.sh
 
-bench-ring: $(BIN)/bench-ring
+bench-ring: $(BIN)/bench-ring $(BIN)/xpv-hv
 	@BIN=$(CURDIR)/$(BIN) ring/bench/bench-ring.sh $(BENCH_RING_ARGS)
 .PHONY: bench-ring
 
