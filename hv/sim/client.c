@@ -157,6 +157,29 @@ static void unmap_shared(struct sim_hv *s)
 	if (s->domtab)
 		munmap((void *)s->domtab,
 		       SIM_MAX_DOMS * sizeof(struct sim_domslot));
+	if (s->pinlog)
+		munmap(s->pinlog,
+		       SIM_PINLOG_ENTRIES * sizeof(struct sim_pinlog_entry));
+}
+
+/* dom0: the log of our grant pins, which xpv-hv releases if we die. */
+static int get_pinlog(struct sim_hv *s)
+{
+	struct sim_req req = { .op = SIM_OP_PINLOG };
+	int fds[SIM_MSG_FDS], err;
+
+	err = sim_rpc(s->sock, &req, NULL, 0, NULL, 0, NULL, NULL, 0, NULL,
+		      fds);
+	if (err)
+		return err;
+	if (fds[0] >= 0)
+		s->pinlog = sim_map_fd(fds[0], 0,
+				       SIM_PINLOG_ENTRIES *
+					       sizeof(struct sim_pinlog_entry) /
+					       HV_PAGE_SIZE,
+				       true);
+	sim_close_fds(fds, SIM_MSG_FDS);
+	return s->pinlog ? 0 : -EPROTO;
 }
 
 static int hello(struct sim_hv *s)
@@ -277,6 +300,8 @@ int hv_sim_open(struct hv **hvp, char *why, size_t why_len)
 		goto fail;
 	}
 	err = hello(s);
+	if (!err && s->head.privileged)
+		err = get_pinlog(s);
 	if (err) {
 		snprintf(why, why_len,
 			 "sim platform: xpv-hv refused the connection: %s",

@@ -34,9 +34,12 @@ struct sim_mapping {
 	void *addr;
 	unsigned int count;
 	bool writable;
-	bool grant; /* refs[] hold pins to release at unmap */
+	bool grant; /* pins[] to release at unmap */
 	struct sim_fdom *fdom; /* NULL for the caller's own memory */
-	hv_gref_t refs[];
+	struct {
+		hv_gref_t ref;
+		uint32_t slot; /* in the pin log, or SIM_PINLOG_NONE */
+	} pins[];
 };
 
 /* One hv_mem_alloc or hv_share_pages allocation of our own memory. */
@@ -58,6 +61,8 @@ struct sim_hv {
 	uint32_t gref_hint;
 	const struct sim_port_status *status;
 	const struct sim_domslot *domtab; /* dom0 only */
+	struct sim_pinlog_entry *pinlog; /* dom0 only */
+	uint32_t pinlog_hint;
 	struct sim_fdom *fdoms;
 	struct sim_mapping *maps;
 	struct sim_alloc *allocs;

@@ -151,8 +151,39 @@ struct sim_fdom *sim_fdom_get(struct sim_hv *s, hv_domid_t domid, int *err)
 
 static struct sim_mapping *new_mapping(unsigned int count)
 {
-	return calloc(1,
-		      sizeof(struct sim_mapping) + count * sizeof(hv_gref_t));
+	struct sim_mapping *m;
+
+	return calloc(1, sizeof(*m) + count * sizeof(m->pins[0]));
+}
+
+/* Note a pin in the log (best effort: a full log only loses the cleanup
+ * of that pin should we die). */
+static uint32_t log_pin(struct sim_hv *s, const struct sim_fdom *f,
+			hv_gref_t ref, bool writable)
+{
+	uint32_t i, slot;
+
+	for (i = 0; s->pinlog && i < SIM_PINLOG_ENTRIES; i++) {
+		slot = (s->pinlog_hint + i) % SIM_PINLOG_ENTRIES;
+		if (s->pinlog[slot].gen)
+			continue;
+		s->pinlog[slot].domid = f->domid;
+		s->pinlog[slot].ref = ref;
+		s->pinlog[slot].writable = writable;
+		__atomic_store_n(&s->pinlog[slot].gen, f->gen,
+				 __ATOMIC_RELEASE);
+		s->pinlog_hint = slot + 1;
+		return slot;
+	}
+	return SIM_PINLOG_NONE;
+}
+
+/* Forget a pin in the log before releasing it: a pin released twice
+ * could drop someone else's. */
+static void unlog_pin(struct sim_hv *s, uint32_t slot)
+{
+	if (slot != SIM_PINLOG_NONE && s->pinlog)
+		__atomic_store_n(&s->pinlog[slot].gen, 0, __ATOMIC_RELEASE);
 }
 
 /* Reserve count pages of address space to map frames into; a single page
@@ -227,7 +258,8 @@ void *sim_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 				      writable, f->nr_pages, &frame);
 		if (err)
 			goto fail;
-		m->refs[done++] = refs[i];
+		m->pins[done].ref = refs[i];
+		m->pins[done++].slot = log_pin(s, f, refs[i], writable);
 		err = map_frame(m, i, f->memfd, frame, writable);
 		if (err)
 			goto fail;
@@ -240,8 +272,10 @@ void *sim_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 	add_mapping(s, m);
 	return m->addr;
 fail:
-	for (i = 0; i < done; i++)
-		sim_gnt_release(f->gnttab, f->active, m->refs[i], writable);
+	for (i = 0; i < done; i++) {
+		unlog_pin(s, m->pins[i].slot);
+		sim_gnt_release(f->gnttab, f->active, m->pins[i].ref, writable);
+	}
 	if (m->addr)
 		munmap(m->addr, (size_t)count * HV_PAGE_SIZE);
 	free(m);
@@ -266,14 +300,17 @@ static struct sim_mapping *take_mapping(struct sim_hv *s, void *addr,
 	return NULL;
 }
 
-static void drop_mapping(struct sim_mapping *m)
+static void drop_mapping(struct sim_hv *s, struct sim_mapping *m)
 {
 	unsigned int i;
 
-	if (m->grant)
-		for (i = 0; i < m->count; i++)
+	if (m->grant) {
+		for (i = 0; i < m->count; i++) {
+			unlog_pin(s, m->pins[i].slot);
 			sim_gnt_release(m->fdom->gnttab, m->fdom->active,
-					m->refs[i], m->writable);
+					m->pins[i].ref, m->writable);
+		}
+	}
 	munmap(m->addr, (size_t)m->count * HV_PAGE_SIZE);
 	if (m->fdom)
 		sim_fdom_put(m->fdom);
@@ -282,12 +319,13 @@ static void drop_mapping(struct sim_mapping *m)
 
 int sim_grant_unmap(struct hv *hv, void *addr, unsigned int count)
 {
-	struct sim_mapping *m = take_mapping(to_sim(hv), addr, count, true);
+	struct sim_hv *s = to_sim(hv);
+	struct sim_mapping *m = take_mapping(s, addr, count, true);
 
 	if (!m)
 		return -EINVAL;
-	drop_mapping(m);
-	sim_fdom_sweep(to_sim(hv));
+	drop_mapping(s, m);
+	sim_fdom_sweep(s);
 	return 0;
 }
 
@@ -297,7 +335,7 @@ void sim_unmap_all(struct sim_hv *s)
 		struct sim_mapping *m = s->maps;
 
 		s->maps = m->next;
-		drop_mapping(m);
+		drop_mapping(s, m);
 	}
 }
 
@@ -344,12 +382,13 @@ void *sim_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 
 int sim_foreign_unmap(struct hv *hv, void *addr, unsigned int count)
 {
-	struct sim_mapping *m = take_mapping(to_sim(hv), addr, count, false);
+	struct sim_hv *s = to_sim(hv);
+	struct sim_mapping *m = take_mapping(s, addr, count, false);
 
 	if (!m)
 		return -EINVAL;
-	drop_mapping(m);
+	drop_mapping(s, m);
 	if (hv->privileged)
-		sim_fdom_sweep(to_sim(hv));
+		sim_fdom_sweep(s);
 	return 0;
 }

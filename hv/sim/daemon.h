@@ -39,6 +39,7 @@ struct conn {
 	hv_domid_t domid;
 	bool root; /* a domain's first connection: SIM_OP_CLONE only */
 	bool dead; /* closed; freed after the current loop iteration */
+	struct sim_pinlog_entry *pinlog; /* dom0 handles: their grant pins */
 };
 
 struct port {

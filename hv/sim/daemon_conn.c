@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,6 +41,57 @@ struct conn *conn_add(int fd, hv_domid_t domid, bool root)
 	return c;
 }
 
+#define PINLOG_BYTES (SIM_PINLOG_ENTRIES * sizeof(struct sim_pinlog_entry))
+
+/* The connection's process is gone: release the grant pins it still held,
+ * on domains that are still the ones it pinned. */
+static void release_pins(struct conn *c)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < SIM_PINLOG_ENTRIES; i++) {
+		struct sim_pinlog_entry e = c->pinlog[i];
+		struct domain *d;
+
+		if (!e.gen)
+			continue;
+		d = dom_get(e.domid);
+		if (!d || d->gen != e.gen || e.ref >= SIM_NR_GREFS)
+			continue;
+		sim_gnt_release(d->gnttab, d->active, e.ref, e.writable);
+		n++;
+	}
+	if (n)
+		hvd_log("dom0 client went away holding %u grant maps; released",
+			n);
+	munmap(c->pinlog, PINLOG_BYTES);
+	c->pinlog = NULL;
+}
+
+static int op_pinlog(struct request *rq, struct reply *r)
+{
+	int fd;
+	void *p;
+
+	if (rq->c->pinlog)
+		return -EBUSY;
+	fd = memfd_create("xpv-pinlog", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, PINLOG_BYTES) < 0)
+		goto fail;
+	p = mmap(NULL, PINLOG_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	rq->c->pinlog = p;
+	r->fds[0] = fd;
+	r->close_fds[0] = true;
+	return 0;
+fail:
+	close(fd);
+	return -ENOMEM;
+}
+
 void conn_close(struct conn *c)
 {
 	struct conn **pp;
@@ -51,6 +103,8 @@ void conn_close(struct conn *c)
 	d = dom_get(c->domid);
 	if (d)
 		evtchn_conn_gone(d, c);
+	if (c->pinlog)
+		release_pins(c);
 	epoll_ctl(hvd.epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	for (pp = &hvd.conns; *pp; pp = &(*pp)->next) {
@@ -161,6 +215,7 @@ static const struct {
 	[SIM_OP_DOM_INFO] = { op_info, 0 },
 	[SIM_OP_DOM_START_INFO] = { op_start_info, 0 },
 	[SIM_OP_GRANT_COPY] = { op_grant_copy, 0 },
+	[SIM_OP_PINLOG] = { op_pinlog, PRIV },
 };
 
 static int dispatch(struct request *rq, struct reply *r)

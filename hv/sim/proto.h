@@ -62,6 +62,8 @@ enum sim_op {
 	 * local source; -> tail int16 status[count] then the bytes of every
 	 * local destination (unprivileged grant copy, done by xpv-hv) */
 	SIM_OP_GRANT_COPY,
+	/* dom0 -> fd: this connection's pin log (shared.h), rw */
+	SIM_OP_PINLOG,
 	SIM_OP_MAX,
 };
 

@@ -78,6 +78,25 @@ struct sim_domslot {
 	uint32_t nr_pages;
 };
 
+/*
+ * A dom0 handle's pin log: every grant it holds mapped, written by the
+ * handle after each pin and cleared before each release. When the
+ * handle's connection closes (the process exited or was killed without
+ * unmapping) xpv-hv releases what the log still lists, as Linux's gntdev
+ * unmaps on close, so the granter can end access again.
+ */
+#define SIM_PINLOG_ENTRIES 65536u
+#define SIM_PINLOG_NONE UINT32_MAX
+
+struct sim_pinlog_entry {
+	uint32_t gen; /* the granting domain's generation; 0: slot free */
+	uint16_t domid;
+	uint8_t writable;
+	uint8_t pad;
+	uint32_t ref;
+	uint32_t pad2;
+};
+
 /* --- granting side (shared_gnttab.c) --- */
 
 /* Claim a free entry of table and publish a grant of frame to `to`.

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hv/hv.h"
@@ -605,6 +606,62 @@ static int t_list(void)
 	return r;
 }
 
+/* A dom0 process (a backend) that maps a grant and is killed. */
+static pid_t mapper(hv_domid_t dom, hv_gref_t ref, int ready)
+{
+	struct hv *h;
+	pid_t pid = fork();
+	char why[256];
+	void *map;
+
+	if (pid != 0)
+		return pid;
+	if (hv_open(&h, why, sizeof(why)) < 0)
+		_exit(1);
+	map = hv_grant_map(h, dom, 1, &ref, true);
+	if (!map || write(ready, "m", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static int killed_mapper(void)
+{
+	int p[2], i, r = -1;
+	hv_gref_t ref;
+	pid_t pid;
+	char c;
+
+	CHECK(cmd(&ga, "share 0 w") == 0, "share");
+	ref = (hv_gref_t)num(&ga);
+	CHECK(pipe(p) == 0, "pipe");
+	pid = mapper(ga.id, ref, p[1]);
+	close(p[1]);
+	i = (int)read(p[0], &c, 1);
+	close(p[0]);
+	CHECK(pid > 0 && i == 1, "the mapper did not map");
+	CHECK(cmd(&ga, "end") == -EBUSY, "end while the mapper holds it");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	for (i = 0; i < 100 && r != 0; i++) {
+		r = cmd(&ga, "end");
+		if (r)
+			usleep(20000);
+	}
+	CHECK(r == 0, "end after the mapper was killed: %d", r);
+	return 0;
+}
+
+static int t_killed_mapper(void)
+{
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = killed_mapper();
+	stop_all();
+	return r;
+}
+
 /* --- the daemon's protocol, spoken raw by a hostile client --- */
 
 static int raw_connect(void)
@@ -775,6 +832,8 @@ static const struct test_case cases[] = {
 	{ "hostile requests get errors, a bad datagram closes only its "
 	  "connection",
 	  t_hostile_protocol, true },
+	{ "a dom0 mapper killed with a grant mapped: the pin is released",
+	  t_killed_mapper, true },
 	{ "a guest joining two daemon connections gets no reply loop",
 	  t_clone_self, true },
 };
