@@ -20,7 +20,9 @@
 #                           a domU's xenstore connection to DAEMON as a
 #                           unix socket ($XS_SOCK, XS_SOCKS[NAME]): a sim
 #                           domain for ours (its id in $XS_DOMID), the
-#                           stand-in's ring file for the reference (DOMID)
+#                           stand-in's ring file for the reference (DOMID);
+#                           with XS_DOMCONN_LATE=1 not introduced: the
+#                           INTRODUCE arguments are in $XS_INTRODUCE
 #
 # Every daemon gets its own directory under one mktemp dir ($XS_TMP), which
 # an EXIT trap removes after killing whatever is still running. A test that
@@ -137,6 +139,7 @@ xs_domconn()
 	local kind=$1 name=$2 daemon=$3 domid=${4:-} dir="$XS_TMP/$2" i
 	local args=("$kind" "${XS_SOCKS[$daemon]}" "$dir/socket" "$BIN/xs-ring-relay")
 	[[ $kind == ref ]] && args+=("$XS_TMP/$daemon/rings" "$domid")
+	[[ ${XS_DOMCONN_LATE:-0} == 1 ]] && args+=(--late)
 	mkdir -p "$dir"
 	"$BIN/xs-domconn" "${args[@]}" >"$dir/out" 2>"$dir/log" &
 	XS_PIDS[$name]=$!
@@ -145,6 +148,7 @@ xs_domconn()
 	xs_wait_socket "$name" "$dir/socket" || return 1
 	for ((i = 0; i < 100; i++)); do
 		XS_DOMID=$(sed -n 's/^domid=//p' "$dir/out")
+		XS_INTRODUCE=$(sed -n 's/^introduce=//p' "$dir/out")
 		[[ -n $XS_DOMID ]] && return 0
 		sleep 0.05
 	done

@@ -28,6 +28,13 @@ xs_need_ref
 [[ -x $BIN/xs-differential ]] || xs_skip "$BIN/xs-differential is not built"
 
 domus=${XS_DOMU:-0}
+# A case that introduces a domain itself ("0 INTRODUCE {late}") gets one
+# more domU, prepared but not introduced, as the last connection.
+late=0
+if [[ -f $seed ]] && grep -q '{late}' "$seed"; then
+	late=1
+	[[ $domus -gt 0 ]] || domus=1
+fi
 if [[ $domus -gt 0 ]]; then
 	for prog in xpv-hv xs-domconn xs-ring-relay; do
 		[[ -x $BIN/$prog ]] || xs_skip "$BIN/$prog is not built"
@@ -38,29 +45,38 @@ if [[ $domus -gt 0 ]]; then
 	if [[ $a == ours ]]; then
 		xs_start_hv || exit 1
 		xs_start ours-hv a || exit 1
-		for ((i = 1; i <= domus; i++)); do
-			xs_domconn ours "a-domu$i" a || exit 1
+		for ((i = 1; i <= domus + late; i++)); do
+			XS_DOMCONN_LATE=$((i > domus)) \
+				xs_domconn ours "a-domu$i" a || exit 1
 			ids+=("$XS_DOMID")
 		done
 	else
-		for ((i = 1; i <= domus; i++)); do ids+=("$i"); done
+		for ((i = 1; i <= domus + late; i++)); do ids+=("$i"); done
+		XS_INTRODUCE="$((domus + 1)) 0 1"
 	fi
 	list=$(IFS=,; echo "${ids[*]}")
 	if [[ $a == ref ]]; then
 		XSREF_DOMAINS=0,$list xs_start ref a || exit 1
-		for ((i = 1; i <= domus; i++)); do
-			xs_domconn ref "a-domu$i" a "${ids[i - 1]}" || exit 1
+		for ((i = 1; i <= domus + late; i++)); do
+			XS_DOMCONN_LATE=$((i > domus)) \
+				xs_domconn ref "a-domu$i" a "${ids[i - 1]}" || exit 1
 		done
 	fi
+	intro=$XS_INTRODUCE
 	XSREF_DOMAINS=0,$list xs_start ref b || exit 1
 	sock_a=${XS_SOCKS[a]} sock_b=
-	for ((i = 1; i <= domus; i++)); do
-		xs_domconn ref "b-domu$i" b "${ids[i - 1]}" || exit 1
+	for ((i = 1; i <= domus + late; i++)); do
+		XS_DOMCONN_LATE=$((i > domus)) \
+			xs_domconn ref "b-domu$i" b "${ids[i - 1]}" || exit 1
 		sock_a+=,${XS_SOCKS[a-domu$i]}
 		sock_b+=,${XS_SOCKS[b-domu$i]}
 	done
 	sock_b=${XS_SOCKS[b]}$sock_b
 	source+=(--domid "$list")
+	if [[ $late == 1 ]]; then
+		sed "s/{late}/$intro/g" "$seed" >"$XS_TMP/case.xs"
+		source=(--script "$XS_TMP/case.xs" --domid "$list")
+	fi
 else
 	xs_start "$a" a || exit 1
 	sock_a=$XS_SOCK

@@ -25,7 +25,7 @@
 #include "ring/xs_wire.h"
 
 #define DIFF_CONNS 3 /* dom0 connections (unix socket) per daemon */
-#define DIFF_MAX_DOMUS 2 /* optional domU connections, numbered after them */
+#define DIFF_MAX_DOMUS 3 /* optional domU connections, numbered after them */
 #define DIFF_MAX_CONNS (DIFF_CONNS + DIFF_MAX_DOMUS)
 #define DIFF_TX_OPEN 4 /* open transactions per connection, at most */
 #define DIFF_TX_STALE 4 /* ended transactions remembered per connection */

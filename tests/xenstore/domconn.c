@@ -15,10 +15,16 @@
  * domain, and XS_INTRODUCE it. Prints "domid=<id>" on stdout, then accepts
  * one client on LISTEN and carries bytes between it and the relay until
  * either side ends. Exit 0, or 1 with a message.
+ *
+ * With --late (last), the domain is not introduced: the test does it, at
+ * the moment it chooses, with the arguments printed as
+ * "introduce=<id> <frame> <port>" (the reference's stand-in takes any
+ * frame and port, so the same request serves both daemons).
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +82,12 @@ static void dom0_call(const char *sock, uint32_t type, const char *payload,
 	xsc_close(&x);
 }
 
-/* The domain's home, owned by it, then XS_INTRODUCE. */
+/* --late: the test introduces the domain itself, at a moment it chooses. */
+static bool late;
+static uint64_t late_frame;
+static unsigned int late_port;
+
+/* The domain's home, owned by it, then XS_INTRODUCE (unless --late). */
 static void introduce(const char *sock, unsigned int domid, uint64_t frame,
 		      unsigned int port)
 {
@@ -88,6 +99,11 @@ static void introduce(const char *sock, unsigned int domid, uint64_t frame,
 	n += 1 +
 	     snprintf(buf + n + 1, sizeof(buf) - (size_t)n - 1, "n%u", domid);
 	dom0_call(sock, XPV_XS_SET_PERMS, buf, (size_t)n + 1);
+	if (late) {
+		late_frame = frame;
+		late_port = port;
+		return;
+	}
 	n = snprintf(buf, sizeof(buf), "%u%c%llu%c%u", domid, 0,
 		     (unsigned long long)frame, 0, port);
 	dom0_call(sock, XPV_XS_INTRODUCE, buf, (size_t)n + 1);
@@ -203,6 +219,10 @@ int main(int argc, char **argv)
 
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
+	if (argc > 1 && !strcmp(argv[argc - 1], "--late")) {
+		late = true;
+		argc--;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		die("socketpair", errno);
 	if (argc == 5 && !strcmp(argv[1], "ours"))
@@ -212,14 +232,17 @@ int main(int argc, char **argv)
 				  (unsigned int)strtoul(argv[6], NULL, 10));
 	else {
 		fprintf(stderr,
-			"usage: xs-domconn ours DOM0_SOCKET LISTEN RELAY\n"
+			"usage: xs-domconn ours DOM0_SOCKET LISTEN RELAY [--late]\n"
 			"       xs-domconn ref DOM0_SOCKET LISTEN RELAY RINGDIR "
-			"DOMID\n");
+			"DOMID [--late]\n");
 		return 2;
 	}
 	close(sp[1]);
 	lfd = listen_on(argv[3]);
 	printf("domid=%u\n", domid);
+	if (late)
+		printf("introduce=%u %llu %u\n", domid,
+		       (unsigned long long)late_frame, late_port);
 	fflush(stdout);
 	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (cfd < 0)

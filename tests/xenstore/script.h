@@ -7,8 +7,8 @@
  *
  *   CONN TYPE[@TX] [ARG...]
  *
- * CONN is the connection: 0..2 dom0's, 3 and 4 the domUs' when the
- * harness has them (diffgen.h DIFF_CONNS, DIFF_MAX_DOMUS). TYPE is a message type name
+ * CONN is the connection: 0..2 dom0's, 3.. the domUs' when the harness
+ * has them (diffgen.h DIFF_CONNS, DIFF_MAX_DOMUS). TYPE is a message type name
  * as xs_wire.h spells it without XS_ (READ, WRITE, TRANSACTION_START, ...)
  * or a number. @TX names the transaction: @T<n> is the n-th
  * TRANSACTION_START of the script, counting from 1, @<number> a literal
