@@ -182,8 +182,10 @@ static uint32_t log_pin(struct sim_hv *s, const struct sim_fdom *f,
  * could drop someone else's. */
 static void unlog_pin(struct sim_hv *s, uint32_t slot)
 {
-	if (slot != SIM_PINLOG_NONE && s->pinlog)
-		__atomic_store_n(&s->pinlog[slot].gen, 0, __ATOMIC_RELEASE);
+	if (slot == SIM_PINLOG_NONE || !s->pinlog)
+		return;
+	__atomic_store_n(&s->pinlog[slot].gen, 0, __ATOMIC_RELEASE);
+	s->pinlog_hint = slot; /* reuse it next: its cache line is warm */
 }
 
 /* Reserve count pages of address space to map frames into; a single page
