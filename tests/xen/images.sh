@@ -120,7 +120,9 @@ build_domU()
 	done
 	[[ -x $BUILD/bin/xenbus-smoke ]] &&
 		add_bin "$dir" "$BUILD/bin/xenbus-smoke" xpv/bin/xenbus-smoke
-	ln -sf /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+	# Relative: a copy into this image unpacked in dom0 (hv/xen's
+	# domu-run.sh repacks it) must not write through to dom0's own loader.
+	ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
 		"$dir/lib64/ld-linux-x86-64.so.2"
 	cp "$top/tests/xen/domU/init" "$dir/init"
 	cp "$top/tests/xen/domU/poweroff" "$dir/sbin/poweroff.xpv"
@@ -142,7 +144,7 @@ build_dom0()
 	done
 	# glibc dlopens libgcc_s for pthread_cancel: xl aborts without it.
 	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$dir/lib/x86_64-linux-gnu/"
-	ln -sf /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+	ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
 		"$dir/lib64/ld-linux-x86-64.so.2"
 	mkdir -p "$dir/xpv/bin"
 	for f in "$BUILD"/bin/*; do

@@ -112,7 +112,13 @@ run_test()
 		dmesg | grep -i -E 'segfault|killed' | tail -n 3 |
 			sed "s/^/  $name| dmesg: /"
 	fi
-	case $rc in 0 | 77) ;; *) store_log_tail "$name" ;; esac
+	case $rc in
+	0 | 77) ;;
+	*)
+		store_log_tail "$name"
+		dmesg | tail -n 8 | sed "s/^/  $name| dmesg: /"
+		;;
+	esac
 	case $rc in
 	0) report "$name" PASS "$((t1 - t0))s" ;;
 	77) report "$name" SKIP "$why" ;;
