@@ -211,6 +211,10 @@ int op_evtchn_bind(struct request *rq, struct reply *r)
 	rp->rport = (uint32_t)lp;
 	set_status(d, (uint32_t)lp);
 	set_status(rd, (uint32_t)rq->req->a);
+	/* Events sent to the port while it was unbound are lost; like Xen's
+	 * evtchn_bind_interdomain, make up for them by firing the new local
+	 * port once. */
+	kick(d->ports[lp].efd);
 	return give(d, (uint32_t)lp, r);
 }
 

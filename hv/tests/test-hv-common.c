@@ -244,6 +244,11 @@ static int make_pair(struct pair *p)
 	CHECK(hv_evtchn_status(p->a, p->pa) == HV_EVTCHN_UNBOUND, "unbound");
 	p->pb = hv_evtchn_bind_interdomain(p->b, self, p->pa);
 	CHECK(p->pb > 0, "bind_interdomain: %d", p->pb);
+	/* Xen fires a newly bound port once (events sent while it was unbound
+	 * would be lost otherwise); sim does the same. Take that event. */
+	CHECK(fires(hv_evtchn_fd(p->b), 2000), "bind did not fire the port");
+	CHECK(hv_evtchn_pending(p->b) == p->pb, "pending after bind");
+	CHECK(hv_evtchn_unmask(p->b, p->pb) == 0, "unmask after bind");
 	return 0;
 }
 

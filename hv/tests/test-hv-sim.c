@@ -275,6 +275,9 @@ static int evtchn_guest(struct hv_evtchn *ev)
 	CHECK(cmd(&gb, "bind 0 %d", port) == -EPERM, "B bound A's port");
 	CHECK(cmd(&ga, "bind 0 %d", port) == 0, "A binds: %s", ga.line);
 	gport = (int)num(&ga);
+	/* Binding fires the new port once, as on Xen. */
+	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
+	      "bind did not fire the guest's port: %s", ga.line);
 	CHECK(cmd(&ga, "notify %d", gport) == 0, "guest notify");
 	CHECK(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
 	CHECK(hv_evtchn_pending(ev) == port, "pending");
@@ -325,6 +328,9 @@ static int start_info(struct hv_evtchn *ev)
 	      "second bind_existing");
 	port = hv_evtchn_bind_interdomain(ev, ga.id, si.store_port);
 	CHECK(port > 0, "dom0 bind to the store port: %d", port);
+	CHECK(fires(hv_evtchn_fd(ev), 2000) && hv_evtchn_pending(ev) == port,
+	      "bind did not fire dom0's port");
+	hv_evtchn_unmask(ev, (hv_port_t)port);
 	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify");
 	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == (long)si.store_port,
 	      "guest not woken on its store port: %s", ga.line);
