@@ -29,24 +29,9 @@
 
 #include "hv/sim/daemon.h"
 
-struct hvd hvd;
-
 /* Tags for the epoll entries that are not connections. */
 static int tag_listen, tag_signal;
 static int listen_fd = -1, sig_fd = -1;
-
-void hvd_log(const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "xpv-hv: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	errno = saved;
-}
 
 static void usage(FILE *f)
 {
@@ -225,25 +210,6 @@ static int open_listen(void)
 	return fd;
 }
 
-static int open_domtab(void)
-{
-	size_t len = SIM_MAX_DOMS * sizeof(struct sim_domslot);
-	int fd = memfd_create("xpv-domains", MFD_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)len) < 0)
-		goto fail;
-	hvd.domtab = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (hvd.domtab == MAP_FAILED)
-		goto fail;
-	hvd.domtab_fd = fd;
-	return 0;
-fail:
-	close(fd);
-	return -ENOMEM;
-}
-
 static int open_signals(void)
 {
 	sigset_t set;
@@ -382,7 +348,7 @@ static int setup(void)
 			return err;
 		}
 	}
-	err = open_domtab();
+	err = hvd_open_domtab();
 	if (!err)
 		err = dom_create_dom0();
 	if (!err)

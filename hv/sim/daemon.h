@@ -1,8 +1,9 @@
 /*
  * daemon.h - xpv-hv, the embedded hypervisor: what its files share.
  *
- *   daemon.c         options, the socket, the event loop, dispatch
- *   daemon_conn.c    connections and the requests that need no domain
+ *   daemon.c         options, the socket, the event loop
+ *   daemon_state.c   the global state, the log, the domain table
+ *   daemon_conn.c    connections, dispatch, the pin logs
  *   daemon_domain.c  domains: create, destroy, lifecycle, memory, info
  *   daemon_evtchn.c  the port tables
  *   daemon_exec.c    starting a domain's init in its namespaces
@@ -103,12 +104,14 @@ struct hvd {
 	int ns_flags; /* CLONE_NEW* for a domain's init */
 	bool use_cgroups;
 	uint64_t dom0_pages;
+	bool quiet; /* no log lines (the fuzzer) */
 };
 
 extern struct hvd hvd;
 
-/* log a line to stderr, keeping errno */
+/* daemon_state.c: log a line to stderr, keeping errno; the domain table */
 void hvd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int hvd_open_domtab(void);
 
 /* daemon_conn.c */
 struct conn *conn_add(int fd, hv_domid_t domid, bool root);

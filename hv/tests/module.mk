@@ -31,3 +31,14 @@ $(BIN)/bench-hv: $(call objs,hv/tests/bench-hv.c) $(HV_TEST_HARNESS) $(HV_LIB) |
 bench-hv: $(BIN)/bench-hv
 	@BIN=$(CURDIR)/$(BIN) $(BIN)/bench-hv
 .PHONY: bench-hv
+
+# fuzz-hv-requests: the daemon's request handling, fed by libFuzzer
+# (make fuzz / make check-fuzz); every daemon file but main's.
+FUZZ_TARGETS += $(BIN)/fuzz-hv-requests
+HV_FUZZ_SRCS := hv/tests/fuzz-hv-requests.c \
+	$(filter-out hv/sim/daemon.c,$(wildcard hv/sim/daemon*.c)) \
+	$(wildcard hv/sim/shared*.c)
+
+$(BIN)/fuzz-hv-requests: $(call objs,$(HV_FUZZ_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
