@@ -68,7 +68,7 @@ run_one()
 	esac
 }
 
-[[ ${1:-} == --summary ]] && summary
+[[ ${1:-} == --summary ]] && { summary; exit; }
 
 tier=${1:?usage: run-tests.sh TIER TEST... | --summary}
 shift
