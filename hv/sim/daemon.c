@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -364,12 +365,25 @@ static int setup(void)
 	return err;
 }
 
+/* Every port is an eventfd and every domain four memfds: take all the
+ * fds the hard limit allows (the soft one is often 1024). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	int ready = -1, err;
 
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	if (!o.foreground && detach(&ready) < 0)
