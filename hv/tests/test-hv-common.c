@@ -217,14 +217,53 @@ static int t_copy(void)
 	CHECK(strcmp((char *)page + 200, "copied in") == 0, "page: %s",
 	      page + 200);
 	CHECK(strcmp(out, "copied in") == 0, "back: %s", out);
-	/* One bad segment does not stop the good one. */
-	seg[0].dst.offset = 4095;
-	memset(out, 0, sizeof(out));
-	r = hv_grant_copy(hv, 2, seg);
+	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
+	return 0;
+}
+
+/*
+ * A call mixing a segment that fails the generic checks (offset + len past
+ * the page) with good ones: the bad one gets its error and writes nothing,
+ * the good ones, before and after it, are copied (hv.c copy_valid_segments).
+ */
+static int t_copy_mixed(void)
+{
+	struct hv_copy_seg seg[3];
+	char in[16] = "good one in", out[16] = "", bad[16] = "never";
+	hv_gref_t ref;
+	uint8_t *page;
+	int r;
+
+	page = hv_share_pages(hv, self, 1, true, &ref);
+	CHECK(page, "share_pages: %s", strerror(errno));
+	memcpy(page + 300, "granted bytes", 14);
+	memset(seg, 0, sizeof(seg));
+	seg[0].src.local = in;
+	seg[0].dst = (struct hv_copy_ptr){
+		.foreign = true, .domid = self, .ref = ref, .offset = 100
+	};
+	seg[0].len = 12;
+	seg[1].src.local = bad;
+	seg[1].dst = (struct hv_copy_ptr){
+		.foreign = true, .domid = self, .ref = ref, .offset = 4090
+	};
+	seg[1].len = 8;
+	seg[2].src = (struct hv_copy_ptr){
+		.foreign = true, .domid = self, .ref = ref, .offset = 300
+	};
+	seg[2].dst.local = out;
+	seg[2].len = 14;
+	r = hv_grant_copy(hv, 3, seg);
 	CHECK(r == 0, "mixed grant_copy: %s", strerror(-r));
-	CHECK(seg[0].status == -ERANGE && seg[1].status == 0, "status %d %d",
-	      seg[0].status, seg[1].status);
-	CHECK(strcmp(out, "copied in") == 0, "good segment not done: %s", out);
+	CHECK(seg[0].status == 0 && seg[1].status == -ERANGE &&
+		      seg[2].status == 0,
+	      "status %d %d %d", seg[0].status, seg[1].status, seg[2].status);
+	CHECK(memcmp(page + 100, "good one in", 12) == 0,
+	      "good segment before the bad one not copied: %.12s", page + 100);
+	CHECK(strcmp(out, "granted bytes") == 0,
+	      "good segment after the bad one not copied: %s", out);
+	CHECK(page[4090] == 0 && page[4095] == 0,
+	      "the bad segment wrote into the page");
 	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	return 0;
 }
@@ -695,6 +734,8 @@ static const struct test_case cases[] = {
 	{ "grant: map of 4 grants at consecutive pages", t_multi_page_map,
 	  false },
 	{ "grant: copy into and out of a grant", t_copy, false },
+	{ "grant: copy with one bad segment copies the good ones", t_copy_mixed,
+	  false },
 	{ "evtchn: two ports of one domain, notify wakes poll", t_evtchn_loop,
 	  false },
 	{ "evtchn: a pending port stays masked until unmask", t_evtchn_mask,
