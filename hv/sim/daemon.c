@@ -251,7 +251,8 @@ static void accept_dom0(void)
 	if (fd < 0)
 		return;
 	if (!same_pidns(fd)) {
-		hvd_log("refused a connection from outside dom0");
+		hvd_log_limited(&hvd.log_rl,
+				"refused a connection from outside dom0");
 		close(fd);
 		return;
 	}

@@ -34,6 +34,19 @@
 /* Connections one domain may hold open. */
 #define SIM_MAX_CONNS 256u
 
+/*
+ * Log lines a guest can trigger at will go through a limiter, one per
+ * domain (and one for whatever has no domain): at most HVD_LOG_BURST lines
+ * per HVD_LOG_PERIOD seconds, then one line saying how many were dropped.
+ */
+#define HVD_LOG_BURST 10u
+#define HVD_LOG_PERIOD 5
+
+struct hvd_ratelimit {
+	long start; /* CLOCK_MONOTONIC second the period began */
+	unsigned int printed, suppressed;
+};
+
 struct conn {
 	struct conn *next;
 	int fd;
@@ -68,6 +81,7 @@ struct domain {
 	uint64_t max_kb;
 	uint32_t vcpus;
 	struct hv_start_info si;
+	struct hvd_ratelimit log_rl; /* the lines this domain can cause */
 };
 
 /* A reply being built: header, optional tail, fds to pass. Fds marked in
@@ -105,12 +119,16 @@ struct hvd {
 	bool use_cgroups;
 	uint64_t dom0_pages;
 	bool quiet; /* no log lines (the fuzzer) */
+	struct hvd_ratelimit log_rl; /* lines no domain is charged with */
 };
 
 extern struct hvd hvd;
 
-/* daemon_state.c: log a line to stderr, keeping errno; the domain table */
+/* daemon_state.c: log a line to stderr, keeping errno (rate-limited by rl
+ * when the other side can cause it); the domain table */
 void hvd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hvd_log_limited(struct hvd_ratelimit *rl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int hvd_open_domtab(void);
 
 /* daemon_conn.c */

@@ -169,6 +169,14 @@ static bool fit_for_clone(int fd)
 	       cr.pid != getpid();
 }
 
+/* The limiter of the lines a connection's domain can cause. */
+static struct hvd_ratelimit *log_rl(hv_domid_t domid)
+{
+	struct domain *d = dom_get(domid);
+
+	return d ? &d->log_rl : &hvd.log_rl;
+}
+
 static int op_clone(struct request *rq, struct reply *r)
 {
 	int fd = rq->fds[0];
@@ -177,7 +185,8 @@ static int op_clone(struct request *rq, struct reply *r)
 	if (fd < 0 || !fit_for_clone(fd))
 		return -EBADF;
 	if (conn_count(rq->c->domid) >= SIM_MAX_CONNS) {
-		hvd_log("dom%u: too many connections", rq->c->domid);
+		hvd_log_limited(log_rl(rq->c->domid),
+				"dom%u: too many connections", rq->c->domid);
 		return -EMFILE;
 	}
 	if (!conn_add(fd, rq->c->domid, false))
@@ -239,8 +248,10 @@ static void send_reply(struct conn *c, struct reply *r, int err)
 	if (!r->none && !c->dead &&
 	    sim_msg_send(c->fd, &r->rep, sizeof(r->rep), r->tail, r->tail_len,
 			 r->fds, SIM_MSG_FDS, true) < 0) {
-		hvd_log("dom%u: a client does not read its replies; closing",
-			c->domid);
+		hvd_log_limited(log_rl(c->domid),
+				"dom%u: a client does not read its replies; "
+				"closing",
+				c->domid);
 		conn_close(c);
 	}
 	for (i = 0; i < SIM_MSG_FDS; i++)

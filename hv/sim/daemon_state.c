@@ -6,25 +6,67 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv/sim/daemon.h"
 
 struct hvd hvd;
 
-void hvd_log(const char *fmt, ...)
+static void vlog(const char *fmt, va_list ap)
 {
 	int saved = errno;
+
+	fprintf(stderr, "xpv-hv: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	errno = saved;
+}
+
+void hvd_log(const char *fmt, ...)
+{
 	va_list ap;
 
 	if (hvd.quiet)
 		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "xpv-hv: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vlog(fmt, ap);
 	va_end(ap);
-	errno = saved;
+}
+
+/* Whether rl lets one more line out now; a new period first reports what
+ * the last one suppressed. */
+static bool rl_allow(struct hvd_ratelimit *rl)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - rl->start >= HVD_LOG_PERIOD) {
+		if (rl->suppressed)
+			hvd_log("%u log lines suppressed", rl->suppressed);
+		rl->start = now.tv_sec;
+		rl->printed = rl->suppressed = 0;
+	}
+	if (rl->printed >= HVD_LOG_BURST) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->printed++;
+	return true;
+}
+
+void hvd_log_limited(struct hvd_ratelimit *rl, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (hvd.quiet || !rl_allow(rl)) {
+		errno = saved;
+		return;
+	}
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
 }
 
 int hvd_open_domtab(void)

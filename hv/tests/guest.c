@@ -27,6 +27,9 @@
  *                           xpv-hv as a new connection
  *   clonepair               hostile: give xpv-hv both ends of one
  *                           socketpair as two connections, then talk
+ *   connflood N KEEP        hostile: ask for N more connections, keeping
+ *                           the first KEEP open (the rest go over the
+ *                           domain's limit: each makes xpv-hv log)
  *   spin                    burn cpu forever (no answer)
  *   exit CODE
  */
@@ -215,6 +218,27 @@ static int clone_pair(void)
 	return err;
 }
 
+/* Each new connection is one end of a socketpair handed to xpv-hv; the
+ * ends we keep hold the first `keep` of them open. */
+static int conn_flood(unsigned int n, unsigned int keep)
+{
+	struct sim_req req = { .op = SIM_OP_CLONE };
+	int root = atoi(getenv("XPV_HV_FD")), sv[2], err = 0;
+	unsigned int i;
+
+	for (i = 0; i < n && !err; i++) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
+		    0)
+			return -errno;
+		err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[0], 1,
+				   false);
+		close(sv[0]);
+		if (i >= keep)
+			close(sv[1]);
+	}
+	return err;
+}
+
 /* Commands with no argument or with numbers only. */
 static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 {
@@ -268,6 +292,8 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 		reply(err, NULL);
 	} else if (strcmp(c, "clonepair") == 0) {
 		reply(clone_pair(), NULL);
+	} else if (strcmp(c, "connflood") == 0 && n == 3) {
+		reply(conn_flood(a, b), NULL);
 	} else if (strcmp(c, "spin") == 0)
 		spin();
 	else if (strcmp(c, "exit") == 0 && n == 2)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "hv/sim/daemon.h" /* SIM_MAX_CONNS, HVD_LOG_BURST */
 #include "hv/sim/proto.h"
 #include "hv/tests/harness.h"
 
@@ -801,6 +802,53 @@ static int t_clone_self(void)
 	return r;
 }
 
+/* How many lines of xpv-hv's log contain text. */
+static int log_lines(const char *text)
+{
+	char path[PATH_MAX], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hv.log", harness_rundir());
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* A guest asking for 300 connections over its limit, each refused with a
+ * log line it caused: the log gets a burst of them, not 300. */
+static int log_limited(void)
+{
+	char text[64];
+	int n;
+
+	snprintf(text, sizeof(text), "dom%u: too many connections", ga.id);
+	CHECK(cmd(&ga, "connflood %u %u", SIM_MAX_CONNS + 300u,
+		  SIM_MAX_CONNS) == 0,
+	      "flood: %s", ga.line);
+	usleep(500000);
+	n = log_lines(text);
+	CHECK(n >= 1, "the limit was never hit (%d lines)", n);
+	CHECK(n <= (int)HVD_LOG_BURST, "%d log lines from one guest in 0.5 s",
+	      n);
+	CHECK(cmd(&ga, "self") == 0 && num(&ga) == ga.id, "guest unserved");
+	return 0;
+}
+
+static int t_log_limited(void)
+{
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = log_limited();
+	stop_all();
+	return r;
+}
+
 static int t_hostile_protocol(void)
 {
 	struct hv_domain_config cfg = { .memory_kb = 4096, .vcpus = 1 };
@@ -842,6 +890,7 @@ static const struct test_case cases[] = {
 	  t_killed_mapper, true },
 	{ "a guest joining two daemon connections gets no reply loop",
 	  t_clone_self, true },
+	{ "log lines a guest causes are rate-limited", t_log_limited, true },
 };
 
 int main(void)
