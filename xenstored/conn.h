@@ -65,7 +65,9 @@ struct conn_transport {
 
 /*
  * A new connection speaking for domid. t must outlive it. Returns NULL
- * with errno set (ENOMEM, or EMFILE over the connection limit).
+ * with errno set (EINVAL for a transport without read or write, ENOMEM).
+ * There is no connection limit here: socket clients are bounded by the
+ * daemon's fd limit (socket.c), domains by their domids (domain.c).
  */
 struct conn *conn_new(const struct conn_transport *t, void *priv,
 		      unsigned int domid);
