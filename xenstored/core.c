@@ -8,6 +8,7 @@
 
 #include "xenstored/conn_int.h"
 #include "xenstored/core.h"
+#include "xenstored/log.h"
 #include "xenstored/node_int.h"
 #include "xenstored/perms.h"
 #include "xenstored/quota.h"
@@ -29,6 +30,7 @@ struct forget {
 	uint32_t domid;
 	char **roots; /* top nodes of the subtrees the domain owns */
 	size_t n, cap;
+	bool lost; /* out of memory: some subtrees were not listed */
 };
 
 static bool owned(const struct node *n, uint32_t domid)
@@ -42,6 +44,7 @@ static void find_root(struct hlink *l, void *arg)
 	struct forget *f = arg;
 	struct node *n = node_of(l), *parent;
 	char pname[PATH_BUF];
+	size_t cap;
 	char **r;
 
 	if (n->namelen == 1 || !owned(n, f->domid))
@@ -51,15 +54,22 @@ static void find_root(struct hlink *l, void *arg)
 	if (parent && owned(parent, f->domid) && parent->namelen != 1)
 		return;
 	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 16;
-		r = realloc(f->roots, f->cap * sizeof(*r));
-		if (!r)
+		/* The capacity grows only with the array: a failed realloc
+		 * must not leave it claiming room that is not there. */
+		cap = f->cap ? f->cap * 2 : 16;
+		r = realloc(f->roots, cap * sizeof(*r));
+		if (!r) {
+			f->lost = true;
 			return;
+		}
 		f->roots = r;
+		f->cap = cap;
 	}
 	f->roots[f->n] = strdup(n->name);
 	if (f->roots[f->n])
 		f->n++;
+	else
+		f->lost = true;
 }
 
 /* Other nodes stop naming the domain in their permission lists (it may
@@ -94,6 +104,10 @@ void core_forget_domain(unsigned int domid)
 			free(f.roots[i]);
 		}
 		free(f.roots);
+		if (f.lost)
+			xs_log("domain %u released: out of memory, some of its "
+			       "nodes remain",
+			       domid);
 		htab_walk(&store, drop_perms, &domid);
 	}
 	perms_forget(domid);

@@ -263,7 +263,11 @@ static void disconnect(struct domain *d)
 	conn_destroy(c);
 }
 
-/* docs/misc/xenstore-ring.txt, "The ring reconnection feature". */
+/*
+ * docs/misc/xenstore-ring.txt, "The ring reconnection feature". Without
+ * memory for the new connection we do not claim CONNECTED: the guest keeps
+ * waiting, and its next notification (serve() sees RECONNECT) tries again.
+ */
 static void reconnect(struct domain *d)
 {
 	struct xpv_xenstore_domain_interface *intf = d->intf;
@@ -273,8 +277,11 @@ static void reconnect(struct domain *d)
 	intf->rsp_cons = intf->rsp_prod = 0;
 	__atomic_store_n(&intf->error, XPV_XENSTORE_ERROR_NONE,
 			 __ATOMIC_RELAXED);
-	if (connect_ring(d) < 0)
-		xs_log("domain %u: no memory to reconnect", d->domid);
+	if (connect_ring(d) < 0) {
+		/* Rate-limited: the guest decides how often we get here. */
+		xs_log_rl("domain %u: no memory to reconnect", d->domid);
+		return;
+	}
 	__atomic_store_n(&intf->connection, XPV_XENSTORE_CONNECTED,
 			 __ATOMIC_RELEASE);
 	notify(d);

@@ -3,9 +3,10 @@
 TEST_PROGS += $(BIN)/test-xenstored $(BIN)/xs-wire
 TESTS += $(BIN)/test-xenstored xenstored/tests/test-xenstored-socket.sh
 
+# --wrap=realloc: the test injects allocation failures into the core.
 $(BIN)/test-xenstored: $(call objs,xenstored/tests/test-xenstored.c) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(XENSTORED_LIB) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -Wl,--wrap=realloc -o $@ $(filter %.o,$^) $(XENSTORED_LIB) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
 
 $(BIN)/xs-wire: $(call objs,xenstored/tests/xs-wire.c) $(RING_LIB)
 	@mkdir -p $(@D)

@@ -80,6 +80,19 @@ static const struct conn_transport mem_transport = {
 static int failures;
 static const char *current;
 
+/* Fault injection: while realloc_fails is set every realloc fails (this
+ * program is linked with -Wl,--wrap=realloc, the core's calls included). */
+static bool realloc_fails;
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n)
+{
+	if (realloc_fails) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_realloc(p, n);
+}
+
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -747,6 +760,33 @@ static void t_fairness(void)
 	close_conn(other);
 }
 
+/*
+ * Releasing a domain lists the subtrees it owns; without memory for that
+ * list (a failed realloc) the release leaves them, harming nothing, and a
+ * later release removes them.
+ */
+static void t_forget_oom(void)
+{
+	struct mem *d0 = open_conn(0);
+
+	make_home(d0, 9);
+	REQ(d0, XPV_XS_WRITE, 0, "/vm9\0x");
+	OK(d0, XPV_XS_WRITE);
+	REQ(d0, XPV_XS_SET_PERMS, 0, "/vm9\0n9\0");
+	OK(d0, XPV_XS_SET_PERMS);
+	realloc_fails = true;
+	core_forget_domain(9);
+	realloc_fails = false;
+	REQ(d0, XPV_XS_READ, 0, "/vm9\0");
+	EXPECT(d0, XPV_XS_READ, "x");
+	core_forget_domain(9);
+	REQ(d0, XPV_XS_READ, 0, "/vm9\0");
+	ERR(d0, "ENOENT");
+	REQ(d0, XPV_XS_READ, 0, "/local/domain/9\0");
+	ERR(d0, "ENOENT");
+	close_conn(d0);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -840,6 +880,7 @@ int main(void)
 		{ "quotas", t_quotas },
 		{ "bad-input", t_bad_input },
 		{ "fairness", t_fairness },
+		{ "forget-oom", t_forget_oom },
 		{ "scale", t_scale },
 	};
 	size_t i;
