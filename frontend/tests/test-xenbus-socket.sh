@@ -4,31 +4,12 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${BIN:-$top/build/bin}
-for prog in xpv-xenstored xenbus-smoke; do
-	if [[ ! -x $BIN/$prog ]]; then
-		echo "$BIN/$prog is not built yet"
-		exit 77
-	fi
-done
+# shellcheck source=tests/lib.sh
+. "$top/tests/lib.sh"
+xpv_need xpv-xenstored xenbus-smoke
 
-run=$(mktemp -d /tmp/xpv-xbsock.XXXXXX)
-xs_pid=
-cleanup()
-{
-	[[ -n $xs_pid ]] && kill "$xs_pid" 2>/dev/null && wait "$xs_pid" 2>/dev/null
-	rm -rf "$run"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+xpv_rundir xpv-xbsock
+XPV_RUNDIR=$XPV_RUN xpv_start_xenstored "$XPV_RUN/socket" --no-domains ||
+	exit 1
 
-XPV_RUNDIR=$run "$BIN/xpv-xenstored" --no-fork --no-domains \
-	--socket "$run/socket" >"$run/log" 2>&1 &
-xs_pid=$!
-for ((i = 0; i < 200; i++)); do
-	[[ -S $run/socket ]] && break
-	sleep 0.05
-done
-[[ -S $run/socket ]] || { echo "xpv-xenstored did not start:"; cat "$run/log"; exit 1; }
-
-"$BIN/xenbus-smoke" "$run/socket"
+"$BIN/xenbus-smoke" "$XPV_RUN/socket"

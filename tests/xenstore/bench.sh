@@ -37,7 +37,7 @@ measure()
 	for ((i = 0; i < repeat; i++)); do
 		out=$("$BIN/xs-bench" --socket "${XS_SOCKS[$name]}" --op "$op" \
 			--clients "$clients" --seconds "$secs" \
-			--pid "${XS_PIDS[$name]}") || {
+			--pid "${XPV_PIDS[$name]}") || {
 			echo "bench: xs-bench $op $clients on $name failed: $out" >&2
 			echo "0 0"
 			return

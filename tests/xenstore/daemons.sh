@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034 # XS_* are set for the sourcing script
 # daemons.sh - sourced by the xenstore tests and the benchmark: start our
 # xenstored and Debian's C xenstored 4.17 (the reference peer) on private
-# sockets, and stop them on exit, even on failure.
+# sockets, and stop them on exit, even on failure (on top of tests/lib.sh).
 #
 #   . tests/xenstore/daemons.sh
 #   xs_need_ours            exit 77 (skip) unless build/bin/xpv-xenstored exists
@@ -25,12 +25,14 @@
 #                           INTRODUCE arguments are in $XS_INTRODUCE
 #
 # Every daemon gets its own directory under one mktemp dir ($XS_TMP), which
-# an EXIT trap removes after killing whatever is still running. A test that
-# needs its own cleanup sets XS_CLEANUP to a command run first.
+# an EXIT trap removes after killing whatever is still running (tests/lib.sh:
+# pids in XPV_PIDS[NAME]; a test that needs its own cleanup sets
+# XPV_CLEANUP to a command run first).
 
-XS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+XS_TOP=$XPV_TOP
 BUILD=${BUILD:-build}
-BIN=${BIN:-$XS_TOP/$BUILD/bin}
 CACHE=${CACHE:-$XS_TOP/build/cache}
 XS_LIB=$(dirname "$BIN")/lib
 XS_OURS=$BIN/xpv-xenstored
@@ -38,28 +40,14 @@ XS_REF_BIN=$CACHE/root/usr/lib/xen-4.17/bin
 XS_REF=$XS_REF_BIN/xenstored
 XS_STANDIN=$XS_LIB/libxsref-standin.so
 
-declare -A XS_PIDS XS_SOCKS
-XS_TMP=$(mktemp -d /tmp/xpv-xs.XXXXXX)
+declare -A XS_SOCKS
+xpv_rundir xpv-xs
+XS_TMP=$XPV_RUN
 XS_SOCK=
-XS_CLEANUP=${XS_CLEANUP:-}
-
-xs_cleanup()
-{
-	local name pid
-	[[ -n $XS_CLEANUP ]] && eval "$XS_CLEANUP"
-	for name in "${!XS_PIDS[@]}"; do
-		pid=${XS_PIDS[$name]}
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	rm -rf "$XS_TMP"
-}
-trap xs_cleanup EXIT
-trap 'exit 130' INT TERM
 
 xs_skip()
 {
-	echo "$*"
-	exit 77
+	xpv_skip "$@"
 }
 
 xs_need_ours()
@@ -75,20 +63,6 @@ xs_need_ref()
 		xs_skip "cannot fetch xen-utils-4.17 (the reference xenstored) into $CACHE"
 	[[ -x $XS_REF ]] || xs_skip "no $XS_REF in xen-utils-4.17"
 	[[ -f $XS_STANDIN ]] || xs_skip "$XS_STANDIN is not built"
-}
-
-# Wait up to 10 s for a daemon's socket to accept connections.
-xs_wait_socket()
-{
-	local name=$1 sock=$2 i
-	for ((i = 0; i < 200; i++)); do
-		[[ -S $sock ]] && return 0
-		xs_alive "$name" || break
-		sleep 0.05
-	done
-	echo "xenstore: $name did not create $sock; its log:" >&2
-	tail -n 20 "$XS_TMP/$name/log" >&2
-	return 1
 }
 
 xs_start()
@@ -118,10 +92,10 @@ xs_start()
 		return 1
 		;;
 	esac
-	XS_PIDS[$name]=$!
+	xpv_track "$name" $! "$dir/log"
 	XS_SOCKS[$name]=$sock
 	XS_SOCK=$sock
-	xs_wait_socket "$name" "$sock"
+	xpv_wait_socket "$name" "$sock"
 }
 
 xs_start_hv()
@@ -130,8 +104,8 @@ xs_start_hv()
 	mkdir -p "$dir"
 	export XPV_RUNDIR=$dir XPV_PLATFORM=sim
 	"$BIN/xpv-hv" --rundir "$dir" --foreground >"$dir/log" 2>&1 &
-	XS_PIDS[hv]=$!
-	xs_wait_socket hv "$dir/hv.sock"
+	xpv_track hv $! "$dir/log"
+	xpv_wait_socket hv "$dir/hv.sock"
 }
 
 xs_domconn()
@@ -142,10 +116,10 @@ xs_domconn()
 	[[ ${XS_DOMCONN_LATE:-0} == 1 ]] && args+=(--late)
 	mkdir -p "$dir"
 	"$BIN/xs-domconn" "${args[@]}" >"$dir/out" 2>"$dir/log" &
-	XS_PIDS[$name]=$!
+	xpv_track "$name" $! "$dir/log"
 	XS_SOCKS[$name]=$dir/socket
 	XS_SOCK=$dir/socket
-	xs_wait_socket "$name" "$dir/socket" || return 1
+	xpv_wait_socket "$name" "$dir/socket" || return 1
 	for ((i = 0; i < 100; i++)); do
 		XS_DOMID=$(sed -n 's/^domid=//p' "$dir/out")
 		XS_INTRODUCE=$(sed -n 's/^introduce=//p' "$dir/out")
@@ -157,15 +131,10 @@ xs_domconn()
 
 xs_alive()
 {
-	kill -0 "${XS_PIDS[$1]}" 2>/dev/null
+	xpv_alive "$1"
 }
 
 xs_stop()
 {
-	local pid=${XS_PIDS[$1]} rc
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	unset "XS_PIDS[$1]"
-	return "$rc"
+	xpv_stop "$1"
 }

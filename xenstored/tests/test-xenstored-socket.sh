@@ -3,18 +3,28 @@
 # cases over its socket (xs-wire), the read-only socket, --trace, --log and
 # SIGHUP reopening it, --pid-file, and SIGTERM removing the socket.
 set -uo pipefail
-BIN=${BIN:-$(pwd)/build/bin}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib.sh
+. "$top/tests/lib.sh"
+xpv_need xpv-xenstored xs-wire
 xsd=$BIN/xpv-xenstored
-[[ -x $xsd && -x $BIN/xs-wire ]] || { echo "skip: xpv-xenstored or xs-wire not built"; exit 77; }
 
-dir=$(mktemp -d)
+# The daemon forks (--pid-file): not a child the library could stop.
+# Stop it and wait until it is gone, lest it write in $dir being removed.
 pid=
-cleanup()
+stop_daemon()
 {
-	[[ -n $pid ]] && kill "$pid" 2>/dev/null
-	rm -rf "$dir"
+	[[ -n $pid ]] || return 0
+	kill "$pid" 2>/dev/null
+	# Gone, or a zombie (exited; whoever adopted it has not reaped it).
+	for _ in $(seq 50); do
+		[[ $(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) =~ ^[^ZX]$ ]] || break
+		sleep 0.1
+	done
 }
-trap cleanup EXIT
+XPV_CLEANUP=stop_daemon
+xpv_rundir xpv-xssock
+dir=$XPV_RUN
 fail() { echo "FAIL: $*"; exit 1; }
 
 export XPV_RUNDIR=$dir/run
@@ -86,6 +96,5 @@ grep -q 'client refused' "$dir/small.log" || fail "no refusal logged"
 XENSTORED_PATH=$dir/small xenstore-write /after 1 2>/dev/null ||
 	"$BIN/xs-wire" "$dir/small" >/dev/null ||
 	fail "not serving after running out of fds"
-kill -TERM "$pid"
-pid=
+kill -TERM "$pid" # stop_daemon waits for it
 echo "test-xenstored-socket: ok"
