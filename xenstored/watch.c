@@ -27,12 +27,18 @@ static void event_for(struct conn *c, const struct watch *w, const char *name);
 static struct htab watch_index;
 static uint64_t next_seq;
 
-static void watch_free(struct watch *w)
+static void watch_unalloc(struct watch *w)
 {
-	htab_remove(&watch_index, &w->link);
 	free(w->path);
 	free(w->token);
 	free(w);
+}
+
+/* A watch in the index: unlink it and free it. */
+static void watch_free(struct watch *w)
+{
+	htab_remove(&watch_index, &w->link);
+	watch_unalloc(w);
 }
 
 static int index_add(struct watch *w)
@@ -49,25 +55,54 @@ static int index_add(struct watch *w)
 	return htab_insert(&watch_index, &w->link);
 }
 
-int watch_add(struct conn *c, const char *path, const char *token)
+/* path as the watch stores it: special names as given, others
+ * canonical; *relative says whether events must strip the home again. */
+static int watch_path(const struct conn *c, const char *path, char *canon,
+		      bool *relative)
 {
-	char canon[PATH_BUF];
-	struct watch *w;
-	bool relative = false;
 	int ret;
 
+	*relative = false;
 	if (path[0] == '@') {
 		if (strlen(path) > XPV_XENSTORE_REL_PATH_MAX)
 			return -EINVAL;
 		strcpy(canon, path);
-	} else {
-		relative = path[0] != '/';
-		ret = path_canonical(c, path, canon, sizeof(canon));
-		if (ret)
-			return ret;
-		if (!path_valid(canon))
-			return -EINVAL;
+		return 0;
 	}
+	*relative = path[0] != '/';
+	ret = path_canonical(c, path, canon, PATH_BUF);
+	if (ret)
+		return ret;
+	return path_valid(canon) ? 0 : -EINVAL;
+}
+
+/* A watch not yet linked anywhere (freed with watch_unalloc), or NULL. */
+static struct watch *watch_alloc(const char *path, const char *token)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->path = strdup(path);
+	w->token = strdup(token);
+	if (!w->path || !w->token) {
+		watch_unalloc(w);
+		return NULL;
+	}
+	w->plen = strlen(path);
+	return w;
+}
+
+int watch_add(struct conn *c, const char *path, const char *token)
+{
+	char canon[PATH_BUF];
+	struct watch *w;
+	bool relative;
+	int ret;
+
+	ret = watch_path(c, path, canon, &relative);
+	if (ret)
+		return ret;
 	for (w = c->watches; w; w = w->next)
 		if (!strcmp(w->path, canon) && !strcmp(w->token, token))
 			return -EEXIST;
@@ -75,22 +110,16 @@ int watch_add(struct conn *c, const char *path, const char *token)
 	if (conn_unprivileged(c) &&
 	    c->nwatch > (unsigned int)quota.nb_watch_per_domain)
 		return -E2BIG;
-	w = calloc(1, sizeof(*w));
-	if (!w || !(w->path = strdup(canon)) || !(w->token = strdup(token))) {
-		if (w)
-			watch_free(w);
+	w = watch_alloc(canon, token);
+	if (!w)
 		return -ENOMEM;
-	}
-	w->plen = strlen(canon);
 	w->conn = c;
 	w->seq = next_seq++;
 	if (relative)
 		w->strip = conn_home(c, canon, sizeof(canon));
 	ret = index_add(w);
 	if (ret) {
-		free(w->path);
-		free(w->token);
-		free(w);
+		watch_unalloc(w);
 		return ret;
 	}
 	if (c->watches_tail)
