@@ -53,25 +53,42 @@ struct domain *dom_target(struct conn *c, uint32_t domid, int *err)
 	return d;
 }
 
-/* A sealed memfd of npages pages, mapped into *map when map != NULL. */
-static int new_memfd(const char *name, uint64_t bytes, void **map)
+/*
+ * A sealed memfd of `bytes`, mapped into *map when map != NULL. With
+ * others_ro, F_SEAL_FUTURE_WRITE too, added after our own mapping: only
+ * that mapping may write it. A read-only fd alone would not do, since
+ * anyone holding it can reopen it writable through /proc/self/fd (a
+ * memfd's mode is 0777).
+ */
+static int new_memfd(const char *name, uint64_t bytes, void **map,
+		     bool others_ro)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	void *p = NULL;
 
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)bytes) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
-		    0)
+	if (others_ro)
+		seals |= F_SEAL_FUTURE_WRITE;
+	if (ftruncate(fd, (off_t)bytes) < 0)
 		goto fail;
 	if (map) {
-		*map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			    0);
-		if (*map == MAP_FAILED)
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
+		if (p == MAP_FAILED) {
+			p = NULL;
 			goto fail;
+		}
 	}
+	if (fcntl(fd, F_ADD_SEALS, seals) < 0)
+		goto fail;
+	if (map)
+		*map = p;
 	return fd;
 fail:
+	if (p)
+		munmap(p, bytes);
 	close(fd);
 	return -ENOMEM;
 }
@@ -111,18 +128,20 @@ static struct domain *new_domain(hv_domid_t domid, uint32_t nr_pages, int *err)
 	for (i = 0; i < SIM_NR_PORTS; i++)
 		d->ports[i].efd = -1;
 	d->used = calloc((nr_pages + 7) / 8, 1);
-	d->memfd =
-		new_memfd("xpv-mem", (uint64_t)nr_pages * HV_PAGE_SIZE, NULL);
+	d->memfd = new_memfd("xpv-mem", (uint64_t)nr_pages * HV_PAGE_SIZE, NULL,
+			     false);
 	if (!d->used || d->memfd < 0)
 		goto fail;
 	d->gtfd = new_memfd("xpv-gnttab", SIM_GNTTAB_PAGES * HV_PAGE_SIZE,
-			    (void **)&d->gnttab);
+			    (void **)&d->gnttab, false);
 	d->actfd = new_memfd("xpv-active",
 			     SIM_NR_GREFS * sizeof(struct sim_active),
-			     (void **)&d->active);
+			     (void **)&d->active, false);
+	/* The status page is the daemon's word on the ports: the domain
+	 * only reads it. */
 	d->statfd = new_memfd("xpv-evtchn",
 			      SIM_NR_PORTS * sizeof(struct sim_port_status),
-			      (void **)&d->status);
+			      (void **)&d->status, true);
 	if (d->gtfd < 0 || d->actfd < 0 || d->statfd < 0)
 		goto fail;
 	*err = 0;

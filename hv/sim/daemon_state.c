@@ -3,6 +3,7 @@
  * domain generations it publishes to dom0 processes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -72,15 +73,25 @@ void hvd_log_limited(struct hvd_ratelimit *rl, const char *fmt, ...)
 int hvd_open_domtab(void)
 {
 	size_t len = SIM_MAX_DOMS * sizeof(struct sim_domslot);
-	int fd = memfd_create("xpv-domains", MFD_CLOEXEC);
+	int fd = memfd_create("xpv-domains", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	void *p;
 
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)len) < 0)
 		goto fail;
-	hvd.domtab = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (hvd.domtab == MAP_FAILED)
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
 		goto fail;
+	/* Only our mapping writes it: the fds dom0 processes get are
+	 * read-only, and the seal keeps them so even reopened. */
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
+			  F_SEAL_SEAL) < 0) {
+		munmap(p, len);
+		goto fail;
+	}
+	hvd.domtab = p;
 	hvd.domtab_fd = fd;
 	return 0;
 fail:

@@ -27,6 +27,9 @@
  *                           xpv-hv as a new connection
  *   clonepair               hostile: give xpv-hv both ends of one
  *                           socketpair as two connections, then talk
+ *   statuswrite             hostile: take our status page's fd with a
+ *                           HELLO of our own and reopen it writable; ok
+ *                           means it could be written
  *   connflood N KEEP        hostile: ask for N more connections, keeping
  *                           the first KEEP open (the rest go over the
  *                           domain's limit: each makes xpv-hv log)
@@ -34,11 +37,13 @@
  *   exit CODE
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -218,6 +223,67 @@ static int clone_pair(void)
 	return err;
 }
 
+/* A fresh connection of our own domain (CLONE on the first one). */
+static int own_conn(void)
+{
+	struct sim_req req = { .op = SIM_OP_CLONE };
+	int root = atoi(getenv("XPV_HV_FD")), sv[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[0], 1, false);
+	close(sv[0]);
+	if (err) {
+		close(sv[1]);
+		return err;
+	}
+	return sv[1];
+}
+
+/* Write one byte to fd, through write() and through a shared mapping. */
+static int try_write(int fd)
+{
+	char path[64];
+	void *p;
+	int rw, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rw = open(path, O_RDWR | O_CLOEXEC);
+	if (rw < 0)
+		return -errno;
+	if (pwrite(rw, "x", 1, 0) != 1)
+		err = -errno;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+	if (p != MAP_FAILED) {
+		munmap(p, 4096);
+		err = 0;
+	} else if (!err) {
+		err = -errno;
+	}
+	close(rw);
+	return err;
+}
+
+static int status_write(void)
+{
+	struct sim_req req = { .op = SIM_OP_HELLO };
+	struct sim_rep rep;
+	int c = own_conn(), fds[SIM_MSG_FDS], err;
+
+	if (c < 0)
+		return c;
+	err = sim_msg_send(c, &req, sizeof(req), NULL, 0, NULL, 0, false);
+	if (!err && sim_msg_recv(c, &rep, sizeof(rep), fds, false) !=
+			    (ssize_t)sizeof(rep))
+		err = -EPROTO;
+	close(c);
+	if (err)
+		return err;
+	err = rep.err ? rep.err : fds[2] < 0 ? -EBADF : try_write(fds[2]);
+	sim_close_fds(fds, SIM_MSG_FDS);
+	return err;
+}
+
 /* Each new connection is one end of a socketpair handed to xpv-hv; the
  * ends we keep hold the first `keep` of them open. */
 static int conn_flood(unsigned int n, unsigned int keep)
@@ -292,6 +358,8 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 		reply(err, NULL);
 	} else if (strcmp(c, "clonepair") == 0) {
 		reply(clone_pair(), NULL);
+	} else if (strcmp(c, "statuswrite") == 0) {
+		reply(status_write(), NULL);
 	} else if (strcmp(c, "connflood") == 0 && n == 3) {
 		reply(conn_flood(a, b), NULL);
 	} else if (strcmp(c, "spin") == 0)

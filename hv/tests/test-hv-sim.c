@@ -802,6 +802,20 @@ static int t_clone_self(void)
 	return r;
 }
 
+/* The status page is the daemon's: a guest holding its fd cannot make it
+ * writable by reopening it (nor by mapping it shared). */
+static int t_status_readonly(void)
+{
+	int r = start_guest(&ga, 16384), err;
+
+	if (r)
+		return r;
+	err = cmd(&ga, "statuswrite");
+	stop_all();
+	CHECK(err == -EPERM, "a guest wrote its status page: %d", err);
+	return 0;
+}
+
 /* How many lines of xpv-hv's log contain text. */
 static int log_lines(const char *text)
 {
@@ -891,6 +905,8 @@ static const struct test_case cases[] = {
 	{ "a guest joining two daemon connections gets no reply loop",
 	  t_clone_self, true },
 	{ "log lines a guest causes are rate-limited", t_log_limited, true },
+	{ "a guest cannot reopen its status page writable", t_status_readonly,
+	  true },
 };
 
 int main(void)
