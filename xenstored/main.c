@@ -99,84 +99,113 @@ static int quota_eq(const char *arg)
 	return quota_set(name, eq + 1);
 }
 
+/* The long options with a fixed meaning; one per quota follows them. */
+static const struct option fixed_opts[] = {
+	{ "socket", required_argument, NULL, 's' },
+	{ "ro-socket", required_argument, NULL, OPT_RO_SOCKET },
+	{ "log", required_argument, NULL, 'L' },
+	{ "trace", required_argument, NULL, 'T' },
+	{ "pid-file", required_argument, NULL, 'F' },
+	{ "no-fork", no_argument, NULL, 'N' },
+	{ "no-domains", no_argument, NULL, OPT_NO_DOMAINS },
+	{ "no-uring", no_argument, NULL, OPT_NO_URING },
+	{ "priv-domid", required_argument, NULL, 'P' },
+	{ "quota", required_argument, NULL, 'Q' },
+	{ "help", no_argument, NULL, 'h' },
+};
+
+#define NR_FIXED_OPTS (sizeof(fixed_opts) / sizeof(fixed_opts[0]))
+#define NR_LONG_OPTS (NR_FIXED_OPTS + NR_QUOTA_OPTS + 1)
+
+/* longs (NR_LONG_OPTS entries): the fixed options, the quota options
+ * (OPT_QUOTA_BASE + their index in quota_opts[]), the zero entry. */
+static void long_options(struct option *longs)
+{
+	size_t i;
+
+	memcpy(longs, fixed_opts, sizeof(fixed_opts));
+	for (i = 0; i < NR_QUOTA_OPTS; i++)
+		longs[NR_FIXED_OPTS + i] =
+			(struct option){ quota_opts[i], required_argument, NULL,
+					 OPT_QUOTA_BASE + (int)i };
+	longs[NR_LONG_OPTS - 1] = (struct option){ 0 };
+}
+
+/* --entry-nb and the other quota options. */
+static int quota_opt(int c, const char *arg)
+{
+	const char *name;
+
+	if (c < OPT_QUOTA_BASE || c >= OPT_QUOTA_BASE + (int)NR_QUOTA_OPTS) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	name = quota_opts[c - OPT_QUOTA_BASE];
+	if (quota_set(name, arg)) {
+		fprintf(stderr, "xpv-xenstored: bad value for --%s\n", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One option from getopt_long into o; -EINVAL (said on stderr). */
+static int apply_option(int c, const char *arg, struct options *o)
+{
+	switch (c) {
+	case 's':
+		snprintf(o->socket, sizeof(o->socket), "%s", arg);
+		return 0;
+	case OPT_RO_SOCKET:
+		o->ro_socket = arg;
+		return 0;
+	case 'L':
+		o->log = arg;
+		return 0;
+	case 'T':
+		o->trace = arg;
+		return 0;
+	case 'F':
+		o->pid_file = arg;
+		return 0;
+	case 'N':
+		o->no_fork = true;
+		return 0;
+	case OPT_NO_DOMAINS:
+		o->no_domains = true;
+		return 0;
+	case OPT_NO_URING:
+		o->no_uring = true;
+		return 0;
+	case 'P':
+		priv_domid = atoi(arg);
+		return 0;
+	case 'Q':
+		if (!quota_eq(arg))
+			return 0;
+		fprintf(stderr, "xpv-xenstored: bad quota %s\n", arg);
+		return -EINVAL;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		return quota_opt(c, arg);
+	}
+}
+
 static int parse(int argc, char **argv, struct options *o)
 {
-	struct option longs[16 + NR_QUOTA_OPTS] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "ro-socket", required_argument, NULL, OPT_RO_SOCKET },
-		{ "log", required_argument, NULL, 'L' },
-		{ "trace", required_argument, NULL, 'T' },
-		{ "pid-file", required_argument, NULL, 'F' },
-		{ "no-fork", no_argument, NULL, 'N' },
-		{ "no-domains", no_argument, NULL, OPT_NO_DOMAINS },
-		{ "no-uring", no_argument, NULL, OPT_NO_URING },
-		{ "priv-domid", required_argument, NULL, 'P' },
-		{ "quota", required_argument, NULL, 'Q' },
-		{ "help", no_argument, NULL, 'h' },
-	};
+	struct option longs[NR_LONG_OPTS];
 	const char *rundir = getenv("XPV_RUNDIR");
-	size_t i, n = 10;
-	int c;
+	int c, ret;
 
-	for (i = 0; i < NR_QUOTA_OPTS; i++)
-		longs[n++] = (struct option){ quota_opts[i], required_argument,
-					      NULL, OPT_QUOTA_BASE + (int)i };
+	long_options(longs);
 	snprintf(o->socket, sizeof(o->socket), "%s/xenstored/socket",
 		 rundir && *rundir ? rundir : "/run/xpv");
 	while ((c = getopt_long(argc, argv, "s:L:T:F:NP:Q:h", longs, NULL)) !=
 	       -1) {
-		switch (c) {
-		case 's':
-			snprintf(o->socket, sizeof(o->socket), "%s", optarg);
-			break;
-		case OPT_RO_SOCKET:
-			o->ro_socket = optarg;
-			break;
-		case 'L':
-			o->log = optarg;
-			break;
-		case 'T':
-			o->trace = optarg;
-			break;
-		case 'F':
-			o->pid_file = optarg;
-			break;
-		case 'N':
-			o->no_fork = true;
-			break;
-		case OPT_NO_DOMAINS:
-			o->no_domains = true;
-			break;
-		case OPT_NO_URING:
-			o->no_uring = true;
-			break;
-		case 'P':
-			priv_domid = atoi(optarg);
-			break;
-		case 'Q':
-			if (quota_eq(optarg)) {
-				fprintf(stderr, "xpv-xenstored: bad quota %s\n",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			if (c >= OPT_QUOTA_BASE &&
-			    c < OPT_QUOTA_BASE + (int)NR_QUOTA_OPTS) {
-				if (!quota_set(quota_opts[c - OPT_QUOTA_BASE],
-					       optarg))
-					break;
-				fprintf(stderr,
-					"xpv-xenstored: bad value for --%s\n",
-					quota_opts[c - OPT_QUOTA_BASE]);
-				return -EINVAL;
-			}
-			usage(stderr);
-			return -EINVAL;
-		}
+		ret = apply_option(c, optarg, o);
+		if (ret)
+			return ret;
 	}
 	if (optind != argc) {
 		usage(stderr);
