@@ -11,6 +11,6 @@ $(BIN)/xenstore-test-guest: $(call objs,tests/xenstore-guest/guest.c) $(XSG_DEPS
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
 
-$(BIN)/test-xenstore-guest: $(call objs,tests/xenstore-guest/test-xenstore-guest.c) $(LIBDIR)/libxpvhv.a
+$(BIN)/test-xenstore-guest: $(call objs,tests/xenstore-guest/test-xenstore-guest.c) $(TEST_LIB) $(LIBDIR)/libxpvhv.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(HV_LDLIBS)

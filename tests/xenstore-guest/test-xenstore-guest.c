@@ -17,15 +17,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
 
 #include "hv/hv.h"
+#include "tests/lib/check.h"
 
 #define WAIT_MS 10000
 
@@ -33,29 +32,6 @@ static struct hv *hv;
 static struct xs_handle *xs; /* requests */
 static struct xs_handle *xw; /* watches of @releaseDomain */
 static const char *guest_bin;
-static int failures;
-
-static void result(const char *name, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s", ok ? "ok  " : "FAIL", name);
-	if (!ok && fmt) {
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	fflush(stdout);
-	failures += !ok;
-}
-
-static void fatal(const char *what, int err)
-{
-	printf("FAIL %s: %s\n", what, strerror(err));
-	exit(1);
-}
 
 static char *dom_path(unsigned int domid, const char *sub)
 {
@@ -100,24 +76,16 @@ static bool node_is(unsigned int domid, const char *sub, const char *want)
 	return ok;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Poll until a node has a value (or is gone, want == NULL). */
 static bool wait_node(unsigned int domid, const char *sub, const char *want)
 {
-	long long end = now_ms() + WAIT_MS;
+	long long end = check_now_ms() + WAIT_MS;
 
 	do {
 		if (want ? node_is(domid, sub, want) : gone(domid, sub))
 			return true;
 		usleep(20000);
-	} while (now_ms() < end);
+	} while (check_now_ms() < end);
 	return false;
 }
 
@@ -134,7 +102,7 @@ static unsigned int *seen(const char *token)
 static bool wait_event(const char *token)
 {
 	struct pollfd pfd = { .fd = xs_fileno(xw), .events = POLLIN };
-	long long end = now_ms() + WAIT_MS;
+	long long end = check_now_ms() + WAIT_MS;
 	char **ev;
 
 	for (;;) {
@@ -146,8 +114,8 @@ static bool wait_event(const char *token)
 			(*seen(token))--;
 			return true;
 		}
-		if (now_ms() >= end ||
-		    poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+		if (check_now_ms() >= end ||
+		    poll(&pfd, 1, (int)(end - check_now_ms())) <= 0)
 			return false;
 	}
 }
@@ -175,7 +143,7 @@ static void make_home(unsigned int domid)
 	    !xs_write(xs, XBT_NULL, dom_path(domid, "domid"), id, strlen(id)) ||
 	    !xs_mkdir(xs, XBT_NULL, dom_path(domid, "data")) ||
 	    !xs_set_permissions(xs, XBT_NULL, dom_path(domid, "data"), rw, 1))
-		fatal("making the domain's home", errno);
+		check_fatal("making the domain's home", errno);
 }
 
 static unsigned int start_guest(char *const argv[], const char *log)
@@ -189,17 +157,17 @@ static unsigned int start_guest(char *const argv[], const char *log)
 	fds[1] = fds[2] = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	ret = hv_domain_create(hv, &cfg, &domid);
 	if (ret < 0)
-		fatal("hv_domain_create", -ret);
+		check_fatal("hv_domain_create", -ret);
 	ret = hv_domain_exec(hv, domid, guest_bin, argv, fds);
 	close(fds[1]);
 	if (ret < 0)
-		fatal("hv_domain_exec", -ret);
+		check_fatal("hv_domain_exec", -ret);
 	ret = hv_domain_start_info(hv, domid, &si);
 	if (ret < 0)
-		fatal("hv_domain_start_info", -ret);
+		check_fatal("hv_domain_start_info", -ret);
 	make_home(domid);
 	if (!xs_introduce_domain(xs, domid, si.store_frame, si.store_port))
-		fatal("xs_introduce_domain", errno);
+		check_fatal("xs_introduce_domain", errno);
 	return domid;
 }
 
@@ -234,8 +202,8 @@ static void check_guest_results(unsigned int a)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(sub, sizeof(sub), "data/result/%s", names[i]);
-		result(names[i], node_is(a, sub, "ok"), "guest reported %s",
-		       show(a, sub));
+		check(names[i], node_is(a, sub, "ok"), "guest reported %s",
+		      show(a, sub));
 	}
 }
 
@@ -243,20 +211,20 @@ static void test_guest_a(unsigned int a, unsigned int b)
 {
 	char *v;
 
-	result("A is introduced", xs_is_domain_introduced(xs, a), NULL);
-	result("A reached the watch step", wait_node(a, "data/status", "ready"),
-	       "no data/status=ready within %d ms", WAIT_MS);
+	check("A is introduced", xs_is_domain_introduced(xs, a), NULL);
+	check("A reached the watch step", wait_node(a, "data/status", "ready"),
+	      "no data/status=ready within %d ms", WAIT_MS);
 	xs_write(xs, XBT_NULL, dom_path(a, "data/poke"), "1", 1);
-	result("A finished", wait_node(a, "data/status", "done"),
-	       "data/status is %s", show(a, "data/status"));
+	check("A finished", wait_node(a, "data/status", "done"),
+	      "data/status is %s", show(a, "data/status"));
 	check_guest_results(a);
 	printf("     (guest A: %s reads/s through its ring)\n",
 	       show(a, "data/reads-per-sec"));
-	result("dom0 reads A's relative write",
-	       node_is(a, "data/hello", "world"), NULL);
-	result("dom0 reads A's transaction", node_is(a, "data/tx", "in"), NULL);
+	check("dom0 reads A's relative write",
+	      node_is(a, "data/hello", "world"), NULL);
+	check("dom0 reads A's transaction", node_is(a, "data/tx", "in"), NULL);
 	v = xs_read(xs, XBT_NULL, dom_path(b, "data/evil"), NULL);
-	result("A's write to B did not happen", !v, NULL);
+	check("A's write to B did not happen", !v, NULL);
 	free(v);
 }
 
@@ -266,33 +234,33 @@ static void test_release_a(unsigned int a)
 
 	snprintf(id, sizeof(id), "%u", a);
 	drain_events();
-	result("XS_RELEASE of A", xs_release_domain(xs, a), "%s",
-	       strerror(errno));
-	result("@releaseDomain fired on release", wait_event("rel"), NULL);
-	result("A no longer introduced", !xs_is_domain_introduced(xs, a), NULL);
-	result("A's nodes are gone", gone(a, "data"), NULL);
-	result("dom0's nodes of A stay", node_is(a, "domid", id), NULL);
+	check("XS_RELEASE of A", xs_release_domain(xs, a), "%s",
+	      strerror(errno));
+	check("@releaseDomain fired on release", wait_event("rel"), NULL);
+	check("A no longer introduced", !xs_is_domain_introduced(xs, a), NULL);
+	check("A's nodes are gone", gone(a, "data"), NULL);
+	check("dom0's nodes of A stay", node_is(a, "domid", id), NULL);
 }
 
 static void test_death_b(unsigned int b)
 {
 	int ret;
 
-	result("B wrote through its ring", wait_node(b, "data/alive", "1"),
-	       NULL);
+	check("B wrote through its ring", wait_node(b, "data/alive", "1"),
+	      NULL);
 	/* B's program exited: on sim its domain is now crashed. */
-	result("@releaseDomain fired on B's death", wait_event("rel"), NULL);
-	result("B still introduced while not destroyed",
-	       xs_is_domain_introduced(xs, b), NULL);
+	check("@releaseDomain fired on B's death", wait_event("rel"), NULL);
+	check("B still introduced while not destroyed",
+	      xs_is_domain_introduced(xs, b), NULL);
 	drain_events();
 	ret = hv_domain_destroy(hv, b);
 	if (ret < 0)
-		fatal("hv_domain_destroy", -ret);
-	result("@releaseDomain fired on B's destruction", wait_event("rel"),
-	       NULL);
-	result("daemon released B by itself", !xs_is_domain_introduced(xs, b),
-	       NULL);
-	result("B's nodes are gone", wait_node(b, "data", NULL), NULL);
+		check_fatal("hv_domain_destroy", -ret);
+	check("@releaseDomain fired on B's destruction", wait_event("rel"),
+	      NULL);
+	check("daemon released B by itself", !xs_is_domain_introduced(xs, b),
+	      NULL);
+	check("B's nodes are gone", wait_node(b, "data", NULL), NULL);
 }
 
 int main(int argc, char **argv)
@@ -308,21 +276,21 @@ int main(int argc, char **argv)
 	guest_bin = argv[1];
 	ret = hv_open(&hv, why, sizeof(why));
 	if (ret < 0)
-		fatal(why, -ret);
+		check_fatal(why, -ret);
 	xs = xs_open(0);
 	xw = xs_open(0);
 	if (!xs || !xw)
-		fatal("xs_open", errno);
+		check_fatal("xs_open", errno);
 	if (!xs_watch(xw, "@releaseDomain", "rel") ||
 	    !xs_watch(xw, "@introduceDomain", "intro"))
-		fatal("xs_watch of the special paths", errno);
+		check_fatal("xs_watch of the special paths", errno);
 	wait_event("rel"); /* the initial fires */
 	wait_event("intro");
 
 	snprintf(log, sizeof(log), "%s/guest-b.log", argv[2]);
 	b = start_guest((char *[]){ "xenstore-test-guest", "exit", NULL }, log);
-	result("@introduceDomain fired on introduction", wait_event("intro"),
-	       NULL);
+	check("@introduceDomain fired on introduction", wait_event("intro"),
+	      NULL);
 	snprintf(other, sizeof(other), "%u", b);
 	snprintf(log, sizeof(log), "%s/guest-a.log", argv[2]);
 	a = start_guest(
@@ -340,9 +308,9 @@ int main(int argc, char **argv)
 	hv_domain_unpause(hv, b);
 	test_death_b(b);
 
-	printf("%d failed\n", failures);
+	printf("%d failed\n", check_failures);
 	xs_close(xw);
 	xs_close(xs);
 	hv_close(hv);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }

@@ -10,9 +10,9 @@ $(BIN)/xenstore-hostile-guest: $(call objs,tests/xenstore-hostile/hostile-guest.
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
 
-$(BIN)/test-xenstore-hostile: $(call objs,tests/xenstore-hostile/test-xenstore-hostile.c) $(LIBDIR)/libxpvhv.a
+$(BIN)/test-xenstore-hostile: $(call objs,tests/xenstore-hostile/test-xenstore-hostile.c) $(TEST_LIB) $(LIBDIR)/libxpvhv.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(HV_LDLIBS)
 
 # The ring transport itself on a plain page, no hypervisor (domain.c's
 # test hooks), with the daemon's core library.

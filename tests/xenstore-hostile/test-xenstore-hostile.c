@@ -14,17 +14,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
 
 #include "hv/hv.h"
+#include "tests/lib/check.h"
 #include "ring/xs_wire.h"
 
 #define WAIT_MS 5000
@@ -45,37 +44,6 @@ static const char *sock_path, *guest_bin, *log_dir;
 static pid_t daemon_pid;
 static struct guest good, bad;
 static unsigned int ping_seq;
-static int failures;
-
-static void result(const char *name, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s", ok ? "ok  " : "FAIL", name);
-	if (!ok && fmt) {
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	fflush(stdout);
-	failures += !ok;
-}
-
-static void fatal(const char *what, int err)
-{
-	printf("FAIL %s: %s\n", what, strerror(err));
-	exit(1);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* --- Guests ------------------------------------------------------------- */
 
@@ -84,7 +52,7 @@ static const char *guest_line(struct guest *g)
 {
 	static char line[256];
 	struct pollfd pfd = { .fd = g->out, .events = POLLIN };
-	long long end = now_ms() + WAIT_MS;
+	long long end = check_now_ms() + WAIT_MS;
 	char *nl;
 	ssize_t n;
 
@@ -99,8 +67,8 @@ static const char *guest_line(struct guest *g)
 			g->len -= l + 1;
 			return line;
 		}
-		if (g->len == sizeof(g->buf) || now_ms() >= end ||
-		    poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+		if (g->len == sizeof(g->buf) || check_now_ms() >= end ||
+		    poll(&pfd, 1, (int)(end - check_now_ms())) <= 0)
 			return NULL;
 		n = read(g->out, g->buf + g->len, sizeof(g->buf) - g->len);
 		if (n <= 0)
@@ -136,7 +104,7 @@ static void make_home(unsigned int domid)
 	    !xs_set_permissions(xs, XBT_NULL, home, ro, 2) ||
 	    !xs_mkdir(xs, XBT_NULL, dom_path(domid, "data")) ||
 	    !xs_set_permissions(xs, XBT_NULL, dom_path(domid, "data"), rw, 1))
-		fatal("making the domain's home", errno);
+		check_fatal("making the domain's home", errno);
 }
 
 static void start_guest(struct guest *g, const char *name)
@@ -150,26 +118,26 @@ static void start_guest(struct guest *g, const char *name)
 
 	snprintf(log, sizeof(log), "%s/%s.log", log_dir, name);
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
-		fatal("pipe", errno);
+		check_fatal("pipe", errno);
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	ret = hv_domain_create(hv, &cfg, &domid);
 	if (ret < 0)
-		fatal("hv_domain_create", -ret);
+		check_fatal("hv_domain_create", -ret);
 	ret = hv_domain_exec(hv, domid, guest_bin, argv, fds);
 	if (ret < 0)
-		fatal("hv_domain_exec", -ret);
+		check_fatal("hv_domain_exec", -ret);
 	close(in[0]);
 	close(out[1]);
 	close(fds[2]);
 	*g = (struct guest){ .domid = domid, .cmd = in[1], .out = out[0] };
 	ret = hv_domain_start_info(hv, domid, &si);
 	if (ret < 0)
-		fatal("hv_domain_start_info", -ret);
+		check_fatal("hv_domain_start_info", -ret);
 	make_home(domid);
 	if (!xs_introduce_domain(xs, domid, si.store_frame, si.store_port))
-		fatal("xs_introduce_domain", errno);
+		check_fatal("xs_introduce_domain", errno);
 	hv_domain_unpause(hv, domid);
 }
 
@@ -192,14 +160,14 @@ static bool dom0_works(void)
 /* The good guest copies data/ping to data/pong through its ring. */
 static bool good_guest_works(void)
 {
-	long long end = now_ms() + WAIT_MS;
+	long long end = check_now_ms() + WAIT_MS;
 	char val[32], *got;
 	bool ok = false;
 
 	snprintf(val, sizeof(val), "%u", ++ping_seq);
 	xs_write(xs, XBT_NULL, dom_path(good.domid, "data/ping"), val,
 		 strlen(val));
-	while (!ok && now_ms() < end) {
+	while (!ok && check_now_ms() < end) {
 		got = xs_read(xs, XBT_NULL, dom_path(good.domid, "data/pong"),
 			      NULL);
 		ok = got && !strcmp(got, val);
@@ -234,15 +202,15 @@ static void bystanders(const char *after)
 
 	snprintf(name, sizeof(name), "%s: daemon alive", after);
 	rss = daemon_rss_kb();
-	result(name, rss > 0, "it died");
+	check(name, rss > 0, "it died");
 	if (rss <= 0)
 		exit(1);
 	snprintf(name, sizeof(name), "%s: daemon memory bounded", after);
-	result(name, rss < RSS_LIMIT_KB, "VmRSS %ld kB", rss);
+	check(name, rss < RSS_LIMIT_KB, "VmRSS %ld kB", rss);
 	snprintf(name, sizeof(name), "%s: dom0 client works", after);
-	result(name, dom0_works(), NULL);
+	check(name, dom0_works(), NULL);
 	snprintf(name, sizeof(name), "%s: good guest works", after);
-	result(name, good_guest_works(), NULL);
+	check(name, good_guest_works(), NULL);
 }
 
 /* --- Socket attacks -------------------------------------------------------- */
@@ -254,14 +222,14 @@ static int sock_open(void)
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fatal("connecting to the daemon", errno);
+		check_fatal("connecting to the daemon", errno);
 	return fd;
 }
 
 static void sock_send(int fd, const void *buf, size_t len)
 {
 	if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
-		fatal("sending to the daemon", errno);
+		check_fatal("sending to the daemon", errno);
 }
 
 static void sock_msg(int fd, uint32_t type, uint32_t tx, const void *body,
@@ -281,8 +249,8 @@ static int recv_full(int fd, void *buf, size_t len, long long end)
 	ssize_t n;
 
 	while (off < len) {
-		if (now_ms() >= end ||
-		    poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+		if (check_now_ms() >= end ||
+		    poll(&pfd, 1, (int)(end - check_now_ms())) <= 0)
 			return -ETIMEDOUT;
 		n = recv(fd, (char *)buf + off, len - off, 0);
 		if (n == 0)
@@ -298,7 +266,7 @@ static int recv_full(int fd, void *buf, size_t len, long long end)
  * closed the connection, -ETIMEDOUT. */
 static int sock_reply(int fd, struct xpv_xsd_sockmsg *h, char *body)
 {
-	long long end = now_ms() + WAIT_MS;
+	long long end = check_now_ms() + WAIT_MS;
 	int ret = recv_full(fd, h, sizeof(*h), end);
 
 	if (ret < 0)
@@ -316,9 +284,9 @@ static void expect_error(const char *name, int fd, const char *err)
 	struct xpv_xsd_sockmsg h;
 	int ret = sock_reply(fd, &h, body);
 
-	result(name, ret == 0 && h.type == XPV_XS_ERROR && !strcmp(body, err),
-	       "ret %d type %u body '%s', want ERROR %s", ret,
-	       ret == 0 ? h.type : 0, ret == 0 ? body : "", err);
+	check(name, ret == 0 && h.type == XPV_XS_ERROR && !strcmp(body, err),
+	      "ret %d type %u body '%s', want ERROR %s", ret,
+	      ret == 0 ? h.type : 0, ret == 0 ? body : "", err);
 }
 
 static void expect_reply(const char *name, int fd, uint32_t type)
@@ -327,8 +295,8 @@ static void expect_reply(const char *name, int fd, uint32_t type)
 	struct xpv_xsd_sockmsg h;
 	int ret = sock_reply(fd, &h, body);
 
-	result(name, ret == 0 && h.type == type, "ret %d type %u body '%s'",
-	       ret, ret == 0 ? h.type : 0, ret == 0 ? body : "");
+	check(name, ret == 0 && h.type == type, "ret %d type %u body '%s'", ret,
+	      ret == 0 ? h.type : 0, ret == 0 ? body : "");
 }
 
 static void expect_dropped(const char *name, int fd)
@@ -340,7 +308,7 @@ static void expect_dropped(const char *name, int fd)
 	/* Errors may come first; then the daemon must hang up. */
 	while ((ret = sock_reply(fd, &h, body)) == 0 && h.type == XPV_XS_ERROR)
 		;
-	result(name, ret == -EPIPE, "ret %d, type %u", ret, h.type);
+	check(name, ret == -EPIPE, "ret %d, type %u", ret, h.type);
 }
 
 static void socket_oversized(void)
@@ -457,18 +425,18 @@ static void ring_attack(const struct ring_attack *a)
 	snprintf(want, sizeof(want), "error %d", a->error);
 	line = guest_cmd(&bad, a->cmd);
 	snprintf(name, sizeof(name), "ring %s: page error field", a->cmd);
-	result(name,
-	       line && (a->error < 0 ? !strncmp(line, "error ", 6) :
-				       !strcmp(line, want)),
-	       "guest said '%s', want '%s'", line ? line : "nothing",
-	       a->error < 0 ? "error N" : want);
+	check(name,
+	      line && (a->error < 0 ? !strncmp(line, "error ", 6) :
+				      !strcmp(line, want)),
+	      "guest said '%s', want '%s'", line ? line : "nothing",
+	      a->error < 0 ? "error N" : want);
 	snprintf(name, sizeof(name), "ring %s", a->cmd);
 	bystanders(name);
 	line = guest_cmd(&bad, "reconnect");
 	snprintf(name, sizeof(name), "ring %s: guest reconnects and works",
 		 a->cmd);
-	result(name, line && !strcmp(line, "ok"), "guest said '%s'",
-	       line ? line : "nothing");
+	check(name, line && !strcmp(line, "ok"), "guest said '%s'",
+	      line ? line : "nothing");
 }
 
 static void release(struct guest *g, const char *name)
@@ -476,7 +444,7 @@ static void release(struct guest *g, const char *name)
 	char what[64];
 
 	snprintf(what, sizeof(what), "XS_RELEASE of the %s guest", name);
-	result(what, xs_release_domain(xs, g->domid), "%s", strerror(errno));
+	check(what, xs_release_domain(xs, g->domid), "%s", strerror(errno));
 	close(g->cmd);
 	close(g->out);
 	hv_domain_destroy(hv, g->domid);
@@ -500,24 +468,24 @@ int main(int argc, char **argv)
 	log_dir = argv[4];
 	ret = hv_open(&hv, why, sizeof(why));
 	if (ret < 0)
-		fatal(why, -ret);
+		check_fatal(why, -ret);
 	xs = xs_open(0);
 	if (!xs)
-		fatal("xs_open", errno);
+		check_fatal("xs_open", errno);
 
 	start_guest(&good, "good");
 	line = guest_cmd(&good, "good-ping");
-	result("good guest serves pings", line && !strcmp(line, "ready"),
-	       "it said '%s'", line ? line : "nothing");
+	check("good guest serves pings", line && !strcmp(line, "ready"),
+	      "it said '%s'", line ? line : "nothing");
 	start_guest(&bad, "hostile");
 	line = guest_cmd(&bad, "good");
-	result("hostile guest starts sane", line && !strcmp(line, "ok"),
-	       "it said '%s'", line ? line : "nothing");
+	check("hostile guest starts sane", line && !strcmp(line, "ok"),
+	      "it said '%s'", line ? line : "nothing");
 	bystanders("start");
 	line = guest_cmd(&bad, "proto-errors");
-	result("ring: bad NUL, transaction and type get error replies",
-	       line && !strcmp(line, "ok"), "guest said '%s'",
-	       line ? line : "nothing");
+	check("ring: bad NUL, transaction and type get error replies",
+	      line && !strcmp(line, "ok"), "guest said '%s'",
+	      line ? line : "nothing");
 
 	socket_oversized();
 	socket_errors();
@@ -530,8 +498,8 @@ int main(int argc, char **argv)
 	release(&bad, "hostile");
 	bystanders("hostile guest released");
 	release(&good, "good");
-	printf("%d failed\n", failures);
+	printf("%d failed\n", check_failures);
 	xs_close(xs);
 	hv_close(hv);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }

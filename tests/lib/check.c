@@ -1,0 +1,43 @@
+/*
+ * check.c - result lines, fatal exit and clock for the C test drivers
+ * (contract in check.h).
+ */
+#include "tests/lib/check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int check_failures;
+
+void check(const char *name, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s", ok ? "ok  " : "FAIL", name);
+	if (!ok && fmt) {
+		printf(": ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	fflush(stdout);
+	check_failures += !ok;
+}
+
+void check_fatal(const char *what, int err)
+{
+	printf("FAIL %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+long long check_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
