@@ -25,6 +25,7 @@
 
 #include "hv/hv.h"
 #include "tests/lib/check.h"
+#include "tests/lib/domain.h"
 
 #define WAIT_MS 10000
 
@@ -129,45 +130,20 @@ static void drain_events(void)
 	seen_rel = seen_intro = 0;
 }
 
-/* What xl's libxl__domain_make does for a domain's home, in short. */
-static void make_home(unsigned int domid)
-{
-	struct xs_permissions ro[2] = { { 0, XS_PERM_NONE },
-					{ domid, XS_PERM_READ } };
-	struct xs_permissions rw[1] = { { domid, XS_PERM_NONE } };
-	char id[16];
-
-	snprintf(id, sizeof(id), "%u", domid);
-	if (!xs_mkdir(xs, XBT_NULL, dom_path(domid, "")) ||
-	    !xs_set_permissions(xs, XBT_NULL, dom_path(domid, ""), ro, 2) ||
-	    !xs_write(xs, XBT_NULL, dom_path(domid, "domid"), id, strlen(id)) ||
-	    !xs_mkdir(xs, XBT_NULL, dom_path(domid, "data")) ||
-	    !xs_set_permissions(xs, XBT_NULL, dom_path(domid, "data"), rw, 1))
-		check_fatal("making the domain's home", errno);
-}
-
 static unsigned int start_guest(char *const argv[], const char *log)
 {
-	struct hv_domain_config cfg = { .memory_kb = 16 * 1024, .vcpus = 1 };
-	struct hv_start_info si;
 	int fds[3] = { -1, -1, -1 };
 	hv_domid_t domid;
-	int ret;
+	char id[16];
 
 	fds[1] = fds[2] = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	ret = hv_domain_create(hv, &cfg, &domid);
-	if (ret < 0)
-		check_fatal("hv_domain_create", -ret);
-	ret = hv_domain_exec(hv, domid, guest_bin, argv, fds);
+	domid = test_domain_exec(hv, guest_bin, argv, fds);
 	close(fds[1]);
-	if (ret < 0)
-		check_fatal("hv_domain_exec", -ret);
-	ret = hv_domain_start_info(hv, domid, &si);
-	if (ret < 0)
-		check_fatal("hv_domain_start_info", -ret);
-	make_home(domid);
-	if (!xs_introduce_domain(xs, domid, si.store_frame, si.store_port))
-		check_fatal("xs_introduce_domain", errno);
+	test_domain_home(xs, domid);
+	snprintf(id, sizeof(id), "%u", domid);
+	if (!xs_write(xs, XBT_NULL, dom_path(domid, "domid"), id, strlen(id)))
+		check_fatal("making the domain's home", errno);
+	test_domain_introduce(hv, xs, domid);
 	return domid;
 }
 

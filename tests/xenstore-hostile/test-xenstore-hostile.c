@@ -24,6 +24,7 @@
 
 #include "hv/hv.h"
 #include "tests/lib/check.h"
+#include "tests/lib/domain.h"
 #include "ring/xs_wire.h"
 
 #define WAIT_MS 5000
@@ -92,27 +93,10 @@ static char *dom_path(unsigned int domid, const char *sub)
 	return buf;
 }
 
-static void make_home(unsigned int domid)
-{
-	struct xs_permissions ro[2] = { { 0, XS_PERM_NONE },
-					{ domid, XS_PERM_READ } };
-	struct xs_permissions rw[1] = { { domid, XS_PERM_NONE } };
-	char home[64];
-
-	snprintf(home, sizeof(home), "/local/domain/%u", domid);
-	if (!xs_mkdir(xs, XBT_NULL, home) ||
-	    !xs_set_permissions(xs, XBT_NULL, home, ro, 2) ||
-	    !xs_mkdir(xs, XBT_NULL, dom_path(domid, "data")) ||
-	    !xs_set_permissions(xs, XBT_NULL, dom_path(domid, "data"), rw, 1))
-		check_fatal("making the domain's home", errno);
-}
-
 static void start_guest(struct guest *g, const char *name)
 {
-	struct hv_domain_config cfg = { .memory_kb = 16 * 1024, .vcpus = 1 };
 	char *argv[] = { "xenstore-hostile-guest", NULL };
-	int in[2], out[2], fds[3], ret;
-	struct hv_start_info si;
+	int in[2], out[2], fds[3];
 	char log[512];
 	hv_domid_t domid;
 
@@ -122,22 +106,13 @@ static void start_guest(struct guest *g, const char *name)
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	ret = hv_domain_create(hv, &cfg, &domid);
-	if (ret < 0)
-		check_fatal("hv_domain_create", -ret);
-	ret = hv_domain_exec(hv, domid, guest_bin, argv, fds);
-	if (ret < 0)
-		check_fatal("hv_domain_exec", -ret);
+	domid = test_domain_exec(hv, guest_bin, argv, fds);
 	close(in[0]);
 	close(out[1]);
 	close(fds[2]);
 	*g = (struct guest){ .domid = domid, .cmd = in[1], .out = out[0] };
-	ret = hv_domain_start_info(hv, domid, &si);
-	if (ret < 0)
-		check_fatal("hv_domain_start_info", -ret);
-	make_home(domid);
-	if (!xs_introduce_domain(xs, domid, si.store_frame, si.store_port))
-		check_fatal("xs_introduce_domain", errno);
+	test_domain_home(xs, domid);
+	test_domain_introduce(hv, xs, domid);
 	hv_domain_unpause(hv, domid);
 }
 
