@@ -26,6 +26,9 @@
 
 #define HDR_SIZE sizeof(struct xpv_xsd_sockmsg)
 #define MSG_MAX (HDR_SIZE + XPV_XENSTORE_PAYLOAD_MAX)
+/* Reads per pump() (a few ring-fulls or socket buffers of messages). */
+#define PUMP_READS 64
+#define PUMP_MORE 1
 
 struct xb_event {
 	struct xb_event *next;
@@ -165,13 +168,24 @@ static int dispatch_input(struct xenbus *xb)
 	return ret;
 }
 
-/* Read whatever the transport has now; never blocks. */
+/*
+ * Read what the transport has now, at most PUMP_READS reads; never blocks.
+ * Returns 0 (drained, or a reply is in), PUMP_MORE when input may still
+ * wait (the caller goes on without blocking, after checking its
+ * deadline: a daemon writing without end cannot hold us here), or -errno.
+ */
 static int pump(struct xenbus *xb)
 {
+	unsigned int reads;
+	bool more = false;
 	ssize_t n;
 	int ret;
 
-	for (;;) {
+	for (reads = 0;; reads++) {
+		if (reads == PUMP_READS) {
+			more = true;
+			break;
+		}
 		n = xb->t->read(xb->priv, xb->in + xb->in_len,
 				sizeof(xb->in) - xb->in_len);
 		if (n == -EAGAIN)
@@ -187,7 +201,8 @@ static int pump(struct xenbus *xb)
 		if (xb->have_reply)
 			break;
 	}
-	return xb->t->flush(xb->priv);
+	ret = xb->t->flush(xb->priv);
+	return ret < 0 ? ret : more ? PUMP_MORE : 0;
 }
 
 /* --- Requests ----------------------------------------------------------- */
@@ -210,13 +225,18 @@ static int wait_left(const struct xenbus *xb, int64_t deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-static int block(struct xenbus *xb, bool want_write, int64_t deadline)
+/* Wait for the transport after pump() returned pumped; with input still
+ * waiting (PUMP_MORE) only the deadline is checked. */
+static int block(struct xenbus *xb, int pumped, bool want_write,
+		 int64_t deadline)
 {
 	int left = wait_left(xb, deadline);
 	int ret;
 
 	if (left == 0)
 		return -ETIMEDOUT;
+	if (pumped == PUMP_MORE)
+		return 0;
 	ret = xb->t->flush(xb->priv);
 	if (ret < 0)
 		return ret;
@@ -238,8 +258,8 @@ static int send_all(struct xenbus *xb, size_t total, int64_t deadline)
 		if (n != -EAGAIN)
 			return (int)n;
 		ret = pump(xb);
-		if (ret == 0)
-			ret = block(xb, true, deadline);
+		if (ret >= 0)
+			ret = block(xb, ret, true, deadline);
 		if (ret < 0)
 			return ret;
 	}
@@ -253,8 +273,8 @@ static int await_reply(struct xenbus *xb, int64_t deadline)
 	for (;;) {
 		ret = pump(xb);
 		if (ret < 0 || xb->have_reply)
-			return ret;
-		ret = block(xb, false, deadline);
+			return ret < 0 ? ret : 0;
+		ret = block(xb, ret, false, deadline);
 		if (ret < 0)
 			return ret;
 	}

@@ -7,6 +7,7 @@
  * script reads the client's requests and answers them as it likes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "frontend/xenbus.h"
+#include "frontend/xenbus_priv.h"
 #include "ring/xs_wire.h"
 
 struct req {
@@ -360,6 +362,89 @@ static int c_timeout(struct xenbus *xb)
 	return expect(xenbus_read(xb, 0, "/a", &v, NULL), -ETIMEDOUT);
 }
 
+/*
+ * A transport whose input never runs dry: watch events without end, never
+ * a reply (a daemon writing faster than we read). Only the client's own
+ * deadline can end a request on it.
+ */
+struct flood {
+	int pipe[2]; /* an fd for the handle's epoll; never readable */
+};
+
+static ssize_t flood_read(void *priv, void *buf, size_t len)
+{
+	static const char ev[] = "/f\0tok"; /* 7 bytes with the NUL */
+	struct xpv_xsd_sockmsg h = { XPV_XS_WATCH_EVENT, 0, 0, sizeof(ev) };
+	size_t off = 0, one = sizeof(h) + sizeof(ev);
+
+	for (; off + one <= len; off += one) {
+		memcpy((char *)buf + off, &h, sizeof(h));
+		memcpy((char *)buf + off + sizeof(h), ev, sizeof(ev));
+	}
+	return off ? (ssize_t)off : -EAGAIN;
+}
+
+static ssize_t flood_write(void *priv, const void *buf, size_t len)
+{
+	return (ssize_t)len;
+}
+
+static int flood_flush(void *priv)
+{
+	return 0;
+}
+
+static int flood_wait(void *priv, bool want_write, int timeout_ms)
+{
+	return 0;
+}
+
+static int flood_fd(void *priv)
+{
+	return ((struct flood *)priv)->pipe[0];
+}
+
+static void flood_close(void *priv)
+{
+	struct flood *f = priv;
+
+	close(f->pipe[0]);
+	close(f->pipe[1]);
+	free(f);
+}
+
+static const struct xb_transport flood_transport = {
+	.read = flood_read,
+	.write = flood_write,
+	.flush = flood_flush,
+	.wait = flood_wait,
+	.fd = flood_fd,
+	.close = flood_close,
+};
+
+/* The timeout holds while the daemon floods us with events. */
+static int c_flood_timeout(struct xenbus *unused)
+{
+	struct flood *f = malloc(sizeof(*f));
+	struct xenbus *xb;
+	char *v;
+	int ret;
+
+	if (!f || pipe2(f->pipe, O_CLOEXEC) < 0) {
+		free(f);
+		return -1;
+	}
+	xb = xenbus_new(&flood_transport, f);
+	if (!xb)
+		return -1;
+	xenbus_set_timeout(xb, 200);
+	ret = expect(xenbus_read(xb, 0, "/a", &v, NULL), -ETIMEDOUT);
+	if (!ret && xenbus_events_dropped(xb) == 0)
+		ret = -1; /* the queue filled: events past it were dropped */
+	xenbus_close(xb);
+	return ret;
+}
+
 static int c_not_ok(struct xenbus *xb)
 {
 	return expect(xenbus_write_str(xb, 0, "/a", "v"), -EBADMSG);
@@ -396,6 +481,7 @@ static const struct tcase cases[] = {
 	{ "transaction id used, EAGAIN on commit", d_tx_ok, c_tx_again },
 	{ "daemon hangs up: EPIPE", d_hangup, c_hangup },
 	{ "silent daemon: ETIMEDOUT", d_silent, c_timeout },
+	{ "event flood, no reply: ETIMEDOUT", d_none, c_flood_timeout },
 	{ "OK without NUL is EBADMSG", d_not_ok, c_not_ok },
 	{ "oversized request refused locally", d_none, c_too_big },
 };
