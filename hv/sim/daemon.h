@@ -73,7 +73,7 @@ struct domain {
 	struct sim_grant_entry *gnttab;
 	struct sim_active *active;
 	struct sim_port_status *status;
-	uint8_t *used; /* one bit per frame: allocated */
+	uint64_t *used; /* one bit per frame: allocated (daemon_domain.c) */
 	struct port ports[SIM_NR_PORTS];
 	pid_t init; /* 0: none running */
 	bool paused, shutdown, dying, has_cgroup;

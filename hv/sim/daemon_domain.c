@@ -127,7 +127,7 @@ static struct domain *new_domain(hv_domid_t domid, uint32_t nr_pages, int *err)
 	d->gtfd = d->actfd = d->statfd = -1;
 	for (i = 0; i < SIM_NR_PORTS; i++)
 		d->ports[i].efd = -1;
-	d->used = calloc((nr_pages + 7) / 8, 1);
+	d->used = calloc((nr_pages + 63) / 64, sizeof(*d->used));
 	d->memfd = new_memfd("xpv-mem", (uint64_t)nr_pages * HV_PAGE_SIZE, NULL,
 			     false);
 	if (!d->used || d->memfd < 0)
@@ -180,28 +180,97 @@ void dom_fire_exc(void)
 
 /* --- frames --- */
 
-static bool used(const struct domain *d, uint64_t f)
+/* The frame bitmap: bit f % 64 of word f / 64 set while frame f is
+ * allocated. Ranges are handled a word at a time, so no request costs
+ * the daemon a walk over millions of single frames. */
+
+/* Bits [lo, hi) of a word, 0 <= lo < hi <= 64. */
+static uint64_t bits(uint64_t lo, uint64_t hi)
 {
-	return d->used[f / 8] & (1u << (f % 8));
+	uint64_t below_hi = hi == 64 ? ~0ull : (1ull << hi) - 1;
+
+	return below_hi & ~((1ull << lo) - 1);
 }
 
-static void mark(struct domain *d, uint64_t f, bool on)
+/* One step over the frames [f, end): in *mask the bits of f's word that
+ * lie in the range; returns the first frame after them. */
+static uint64_t range_step(uint64_t f, uint64_t end, uint64_t *mask)
 {
-	if (on)
-		d->used[f / 8] |= (uint8_t)(1u << (f % 8));
-	else
-		d->used[f / 8] &= (uint8_t) ~(1u << (f % 8));
+	uint64_t k = f / 64, hi = end - k * 64 < 64 ? end - k * 64 : 64;
+
+	*mask = bits(f % 64, hi);
+	return k * 64 + hi;
 }
 
-/* First fit: the frames a domain allocates are rings and buffers, few. */
+static void mark(struct domain *d, uint64_t first, uint64_t n, bool on)
+{
+	uint64_t f = first, next, m;
+
+	for (; f < first + n; f = next) {
+		next = range_step(f, first + n, &m);
+		if (on)
+			d->used[f / 64] |= m;
+		else
+			d->used[f / 64] &= ~m;
+	}
+}
+
+static bool all_used(const struct domain *d, uint64_t first, uint64_t n)
+{
+	uint64_t f = first, next, m;
+
+	for (; f < first + n; f = next) {
+		next = range_step(f, first + n, &m);
+		if ((d->used[f / 64] & m) != m)
+			return false;
+	}
+	return true;
+}
+
+/* Word k of the bitmap, the frames beyond the memory reading as used. */
+static uint64_t word(const struct domain *d, uint64_t k)
+{
+	uint64_t w = d->used[k], end = d->nr_pages - k * 64;
+
+	return end < 64 ? w | ~0ull << end : w;
+}
+
+/* Bit i set iff frames i .. i+n-1 of the word are all free (n <= 64):
+ * the free mask ANDed with itself shifted, doubling the run each step. */
+static uint64_t runs_in(uint64_t w, uint64_t n)
+{
+	uint64_t m = ~w, have = 1;
+
+	while (have < n) {
+		uint64_t step = have < n - have ? have : n - have;
+
+		m &= m >> step;
+		have += step;
+	}
+	return m;
+}
+
+/*
+ * First fit, a word at a time: a request the domain makes is answered in
+ * time linear in words, not frames, whatever it asks (a guest asking for
+ * a run that does not exist must not cost the daemon a bit-by-bit scan of
+ * 16M frames). `run` counts the free frames that end the words seen.
+ */
 static int64_t find_run(const struct domain *d, uint64_t n)
 {
-	uint64_t f, run = 0;
+	uint64_t words = (d->nr_pages + 63) / 64, k, run = 0;
 
-	for (f = 0; f < d->nr_pages; f++) {
-		run = used(d, f) ? 0 : run + 1;
-		if (run == n)
-			return (int64_t)(f + 1 - n);
+	for (k = 0; k < words; k++) {
+		uint64_t w = word(d, k), in;
+		uint64_t low = w ? (uint64_t)__builtin_ctzll(w) : 64;
+
+		if (run + low >= n)
+			return (int64_t)(k * 64 - run);
+		in = n <= 64 ? runs_in(w, n) : 0;
+		if (in)
+			return (int64_t)(k * 64 +
+					 (uint64_t)__builtin_ctzll(in));
+		run = w ? (uint64_t)__builtin_clzll(w) : run + 64;
 	}
 	return -ENOMEM;
 }
@@ -209,7 +278,7 @@ static int64_t find_run(const struct domain *d, uint64_t n)
 int op_mem_alloc(struct request *rq, struct reply *r)
 {
 	struct domain *d = dom_get(rq->c->domid);
-	uint64_t n = rq->req->a, i;
+	uint64_t n = rq->req->a;
 	int64_t first;
 
 	if (!d)
@@ -219,35 +288,35 @@ int op_mem_alloc(struct request *rq, struct reply *r)
 	first = find_run(d, n);
 	if (first < 0)
 		return (int)first;
-	for (i = 0; i < n; i++)
-		mark(d, (uint64_t)first + i, true);
+	mark(d, (uint64_t)first, n, true);
 	r->rep.v[0] = (uint64_t)first;
 	return 0;
 }
 
-static bool magic(const struct domain *d, uint64_t f)
+/* Whether [first, first+n) holds a start-info ring, which stays. */
+static bool has_magic(const struct domain *d, uint64_t first, uint64_t n)
 {
 	return d->domid != 0 &&
-	       (f == d->si.store_frame || f == d->si.console_frame);
+	       ((d->si.store_frame >= first && d->si.store_frame - first < n) ||
+		(d->si.console_frame >= first &&
+		 d->si.console_frame - first < n));
 }
 
 int op_mem_free(struct request *rq, struct reply *r)
 {
 	struct domain *d = dom_get(rq->c->domid);
-	uint64_t first = rq->req->a, n = rq->req->b, i;
+	uint64_t first = rq->req->a, n = rq->req->b;
 
 	if (!d)
 		return -ESRCH;
 	if (n == 0 || first >= d->nr_pages || n > d->nr_pages - first)
 		return -ERANGE;
-	for (i = first; i < first + n; i++)
-		if (!used(d, i) || magic(d, i))
-			return -EINVAL;
+	if (!all_used(d, first, n) || has_magic(d, first, n))
+		return -EINVAL;
 	/* Freed pages read as zeros again and give their memory back. */
 	fallocate(d->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		  (off_t)(first * HV_PAGE_SIZE), (off_t)(n * HV_PAGE_SIZE));
-	for (i = first; i < first + n; i++)
-		mark(d, i, false);
+	mark(d, first, n, false);
 	return 0;
 }
 
@@ -322,8 +391,8 @@ static int build(struct domain *d)
 	d->si.nr_pages = d->nr_pages;
 	d->si.store_frame = d->nr_pages - 1;
 	d->si.console_frame = d->nr_pages - 2;
-	mark(d, d->si.store_frame, true);
-	mark(d, d->si.console_frame, true);
+	mark(d, d->si.store_frame, 1, true);
+	mark(d, d->si.console_frame, 1, true);
 	sp = evtchn_alloc(d, 0, NULL);
 	cp = evtchn_alloc(d, 0, NULL);
 	if (sp < 0 || cp < 0)

@@ -30,6 +30,10 @@
  *   statuswrite             hostile: take our status page's fd with a
  *                           HELLO of our own and reopen it writable; ok
  *                           means it could be written
+ *   rawalloc N COUNT        SIM_OP_MEM_ALLOC of N frames COUNT times, on a
+ *                           connection of our own (no hv.c limit) ->
+ *                           ok <first frame of the last>
+ *   rawfree FIRST N         SIM_OP_MEM_FREE
  *   connflood N KEEP        hostile: ask for N more connections, keeping
  *                           the first KEEP open (the rest go over the
  *                           domain's limit: each makes xpv-hv log)
@@ -284,6 +288,35 @@ static int status_write(void)
 	return err;
 }
 
+/* One request on c and its reply's header. */
+static int raw_call(int c, uint32_t op, uint64_t a, uint64_t b,
+		    struct sim_rep *rep)
+{
+	struct sim_req req = { .op = op, .a = a, .b = b };
+	int fds[SIM_MSG_FDS];
+	ssize_t n;
+	int err = sim_msg_send(c, &req, sizeof(req), NULL, 0, NULL, 0, false);
+
+	if (err)
+		return err;
+	n = sim_msg_recv(c, rep, sizeof(*rep), fds, false);
+	sim_close_fds(fds, SIM_MSG_FDS);
+	return n == (ssize_t)sizeof(*rep) ? rep->err : -EPROTO;
+}
+
+static void raw_mem(uint32_t op, unsigned int a, unsigned int b)
+{
+	struct sim_rep rep = { 0 };
+	int c = own_conn(), err = c;
+	unsigned int i;
+
+	for (i = 0; c >= 0 && i < (op == SIM_OP_MEM_ALLOC ? b : 1); i++)
+		err = raw_call(c, op, a, op == SIM_OP_MEM_ALLOC ? 0 : b, &rep);
+	if (c >= 0)
+		close(c);
+	reply(err, "%llu", (unsigned long long)rep.v[0]);
+}
+
 /* Each new connection is one end of a socketpair handed to xpv-hv; the
  * ends we keep hold the first `keep` of them open. */
 static int conn_flood(unsigned int n, unsigned int keep)
@@ -360,6 +393,10 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 		reply(clone_pair(), NULL);
 	} else if (strcmp(c, "statuswrite") == 0) {
 		reply(status_write(), NULL);
+	} else if (strcmp(c, "rawalloc") == 0 && n == 3) {
+		raw_mem(SIM_OP_MEM_ALLOC, a, b);
+	} else if (strcmp(c, "rawfree") == 0 && n == 3) {
+		raw_mem(SIM_OP_MEM_FREE, a, b);
 	} else if (strcmp(c, "connflood") == 0 && n == 3) {
 		reply(conn_flood(a, b), NULL);
 	} else if (strcmp(c, "spin") == 0)
