@@ -256,8 +256,9 @@ int conn_reply2(struct conn *c, uint32_t type, const void *a, uint32_t alen,
 	struct xpv_xsd_sockmsg hdr = { .type = type };
 	int ret;
 
-	if (alen + blen > XPV_XENSTORE_PAYLOAD_MAX)
-		return conn_error(c, E2BIG);
+	/* The handler returns this, and the dispatcher answers E2BIG. */
+	if ((uint64_t)alen + blen > XPV_XENSTORE_PAYLOAD_MAX)
+		return -E2BIG;
 	if (c->req) {
 		hdr.req_id = c->req->req_id;
 		hdr.tx_id = c->req->tx_id;

@@ -61,7 +61,9 @@ struct conn {
 extern struct conn *conn_list;
 
 /* Queue a message to conn (a reply copies the request's req_id/tx_id).
- * Over XENSTORE_PAYLOAD_MAX a reply becomes E2BIG. Returns 0 or -errno. */
+ * Returns 0 (also when the reply could not be queued: the connection is
+ * then destroyed) or -E2BIG over XENSTORE_PAYLOAD_MAX, which the handler
+ * returns for the dispatcher to answer. */
 int conn_reply(struct conn *c, uint32_t type, const void *data, uint32_t len);
 int conn_reply2(struct conn *c, uint32_t type, const void *a, uint32_t alen,
 		const void *b, uint32_t blen);

@@ -729,6 +729,34 @@ static void t_bad_input(void)
 }
 
 /*
+ * A reply over XENSTORE_PAYLOAD_MAX is E2BIG (a DIRECTORY of too many
+ * children, as Xen); DIRECTORY_PART still pages it.
+ */
+static void t_reply_too_big(void)
+{
+	struct mem *d0 = open_conn(0);
+	char buf[64];
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < 300; i++) {
+		n = snprintf(buf, sizeof(buf), "/big/child-number-%03u", i) + 1;
+		req(d0, XPV_XS_MKDIR, 0, buf, n);
+		OK(d0, XPV_XS_MKDIR);
+	}
+	REQ(d0, XPV_XS_DIRECTORY, 0, "/big\0");
+	ERR(d0, "E2BIG");
+	REQ(d0, XPV_XS_DIRECTORY_PART, 0,
+	    "/big\0"
+	    "0\0");
+	if (count_replies(d0) != 1)
+		fail("DIRECTORY_PART of a big directory: no single reply");
+	REQ(d0, XPV_XS_RM, 0, "/big\0");
+	OK(d0, XPV_XS_RM);
+	close_conn(d0);
+}
+
+/*
  * A ring connection (no level-triggered event) with many requests
  * waiting handles a turn of them, then the others get theirs; the loop's
  * pending hook brings it back for the rest.
@@ -879,6 +907,7 @@ int main(void)
 		{ "tx-watch", t_tx_watch },
 		{ "quotas", t_quotas },
 		{ "bad-input", t_bad_input },
+		{ "reply-too-big", t_reply_too_big },
 		{ "fairness", t_fairness },
 		{ "forget-oom", t_forget_oom },
 		{ "scale", t_scale },
