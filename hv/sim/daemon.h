@@ -33,6 +33,10 @@
 #define SIM_MAX_MEMORY_KB (64ull << 20)
 /* Connections one domain may hold open. */
 #define SIM_MAX_CONNS 256u
+/* Tasks (processes and threads) one domain may have at once: its cgroup's
+ * pids.max, so a guest's fork bomb stops inside the guest and destroy can
+ * always kill it all. */
+#define SIM_MAX_PIDS 4096u
 
 /*
  * Log lines a guest can trigger at will go through a limiter, one per
@@ -192,6 +196,7 @@ int cg_attach(hv_domid_t domid, pid_t pid);
 int cg_freeze(hv_domid_t domid, bool frozen);
 int cg_set_memory(hv_domid_t domid, uint64_t bytes);
 int cg_set_vcpus(hv_domid_t domid, uint32_t vcpus);
+int cg_set_pids(hv_domid_t domid, uint32_t max);
 int cg_kill_all(hv_domid_t domid);
 bool cg_empty(hv_domid_t domid);
 uint64_t cg_cpu_ns(hv_domid_t domid);

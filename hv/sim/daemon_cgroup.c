@@ -170,7 +170,7 @@ static int make_dirs(const char *top, const char *dir, bool cpuset)
 static int enable_v2(void)
 {
 	char p[256];
-	const char *ctl = "+memory +cpu";
+	const char *ctl = "+memory +cpu +pids";
 
 	/* Best effort: a controller the host does not offer stays off. */
 	write_str(ROOT, "cgroup.subtree_control", ctl);
@@ -309,6 +309,14 @@ int cg_set_vcpus(hv_domid_t domid, uint32_t vcpus)
 	}
 	snprintf(val, sizeof(val), "%u", vcpus * CFS_PERIOD_US);
 	return ctrl_write(domid, "cpu", "cpu.cfs_quota_us", val);
+}
+
+int cg_set_pids(hv_domid_t domid, uint32_t max)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%u", max);
+	return ctrl_write(domid, v2 ? NULL : "pids", "pids.max", val);
 }
 
 static int read_procs(hv_domid_t domid, pid_t *pids, int max)

@@ -415,6 +415,8 @@ static int setup_cgroup(struct domain *d)
 	d->has_cgroup = true;
 	err = cg_set_memory(d->domid, d->max_kb * 1024 + SIM_CG_SLACK);
 	if (!err)
+		err = cg_set_pids(d->domid, SIM_MAX_PIDS);
+	if (!err)
 		err = cg_set_vcpus(d->domid, d->vcpus);
 	if (!err)
 		err = cg_freeze(d->domid, true);
@@ -560,6 +562,9 @@ static void destroy(struct domain *d)
 	if (d->init)
 		kill(d->init, SIGKILL);
 	if (d->has_cgroup) {
+		/* Frozen, the domain cannot fork while its list is read and
+		 * killed; the kills land as it thaws. */
+		cg_freeze(d->domid, true);
 		cg_kill_all(d->domid);
 		cg_freeze(d->domid, false);
 	}

@@ -487,6 +487,9 @@ static int max_memory(void)
 		      info.max_memory_kb == 32768 && info.memory_kb == 16384,
 	      "info %llu %llu", (unsigned long long)info.max_memory_kb,
 	      (unsigned long long)info.memory_kb);
+	cg_dir("pids", ga.id, dir, sizeof(dir));
+	CHECK(read_ll(dir, "pids.max") == SIM_MAX_PIDS, "pids.max %lld",
+	      read_ll(dir, "pids.max"));
 	CHECK(hv_domain_set_vcpus(hv, ga.id, 2) == 0, "vcpus");
 	cg_dir("cpu", ga.id, dir, sizeof(dir));
 	CHECK(read_ll(dir, "cpu.cfs_quota_us") == 200000, "quota %lld",
@@ -936,8 +939,8 @@ static const struct test_case cases[] = {
 	  t_shutdown, true },
 	{ "guest init exiting is a crash, VIRQ_DOM_EXC fires", t_crash, true },
 	{ "pause freezes a busy guest, unpause resumes it", t_pause, true },
-	{ "set_max_memory and set_vcpus change the cgroup", t_max_memory,
-	  true },
+	{ "set_max_memory and set_vcpus change the cgroup; pids.max is set",
+	  t_max_memory, true },
 	{ "destroy releases memory, cgroup, processes, ports, mappings",
 	  t_destroy, true },
 	{ "domain list: dom0 and the guests with their figures", t_list, true },
