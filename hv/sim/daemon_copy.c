@@ -23,12 +23,13 @@ struct pinned {
 static int pin(struct domain *self, const struct sim_copy_side *s,
 	       bool writable, struct pinned *p)
 {
+	hv_domid_t dom = s->domid == HV_DOMID_SELF ? self->domid : s->domid;
 	uint32_t frame;
 	int err;
 
-	p->d = dom_get(s->domid == HV_DOMID_SELF ? self->domid : s->domid);
-	if (s->domid != HV_DOMID_SELF && s->domid >= SIM_MAX_DOMS)
+	if (dom >= SIM_MAX_DOMS)
 		return -ERANGE;
+	p->d = dom_get(dom);
 	if (!p->d || p->d->dying)
 		return -ESRCH;
 	if (s->offset >= HV_PAGE_SIZE)
