@@ -66,8 +66,11 @@ void evtchn_close_port(struct domain *d, uint32_t port)
 	if (pt->state == HV_EVTCHN_INTERDOMAIN) {
 		struct domain *rd = dom_get(pt->rdom);
 
+		/* Only a peer that still names this port as its own. */
 		if (rd && pt->rport < SIM_NR_PORTS &&
-		    rd->ports[pt->rport].state == HV_EVTCHN_INTERDOMAIN) {
+		    rd->ports[pt->rport].state == HV_EVTCHN_INTERDOMAIN &&
+		    rd->ports[pt->rport].rdom == d->domid &&
+		    rd->ports[pt->rport].rport == port) {
 			struct port *rp = &rd->ports[pt->rport];
 
 			/* The peer may be bound again by our domain. */
