@@ -48,8 +48,9 @@ void *xen_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 	unsigned int i;
 	int err;
 
-	if (count ==
-	    0) { /* hv.c refuses it; also tells gcc arrays aren't empty */
+	/* hv.c refuses 0; the check also tells gcc the arrays below are
+	 * not empty. */
+	if (count == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
