@@ -161,22 +161,14 @@ int xsc_take(struct xsc *c, struct xsc_msg *m)
 int xsc_recv(struct xsc *c, struct xsc_msg *m, int timeout_ms)
 {
 	long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	size_t n;
 	int err;
 
-	while (!(n = whole(c))) {
+	while (!whole(c)) {
 		err = fill(c, deadline);
 		if (err)
 			return err;
 	}
-	if (n == (size_t)-1)
-		return -EPROTO;
-	memcpy(&m->hdr, c->buf, HDR);
-	memcpy(m->body, c->buf + HDR, m->hdr.len);
-	m->body[m->hdr.len] = '\0';
-	c->have -= n;
-	memmove(c->buf, c->buf + n, c->have);
-	return 0;
+	return xsc_take(c, m);
 }
 
 int xsc_call(struct xsc *c, uint32_t type, uint32_t tx_id, const void *payload,
