@@ -366,13 +366,42 @@ static int setup(void)
 	return err;
 }
 
-/* Every port is an eventfd and every domain four memfds: take all the
- * fds the hard limit allows (the soft one is often 1024). */
+/* The most fds the kernel lets one process have (fs.nr_open), or 0. */
+static rlim_t nr_open(void)
+{
+	unsigned long long n = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return (rlim_t)n;
+}
+
+/*
+ * Every port is an eventfd and every domain four memfds: a few hostile
+ * guests at their port and connection limits must not exhaust our fds,
+ * or dom0 could no longer create a domain or connect. Root may raise the
+ * hard limit to the kernel's own; otherwise take all the hard limit
+ * allows (the soft one is often 1024).
+ */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
+	rlim_t most = nr_open();
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	hvd.guest_nofile = rl;
+	if (most > rl.rlim_max) {
+		struct rlimit all = { most, most };
+
+		if (setrlimit(RLIMIT_NOFILE, &all) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "hv/hv.h"
@@ -33,6 +34,10 @@
 #define SIM_MAX_MEMORY_KB (64ull << 20)
 /* Connections one domain may hold open. */
 #define SIM_MAX_CONNS 256u
+/* Ports a domain other than dom0 may have open at once: xl's default
+ * max_event_channels. Each is an eventfd in the daemon, so this bounds
+ * the fds a guest can make it hold. */
+#define SIM_GUEST_MAX_PORTS 1023u
 /* Tasks (processes and threads) one domain may have at once: its cgroup's
  * pids.max, so a guest's fork bomb stops inside the guest and destroy can
  * always kill it all. */
@@ -79,6 +84,7 @@ struct domain {
 	struct sim_port_status *status;
 	uint64_t *used; /* one bit per frame: allocated (daemon_domain.c) */
 	struct port ports[SIM_NR_PORTS];
+	unsigned int nports; /* ports not closed */
 	pid_t init; /* 0: none running */
 	bool paused, shutdown, dying, has_cgroup;
 	uint32_t reason;
@@ -123,6 +129,9 @@ struct hvd {
 	bool use_cgroups;
 	uint64_t dom0_pages;
 	bool quiet; /* no log lines (the fuzzer) */
+	/* The fd limits we were started with, which a domain's init gets
+	 * back (ours are raised; daemon.c). */
+	struct rlimit guest_nofile;
 	struct hvd_ratelimit log_rl; /* lines no domain is charged with */
 };
 

@@ -40,6 +40,8 @@ int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner)
 {
 	uint32_t p;
 
+	if (d->domid != 0 && d->nports >= SIM_GUEST_MAX_PORTS)
+		return -ENOSPC;
 	for (p = 1; p < SIM_NR_PORTS; p++) {
 		struct port *pt = &d->ports[p];
 
@@ -53,6 +55,7 @@ int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner)
 		pt->rport = 0;
 		pt->owner = owner;
 		pt->builder = false;
+		d->nports++;
 		set_status(d, p);
 		return (int)p;
 	}
@@ -81,6 +84,8 @@ void evtchn_close_port(struct domain *d, uint32_t port)
 			kick(rp->efd);
 		}
 	}
+	if (pt->state != HV_EVTCHN_CLOSED)
+		d->nports--;
 	if (pt->efd >= 0)
 		close(pt->efd);
 	pt->efd = -1;

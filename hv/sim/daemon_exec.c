@@ -95,6 +95,10 @@ static int child(void *arg)
 	close(a->sync_w);
 	if (read(a->sync, &go, 1) != 1)
 		_exit(127);
+	/* Our own fd limit was raised for the ports of every domain; the
+	 * guest gets the one we were given. Zero: never raised (the fuzzer). */
+	if (hvd.guest_nofile.rlim_max)
+		setrlimit(RLIMIT_NOFILE, &hvd.guest_nofile);
 	setup_ns(a);
 	setup_fds(a);
 	setsid();

@@ -34,6 +34,8 @@
  *                           connection of our own (no hv.c limit) ->
  *                           ok <first frame of the last>
  *   rawfree FIRST N         SIM_OP_MEM_FREE
+ *   portflood REMOTE        hostile: allocate ports for REMOTE until
+ *                           refused -> ok <how many> <the error>
  *   connflood N KEEP        hostile: ask for N more connections, keeping
  *                           the first KEEP open (the rest go over the
  *                           domain's limit: each makes xpv-hv log)
@@ -397,6 +399,12 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 		raw_mem(SIM_OP_MEM_ALLOC, a, b);
 	} else if (strcmp(c, "rawfree") == 0 && n == 3) {
 		raw_mem(SIM_OP_MEM_FREE, a, b);
+	} else if (strcmp(c, "portflood") == 0 && n == 2) {
+		int k = 0, p;
+
+		while ((p = hv_evtchn_alloc_unbound(ev, (hv_domid_t)a)) > 0)
+			k++;
+		reply(0, "%d %d", k, p);
 	} else if (strcmp(c, "connflood") == 0 && n == 3) {
 		reply(conn_flood(a, b), NULL);
 	} else if (strcmp(c, "spin") == 0)

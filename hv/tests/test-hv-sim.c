@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -863,6 +864,102 @@ static int t_mem_first_fit(void)
 	return r;
 }
 
+/*
+ * A guest has at most SIM_GUEST_MAX_PORTS ports (xl's default
+ * max_event_channels), the two start-info ports included: then -ENOSPC,
+ * and dom0 is still served. Closing the handle gives them back.
+ */
+static int port_limit(struct hv_evtchn *ev)
+{
+	int got, err, p;
+
+	CHECK(cmd(&ga, "portflood 0") == 0, "flood: %s", ga.line);
+	CHECK(sscanf(ga.line, "%d %d", &got, &err) == 2, "reply %s", ga.line);
+	CHECK(got == (int)SIM_GUEST_MAX_PORTS - 2 && err == -ENOSPC,
+	      "%d ports, then %d", got, err);
+	CHECK(cmd(&ga, "self") == 0, "guest unserved");
+	p = hv_evtchn_alloc_unbound(ev, ga.id);
+	CHECK(p > 0, "dom0's own ports refused: %d", p);
+	CHECK(hv_evtchn_unbind(ev, (hv_port_t)p) == 0, "unbind");
+	return 0;
+}
+
+/* A number from a /proc file: the first after `key` (whole file if key
+ * is NULL). -1 if none. */
+static long long proc_number(const char *path, const char *key, int skip)
+{
+	char buf[8192], *p;
+	long long v = -1;
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = key ? strstr(buf, key) : buf;
+	if (!p)
+		return -1;
+	p += key ? strlen(key) : 0;
+	while (skip-- > 0)
+		strtoll(p, &p, 10);
+	sscanf(p, "%lld", &v);
+	return v;
+}
+
+/* Whether a process of ours may raise its hard fd limit to n (it needs
+ * CAP_SYS_RESOURCE, which a container may withhold from root). */
+static bool may_raise_to(long long n)
+{
+	struct rlimit rl = { (rlim_t)n, (rlim_t)n };
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(setrlimit(RLIMIT_NOFILE, &rl) == 0 ? 0 : 1);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       WEXITSTATUS(st) == 0;
+}
+
+/* The fds a few guests at their limits hold must not exhaust xpv-hv's:
+ * it takes the kernel's own limit (fs.nr_open) where it may, else all
+ * its hard limit allows. */
+static int t_fd_limit(void)
+{
+	char path[64];
+	long long most = proc_number("/proc/sys/fs/nr_open", NULL, 0);
+	long long soft, hard;
+	struct rlimit mine;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)harness_hv_pid());
+	/* "Max open files   <soft>   <hard>   files" */
+	soft = proc_number(path, "Max open files", 0);
+	hard = proc_number(path, "Max open files", 1);
+	CHECK(getrlimit(RLIMIT_NOFILE, &mine) == 0, "getrlimit");
+	CHECK(soft == hard, "soft limit %lld below the hard %lld", soft, hard);
+	if (may_raise_to(most))
+		CHECK(hard == most, "hard fd limit %lld, not fs.nr_open %lld",
+		      hard, most);
+	else
+		CHECK(hard == (long long)mine.rlim_max,
+		      "hard fd limit %lld, not ours %llu", hard,
+		      (unsigned long long)mine.rlim_max);
+	return 0;
+}
+
+static int t_port_limit(void)
+{
+	struct hv_evtchn *ev = hv_evtchn_open(hv);
+	int r = ev ? start_guest(&ga, 16384) : 1;
+
+	if (!r)
+		r = port_limit(ev);
+	hv_evtchn_close(ev);
+	stop_all();
+	return r;
+}
+
 /* How many lines of xpv-hv's log contain text. */
 static int log_lines(const char *text)
 {
@@ -954,6 +1051,10 @@ static const struct test_case cases[] = {
 	{ "log lines a guest causes are rate-limited", t_log_limited, true },
 	{ "a guest cannot reopen its status page writable", t_status_readonly,
 	  true },
+	{ "a guest's ports are limited to xl's default, dom0's are not",
+	  t_port_limit, true },
+	{ "xpv-hv's fd limit: the kernel's where allowed, else its hard one",
+	  t_fd_limit, true },
 	{ "frame allocation: first fit; an impossible one is cheap",
 	  t_mem_first_fit, true },
 };
