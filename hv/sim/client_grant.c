@@ -183,8 +183,11 @@ void *sim_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
 	}
 	if (!err)
 		return a->addr;
-	end_shared(s, a); /* nobody can have mapped them yet */
-	release(s, find_alloc(s, a->addr));
+	/* The grantee may have guessed a ref and mapped it already: pages
+	 * whose grants cannot all be ended stay allocated (freed with the
+	 * domain), or a frame it still maps would be handed out again. */
+	if (end_shared(s, a) == 0)
+		release(s, find_alloc(s, a->addr));
 	errno = -err;
 	return NULL;
 }
