@@ -116,6 +116,13 @@ struct request {
 	int *fds;
 };
 
+/*
+ * Every op_* is a request handler: the request in rq (its fds: set a slot
+ * to -1 to keep that fd), the reply to fill in r; returns 0 or the -errno
+ * the client gets. Who may call it is checked before (daemon_conn.c's
+ * table); each still checks every value of the request itself.
+ */
+
 struct hvd {
 	char rundir[256];
 	char sock_path[300];
@@ -145,16 +152,26 @@ void hvd_log_limited(struct hvd_ratelimit *rl, const char *fmt, ...)
 int hvd_open_domtab(void);
 
 /* daemon_conn.c */
+/* Serve fd as a connection of domid (root: a domain's first, CLONE only);
+ * the connection owns fd. NULL (errno set) on failure, fd left open. */
 struct conn *conn_add(int fd, hv_domid_t domid, bool root);
+/* Close c and release what it held (its ports, its pins); idempotent. The
+ * struct stays valid until conn_reap(), as epoll may still name it. */
 void conn_close(struct conn *c);
 void conn_reap(void);
 unsigned int conn_count(hv_domid_t domid);
+/* Read one datagram of c, handle it, answer it; a transport error or a
+ * datagram that is no request closes c. */
 void conn_input(struct conn *c);
+/* A read-only reopen of fd (the caller closes it), or -errno. */
 int reopen_ro(int fd);
 
 /* daemon_domain.c */
+/* The domain of that id, or NULL (none, or out of range). */
 struct domain *dom_get(hv_domid_t domid);
-/* The domain a request names: HV_DOMID_SELF is the caller's. */
+/* The domain a request names: HV_DOMID_SELF is the caller's; a domain
+ * other than dom0 may name only itself. NULL with *err -ERANGE, -ESRCH
+ * (none, or dying) or -EPERM. */
 struct domain *dom_target(struct conn *c, uint32_t domid, int *err);
 int dom_create_dom0(void);
 void dom_destroy_all(void);
@@ -177,8 +194,12 @@ int op_info(struct request *rq, struct reply *r);
 int op_start_info(struct request *rq, struct reply *r);
 
 /* daemon_evtchn.c */
+/* A new unbound port of d that remote may bind, owned by owner (NULL: the
+ * domain's own); the port, or -ENOSPC (table or guest limit) / -errno. */
 int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner);
+/* Close a port; an interdomain peer goes back to unbound and is woken. */
 void evtchn_close_port(struct domain *d, uint32_t port);
+/* c closed: close the ports bound through it, detach start-info ones. */
 void evtchn_conn_gone(struct domain *d, struct conn *c);
 void evtchn_close_all(struct domain *d);
 void evtchn_fire_virq(void);
