@@ -34,6 +34,10 @@
  *                           connection of our own (no hv.c limit) ->
  *                           ok <first frame of the last>
  *   rawfree FIRST N         SIM_OP_MEM_FREE
+ *   fdspam ROUNDS           hostile: on fresh connections, requests with
+ *                           fds attached: 3 (answered, fds dropped), then
+ *                           30 (more than a datagram may carry: the
+ *                           connection is closed) -> ok <replies> <eofs>
  *   portflood REMOTE        hostile: allocate ports for REMOTE until
  *                           refused -> ok <how many> <the error>
  *   connflood N KEEP        hostile: ask for N more connections, keeping
@@ -319,6 +323,61 @@ static void raw_mem(uint32_t op, unsigned int a, unsigned int b)
 	reply(err, "%llu", (unsigned long long)rep.v[0]);
 }
 
+/* A HELLO with nfds copies of fd attached; 1 answered, 0 closed on us. */
+static int hello_with_fds(int c, int fd, int nfds)
+{
+	struct sim_req req = { .op = SIM_OP_HELLO };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 32)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen =
+				      CMSG_SPACE(sizeof(int) * nfds) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct sim_rep rep;
+	int fds[SIM_MSG_FDS], i;
+	ssize_t n;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	for (i = 0; i < nfds; i++)
+		memcpy(CMSG_DATA(cm) + i * sizeof(int), &fd, sizeof(int));
+	if (sendmsg(c, &msg, MSG_NOSIGNAL) < 0)
+		return -errno;
+	n = sim_msg_recv(c, &rep, sizeof(rep), fds, false);
+	sim_close_fds(fds, SIM_MSG_FDS);
+	return n > 0 ? 1 : n == 0 ? 0 : (int)n;
+}
+
+static void fd_spam(unsigned int rounds)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), r = 0;
+	unsigned int i, answered = 0, closed = 0;
+
+	for (i = 0; i < rounds && fd >= 0 && r >= 0; i++) {
+		int c = own_conn();
+
+		if (c < 0) {
+			r = c;
+			break;
+		}
+		r = hello_with_fds(c, fd, 3);
+		answered += r == 1;
+		if (r >= 0)
+			r = hello_with_fds(c, fd, 30);
+		closed += r == 0;
+		close(c);
+	}
+	if (fd >= 0)
+		close(fd);
+	reply(fd < 0 ? -errno : r < 0 ? r : 0, "%u %u", answered, closed);
+}
+
 /* Each new connection is one end of a socketpair handed to xpv-hv; the
  * ends we keep hold the first `keep` of them open. */
 static int conn_flood(unsigned int n, unsigned int keep)
@@ -399,6 +458,8 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 		raw_mem(SIM_OP_MEM_ALLOC, a, b);
 	} else if (strcmp(c, "rawfree") == 0 && n == 3) {
 		raw_mem(SIM_OP_MEM_FREE, a, b);
+	} else if (strcmp(c, "fdspam") == 0 && n == 2) {
+		fd_spam(a);
 	} else if (strcmp(c, "portflood") == 0 && n == 2) {
 		int k = 0, p;
 

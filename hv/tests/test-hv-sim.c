@@ -884,6 +884,58 @@ static int port_limit(struct hv_evtchn *ev)
 	return 0;
 }
 
+/* How many fds a process has open. */
+static int fd_count(pid_t pid)
+{
+	char dir[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Fds a guest attaches to its requests are never kept: a few are dropped
+ * with the request answered, too many close the connection; the daemon
+ * holds no more fds afterwards than before. */
+static int fds_passed(void)
+{
+	unsigned int answered, closed;
+	int before = fd_count(harness_hv_pid()), after, i;
+
+	CHECK(cmd(&ga, "fdspam 50") == 0, "spam: %s", ga.line);
+	CHECK(sscanf(ga.line, "%u %u", &answered, &closed) == 2 &&
+		      answered == 50 && closed == 50,
+	      "answered %u, closed %u of 50", answered, closed);
+	CHECK(cmd(&ga, "self") == 0, "guest unserved");
+	/* The daemon sees each closed connection go in its own time. */
+	for (i = 0; i < 100; i++) {
+		after = fd_count(harness_hv_pid());
+		if (after <= before)
+			break;
+		usleep(10000);
+	}
+	CHECK(after == before, "xpv-hv holds %d fds, %d before", after, before);
+	return 0;
+}
+
+static int t_fds_passed(void)
+{
+	int r = start_guest(&ga, 16384);
+
+	if (!r)
+		r = fds_passed();
+	stop_all();
+	return r;
+}
+
 /* A number from a /proc file: the first after `key` (whole file if key
  * is NULL). -1 if none. */
 static long long proc_number(const char *path, const char *key, int skip)
@@ -1050,6 +1102,8 @@ static const struct test_case cases[] = {
 	  t_clone_self, true },
 	{ "log lines a guest causes are rate-limited", t_log_limited, true },
 	{ "a guest cannot reopen its status page writable", t_status_readonly,
+	  true },
+	{ "fds a guest attaches to requests are never kept", t_fds_passed,
 	  true },
 	{ "a guest's ports are limited to xl's default, dom0's are not",
 	  t_port_limit, true },
