@@ -11,7 +11,7 @@
 #   xpv_spawn NAME SOCKET CMD...
 #                               run CMD in the background, its output in
 #                               $XPV_RUN/NAME.log, and wait for SOCKET
-#   xpv_start_hv                a private xpv-hv (sim) in $XPV_RUN, socket
+#   xpv_start_hv [OPTION...]    a private xpv-hv (sim) in $XPV_RUN, socket
 #                               $XPV_RUN/hv.sock; exports XPV_RUNDIR and
 #                               XPV_PLATFORM for everything after it
 #   xpv_start_xenstored SOCKET [OPTION...]
@@ -107,7 +107,7 @@ xpv_start_hv()
 {
 	export XPV_RUNDIR=$XPV_RUN XPV_PLATFORM=sim
 	xpv_spawn xpv-hv "$XPV_RUN/hv.sock" \
-		"$BIN/xpv-hv" --rundir "$XPV_RUN" --foreground
+		"$BIN/xpv-hv" --rundir "$XPV_RUN" --foreground "$@"
 }
 
 xpv_start_xenstored()

@@ -8,42 +8,20 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${BIN:-$top/build/bin}
-run=$(mktemp -d /tmp/xpv-bench-ring.XXXXXX)
-hv_pid= bench_pid=
-cleanup()
-{
-	[[ -n $bench_pid ]] && kill "$bench_pid" 2>/dev/null && wait "$bench_pid" 2>/dev/null
-	[[ -n $hv_pid ]] && kill "$hv_pid" 2>/dev/null && wait "$hv_pid" 2>/dev/null
-	rm -rf "$run"
-}
-trap cleanup EXIT
-trap 'exit 143' INT TERM
+. "$top/tests/lib.sh"
+xpv_rundir xpv-bench-ring
 
-export XPV_RUNDIR=$run XPV_PLATFORM=sim
 if [[ -x $BIN/xpv-hv ]]; then
-	"$BIN/xpv-hv" --rundir "$run" --foreground --no-cgroups \
-		>"$run/xpv-hv.log" 2>&1 &
-	hv_pid=$!
-	for _ in $(seq 100); do
-		[[ -S $run/hv.sock ]] && break
-		kill -0 "$hv_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [[ ! -S $run/hv.sock ]]; then
-		echo "bench-ring.sh: xpv-hv did not start:"
-		cat "$run/xpv-hv.log"
-		exit 1
-	fi
+	xpv_start_hv --no-cgroups || exit 1
 	[[ $# -eq 0 ]] && set -- --guest
 else
 	echo "bench-ring.sh: $BIN/xpv-hv is not built"
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 "$BIN/bench-ring" "$@" &
-bench_pid=$!
-wait "$bench_pid"
+xpv_track bench-ring $! "$XPV_RUN/bench-ring.log"
+wait "${XPV_PIDS[bench-ring]}"
 rc=$?
-bench_pid=
-[[ $rc -ne 0 && -n $hv_pid ]] && tail -n 20 "$run/xpv-hv.log"
+unset "XPV_PIDS[bench-ring]"
+[[ $rc -ne 0 ]] && xpv_alive xpv-hv && tail -n 20 "${XPV_LOGS[xpv-hv]}"
 exit $rc

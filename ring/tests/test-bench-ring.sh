@@ -6,13 +6,8 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${BIN:-$top/build/bin}
-for prog in xpv-hv bench-ring; do
-	if [[ ! -x $BIN/$prog ]]; then
-		echo "$BIN/$prog is not built yet"
-		exit 77
-	fi
-done
+. "$top/tests/lib.sh"
+xpv_need xpv-hv bench-ring
 
 out=$(BIN=$BIN timeout 120 "$top/ring/bench/bench-ring.sh" --guest --quick 2>&1)
 rc=$?
