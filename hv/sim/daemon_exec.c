@@ -10,6 +10,12 @@
  * a pipe until the parent has written its id maps and moved it into the
  * cgroup; a paused domain's cgroup is frozen, so the exec happens only
  * once the domain is unpaused.
+ *
+ * The program is opened here, by root, before the child gives up its
+ * privileges, and run with execveat() on that fd: the guest's root may
+ * not even be able to look the path up (a tree under /root, mode 0700),
+ * and a path that does not exist is an error for the caller, not a domain
+ * that dies at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,8 +42,8 @@ struct child_args {
 	int sync; /* read end: one byte means go */
 	int sync_w; /* the write end, closed in the child */
 	int conn;
+	int exe; /* O_PATH fd of the program, opened by xpv-hv */
 	const int *stdio;
-	const char *path;
 	char *const *argv;
 	int ns;
 };
@@ -69,13 +75,18 @@ static void setup_ns(const struct child_args *a)
 	}
 }
 
-/* Put stdin/out/err and the connection (as fd 3) in place, close all else. */
+/* The program's fd, kept close-on-exec at this number until the exec. */
+#define EXE_FD 4
+
+/* Put stdin/out/err, the connection (as fd 3) and the program (as
+ * EXE_FD) in place, close all else. */
 static void setup_fds(const struct child_args *a)
 {
-	int conn = a->conn, i;
+	int conn = a->conn, exe, i;
 
-	/* Move everything above 3 first so the dup2s below cannot clobber. */
+	/* Move everything above 4 first so the dup2s below cannot clobber. */
 	conn = fcntl(conn, F_DUPFD, 10);
+	exe = fcntl(a->exe, F_DUPFD_CLOEXEC, 10);
 	for (i = 0; i < 3; i++) {
 		int fd = fcntl(a->stdio[i], F_DUPFD, 10);
 
@@ -84,7 +95,9 @@ static void setup_fds(const struct child_args *a)
 	}
 	if (conn < 0 || dup2(conn, 3) < 0)
 		_exit(126);
-	syscall(SYS_close_range, 4u, ~0u, 0u);
+	if (exe < 0 || dup3(exe, EXE_FD, O_CLOEXEC) < 0)
+		_exit(126);
+	syscall(SYS_close_range, EXE_FD + 1u, ~0u, 0u);
 }
 
 static int child(void *arg)
@@ -109,7 +122,7 @@ static int child(void *arg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	setenv("XPV_HV_FD", "3", 1);
-	execve(a->path, a->argv, environ);
+	syscall(SYS_execveat, EXE_FD, "", a->argv, environ, AT_EMPTY_PATH);
 	_exit(127);
 }
 
@@ -147,8 +160,8 @@ pid_t exec_domain(struct domain *d, const char *path, char *const argv[],
 	struct child_args a = {
 		.domid = d->domid,
 		.conn = conn_fd,
+		.exe = -1,
 		.stdio = stdio,
-		.path = path,
 		.argv = argv,
 		.ns = hvd.ns_flags,
 	};
@@ -156,8 +169,14 @@ pid_t exec_domain(struct domain *d, const char *path, char *const argv[],
 	char *stack;
 	pid_t pid;
 
-	if (pipe2(sync, O_CLOEXEC) < 0)
+	a.exe = open(path, O_PATH | O_CLOEXEC);
+	if (a.exe < 0)
 		return -errno;
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(a.exe);
+		return err;
+	}
 	a.sync = sync[0];
 	a.sync_w = sync[1];
 	stack = malloc(STACK_SIZE);
@@ -184,5 +203,6 @@ out:
 	free(stack);
 	close(sync[0]);
 	close(sync[1]);
+	close(a.exe);
 	return err ? err : pid;
 }

@@ -90,7 +90,9 @@ static long num(const struct guest *g)
 	return strtol(g->line, NULL, 10);
 }
 
-static int start_guest(struct guest *g, uint64_t kb)
+/* Start `program` (hv-test-guest or a copy of it) as a new domain's init. */
+static int start_guest_program(struct guest *g, uint64_t kb,
+			       const char *program)
 {
 	struct hv_domain_config cfg = { .memory_kb = kb, .vcpus = 1 };
 	char path[PATH_MAX];
@@ -104,7 +106,7 @@ static int start_guest(struct guest *g, uint64_t kb)
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = 2;
-	snprintf(path, sizeof(path), "%s", harness_bin("hv-test-guest"));
+	snprintf(path, sizeof(path), "%s", program);
 	err = hv_domain_exec(hv, g->id, path, argv, fds);
 	close(in[0]);
 	close(out[1]);
@@ -117,6 +119,11 @@ static int start_guest(struct guest *g, uint64_t kb)
 	CHECK(err == 0 && strcmp(g->line, "ready") == 0,
 	      "guest did not start: %d %s", err, g->line);
 	return 0;
+}
+
+static int start_guest(struct guest *g, uint64_t kb)
+{
+	return start_guest_program(g, kb, harness_bin("hv-test-guest"));
 }
 
 static void stop_guest(struct guest *g)
@@ -1059,6 +1066,31 @@ static int t_log_limited(void)
 	return r;
 }
 
+/*
+ * The guest's root is an unprivileged host uid: it may not be able to look
+ * up the program's path (a build tree under /root, mode 0700). xpv-hv
+ * opens the program itself, so such a guest still starts (a bug once made
+ * `make demo` fail in a fresh clone under /root).
+ */
+static int t_exec_unreachable_path(void)
+{
+	char dir[] = "/tmp/xpv-hv-test-XXXXXX", prog[PATH_MAX],
+	     copy[PATH_MAX * 2];
+	int r;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp"); /* mode 0700, owned by root */
+	snprintf(prog, sizeof(prog), "%s/hv-test-guest", dir);
+	snprintf(copy, sizeof(copy), "cp '%s' '%s'",
+		 harness_bin("hv-test-guest"), prog);
+	r = system(copy) == 0 ? start_guest_program(&ga, 16384, prog) : -EIO;
+	if (r == 0)
+		r = cmd(&ga, "self") == 0 && num(&ga) == ga.id ? 0 : 1;
+	unlink(prog);
+	rmdir(dir);
+	CHECK(r == 0, "a guest from a 0700 directory did not run: %d", r);
+	return 0;
+}
+
 static int t_hostile_protocol(void)
 {
 	struct hv_domain_config cfg = { .memory_kb = 4096, .vcpus = 1 };
@@ -1093,6 +1125,8 @@ static const struct test_case cases[] = {
 	{ "destroy releases memory, cgroup, processes, ports, mappings",
 	  t_destroy, true },
 	{ "domain list: dom0 and the guests with their figures", t_list, true },
+	{ "a program in a directory the guest cannot search still starts",
+	  t_exec_unreachable_path, true },
 	{ "hostile requests get errors, a bad datagram closes only its "
 	  "connection",
 	  t_hostile_protocol, true },
