@@ -92,6 +92,27 @@ struct opts {
 	const char *pid_file;
 };
 
+static int opt_namespaces(const char *list)
+{
+	hvd.ns_flags = parse_ns(list);
+	if (hvd.ns_flags >= 0)
+		return 0;
+	fprintf(stderr, "xpv-hv: bad --namespaces %s\n", list);
+	return -EINVAL;
+}
+
+static int opt_dom0_memory(const char *mib_text)
+{
+	unsigned long mib = strtoul(mib_text, NULL, 10);
+
+	if (mib == 0 || mib > 65536) {
+		fprintf(stderr, "xpv-hv: bad --dom0-memory\n");
+		return -EINVAL;
+	}
+	hvd.dom0_pages = mib * 256;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -105,7 +126,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rundir = getenv("XPV_RUNDIR");
-	unsigned long mib;
 	int c;
 
 	if (!rundir || !*rundir)
@@ -126,23 +146,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->pid_file = optarg;
 			break;
 		case 'n':
-			hvd.ns_flags = parse_ns(optarg);
-			if (hvd.ns_flags < 0) {
-				fprintf(stderr, "xpv-hv: bad --namespaces %s\n",
-					optarg);
+			if (opt_namespaces(optarg))
 				return -EINVAL;
-			}
 			break;
 		case 'c':
 			hvd.use_cgroups = false;
 			break;
 		case 'm':
-			mib = strtoul(optarg, NULL, 10);
-			if (mib == 0 || mib > 65536) {
-				fprintf(stderr, "xpv-hv: bad --dom0-memory\n");
+			if (opt_dom0_memory(optarg))
 				return -EINVAL;
-			}
-			hvd.dom0_pages = mib * 256;
 			break;
 		case 'h':
 			usage(stdout);
