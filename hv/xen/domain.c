@@ -74,9 +74,14 @@ int xen_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb)
 	return xc_result(xc_domain_setmaxmem(to_xen(hv)->xc, domid, max_kb));
 }
 
+/* Not possible on Xen (see the top), but a domain that does not exist is
+ * still -ESRCH, as every other call naming it says. */
 int xen_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus)
 {
-	return -EOPNOTSUPP;
+	struct hv_dominfo info;
+	int err = xen_domain_info(hv, domid, &info);
+
+	return err ? err : -EOPNOTSUPP;
 }
 
 /* XEN_DOMINF_* flags and counters as an hv_dominfo. */
