@@ -249,7 +249,9 @@ struct hv_domain_config {
  * Create an empty, paused domain: its memory, grant table and event
  * channel table. On sim also its cgroup, and the magic pages a domain
  * builder sets up (xenstore and console rings, each with an unbound port
- * for dom0); see hv_domain_start_info. Returns the id in *domid.
+ * for dom0); see hv_domain_start_info. Returns the id in *domid. xen:
+ * -EOPNOTSUPP (an empty Xen domain is no guest: building one is
+ * libxenguest's and the toolstack's).
  */
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 		     hv_domid_t *domid);
@@ -272,11 +274,14 @@ int hv_domain_unpause(struct hv *hv, hv_domid_t domid);
  * Mark a domain shut down with reason (SCHEDOP_shutdown /
  * XEN_DOMCTL_shutdown): any domain may do it to itself with HV_DOMID_SELF,
  * dom0 to any. Fires VIRQ_DOM_EXC; the toolstack then destroys or restarts
- * it. The domain's processes are stopped, not killed.
+ * it. The domain's processes are stopped, not killed. xen: to oneself
+ * -EOPNOTSUPP (only the guest's kernel issues SCHEDOP_shutdown).
  */
 int hv_domain_shutdown(struct hv *hv, hv_domid_t domid,
 		       enum hv_shutdown_reason reason);
 int hv_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb);
+/* xen: -EOPNOTSUPP (max_vcpus is fixed at creation; a PV guest onlines
+ * vcpus itself), -ESRCH for a domain that does not exist. */
 int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus);
 /* Fill info[0..max) with domains in domid order, dom0 included. Returns
  * how many were filled. */
@@ -286,7 +291,9 @@ int hv_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info);
 /*
  * What the domain builder gave a domain (Xen's start_info): its xenstore
  * and console ring frames and the ports, allocated unbound for dom0, that
- * go with them. A domain may ask for its own with HV_DOMID_SELF.
+ * go with them. A domain may ask for its own with HV_DOMID_SELF. xen:
+ * HVM/PVH domains' from their HVM params; a PV domain's -EOPNOTSUPP (only
+ * its builder knows them).
  */
 struct hv_start_info {
 	hv_domid_t domid;
