@@ -123,6 +123,13 @@ static int child(void *arg)
 	signal(SIGPIPE, SIG_DFL);
 	setenv("XPV_HV_FD", "3", 1);
 	syscall(SYS_execveat, EXE_FD, "", a->argv, environ, AT_EMPTY_PATH);
+	if (errno == ENOENT) {
+		/* A #! script: its interpreter opens /dev/fd/EXE_FD, which a
+		 * close-on-exec fd would no longer be (execveat(2)). */
+		fcntl(EXE_FD, F_SETFD, 0);
+		syscall(SYS_execveat, EXE_FD, "", a->argv, environ,
+			AT_EMPTY_PATH);
+	}
 	_exit(127);
 }
 
