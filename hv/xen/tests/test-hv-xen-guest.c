@@ -63,6 +63,8 @@ static void test_info(struct hv *hv, hv_domid_t d)
 	CHECK(hv_domain_info(hv, d, &info) == 0 &&
 		      !(info.flags & HV_DOMINF_PAUSED),
 	      "unpaused flag: %#x", info.flags);
+	rc = hv_domain_set_vcpus(hv, d, 1);
+	CHECK(rc == -EOPNOTSUPP, "set_vcpus of a guest: %d", rc);
 	rc = hv_domain_set_max_memory(hv, d, 256 * 1024);
 	CHECK(rc == 0, "set max memory: %d", rc);
 	CHECK(hv_domain_info(hv, d, &info) == 0 &&
