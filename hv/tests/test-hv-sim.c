@@ -218,14 +218,20 @@ static int grant_to_dom0(void)
 	return 0;
 }
 
-static int t_grant_to_dom0(void)
+/* Run body with one fresh guest (ga), and stop everything after it. */
+static int with_one_guest(int (*body)(void))
 {
 	int r = start_guest(&ga, 16384);
 
 	if (!r)
-		r = grant_to_dom0();
+		r = body();
 	stop_all();
 	return r;
+}
+
+static int t_grant_to_dom0(void)
+{
+	return with_one_guest(grant_to_dom0);
 }
 
 static int guest_to_guest(void)
@@ -443,12 +449,7 @@ static int pause_freezes(void)
 
 static int t_pause(void)
 {
-	int r = start_guest(&ga, 16384);
-
-	if (!r)
-		r = pause_freezes();
-	stop_all();
-	return r;
+	return with_one_guest(pause_freezes);
 }
 
 /* The cgroup directory xpv-hv made for a domain (daemon_cgroup.c). */
@@ -673,12 +674,7 @@ static int killed_mapper(void)
 
 static int t_killed_mapper(void)
 {
-	int r = start_guest(&ga, 16384);
-
-	if (!r)
-		r = killed_mapper();
-	stop_all();
-	return r;
+	return with_one_guest(killed_mapper);
 }
 
 /* --- the daemon's protocol, spoken raw by a hostile client --- */
@@ -806,12 +802,7 @@ static int clone_self(void)
 
 static int t_clone_self(void)
 {
-	int r = start_guest(&ga, 16384);
-
-	if (!r)
-		r = clone_self();
-	stop_all();
-	return r;
+	return with_one_guest(clone_self);
 }
 
 /* The status page is the daemon's: a guest holding its fd cannot make it
@@ -936,12 +927,7 @@ static int fds_passed(void)
 
 static int t_fds_passed(void)
 {
-	int r = start_guest(&ga, 16384);
-
-	if (!r)
-		r = fds_passed();
-	stop_all();
-	return r;
+	return with_one_guest(fds_passed);
 }
 
 /* A number from a /proc file: the first after `key` (whole file if key
@@ -1059,12 +1045,7 @@ static int log_limited(void)
 
 static int t_log_limited(void)
 {
-	int r = start_guest(&ga, 16384);
-
-	if (!r)
-		r = log_limited();
-	stop_all();
-	return r;
+	return with_one_guest(log_limited);
 }
 
 /*
