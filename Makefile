@@ -1,8 +1,5 @@
 # xpv: one Makefile builds every part into $(BUILD).
 #
-# Each part adds its own programs, libraries, tests and fuzz targets in
-# <part>/module.mk, included below; this file holds only what they share.
-#
 #   make                 build everything (build/bin, build/lib)
 #   make deps            install the Debian packages the project needs
 #   make demo            the main job: a demo on the embedded hypervisor
@@ -12,10 +9,50 @@
 #   make check-fuzz      each fuzz target for a bounded time (~1 min)
 #   make check-xen       the real-Xen tier under QEMU        (<= 5 min)
 #   make format-check    clang-format agrees with every C file
-#   make bench-ring      ring/event-channel micro-benchmark
-#   make bench-xenstore  our xenstored against Debian's, as ratios
+#   make bench           every bench-<name> target (bench-ring, bench-hv,
+#                        bench-xenstore, ...): figures, never pass/fail
 #   make asan            build into build/asan with ASan + UBSan
 #   make fuzz            build the libFuzzer targets into build/fuzz
+#
+# How a part adds itself
+# ----------------------
+# Each part has a <part>/module.mk (a sub-folder may have its own), all
+# included below. This file holds only what they share:
+#
+# - Libraries are named here, once (RING_LIB, HV_LIB, ... below), so any
+#   module.mk can use any library whatever the include order. The part that
+#   owns a library builds it with its objects and $(archive):
+#
+#	$(RING_LIB): $(call objs,$(RING_SRCS))
+#		$(archive)
+#
+# - Every program is linked by one recipe, $(link). Its rule lists its
+#   objects and every xpv library it uses, directly or not; $(link) puts
+#   the libraries in LIBRARIES' order and adds the system libraries they
+#   need (<NAME>_SYSLIBS). Extra flags of one program go in private
+#   target-specific variables, LINK_FLAGS (before the objects) and
+#   LINK_LIBS (after the libraries):
+#
+#	$(BIN)/test-xenbus: $(call objs,frontend/tests/test-xenbus.c) \
+#			$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+#		$(link)
+#	$(BIN)/xpv-xenstored: private LINK_LIBS := -luring
+#
+#   Fuzz targets ($(BIN)/fuzz-*) get $(FUZZ_LDFLAGS) by themselves.
+# - A new library: name it below, add it to LIBRARIES (before the libraries
+#   it uses), and give it a <NAME>_SYSLIBS if it needs system libraries.
+# - A new Debian package: DEB_PACKAGES below; a header the build includes
+#   from one: BUILD_HEADERS, so that a machine without it is told to run
+#   `make deps` rather than failing on the missing header.
+#
+# Tests, benchmarks and fuzz targets, in every part (docs/testing.md):
+#   <part>/tests/test-<name>.c or .sh   a test; listed in TESTS
+#   <part>/bench/bench-<name>.c (+ bench-<name>.sh when it needs daemons)
+#                                       $(BIN)/bench-<name>, run by the
+#                                       target bench-<name>; listed in BENCHES
+#   <part>/fuzz/fuzz-<name>.c           $(BIN)/fuzz-<name>, listed in
+#                                       FUZZ_TARGETS; seeds in
+#                                       <part>/fuzz/corpus/<name>/
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -56,11 +93,39 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
-XEN_LIBS := -lxenctrl -lxenguest -lxengnttab -lxenevtchn -lxenforeignmemory \
-	    -lxencall -lxentoollog -lxenstore
-
 # objs: map source files to their object files in $(OBJ).
 objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+# The project's libraries, one per part that others link.
+RING_LIB      := $(LIBDIR)/libxpvring.a
+HV_LIB        := $(LIBDIR)/libxpvhv.a
+FRONT_LIB     := $(LIBDIR)/libxpvfront.a
+XENSTORED_LIB := $(LIBDIR)/libxpvxenstored.a
+TEST_LIB      := $(LIBDIR)/libxpvtest.a
+# Preloaded into Debian's xenstored, the reference peer (tests/xenstore/).
+XSREF_STANDIN := $(LIBDIR)/libxsref-standin.so
+# Link order: each library before the libraries it uses.
+LIBRARIES     := TEST XENSTORED FRONT RING HV
+# System libraries a library needs, linked after every xpv library.
+XEN_LIBS      := -lxenctrl -lxenguest -lxengnttab -lxenevtchn \
+		 -lxenforeignmemory -lxencall -lxentoollog -lxenstore
+HV_SYSLIBS    := $(XEN_LIBS) -lpthread
+TEST_SYSLIBS  := -lxenstore
+
+# The recipes every module.mk uses (see the top of this file).
+used = $(strip $(foreach L,$(LIBRARIES),$(if $(filter $($(L)_LIB),$^),$($(L)_$(1)))))
+define link
+@mkdir -p $(@D)
+$(CC) $(LDFLAGS) $(LINK_FLAGS) -o $@ $(filter %.o,$^) $(call used,LIB) \
+	$(call used,SYSLIBS) $(LINK_LIBS) $(LDLIBS)
+endef
+define archive
+@mkdir -p $(@D)
+@rm -f $@
+$(AR) rcs $@ $^
+endef
+LINK_FLAGS :=
+LINK_LIBS  :=
 
 # Filled in by the parts' module.mk files:
 #   BINS         programs users run            ($(BIN)/name)
@@ -71,23 +136,36 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 #   FUZZ_TARGETS libFuzzer programs             ($(BIN)/fuzz-name); seeds in
 #                <part>/fuzz/corpus/<name>/
 #   BENCHES      bench-* targets
-# Fuzz targets link with $(FUZZ_LDFLAGS) (only meaningful under `make fuzz`).
 BINS         :=
 LIBS         :=
 TEST_PROGS   :=
 TESTS        :=
 FUZZ_TARGETS :=
 BENCHES      :=
+# Fuzz targets link with libFuzzer's runtime (only meaningful under
+# `make fuzz`, which builds every object for it).
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+$(BIN)/fuzz-%: private LINK_FLAGS = $(FUZZ_LDFLAGS)
 
 include $(sort $(wildcard */module.mk */*/module.mk))
 
 all: $(BINS) $(LIBS) $(TEST_PROGS)
 .PHONY: all
 
-$(OBJ)/%.o: %.c
+$(OBJ)/%.o: %.c | $(BUILD)/.build-deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Before compiling anything: the compiler and the headers the build takes
+# from Debian packages (header:package) are there, else say to run
+# `make deps`.
+BUILD_HEADERS := xenctrl.h:libxen-dev xenstore.h:libxen-dev \
+	xengnttab.h:libxen-dev xenevtchn.h:libxen-dev \
+	xenforeignmemory.h:libxen-dev xen/io/ring.h:libxen-dev \
+	liburing.h:liburing-dev
+$(BUILD)/.build-deps: Makefile tests/build-deps.sh
+	@tests/build-deps.sh "$(CC)" $(BUILD_HEADERS)
+	@mkdir -p $(@D) && touch $@
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 

@@ -1,19 +1,15 @@
 # hv/: the hypervisor interface (hv.h) and its two platforms.
-# libxpvhv.a holds hv.c, hv/sim (client side) and hv/xen; everything above
-# hv/ links it with $(HV_LDLIBS). build/bin/xpv-hv is the sim platform's
+# $(HV_LIB) (libxpvhv.a) holds hv.c, hv/sim (client side) and hv/xen;
+# everything above hv/ links it. build/bin/xpv-hv is the sim platform's
 # hypervisor daemon.
 HV_SRCS := hv/hv.c $(wildcard hv/sim/client*.c hv/sim/shared*.c) $(wildcard hv/xen/*.c)
-HV_LIB := $(LIBDIR)/libxpvhv.a
-HV_LDLIBS := $(HV_LIB) $(XEN_LIBS) -lpthread
 LIBS += $(HV_LIB)
 
 $(HV_LIB): $(call objs,$(HV_SRCS))
-	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	$(archive)
 
 HVD_SRCS := $(wildcard hv/sim/daemon*.c hv/sim/shared*.c)
 BINS += $(BIN)/xpv-hv
 
 $(BIN)/xpv-hv: $(call objs,$(HVD_SRCS))
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(link)

@@ -1,36 +1,27 @@
 # ring/: Xen's shared-ring protocol and device ABIs (headers), plus
-# libxpvring.a for the parts that are not inline: the byte rings of the
-# xenstore and console pages, the xenstore error table, netif's Toeplitz
-# hash.
-# Others link it with $(RING_LDLIBS).
+# $(RING_LIB) (libxpvring.a) for the parts that are not inline: the byte
+# rings of the xenstore and console pages, the xenstore error table,
+# netif's Toeplitz hash.
 RING_SRCS := ring/byte_ring.c ring/xs_wire.c ring/netif_hash.c
-RING_LIB := $(LIBDIR)/libxpvring.a
-RING_LDLIBS := $(RING_LIB)
 LIBS += $(RING_LIB)
 
 $(RING_LIB): $(call objs,$(RING_SRCS))
-	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	$(archive)
 
 # Tests: the ABI against Debian's xen/io headers, and the ring logic.
-TEST_PROGS += $(BIN)/test-ring-abi
-TESTS += $(BIN)/test-ring-abi
+TEST_PROGS += $(BIN)/test-ring-abi $(BIN)/test-ring $(BIN)/test-byte-ring
+TESTS += $(BIN)/test-ring-abi $(BIN)/test-ring $(BIN)/test-byte-ring \
+	ring/tests/test-ring-headers.sh
 
-$(BIN)/test-ring-abi: $(call objs,ring/tests/test-ring-abi.c) $(RING_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-TEST_PROGS += $(BIN)/test-ring
-TESTS += $(BIN)/test-ring
+$(BIN)/test-ring-abi: $(call objs,ring/tests/test-ring-abi.c) $(TEST_LIB) $(RING_LIB)
+	$(link)
 
-$(BIN)/test-ring: $(call objs,ring/tests/test-ring.c) $(RING_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
-TEST_PROGS += $(BIN)/test-byte-ring
-TESTS += $(BIN)/test-byte-ring ring/tests/test-ring-headers.sh
+$(BIN)/test-ring $(BIN)/test-byte-ring: private LINK_LIBS := -lpthread
+$(BIN)/test-ring: $(call objs,ring/tests/test-ring.c) $(TEST_LIB) $(RING_LIB)
+	$(link)
 
-$(BIN)/test-byte-ring: $(call objs,ring/tests/test-byte-ring.c) $(RING_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+$(BIN)/test-byte-ring: $(call objs,ring/tests/test-byte-ring.c) $(TEST_LIB) $(RING_LIB)
+	$(link)
 
 # The ring benchmark: bench-ring (ring/bench/), run by `make bench-ring`
 # against a private xpv-hv (ring/bench/bench-ring.sh); options in
@@ -42,8 +33,7 @@ TEST_PROGS += $(BIN)/bench-ring
 BENCHES += bench-ring
 
 $(BIN)/bench-ring: $(call objs,$(BENCH_RING_SRCS)) $(RING_LIB) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(call objs,$(BENCH_RING_SRCS)) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 # A smoke test that the benchmark runs end to end (not how fast).
 TESTS += ring/tests/test-bench-ring.sh
@@ -57,5 +47,4 @@ bench-ring: $(BIN)/bench-ring $(BIN)/xpv-hv
 FUZZ_TARGETS += $(BIN)/fuzz-ring
 
 $(BIN)/fuzz-ring: $(call objs,ring/fuzz/fuzz-ring.c)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^
+	$(link)

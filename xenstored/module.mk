@@ -1,21 +1,34 @@
 # xenstored/: the xenstore daemon xpv-xenstored (docs/xenstore.md).
-# domain.c (the domain-ring transport) belongs to its own engineer but is
-# compiled into the daemon here.
-XENSTORED_SRCS := main.c loop.c log.c conn.c socket.c wire.c node.c \
-	control.c store.c db.c transaction.c watch.c perms.c path.c quota.c \
-	core.c domain.c
-XENSTORED_CORE_OBJS := $(call objs,$(addprefix xenstored/,$(filter-out main.c,$(XENSTORED_SRCS))))
-XENSTORED_LIB := $(LIBDIR)/libxpvxenstored.a
+# $(XENSTORED_LIB) (libxpvxenstored.a) is the daemon's core, every file
+# but main.c: the daemon, its unit tests and its fuzz targets link the
+# same objects.
+XENSTORED_SRCS := xenstored/loop.c xenstored/log.c xenstored/conn.c \
+	xenstored/socket.c xenstored/wire.c xenstored/node.c \
+	xenstored/control.c xenstored/store.c xenstored/db.c \
+	xenstored/transaction.c xenstored/watch.c xenstored/perms.c \
+	xenstored/path.c xenstored/quota.c xenstored/core.c xenstored/domain.c
 BINS += $(BIN)/xpv-xenstored
 LIBS += $(XENSTORED_LIB)
 
-# The core as a library: the daemon, its unit tests and the fuzz targets
-# link the same objects.
-$(XENSTORED_LIB): $(XENSTORED_CORE_OBJS)
-	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+$(XENSTORED_LIB): $(call objs,$(XENSTORED_SRCS))
+	$(archive)
 
 # os/uring.c alone needs liburing: the daemon links it, the core does not.
-$(BIN)/xpv-xenstored: $(call objs,xenstored/main.c xenstored/os/uring.c) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(XENSTORED_LIB) $(RING_LDLIBS) $(HV_LDLIBS) -luring $(LDLIBS)
+$(BIN)/xpv-xenstored: private LINK_LIBS := -luring
+$(BIN)/xpv-xenstored: $(call objs,xenstored/main.c xenstored/os/uring.c) \
+		$(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
+
+# make bench-xenstore: ours against Debian's C xenstored (the reference
+# peer of tests/xenstore/), as ratios; bench-xenstore is its load
+# generator (xenstored/bench/).
+TEST_PROGS += $(BIN)/bench-xenstore
+BENCHES += bench-xenstore
+
+$(BIN)/bench-xenstore: $(call objs,xenstored/bench/bench-xenstore.c) \
+		$(call objs,tests/xenstore/xsclient.c) $(RING_LIB)
+	$(link)
+
+bench-xenstore: $(BIN)/bench-xenstore $(XSREF_STANDIN) $(BIN)/xpv-xenstored
+	@BUILD=$(BUILD) xenstored/bench/bench-xenstore.sh
+.PHONY: bench-xenstore

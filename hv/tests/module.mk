@@ -7,26 +7,22 @@ TEST_PROGS += $(BIN)/test-hv-common
 TESTS += $(BIN)/test-hv-common
 
 $(BIN)/test-hv-common: $(call objs,hv/tests/test-hv-common.c) $(HV_TEST_HARNESS) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 TEST_PROGS += $(BIN)/hv-test-guest $(BIN)/test-hv-sim
 TESTS += $(BIN)/test-hv-sim
 
 $(BIN)/hv-test-guest: $(call objs,hv/tests/guest.c) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 # test-hv-sim starts hv-test-guest as its guests.
 $(BIN)/test-hv-sim: $(call objs,hv/tests/test-hv-sim.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/hv-test-guest $(BIN)/xpv-hv
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 # bench-hv: the sim data path's costs against a request to xpv-hv.
 BENCHES += bench-hv
 $(BIN)/bench-hv: $(call objs,hv/tests/bench-hv.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/xpv-hv
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 bench-hv: $(BIN)/bench-hv
 	@BIN=$(CURDIR)/$(BIN) $(BIN)/bench-hv
@@ -40,5 +36,4 @@ HV_FUZZ_SRCS := hv/tests/fuzz-hv-requests.c \
 	$(wildcard hv/sim/shared*.c)
 
 $(BIN)/fuzz-hv-requests: $(call objs,$(HV_FUZZ_SRCS))
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(link)

@@ -19,20 +19,16 @@ TEST_PROGS += $(HV_XEN_TESTS) $(HV_XEN_RUNNERS)
 TESTS += $(HV_XEN_TESTS)
 
 $(BIN)/test-hv-xen-open: $(call objs,hv/xen/tests/test-hv-xen-open.c) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 $(BIN)/test-hv-xen-dom0: $(call objs,hv/xen/tests/test-hv-xen-dom0.c) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 $(BIN)/test-hv-xen-guest: $(call objs,hv/xen/tests/test-hv-xen-guest.c) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 $(BIN)/test-hv-xen-domu: $(call objs,hv/xen/tests/test-hv-xen-domu.c) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(HV_LDLIBS) $(LDLIBS)
+	$(link)
 
 $(BIN)/hv-xen-guest-run: hv/xen/tests/guest-run.sh
 	@mkdir -p $(@D)

@@ -6,10 +6,9 @@
 BINS += $(BIN)/xpv-demo $(BIN)/xpv-demo-guest
 TESTS += tests/demo/test-demo.sh
 
-$(BIN)/xpv-demo: $(call objs,tests/demo/demo.c) $(LIBDIR)/libxpvhv.a
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(HV_LDLIBS)
+$(BIN)/xpv-demo: $(call objs,tests/demo/demo.c) $(HV_LIB)
+	$(link)
 
-$(BIN)/xpv-demo-guest: $(call objs,tests/demo/echo-guest.c) $(LIBDIR)/libxpvfront.a $(LIBDIR)/libxpvring.a $(LIBDIR)/libxpvhv.a
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
+$(BIN)/xpv-demo-guest: $(call objs,tests/demo/echo-guest.c) \
+		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)

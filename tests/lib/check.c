@@ -28,6 +28,25 @@ void check(const char *name, bool ok, const char *fmt, ...)
 	check_failures += !ok;
 }
 
+bool check_at(const char *func, int line, const char *text, bool ok)
+{
+	if (!ok) {
+		printf("FAIL %s:%d: %s\n", func, line, text);
+		fflush(stdout);
+		check_failures++;
+	}
+	return ok;
+}
+
+void check_case(const char *name, void (*run)(void))
+{
+	int before = check_failures;
+
+	run();
+	printf("%s %s\n", check_failures == before ? "ok  " : "FAIL", name);
+	fflush(stdout);
+}
+
 void check_fatal(const char *what, int err)
 {
 	printf("FAIL %s: %s\n", what, strerror(err));

@@ -20,6 +20,12 @@ void check(const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void check_fatal(const char *what, int err) __attribute__((noreturn));
 
+#define CHECK(cond) check_at(__func__, __LINE__, #cond, (cond))
+bool check_at(const char *func, int line, const char *text, bool ok);
+
+/* Run one case: "ok   NAME" if it counted no failure, else "FAIL NAME". */
+void check_case(const char *name, void (*run)(void));
+
 /* CLOCK_MONOTONIC in milliseconds: for deadlines, never for dates. */
 long long check_now_ms(void);
 

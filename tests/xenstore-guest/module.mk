@@ -4,13 +4,10 @@
 TEST_PROGS += $(BIN)/xenstore-test-guest $(BIN)/test-xenstore-guest
 TESTS += tests/xenstore-guest/test-guest.sh
 
-# ring/ and hv/ are included after this file: name their libraries here.
-XSG_DEPS := $(LIBDIR)/libxpvfront.a $(LIBDIR)/libxpvring.a $(LIBDIR)/libxpvhv.a
+$(BIN)/xenstore-test-guest: $(call objs,tests/xenstore-guest/guest.c) \
+		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
 
-$(BIN)/xenstore-test-guest: $(call objs,tests/xenstore-guest/guest.c) $(XSG_DEPS)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONT_LDLIBS)
-
-$(BIN)/test-xenstore-guest: $(call objs,tests/xenstore-guest/test-xenstore-guest.c) $(TEST_LIB) $(LIBDIR)/libxpvhv.a
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TEST_LIB) $(HV_LDLIBS)
+$(BIN)/test-xenstore-guest: $(call objs,tests/xenstore-guest/test-xenstore-guest.c) \
+		$(TEST_LIB) $(HV_LIB)
+	$(link)

@@ -3,19 +3,13 @@
 # corpus/<name>/.
 #   fuzz-xs-wire  any bytes from a client into framing and every handler
 #   fuzz-xs-ring  a hostile guest's ring page into the domain transport
-# They link the daemon's own objects, all but its main().
-XSD_FUZZ_CORE := $(filter-out xenstored/main.c,$(wildcard xenstored/*.c))
-XSD_FUZZ_OBJS := $(call objs,xenstored/fuzz/harness.c $(XSD_FUZZ_CORE))
-# ring/ and hv/ are included after this file: name their libraries here.
-XSD_FUZZ_LIBS := $(LIBDIR)/libxpvring.a $(LIBDIR)/libxpvhv.a
-
+# They link the daemon's core, all but its main().
 FUZZ_TARGETS += $(BIN)/fuzz-xs-wire $(BIN)/fuzz-xs-ring
 
-$(BIN)/fuzz-xs-wire: $(call objs,xenstored/fuzz/fuzz-xs-wire.c) $(XSD_FUZZ_OBJS) $(XSD_FUZZ_LIBS)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $(filter %.o,$^) $(RING_LDLIBS) $(HV_LDLIBS)
+$(BIN)/fuzz-xs-wire: $(call objs,xenstored/fuzz/fuzz-xs-wire.c xenstored/fuzz/harness.c) \
+		$(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
 
-$(BIN)/fuzz-xs-ring: $(call objs,xenstored/fuzz/fuzz-xs-ring.c) $(XSD_FUZZ_OBJS) $(XSD_FUZZ_LIBS)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $(filter %.o,$^) $(RING_LDLIBS) $(HV_LDLIBS)
-
+$(BIN)/fuzz-xs-ring: $(call objs,xenstored/fuzz/fuzz-xs-ring.c xenstored/fuzz/harness.c) \
+		$(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)

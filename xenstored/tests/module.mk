@@ -5,10 +5,10 @@ TESTS += $(BIN)/test-xenstored xenstored/tests/test-xenstored-socket.sh \
 	xenstored/tests/test-xenstored-options.sh
 
 # --wrap=realloc: the test injects allocation failures into the core.
-$(BIN)/test-xenstored: $(call objs,xenstored/tests/test-xenstored.c) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -Wl,--wrap=realloc -o $@ $(filter %.o,$^) $(XENSTORED_LIB) $(RING_LDLIBS) $(HV_LDLIBS) $(LDLIBS)
+$(BIN)/test-xenstored: private LINK_FLAGS := -Wl,--wrap=realloc
+$(BIN)/test-xenstored: $(call objs,xenstored/tests/test-xenstored.c) \
+		$(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
 
 $(BIN)/xs-wire: $(call objs,xenstored/tests/xs-wire.c) $(RING_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RING_LDLIBS) $(LDLIBS)
+	$(link)

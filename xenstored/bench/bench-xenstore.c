@@ -1,10 +1,10 @@
 /*
- * bench.c - xs-bench: a xenstore load generator speaking the wire protocol
+ * bench-xenstore.c - a xenstore load generator speaking the wire protocol
  * directly, so that the client is never the bottleneck, for comparing two
- * daemons on the same workload (tests/xenstore/bench.sh).
+ * daemons on the same workload (xenstored/bench/bench-xenstore.sh).
  *
- *   xs-bench --socket PATH --op read|write|directory|transaction|watch
- *            [--clients N] [--seconds S] [--pid PID]
+ *   bench-xenstore --socket PATH --op read|write|directory|transaction|watch
+ *                  [--clients N] [--seconds S] [--pid PID]
  *
  * N connections (default 1), each with one request outstanding as a
  * libxenstore client has, driven by one thread polling them all:
@@ -99,7 +99,7 @@ static double cpu_seconds(int pid)
 
 static void die(const char *what, int err)
 {
-	fprintf(stderr, "xs-bench: %s: %s\n", what, strerror(err));
+	fprintf(stderr, "bench-xenstore: %s: %s\n", what, strerror(err));
 	exit(1);
 }
 
@@ -130,7 +130,8 @@ static void call(struct xsc *x, uint32_t type, const char *a, const char *b,
 	if (err)
 		die("set-up request", -err);
 	if (m.hdr.type == XPV_XS_ERROR) {
-		fprintf(stderr, "xs-bench: set-up of %s: %s\n", a, m.body);
+		fprintf(stderr, "bench-xenstore: set-up of %s: %s\n", a,
+			m.body);
 		exit(1);
 	}
 }
@@ -262,8 +263,8 @@ static void reply(struct bench *b, struct client *c, const struct xsc_msg *m,
 	c->busy = false;
 	if (m->hdr.type == XPV_XS_ERROR &&
 	    !(b->op == OP_TRANSACTION && !strcmp(m->body, "EAGAIN"))) {
-		fprintf(stderr, "xs-bench: %s: error %s\n", op_names[b->op],
-			m->body);
+		fprintf(stderr, "bench-xenstore: %s: error %s\n",
+			op_names[b->op], m->body);
 		exit(1);
 	}
 	if (b->op == OP_TRANSACTION)
@@ -377,7 +378,7 @@ static double run(struct bench *b, struct pollfd *pfd)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xs-bench --socket PATH --op "
+		"usage: bench-xenstore --socket PATH --op "
 		"read|write|directory|transaction|watch\n"
 		"                [--clients N] [--seconds S] [--pid PID]\n");
 	exit(2);
@@ -428,7 +429,8 @@ static int report(const struct bench *b, double secs)
 	unsigned long count = b->op == OP_WATCH ? b->events : b->done;
 
 	if (b->op == OP_WATCH && b->events < b->done * WATCHERS) {
-		fprintf(stderr, "xs-bench: only %lu of %lu watch events came\n",
+		fprintf(stderr,
+			"bench-xenstore: only %lu of %lu watch events came\n",
 			b->events, b->done * WATCHERS);
 		return 1;
 	}

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# bench.sh: `make bench-xenstore`. Our xenstored against Debian's C
+# bench-xenstore.sh: `make bench-xenstore`. Our xenstored against Debian's C
 # xenstored 4.17 on the same workloads in the same run, printed as ratios.
 #
 # Rows: read, write, directory, transaction, watch fan-out (writers with
-# 100 watchers), each with 1 and 16 concurrent clients, measured by xs-bench
-# (the wire protocol, one request outstanding per connection, as a
-# libxenstore client has), best of XS_BENCH_REPEAT (3) runs of
-# XS_BENCH_SECONDS (1) each, the two daemons alternating. Each row gives
-# throughput and operations per CPU-second of the daemon (its user + system
-# time in /proc while counting): on a machine shared with other work the
-# second is the steadier comparison. Then the
-# libxenstore path: Xen's test-xenstore -i 200 against each (the fastest of
-# the 200 calls of each of its tests, in ns).
+# 100 watchers), each with 1 and 16 concurrent clients, measured by
+# bench-xenstore.c beside this script (the wire protocol, one request
+# outstanding per connection, as a libxenstore client has), best of
+# XS_BENCH_REPEAT (3) runs of XS_BENCH_SECONDS (1) each, the two daemons
+# alternating. Each row gives throughput and operations per CPU-second of
+# the daemon (its user + system time in /proc while counting): on a
+# machine shared with other work the second is the steadier comparison.
+# Then the libxenstore path: Xen's test-xenstore -i 200 against each (the
+# fastest of the 200 calls of each of its tests, in ns).
 #
 # Placement: on this kind of VM a wake-up across vCPUs costs ~30 us (an
 # idle vCPU halts at once), and the scheduler moves a client and a daemon
@@ -25,12 +25,12 @@
 # script reports, it does not fail on a low ratio.
 set -uo pipefail
 # shellcheck source=tests/xenstore/daemons.sh
-. "$(dirname "$0")/daemons.sh"
+. "$(dirname "$0")/../../tests/xenstore/daemons.sh"
 
 secs=${XS_BENCH_SECONDS:-1}
 repeat=${XS_BENCH_REPEAT:-3}
 xs_need_ref
-[[ -x $BIN/xs-bench ]] || xs_skip "$BIN/xs-bench is not built"
+[[ -x $BIN/bench-xenstore ]] || xs_skip "$BIN/bench-xenstore is not built"
 have_ours=1
 [[ -x $XS_OURS ]] || have_ours=0
 
@@ -62,10 +62,10 @@ measure()
 	for ((i = 0; i < repeat; i++)); do
 		local run=()
 		((clients == 1)) && run=(on_cpu0)
-		out=$("${run[@]}" "$BIN/xs-bench" --socket "${XS_SOCKS[$name]}" --op "$op" \
+		out=$("${run[@]}" "$BIN/bench-xenstore" --socket "${XS_SOCKS[$name]}" --op "$op" \
 			--clients "$clients" --seconds "$secs" \
 			--pid "${XPV_PIDS[$name]}") || {
-			echo "bench: xs-bench $op $clients on $name failed: $out" >&2
+			echo "bench: bench-xenstore $op $clients on $name failed: $out" >&2
 			echo "0 0"
 			return
 		}
