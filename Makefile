@@ -42,8 +42,9 @@
 # - A new library: name it below, add it to LIBRARIES (before the libraries
 #   it uses), and give it a <NAME>_SYSLIBS if it needs system libraries.
 # - A new Debian package: DEB_PACKAGES below; a header the build includes
-#   from one: BUILD_HEADERS, so that a machine without it is told to run
-#   `make deps` rather than failing on the missing header.
+#   from one: BUILD_HEADERS (a module.mk may add to it), so that a machine
+#   without it is told to run `make deps` rather than failing on the
+#   missing header.
 #
 # Tests, benchmarks and fuzz targets, in every part (docs/testing.md):
 #   <part>/tests/test-<name>.c or .sh   a test; listed in TESTS
@@ -127,6 +128,14 @@ endef
 LINK_FLAGS :=
 LINK_LIBS  :=
 
+# The headers the build takes from Debian packages, as header:package; a
+# module.mk adds its own (and any -I they need to BUILD_HEADER_CFLAGS).
+BUILD_HEADERS := xenctrl.h:libxen-dev xenstore.h:libxen-dev \
+	xengnttab.h:libxen-dev xenevtchn.h:libxen-dev \
+	xenforeignmemory.h:libxen-dev xen/io/ring.h:libxen-dev \
+	liburing.h:liburing-dev
+BUILD_HEADER_CFLAGS :=
+
 # Filled in by the parts' module.mk files:
 #   BINS         programs users run            ($(BIN)/name)
 #   LIBS         libraries                     ($(LIBDIR)/libname.a)
@@ -156,15 +165,10 @@ $(OBJ)/%.o: %.c | $(BUILD)/.build-deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# Before compiling anything: the compiler and the headers the build takes
-# from Debian packages (header:package) are there, else say to run
-# `make deps`.
-BUILD_HEADERS := xenctrl.h:libxen-dev xenstore.h:libxen-dev \
-	xengnttab.h:libxen-dev xenevtchn.h:libxen-dev \
-	xenforeignmemory.h:libxen-dev xen/io/ring.h:libxen-dev \
-	liburing.h:liburing-dev
-$(BUILD)/.build-deps: Makefile tests/build-deps.sh
-	@tests/build-deps.sh "$(CC)" $(BUILD_HEADERS)
+# Before compiling anything: the compiler and BUILD_HEADERS are there, else
+# say to run `make deps`.
+$(BUILD)/.build-deps: $(filter Makefile %.mk,$(MAKEFILE_LIST)) tests/build-deps.sh
+	@tests/build-deps.sh "$(CC) $(BUILD_HEADER_CFLAGS)" $(BUILD_HEADERS)
 	@mkdir -p $(@D) && touch $@
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

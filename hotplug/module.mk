@@ -6,12 +6,14 @@ NL_LDLIBS := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-
 
 NETIF_SRCS := hotplug/netif/netif.c hotplug/netif/main.c
 $(call objs,$(NETIF_SRCS)): CFLAGS += $(NL_CFLAGS)
+BUILD_HEADERS += netlink/route/link/bridge.h:libnl-route-3-dev
+BUILD_HEADER_CFLAGS += $(NL_CFLAGS)
 
 BINS += $(BIN)/xpv-netif
 
+$(BIN)/xpv-netif: private LINK_LIBS := $(NL_LDLIBS)
 $(BIN)/xpv-netif: $(call objs,$(NETIF_SRCS))
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LDLIBS) $(LDLIBS)
+	$(link)
 
 # xpv-netif and vif-bridge in network namespaces of their own, against a
 # real xpv-xenstored (root only; skipped otherwise).
