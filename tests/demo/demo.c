@@ -7,10 +7,11 @@
  *
  * As a toolstack it creates the domain, writes its xenstore directory and
  * the device's frontend and backend directories (xl's layout), starts the
- * guest's kernel and introduces the domain to xenstored. As a backend it
- * waits for the frontend to publish its ring, maps the grant, binds the
- * event channel, answers every request, and tears down when the guest
- * powers itself off: VIRQ_DOM_EXC, destroy, @releaseDomain.
+ * guest's kernel and introduces the domain to xenstored, then waits for
+ * the guest to power itself off (VIRQ_DOM_EXC), destroys it, waits for
+ * @releaseDomain and removes the device. The device's backend is
+ * xpv-echoback (backend/echo/), on the backend core: it finds the device
+ * in backend/echo/ and walks the handshake with the guest.
  *
  * Exit status 0 only if the guest's own check of every answer passed.
  */
@@ -23,22 +24,17 @@
 #include <xenstore.h>
 
 #include "hv/hv.h"
-#include "ring/ring.h"
 #include "ring/xenbus.h"
-#include "tests/demo/echo.h"
 
 #define TIMEOUT_MS 20000
 
 struct demo {
 	struct hv *hv;
 	struct xs_handle *xs;
-	struct hv_evtchn *ev; /* the device's channel and VIRQ_DOM_EXC */
+	struct hv_evtchn *ev; /* VIRQ_DOM_EXC */
 	hv_domid_t domid;
-	int virq_port, port;
-	void *ring_page;
-	struct xpv_back_ring ring;
+	int virq_port;
 	char fe[96], be[96]; /* device directories */
-	unsigned long served;
 };
 
 static void say(const char *fmt, ...)
@@ -53,82 +49,81 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int xs_printf(struct demo *d, const char *path, const char *fmt, ...)
+/* dir/key = the formatted value, in transaction t. */
+static int xs_printf(struct demo *d, xs_transaction_t t, const char *dir,
+		     const char *key, const char *fmt, ...)
 {
-	char value[128];
+	char path[160], value[128];
 	va_list ap;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
-	return xs_write(d->xs, XBT_NULL, path, value, strlen(value)) ? 0 :
-								       -errno;
-}
-
-static int xs_read_int(struct demo *d, const char *dir, const char *key,
-		       long *out)
-{
-	char path[160], *v, *end;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	v = xs_read(d->xs, XBT_NULL, path, NULL);
-	if (!v)
-		return -errno;
-	errno = 0;
-	*out = strtol(v, &end, 10);
-	if (errno || end == v || *end) {
-		free(v);
-		return -EINVAL; /* the frontend's value is not a number */
-	}
-	free(v);
-	return 0;
+	return xs_write(d->xs, t, path, value, strlen(value)) ? 0 : -errno;
 }
 
 /* xl's layout: /local/domain/N readable by N, owned by dom0; the device's
  * frontend directory owned by N, its backend directory by dom0. */
-static int write_domain_nodes(struct demo *d)
+static int write_dirs(struct demo *d, xs_transaction_t t)
 {
 	struct xs_permissions dom_ro[2] = { { 0, XS_PERM_NONE },
 					    { d->domid, XS_PERM_READ } };
 	struct xs_permissions guest_rw[2] = { { d->domid, XS_PERM_NONE },
 					      { 0, XS_PERM_READ } };
-	char home[64], path[160];
-	int ret = 0;
+	char home[64];
 
 	snprintf(home, sizeof(home), "/local/domain/%u", d->domid);
-	snprintf(d->fe, sizeof(d->fe), "%s/device/echo/0", home);
-	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/echo/%u/0",
-		 d->domid);
-	if (!xs_mkdir(d->xs, XBT_NULL, home) ||
-	    !xs_set_permissions(d->xs, XBT_NULL, home, dom_ro, 2) ||
-	    !xs_mkdir(d->xs, XBT_NULL, d->be) ||
-	    !xs_set_permissions(d->xs, XBT_NULL, d->be, dom_ro, 2) ||
-	    !xs_mkdir(d->xs, XBT_NULL, d->fe) ||
-	    !xs_set_permissions(d->xs, XBT_NULL, d->fe, guest_rw, 2))
+	if (!xs_mkdir(d->xs, t, home) ||
+	    !xs_set_permissions(d->xs, t, home, dom_ro, 2) ||
+	    !xs_mkdir(d->xs, t, d->be) ||
+	    !xs_set_permissions(d->xs, t, d->be, dom_ro, 2) ||
+	    !xs_mkdir(d->xs, t, d->fe) ||
+	    !xs_set_permissions(d->xs, t, d->fe, guest_rw, 2))
 		return -errno;
-	snprintf(path, sizeof(path), "%s/name", home);
-	ret = ret ?: xs_printf(d, path, "demo-guest");
-	snprintf(path, sizeof(path), "%s/domid", home);
-	ret = ret ?: xs_printf(d, path, "%u", d->domid);
-	snprintf(path, sizeof(path), "%s/backend", d->fe);
-	ret = ret ?: xs_printf(d, path, "%s", d->be);
-	snprintf(path, sizeof(path), "%s/backend-id", d->fe);
-	ret = ret ?: xs_printf(d, path, "0");
-	snprintf(path, sizeof(path), "%s/state", d->fe);
-	ret = ret ?: xs_printf(d, path, "%d", XPV_XENBUS_STATE_INITIALISING);
-	snprintf(path, sizeof(path), "%s/frontend", d->be);
-	ret = ret ?: xs_printf(d, path, "%s", d->fe);
-	snprintf(path, sizeof(path), "%s/frontend-id", d->be);
-	ret = ret ?: xs_printf(d, path, "%u", d->domid);
-	return ret;
+	return 0;
 }
 
-static int set_backend_state(struct demo *d, enum xpv_xenbus_state state)
+/* The keys, as libxl's device add writes them. */
+static int write_keys(struct demo *d, xs_transaction_t t)
 {
-	char path[160];
+	char home[64];
 
-	snprintf(path, sizeof(path), "%s/state", d->be);
-	return xs_printf(d, path, "%d", state);
+	snprintf(home, sizeof(home), "/local/domain/%u", d->domid);
+	return xs_printf(d, t, home, "name", "demo-guest")	      ?:
+		       xs_printf(d, t, home, "domid", "%u", d->domid) ?:
+		       xs_printf(d, t, d->fe, "backend", "%s", d->be) ?:
+		       xs_printf(d, t, d->fe, "backend-id", "0")      ?:
+		       xs_printf(d, t, d->fe, "state", "%d", XPV_XENBUS_STATE_INITIALISING) ?:
+		       xs_printf(d, t, d->be, "frontend", "%s", d->fe)	     ?:
+		       xs_printf(d, t, d->be, "frontend-id", "%u", d->domid) ?:
+		       xs_printf(d, t, d->be, "online", "1")		     ?:
+		       xs_printf(d, t, d->be, "state", "%d",
+				 XPV_XENBUS_STATE_INITIALISING);
+}
+
+/* All in one transaction, so the backend never sees half a device. */
+static int write_domain_nodes(struct demo *d)
+{
+	xs_transaction_t t;
+	int ret;
+
+	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/echo/0",
+		 d->domid);
+	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/echo/%u/0",
+		 d->domid);
+	do {
+		t = xs_transaction_start(d->xs);
+		if (t == XBT_NULL)
+			return -errno;
+		ret = write_dirs(d, t) ?: write_keys(d, t);
+		if (ret) {
+			xs_transaction_end(d->xs, t, true);
+			return ret;
+		}
+		ret = xs_transaction_end(d->xs, t, false) ? 0 : -errno;
+	} while (ret == -EAGAIN);
+	return ret;
 }
 
 static int create_guest(struct demo *d, const char *guest)
@@ -145,8 +140,6 @@ static int create_guest(struct demo *d, const char *guest)
 	say("created domain %u (32 MiB, 1 vcpu), paused", d->domid);
 	ret = write_domain_nodes(d);
 	if (!ret)
-		ret = set_backend_state(d, XPV_XENBUS_STATE_INIT_WAIT);
-	if (!ret)
 		ret = hv_domain_exec(d->hv, d->domid, guest, argv, fds);
 	if (!ret)
 		ret = hv_domain_start_info(d->hv, d->domid, &si);
@@ -160,61 +153,6 @@ static int create_guest(struct demo *d, const char *guest)
 	return hv_domain_unpause(d->hv, d->domid);
 }
 
-/* The frontend said Initialised: map its ring, bind its port, connect. */
-static int connect_backend(struct demo *d)
-{
-	long ref, port;
-	hv_gref_t gref;
-	int ret;
-
-	ret = xs_read_int(d, d->fe, "ring-ref", &ref);
-	if (!ret)
-		ret = xs_read_int(d, d->fe, "event-channel", &port);
-	if (ret)
-		return ret;
-	if (ref < 0 || ref > UINT32_MAX || port < 0 || port > UINT32_MAX)
-		return -ERANGE;
-	gref = (hv_gref_t)ref;
-	d->ring_page = hv_grant_map(d->hv, d->domid, 1, &gref, true);
-	if (!d->ring_page)
-		return -errno;
-	ret = xpv_back_ring_attach(&d->ring, d->ring_page, XPV_RING_PAGE_SIZE,
-				   sizeof(struct echo_request),
-				   sizeof(struct echo_response), 0);
-	if (ret)
-		return ret;
-	d->port = hv_evtchn_bind_interdomain(d->ev, d->domid, (hv_port_t)port);
-	if (d->port < 0)
-		return d->port;
-	say("backend: mapped gref %ld, bound port %ld; Connected", ref, port);
-	return set_backend_state(d, XPV_XENBUS_STATE_CONNECTED);
-}
-
-static void answer(const struct echo_request *req, struct echo_response *rsp)
-{
-	rsp->id = req->id;
-	rsp->status = 0;
-	rsp->value = ECHO_ANSWER(req->value);
-}
-
-/* Serve every request on the ring; -EIO when the frontend broke it. */
-static int serve_ring(struct demo *d)
-{
-	struct echo_request req;
-	int n;
-
-	while ((n = xpv_back_final_check_for_requests(&d->ring)) > 0) {
-		while (n-- > 0) {
-			xpv_back_take_request(&d->ring, &req);
-			answer(&req, xpv_back_next_response(&d->ring));
-			d->served++;
-		}
-		if (xpv_back_push_responses_and_check_notify(&d->ring))
-			hv_evtchn_notify(d->ev, d->port);
-	}
-	return n;
-}
-
 static bool guest_gone(struct demo *d)
 {
 	struct hv_dominfo info;
@@ -224,66 +162,26 @@ static bool guest_gone(struct demo *d)
 	       (!ret && (info.flags & (HV_DOMINF_SHUTDOWN | HV_DOMINF_DYING)));
 }
 
-static int on_event_channel(struct demo *d, bool *done)
+/* The toolstack's wait: until the guest shuts itself down (VIRQ_DOM_EXC).
+ * The device is xpv-echoback's business meanwhile. */
+static int wait_guest(struct demo *d)
 {
-	int port;
+	struct pollfd pfd = { .fd = hv_evtchn_fd(d->ev), .events = POLLIN };
+	int port, n;
 
-	while ((port = hv_evtchn_pending(d->ev)) >= 0) {
-		hv_evtchn_unmask(d->ev, port);
-		if (port == d->virq_port && guest_gone(d))
-			*done = true;
-		if (port == d->port && serve_ring(d) < 0)
-			return -EIO;
-	}
-	return 0;
-}
-
-static int on_xenstore_watch(struct demo *d)
-{
-	char **ev;
-	long state;
-
-	while ((ev = xs_check_watch(d->xs))) {
-		free(ev);
-		if (d->ring_page || xs_read_int(d, d->fe, "state", &state))
-			continue;
-		if (state == XPV_XENBUS_STATE_INITIALISED) {
-			int ret = connect_backend(d);
-
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-/* The backend's event loop: until the guest shuts itself down. */
-static int run_backend(struct demo *d)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = xs_fileno(d->xs), .events = POLLIN },
-		{ .fd = hv_evtchn_fd(d->ev), .events = POLLIN },
-	};
-	char path[160];
-	bool done = false;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "%s/state", d->fe);
-	if (!xs_watch(d->xs, path, "fe"))
-		return -errno;
-	while (!done && !ret) {
-		int n = poll(pfd, 2, TIMEOUT_MS);
-
+	for (;;) {
+		n = poll(&pfd, 1, TIMEOUT_MS);
 		if (n == 0)
 			return -ETIMEDOUT;
 		if (n < 0)
 			return -errno;
-		if (pfd[0].revents)
-			ret = on_xenstore_watch(d);
-		if (!ret && pfd[1].revents)
-			ret = on_event_channel(d, &done);
+		while ((port = hv_evtchn_pending(d->ev)) >= 0) {
+			if (hv_evtchn_unmask(d->ev, port) < 0)
+				return -EIO;
+			if (port == d->virq_port && guest_gone(d))
+				return 0;
+		}
 	}
-	return ret;
 }
 
 static int report_guest(struct demo *d)
@@ -294,8 +192,7 @@ static int report_guest(struct demo *d)
 
 	snprintf(path, sizeof(path), "%s/result", d->fe);
 	result = xs_read(d->xs, XBT_NULL, path, NULL);
-	say("backend served %lu requests; the guest says: %s", d->served,
-	    result ? result : "(nothing)");
+	say("the guest says: %s", result ? result : "(nothing)");
 	ok = result && strncmp(result, "ok ", 3) == 0;
 	free(result);
 	if (hv_domain_info(d->hv, d->domid, &info) == 0 &&
@@ -314,9 +211,6 @@ static int tear_down(struct demo *d)
 	struct pollfd pfd = { .fd = xs_fileno(d->xs), .events = POLLIN };
 	int ret;
 
-	if (d->ring_page)
-		hv_grant_unmap(d->hv, d->ring_page, 1);
-	d->ring_page = NULL;
 	if (!xs_watch(d->xs, "@releaseDomain", "rel"))
 		return -errno;
 	ret = hv_domain_destroy(d->hv, d->domid);
@@ -378,7 +272,7 @@ static int open_all(struct demo *d)
 
 int main(int argc, char **argv)
 {
-	struct demo d = { .port = -1, .virq_port = -1 };
+	struct demo d = { .virq_port = -1 };
 	int ret, err;
 
 	if (argc != 2) {
@@ -393,7 +287,7 @@ int main(int argc, char **argv)
 	}
 	if (!ret) {
 		list_domains(&d);
-		ret = run_backend(&d);
+		ret = wait_guest(&d);
 	}
 	if (!ret)
 		ret = report_guest(&d);

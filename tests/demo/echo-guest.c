@@ -20,7 +20,7 @@
 #include "hv/hv.h"
 #include "ring/ring.h"
 #include "ring/xenbus.h"
-#include "tests/demo/echo.h"
+#include "backend/echo/protocol.h"
 
 #define DEV "device/echo/0"
 

@@ -1,0 +1,468 @@
+/*
+ * backend/state.c - one device's XenbusState machine, on the backend side.
+ *
+ * The states are Xen's (io/xenbus.h); the backend writes its own in
+ * <backend>/state and reads the frontend's in <frontend>/state. What moves
+ * the backend is what the store says when the device is driven: the
+ * frontend's state, whether the backend directory still exists, `online`,
+ * `hotplug-status`, and a Closing the toolstack wrote to ask for an unplug.
+ * Each drive reads all of that afresh, so it does not matter how many
+ * watch events led to it, nor which were missed.
+ *
+ * 1. The diagram (backend states; the frontend's in brackets):
+ *
+ *                   Initialising (not probed)
+ *                        |  probe                        remove from any
+ *                        v                               state when the
+ *        +-------> InitWait <-------------------+        directory goes
+ *        |               |  connect [Initialised|       (and when Closed
+ *        |               |  or Connected; after |        and offline)
+ *        |               v   hotplug-status]    |
+ *        |          Connected ------------------+ restart [Initialising]
+ *        |           |      |
+ *        |  [Closing]|      |[Closed or gone]
+ *        |           v      |
+ *        |        Closing   |   <- fatal from InitWait or Connected,
+ *        |           |      |      or the toolstack's Closing
+ *        |  [Closed] |      |
+ *        |           v      v
+ *        +------- Closed <--+   (InitWait goes to Closed too, on [Closed])
+ *      reopen [Initialising,
+ *       or a frontend that skipped to Initialised/Connected]
+ *
+ * 2. The transitions: transitions[] below, one row per (backend state,
+ *    frontend class), naming the step that performs it. A pair not in the
+ *    table leaves the device as it is. One drive may take several rows
+ *    (Closed -> InitWait -> Connected for a frontend that skipped
+ *    Initialising), at most DRIVE_STEPS.
+ *
+ * 3. The invariants, checked after every step in debug builds
+ *    (assert_dev_state):
+ *    - Initialising: not probed, not connected.
+ *    - InitWait: probed, not connected, the frontend's path known.
+ *    - Connected: probed and connected (the backend's connect succeeded
+ *      and disconnect has not been called since).
+ *    - Closing: connected only if probed (the ring may still be in use:
+ *      disks finish what is in flight, as Linux's blkback does).
+ *    - Closed: not connected.
+ *    - In every state: connected implies probed; the state is one of the
+ *      five above.
+ *
+ * Choices where Xen's header is silent (docs/backend.md):
+ * - A frontend that goes back to Initialising while Connected restarted
+ *   without closing (a guest program killed): disconnect, InitWait, and
+ *   connect again when it publishes a new ring. Linux's blkback ignores
+ *   that and stays connected to the dead ring.
+ * - A Connected device whose frontend's directory vanished (the guest was
+ *   destroyed) is disconnected and Closed; it is removed when the
+ *   toolstack removes its directory.
+ * - A new backend daemon probes a device it finds in any state but
+ *   offline: with a frontend still Connected, it connects to the same
+ *   ring, so a backend restart is survived by the guest.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenstore.h>
+
+#include "backend/core.h"
+
+#define DRIVE_STEPS 8
+
+/* What the frontend's state means to the backend. */
+enum fe_class {
+	FE_GONE, /* Unknown, no state node, no directory */
+	FE_NEW, /* Initialising, InitWait */
+	FE_READY, /* Initialised, Connected */
+	FE_CLOSING,
+	FE_CLOSED,
+	FE_BAD, /* garbage, out of range, Reconfiguring/Reconfigured */
+	FE_ANY, /* in transitions[] only: every class */
+};
+
+/* The store as one drive saw it. */
+struct view {
+	bool online;
+	int be_state; /* the backend's state node; -1 unreadable */
+	enum fe_class fe;
+};
+
+typedef void step_fn(struct xpv_backend_dev *dev, const struct view *v);
+
+struct transition {
+	enum xpv_xenbus_state from;
+	enum fe_class fe;
+	step_fn *step;
+};
+
+static step_fn step_probe, step_connect, step_restart, step_closing,
+	step_closed, step_reopen, step_bad;
+
+static const struct transition transitions[] = {
+	{ XPV_XENBUS_STATE_INITIALISING, FE_ANY, step_probe },
+	{ XPV_XENBUS_STATE_INIT_WAIT, FE_READY, step_connect },
+	{ XPV_XENBUS_STATE_INIT_WAIT, FE_CLOSING, step_closing },
+	{ XPV_XENBUS_STATE_INIT_WAIT, FE_CLOSED, step_closed },
+	{ XPV_XENBUS_STATE_INIT_WAIT, FE_BAD, step_bad },
+	{ XPV_XENBUS_STATE_CONNECTED, FE_NEW, step_restart },
+	{ XPV_XENBUS_STATE_CONNECTED, FE_CLOSING, step_closing },
+	{ XPV_XENBUS_STATE_CONNECTED, FE_CLOSED, step_closed },
+	{ XPV_XENBUS_STATE_CONNECTED, FE_GONE, step_closed },
+	{ XPV_XENBUS_STATE_CONNECTED, FE_BAD, step_bad },
+	{ XPV_XENBUS_STATE_CLOSING, FE_CLOSED, step_closed },
+	{ XPV_XENBUS_STATE_CLOSING, FE_GONE, step_closed },
+	{ XPV_XENBUS_STATE_CLOSED, FE_NEW, step_reopen },
+	{ XPV_XENBUS_STATE_CLOSED, FE_READY, step_reopen },
+};
+
+/* --- Invariants ------------------------------------------------------------ */
+
+#ifndef NDEBUG
+static bool dev_state_ok(const struct xpv_backend_dev *dev)
+{
+	if (dev->connected && !dev->probed)
+		return false;
+	switch (dev->state) {
+	case XPV_XENBUS_STATE_INITIALISING:
+		return !dev->probed && !dev->connected;
+	case XPV_XENBUS_STATE_INIT_WAIT:
+		return dev->probed && !dev->connected && dev->fe[0];
+	case XPV_XENBUS_STATE_CONNECTED:
+		return dev->probed && dev->connected;
+	case XPV_XENBUS_STATE_CLOSING:
+		return true;
+	case XPV_XENBUS_STATE_CLOSED:
+		return !dev->connected;
+	default:
+		return false;
+	}
+}
+#define assert_dev_state(dev) assert(dev_state_ok(dev))
+#else
+#define assert_dev_state(dev) ((void)(dev))
+#endif
+
+/* --- Writing the state ------------------------------------------------------ */
+
+static const char *state_name(unsigned int state)
+{
+	const char *name = xpv_xenbus_state_name(state);
+
+	return name ? name : "?";
+}
+
+int state_switch(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
+{
+	int ret;
+
+	if (dev->state == to)
+		return 0;
+	ret = xpv_backend_printf(dev, "state", "%d", to);
+	if (ret)
+		return ret;
+	log_dev(dev, "%s -> %s", state_name(dev->state), state_name(to));
+	dev->state = to;
+	return 0;
+}
+
+/* A switch that cannot be written: the directory is gone (the next drive
+ * removes the device) or the store failed (said once, retried on the
+ * next drive). */
+static void switch_or_log(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
+{
+	int ret = state_switch(dev, to);
+
+	if (ret && ret != -ENOENT)
+		log_dev(dev, "cannot write state %s: %s", state_name(to),
+			strerror(-ret));
+}
+
+/* --- The steps ------------------------------------------------------------ */
+
+static void do_disconnect(struct xpv_backend_dev *dev)
+{
+	if (dev->connected) {
+		dev->cls->ops->disconnect(dev);
+		dev->connected = false;
+	}
+}
+
+static void do_remove(struct xpv_backend_dev *dev)
+{
+	do_disconnect(dev);
+	if (dev->probed) {
+		dev->cls->ops->remove(dev);
+		dev->probed = false;
+	}
+}
+
+/* probe, then InitWait. A device the toolstack set offline is left
+ * alone: it is going away. */
+static void probe_device(struct xpv_backend_dev *dev, const struct view *v)
+{
+	int ret;
+
+	if (!v->online)
+		return;
+	ret = dev->cls->ops->probe(dev);
+	if (ret) {
+		dev->cls->ops->remove(dev); /* undo a half-done probe */
+		xpv_backend_fatal(dev, ret, "probing the device");
+		return;
+	}
+	dev->probed = true;
+	if (state_switch(dev, XPV_XENBUS_STATE_INIT_WAIT)) {
+		do_remove(dev); /* keep "InitWait means probed" true */
+		return;
+	}
+}
+
+static void step_probe(struct xpv_backend_dev *dev, const struct view *v)
+{
+	probe_device(dev, v);
+}
+
+/* 0 when the hotplug script is done (or not waited for), -EAGAIN while
+ * it runs, -EIO when it failed (and said why). */
+static int hotplug_done(struct xpv_backend_dev *dev)
+{
+	enum xpv_backend_hotplug policy = dev->cls->ops->hotplug;
+	char status[32], why[128];
+	int ret;
+
+	if (policy == XPV_HOTPLUG_NONE)
+		return 0;
+	ret = xpv_backend_read_str(dev, XPV_BACKEND, "hotplug-status", status,
+				   sizeof(status));
+	if (ret == -ENOENT)
+		return policy == XPV_HOTPLUG_IF_PRESENT ? 0 : -EAGAIN;
+	if (ret == 0 && !strcmp(status, "connected"))
+		return 0;
+	if (ret == 0 && strcmp(status, "error"))
+		return -EAGAIN; /* empty: the script has not run yet */
+	if (xpv_backend_read_str(dev, XPV_BACKEND, "hotplug-error", why,
+				 sizeof(why)))
+		snprintf(why, sizeof(why), "no hotplug-error given");
+	xpv_backend_fatal(dev, -EIO, "hotplug script failed: %s", why);
+	return -EIO;
+}
+
+static void step_connect(struct xpv_backend_dev *dev, const struct view *v)
+{
+	int ret;
+
+	if (hotplug_done(dev))
+		return;
+	ret = dev->cls->ops->connect(dev);
+	if (ret == -EAGAIN)
+		return;
+	dev->connected = true;
+	if (!ret)
+		ret = state_switch(dev, XPV_XENBUS_STATE_CONNECTED);
+	if (!ret)
+		return;
+	do_disconnect(dev); /* also undoes a half-done connect */
+	if (ret != -ENOENT && dev->state != XPV_XENBUS_STATE_CLOSING)
+		xpv_backend_fatal(dev, ret, "connecting to the frontend");
+}
+
+static void step_restart(struct xpv_backend_dev *dev, const struct view *v)
+{
+	log_dev(dev, "the frontend restarted without closing; reconnecting");
+	do_disconnect(dev);
+	switch_or_log(dev, XPV_XENBUS_STATE_INIT_WAIT);
+}
+
+static void step_closing(struct xpv_backend_dev *dev, const struct view *v)
+{
+	switch_or_log(dev, XPV_XENBUS_STATE_CLOSING);
+}
+
+static void step_closed(struct xpv_backend_dev *dev, const struct view *v)
+{
+	do_disconnect(dev);
+	switch_or_log(dev, XPV_XENBUS_STATE_CLOSED);
+}
+
+static void step_reopen(struct xpv_backend_dev *dev, const struct view *v)
+{
+	if (!dev->probed) {
+		probe_device(dev, v);
+		return;
+	}
+	if (v->online)
+		switch_or_log(dev, XPV_XENBUS_STATE_INIT_WAIT);
+}
+
+static void step_bad(struct xpv_backend_dev *dev, const struct view *v)
+{
+	xpv_backend_fatal(dev, -EINVAL, "the frontend's state is invalid");
+}
+
+/* --- Reading the store --------------------------------------------------- */
+
+static enum fe_class classify(struct xpv_backend_dev *dev, int ret,
+			      unsigned long state)
+{
+	dev->fe_state = ret ? XPV_XENBUS_STATE_UNKNOWN :
+			      (enum xpv_xenbus_state)state;
+	if (ret == -ENOENT)
+		return FE_GONE;
+	if (ret)
+		return FE_BAD;
+	switch (state) {
+	case XPV_XENBUS_STATE_UNKNOWN:
+		return FE_GONE;
+	case XPV_XENBUS_STATE_INITIALISING:
+	case XPV_XENBUS_STATE_INIT_WAIT:
+		return FE_NEW;
+	case XPV_XENBUS_STATE_INITIALISED:
+	case XPV_XENBUS_STATE_CONNECTED:
+		return FE_READY;
+	case XPV_XENBUS_STATE_CLOSING:
+		return FE_CLOSING;
+	case XPV_XENBUS_STATE_CLOSED:
+		return FE_CLOSED;
+	default:
+		dev->fe_state = XPV_XENBUS_STATE_UNKNOWN;
+		return FE_BAD;
+	}
+}
+
+/* 0, or -errno when the store could not be read (then nothing moves). */
+static int read_view(struct xpv_backend_dev *dev, struct view *v)
+{
+	unsigned long n;
+	int ret;
+
+	ret = xpv_backend_read_uint(dev, XPV_BACKEND, "online", 1, &n);
+	v->online = ret || n == 1; /* absent (or odd): online, as Linux */
+	ret = xpv_backend_read_uint(dev, XPV_BACKEND, "state",
+				    XPV_XENBUS_STATE_MAX, &n);
+	v->be_state = ret ? -1 : (int)n;
+	if (!dev->fe[0]) {
+		v->fe = FE_GONE;
+		return 0;
+	}
+	ret = xpv_backend_read_uint(dev, XPV_FRONTEND, "state", ~0ul, &n);
+	if (ret && ret != -ENOENT && ret != -EINVAL && ret != -ERANGE)
+		return ret;
+	v->fe = classify(dev, ret, n);
+	return 0;
+}
+
+/* The frontend's directory and domain, as the toolstack wrote them; then
+ * watch its state. 0, or -errno while they are not (yet) usable. */
+static int find_frontend(struct xpv_backend_dev *dev)
+{
+	char fe[CORE_PATH_MAX - 32], path[CORE_PATH_MAX];
+	unsigned long id;
+	int ret;
+
+	ret = xpv_backend_read_str(dev, XPV_BACKEND, "frontend", fe,
+				   sizeof(fe));
+	if (!ret)
+		ret = xpv_backend_read_uint(dev, XPV_BACKEND, "frontend-id",
+					    HV_DOMID_FIRST_RESERVED - 1, &id);
+	if (ret)
+		return ret;
+	if (id != dev->domid || fe[0] != '/') {
+		/* Once: the error node written fires our own watch. */
+		if (dev->state != XPV_XENBUS_STATE_CLOSING)
+			xpv_backend_fatal(dev, -EINVAL,
+					  "frontend %s of domain %lu does not "
+					  "match the device",
+					  fe, id);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/state", fe);
+	if (!xs_watch(dev->be->xs, path, dev->fe_token))
+		return -errno;
+	snprintf(dev->fe, sizeof(dev->fe), "%s", fe);
+	dev->watching = true;
+	return 0;
+}
+
+/* --- Driving ----------------------------------------------------------------- */
+
+static const struct transition *find_transition(enum xpv_xenbus_state from,
+						enum fe_class fe)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(transitions) / sizeof(transitions[0]); i++)
+		if (transitions[i].from == from &&
+		    (transitions[i].fe == fe || transitions[i].fe == FE_ANY))
+			return &transitions[i];
+	return NULL;
+}
+
+/* The toolstack writes Closing into the backend's state to unplug a
+ * device (libxl's device removal); take it as ours. Over a device already
+ * Closed, it waits for Closed again: write it back. */
+static void adopt_toolstack_closing(struct xpv_backend_dev *dev,
+				    const struct view *v)
+{
+	if (v->be_state != XPV_XENBUS_STATE_CLOSING)
+		return;
+	if (dev->state == XPV_XENBUS_STATE_INIT_WAIT ||
+	    dev->state == XPV_XENBUS_STATE_CONNECTED) {
+		log_dev(dev, "%s -> Closing, as the toolstack asked",
+			state_name(dev->state));
+		dev->state = XPV_XENBUS_STATE_CLOSING;
+	} else if (dev->state == XPV_XENBUS_STATE_CLOSED) {
+		dev->state = XPV_XENBUS_STATE_CLOSING;
+		switch_or_log(dev, XPV_XENBUS_STATE_CLOSED);
+	}
+}
+
+/* Closed and offline: the toolstack is unplugging it (Linux's backends
+ * unregister the device here); free what probe made. */
+static void retire_if_offline(struct xpv_backend_dev *dev, const struct view *v)
+{
+	if (dev->state == XPV_XENBUS_STATE_CLOSED && !v->online && dev->probed)
+		do_remove(dev);
+}
+
+static void run_transitions(struct xpv_backend_dev *dev, struct view *v)
+{
+	const struct transition *t;
+	int i;
+
+	for (i = 0; i < DRIVE_STEPS; i++) {
+		enum xpv_xenbus_state before = dev->state;
+
+		t = find_transition(dev->state, v->fe);
+		if (!t)
+			break;
+		t->step(dev, v);
+		assert_dev_state(dev);
+		if (dev->state == before)
+			break;
+	}
+}
+
+void state_drive(struct xpv_backend_dev *dev)
+{
+	struct view v;
+	int ret;
+
+	ret = store_exists(dev->be, dev->path);
+	if (ret == 0) {
+		do_remove(dev);
+		core_forget(dev);
+		return;
+	}
+	if (ret < 0)
+		return;
+	if (!dev->watching && find_frontend(dev))
+		return;
+	if (read_view(dev, &v))
+		return;
+	adopt_toolstack_closing(dev, &v);
+	run_transitions(dev, &v);
+	retire_if_offline(dev, &v);
+	assert_dev_state(dev);
+}
