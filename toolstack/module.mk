@@ -1,0 +1,20 @@
+# toolstack/: the `xpv` command (docs/toolstack.md), like xl.
+#
+# Config files are read by Xen's libxlutil (libxen-dev), so that every
+# config xl accepts is read the same way. libxlutil.so is linked against
+# libxenlight (it calls libxl_defbool_set and a libxl enum parser, and
+# xlu_disk_parse fills a libxl_device_disk that libxl_device_disk_init /
+# _dispose manage), so xpv links -lxenlight too; nothing of libxl's
+# domain handling is used (no libxl_ctx is ever made).
+XPV_SRCS := xpv.c commands.c config.c config_devices.c config_values.c \
+	config_json.c xlu_view.c json.c util.c services.c create.c
+BINS += $(BIN)/xpv
+BUILD_HEADERS += libxlutil.h:libxen-dev
+
+$(BIN)/xpv: private LINK_LIBS := -lxlutil -lxenlight
+$(BIN)/xpv: $(call objs,$(addprefix toolstack/,$(XPV_SRCS))) $(HV_LIB)
+	$(link)
+
+# The config reader against good and bad files (toolstack/tests/configs/);
+# dom0's services started, shown and stopped.
+TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh
