@@ -27,7 +27,7 @@ struct core_class {
 
 /* Per-device log budget: LOG_BURST lines per LOG_WINDOW_MS, then one
  * line saying how many were dropped. */
-#define LOG_BURST 10u
+#define LOG_BURST 32u
 #define LOG_WINDOW_MS 10000
 
 struct log_budget {

@@ -13,3 +13,7 @@ BINS += $(BIN)/xpv-echoback
 
 $(BIN)/xpv-echoback: $(call objs,$(ECHOBACK_SRCS)) $(BACKEND_LIB) $(HV_LIB)
 	$(link)
+
+# The echo device end to end on the core (rounds, a killed and restarted
+# backend, requests pending while none runs, an unplug): backend/tests/.
+TESTS += backend/tests/test-echo.sh

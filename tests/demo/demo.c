@@ -3,7 +3,7 @@
  * jobs for one guest with one "echo" device (echo.h), on whatever platform
  * hv_open() finds (the demo script starts the sim one).
  *
- *   xpv-demo GUEST_PROGRAM
+ *   xpv-demo GUEST_PROGRAM [GUEST_ARGUMENT...]
  *
  * As a toolstack it creates the domain, writes its xenstore directory and
  * the device's frontend and backend directories (xl's layout), starts the
@@ -126,10 +126,10 @@ static int write_domain_nodes(struct demo *d)
 	return ret;
 }
 
-static int create_guest(struct demo *d, const char *guest)
+/* argv[0] is the guest's program; the rest its arguments. */
+static int create_guest(struct demo *d, char *const argv[])
 {
 	struct hv_domain_config cfg = { .memory_kb = 32 * 1024, .vcpus = 1 };
-	char *argv[] = { (char *)guest, NULL };
 	int fds[3] = { -1, 1, 2 };
 	struct hv_start_info si;
 	int ret;
@@ -140,7 +140,7 @@ static int create_guest(struct demo *d, const char *guest)
 	say("created domain %u (32 MiB, 1 vcpu), paused", d->domid);
 	ret = write_domain_nodes(d);
 	if (!ret)
-		ret = hv_domain_exec(d->hv, d->domid, guest, argv, fds);
+		ret = hv_domain_exec(d->hv, d->domid, argv[0], argv, fds);
 	if (!ret)
 		ret = hv_domain_start_info(d->hv, d->domid, &si);
 	if (ret)
@@ -275,15 +275,16 @@ int main(int argc, char **argv)
 	struct demo d = { .virq_port = -1 };
 	int ret, err;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: xpv-demo GUEST_PROGRAM\n");
+	if (argc < 2) {
+		fprintf(stderr,
+			"usage: xpv-demo GUEST_PROGRAM [GUEST_ARGUMENT...]\n");
 		return 2;
 	}
 	ret = open_all(&d);
 	if (!ret) {
 		say("platform %s; dom0 is domain %u", hv_platform_name(d.hv),
 		    hv_self(d.hv));
-		ret = create_guest(&d, argv[1]);
+		ret = create_guest(&d, argv + 1);
 	}
 	if (!ret) {
 		list_domains(&d);
