@@ -356,16 +356,29 @@ int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 	return hv->ops->domain_create(hv, cfg, domid);
 }
 
-int hv_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
-		   char *const argv[], const int fds[3])
+/* At most HV_EXEC_MAX_RO_DIRS; each path is checked by the platform. */
+static bool ro_dirs_valid(char *const *dirs)
 {
-	if (!hv || !path || !argv || !argv[0] || !fds)
+	unsigned int i;
+
+	for (i = 0; dirs && dirs[i]; i++)
+		if (i == HV_EXEC_MAX_RO_DIRS)
+			return false;
+	return true;
+}
+
+int hv_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x)
+{
+	if (!hv || !x || !x->path || !x->argv || !x->argv[0])
+		return -EINVAL;
+	if ((x->root && x->ro_dirs && x->ro_dirs[0]) ||
+	    !ro_dirs_valid(x->ro_dirs))
 		return -EINVAL;
 	if (domid == 0 || domid >= HV_DOMID_FIRST_RESERVED)
 		return -ERANGE;
 	if (!hv->privileged)
 		return -EPERM;
-	return hv->ops->domain_exec(hv, domid, path, argv, fds);
+	return hv->ops->domain_exec(hv, domid, x);
 }
 
 /* The domain-control calls that take only a target domain share one gate:

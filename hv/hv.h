@@ -255,15 +255,67 @@ struct hv_domain_config {
  */
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 		     hv_domid_t *domid);
+/* At most this many host directories in hv_exec.ro_dirs. */
+#define HV_EXEC_MAX_RO_DIRS 8
+
 /*
- * Start the domain's "kernel": on sim, a program exec'd inside the
- * domain's namespaces and cgroup, with its connection in XPV_HV_FD and
- * stdin/stdout/stderr from fds[0..2] (-1: /dev/null). The domain stays
- * paused until hv_domain_unpause. xen: -EOPNOTSUPP (libxenguest builds PV
- * kernels; the toolstack does that).
+ * What a domain's "kernel" is on sim, and the world it runs in
+ * (hv_domain_exec). Zero-initialise it and set what you need: every
+ * default is the closed one.
+ *
+ * - path: the program, opened by the hypervisor with dom0's view of the
+ *   file system (it need not be reachable from the guest's root). A #!
+ *   script runs too, its interpreter looked up in the guest's root.
+ * - argv: its arguments, argv[0] included (required).
+ * - envp: its whole environment, NULL-ended (NULL: empty). Nothing of the
+ *   hypervisor's or the caller's environment is added, but XPV_HV_FD=3
+ *   (its hv connection), which replaces any XPV_HV_FD given.
+ * - stdio: [3] fds for its stdin, stdout and stderr (NULL, or -1 in a
+ *   slot: the guest's own /dev/null). The guest gets these open file
+ *   descriptions themselves: it can change their flags (O_NONBLOCK,
+ *   O_APPEND), reopen them read-only or write-only through
+ *   /proc/self/fd, and, on a terminal, change its settings. So pass only
+ *   descriptions made for the guest and never one dom0 itself reads or
+ *   writes: one end of a pipe or socketpair whose other end dom0 keeps is
+ *   right; dom0's own stdin/stdout/stderr, its log file or its terminal
+ *   are not. A file opened for the guest alone is right too (the guest
+ *   may read it back). Nothing else of dom0 is inherited: the init has
+ *   exactly these three fds and its connection (3).
+ * - root: NULL for the minimal read-only root: an empty file system with
+ *   the host's /usr (and /bin, /sbin, /lib* as the host has them, links
+ *   or directories) and /etc/ld.so.cache read-only, so dynamically linked
+ *   programs and #! scripts run. Otherwise a directory that becomes the
+ *   guest's root, with its submounts, no set-uid and no device files
+ *   (nosuid, nodev), writable wherever its host permissions let the
+ *   domain's host uid write; it must hold the directories proc, dev and
+ *   tmp (else -ENOENT) and stays the caller's after destroy.
+ * - ro_dirs: host directories (absolute, NULL-ended, at most
+ *   HV_EXEC_MAX_RO_DIRS) the minimal root shows read-only at the same
+ *   path, e.g. a build tree whose programs the init runs (-EINVAL with a
+ *   named root, or for a relative path or one with . or .. in it).
+ *
+ * Either way the guest has its own /proc (its pid namespace), /dev (null,
+ * zero, full, random, urandom, tty, its own devpts with ptmx, /dev/fd),
+ * /tmp and /dev/shm (tmpfs, each at most the domain's memory), all gone
+ * with the domain. docs/hv.md says what else a guest can still reach.
  */
-int hv_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
-		   char *const argv[], const int fds[3]);
+struct hv_exec {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	const int *stdio;
+	const char *root;
+	char *const *ro_dirs;
+};
+
+/*
+ * Start the domain's "kernel": on sim, x->path exec'd inside the domain's
+ * namespaces and cgroup, in the world struct hv_exec describes. The domain
+ * stays paused until hv_domain_unpause. -ENOENT/-EACCES: the program (or
+ * the root) cannot be opened; -EBUSY: it has an init already. xen:
+ * -EOPNOTSUPP (libxenguest builds PV kernels; the toolstack does that).
+ */
+int hv_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x);
 /* Kill every process of the domain and free all it had: memory, grants,
  * mappings of its memory by others (they fail from then on), its ports
  * (peers see HV_EVTCHN_UNBOUND). Fires VIRQ_DOM_EXC. */

@@ -64,8 +64,8 @@ struct hv_ops {
 
 	int (*domain_create)(struct hv *hv, const struct hv_domain_config *cfg,
 			     hv_domid_t *domid);
-	int (*domain_exec)(struct hv *hv, hv_domid_t domid, const char *path,
-			   char *const argv[], const int fds[3]);
+	int (*domain_exec)(struct hv *hv, hv_domid_t domid,
+			   const struct hv_exec *x);
 	int (*domain_destroy)(struct hv *hv, hv_domid_t domid);
 	int (*domain_pause)(struct hv *hv, hv_domid_t domid);
 	int (*domain_unpause)(struct hv *hv, hv_domid_t domid);

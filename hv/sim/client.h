@@ -138,8 +138,7 @@ int sim_evtchn_status(struct hv_evtchn *ev, hv_port_t port);
 
 int sim_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 		      hv_domid_t *domid);
-int sim_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
-		    char *const argv[], const int fds[3]);
+int sim_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x);
 int sim_domain_destroy(struct hv *hv, hv_domid_t domid);
 int sim_domain_pause(struct hv *hv, hv_domid_t domid);
 int sim_domain_unpause(struct hv *hv, hv_domid_t domid);

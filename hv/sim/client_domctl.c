@@ -31,56 +31,81 @@ int sim_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 	return err;
 }
 
-/* "path\0arg0\0arg1\0...": the exec request's tail. */
-static char *pack_argv(const char *path, char *const argv[], size_t *len)
-{
-	size_t n = strlen(path) + 1, i, off;
+/* A growing exec request tail (proto.h struct sim_exec). */
+struct exec_tail {
 	char *buf;
+	size_t len;
+	bool too_big;
+};
 
-	for (i = 0; argv[i]; i++) {
-		n += strlen(argv[i]) + 1;
-		if (n > SIM_MSG_MAX - sizeof(struct sim_req))
-			return NULL;
+static void put_str(struct exec_tail *t, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (t->too_big || t->len + n > SIM_MSG_MAX - sizeof(struct sim_req)) {
+		t->too_big = true;
+		return;
 	}
-	buf = malloc(n);
-	if (!buf)
-		return NULL;
-	off = 0;
-	memcpy(buf, path, strlen(path) + 1);
-	off += strlen(path) + 1;
-	for (i = 0; argv[i]; i++) {
-		memcpy(buf + off, argv[i], strlen(argv[i]) + 1);
-		off += strlen(argv[i]) + 1;
-	}
-	*len = n;
-	return buf;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
 }
 
-int sim_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
-		    char *const argv[], const int fds[3])
+/* Put each string of a NULL-ended list (NULL: none); their count. */
+static unsigned int put_list(struct exec_tail *t, char *const *list)
+{
+	unsigned int n = 0;
+
+	for (; list && list[n]; n++)
+		put_str(t, list[n]);
+	return n;
+}
+
+static int pack_exec(const struct hv_exec *x, struct exec_tail *t)
+{
+	struct sim_exec h = { .has_root = x->root != NULL };
+	unsigned int argc, envc, nro;
+
+	t->buf = malloc(SIM_MSG_MAX);
+	if (!t->buf)
+		return -ENOMEM;
+	t->len = sizeof(h);
+	put_str(t, x->path);
+	if (x->root)
+		put_str(t, x->root);
+	argc = put_list(t, x->argv);
+	envc = put_list(t, x->envp);
+	nro = put_list(t, x->ro_dirs);
+	if (t->too_big || argc > UINT16_MAX || envc > SIM_EXEC_MAX_ENV ||
+	    nro > HV_EXEC_MAX_RO_DIRS)
+		return -E2BIG;
+	h.argc = (uint16_t)argc;
+	h.envc = (uint16_t)envc;
+	h.nro = (uint8_t)nro;
+	for (unsigned int i = 0; x->stdio && i < 3; i++)
+		if (x->stdio[i] >= 0)
+			h.stdio |= (uint8_t)(1u << i);
+	memcpy(t->buf, &h, sizeof(h));
+	return 0;
+}
+
+int sim_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x)
 {
 	struct sim_req req = { .op = SIM_OP_DOM_EXEC, .domid = domid };
-	int stdio[3], i, err;
-	size_t len;
-	char *tail = pack_argv(path, argv, &len);
+	struct exec_tail t = { 0 };
+	int fds[3], nfds = 0, i, err;
 
-	if (!tail)
-		return -E2BIG;
-	for (i = 0; i < 3; i++) {
-		stdio[i] = fds[i] >= 0 ? fds[i] :
-					 open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (stdio[i] < 0 || fcntl(stdio[i], F_GETFD) < 0) {
+	err = pack_exec(x, &t);
+	for (i = 0; !err && x->stdio && i < 3; i++) {
+		if (x->stdio[i] < 0)
+			continue;
+		if (fcntl(x->stdio[i], F_GETFD) < 0)
 			err = -EBADF;
-			goto out;
-		}
+		fds[nfds++] = x->stdio[i];
 	}
-	err = sim_rpc(to_sim(hv)->sock, &req, tail, len, stdio, 3, NULL, NULL,
-		      0, NULL, NULL);
-out:
-	while (i-- > 0)
-		if (fds[i] < 0 && stdio[i] >= 0)
-			close(stdio[i]);
-	free(tail);
+	if (!err)
+		err = sim_rpc(to_sim(hv)->sock, &req, t.buf, t.len, fds, nfds,
+			      NULL, NULL, 0, NULL, NULL);
+	free(t.buf);
 	return err;
 }
 

@@ -7,6 +7,7 @@
  *   daemon_domain.c  domains: create, destroy, lifecycle, memory, info
  *   daemon_evtchn.c  the port tables
  *   daemon_exec.c    starting a domain's init in its namespaces
+ *   daemon_world.c   the file system a domain's init sees
  *   daemon_cgroup.c  the domain's cgroup (v1 or v2)
  *   daemon_copy.c    grant copy on behalf of unprivileged domains
  *
@@ -182,7 +183,6 @@ int op_mem_alloc(struct request *rq, struct reply *r);
 int op_mem_free(struct request *rq, struct reply *r);
 int op_dom_fds(struct request *rq, struct reply *r);
 int op_create(struct request *rq, struct reply *r);
-int op_exec(struct request *rq, struct reply *r);
 int op_destroy(struct request *rq, struct reply *r);
 int op_pause(struct request *rq, struct reply *r);
 int op_unpause(struct request *rq, struct reply *r);
@@ -210,9 +210,30 @@ int op_evtchn_adopt(struct request *rq, struct reply *r);
 int op_evtchn_unbind(struct request *rq, struct reply *r);
 int op_evtchn_peer(struct request *rq, struct reply *r);
 
-/* daemon_exec.c: fork the domain's init; its pid, or -errno. */
-pid_t exec_domain(struct domain *d, const char *path, char *const argv[],
-		  const int stdio[3], int conn_fd);
+/* daemon_exec.c: SIM_OP_DOM_EXEC, a domain's init in its namespaces. */
+int op_exec(struct request *rq, struct reply *r);
+
+/* daemon_world.c: the file system a domain's init sees. */
+#define WORLD_MAX_PTYS 16u /* its devpts instance's max */
+#define WORLD_TMPFS_INODES 16384u /* files in its /tmp, and in /dev/shm */
+
+struct world {
+	const char *root; /* a directory named at exec, NULL: the minimal root */
+	char *const *ro_dirs; /* host directories shown read-only, or NULL */
+	uint64_t tmpfs_bytes; /* the size of /tmp, and of /dev/shm */
+	uid_t uid; /* the guest's root on the host: owns /tmp and /dev/shm */
+	const char *stage; /* an existing directory to assemble it on */
+	bool proc; /* mount a /proc: we are in a new pid namespace */
+};
+
+struct world_error {
+	char what[160]; /* the step that failed, for the log */
+};
+
+/* Called in the init's process, still the host's root, just cloned into
+ * a new mount namespace: build the world and make it the root. 0, or
+ * -errno with e->what naming the step that failed. */
+int world_build(const struct world *w, struct world_error *e);
 
 /* daemon_copy.c */
 int op_grant_copy(struct request *rq, struct reply *r);

@@ -47,7 +47,8 @@ enum sim_op {
 	/* a: port -> v[0] state, v[1] gen; fd peer when interdomain */
 	SIM_OP_EVTCHN_PEER,
 	SIM_OP_DOM_CREATE, /* domid, a: memory_kb, b: vcpus -> v[0] domid */
-	/* domid; tail "path\0arg0\0arg1\0..."; fds stdin, stdout, stderr */
+	/* domid; tail struct sim_exec then its strings; fds: the stdio
+	 * entries that are passed */
 	SIM_OP_DOM_EXEC,
 	SIM_OP_DOM_DESTROY, /* domid */
 	SIM_OP_DOM_PAUSE, /* domid */
@@ -72,6 +73,20 @@ struct sim_req {
 	uint32_t domid;
 	uint64_t a, b;
 };
+
+/*
+ * SIM_OP_DOM_EXEC's tail (hv.h struct hv_exec): this header, then
+ * NUL-terminated strings: path, root (when has_root), argc arguments, envc
+ * environment entries, nro read-only directories. The fds that come with
+ * it are stdin, stdout, stderr in that order, those whose bit (1 << i) is
+ * set in stdio; the others are the guest's /dev/null.
+ */
+struct sim_exec {
+	uint16_t argc, envc;
+	uint8_t nro, has_root, stdio, pad;
+};
+/* Most environment entries an exec may name. */
+#define SIM_EXEC_MAX_ENV 1024u
 
 struct sim_rep {
 	int32_t err; /* 0 or -errno */

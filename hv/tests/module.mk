@@ -15,8 +15,9 @@ TESTS += $(BIN)/test-hv-sim
 $(BIN)/hv-test-guest: $(call objs,hv/tests/guest.c) $(HV_LIB)
 	$(link)
 
-# test-hv-sim starts hv-test-guest as its guests.
-$(BIN)/test-hv-sim: $(call objs,hv/tests/test-hv-sim.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/hv-test-guest $(BIN)/xpv-hv
+# test-hv-sim starts hv-test-guest as its guests (their stderr through
+# tests/lib's console.c).
+$(BIN)/test-hv-sim: $(call objs,hv/tests/test-hv-sim.c) $(HV_TEST_HARNESS) $(TEST_LIB) $(HV_LIB) | $(BIN)/hv-test-guest $(BIN)/xpv-hv
 	$(link)
 
 # bench-hv: the sim data path's costs against a request to xpv-hv.

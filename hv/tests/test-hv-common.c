@@ -680,15 +680,28 @@ static int t_bad_domains(void)
 		      "start info: NULL");
 	if (sim()) {
 		char *argv[] = { "true", NULL };
-		int fds[3] = { -1, -1, -1 };
+		char *dirs[HV_EXEC_MAX_RO_DIRS + 2];
+		struct hv_exec x = { .path = "/bin/true", .argv = argv };
 
-		n += want_int(hv_domain_exec(hv, NO_DOMAIN, "/bin/true", argv,
-					     fds),
-			      ESRCH, "exec: no such domain");
-		n += want_int(hv_domain_exec(hv, 0, "/bin/true", argv, fds),
-			      ERANGE, "exec: dom0");
-		n += want_int(hv_domain_exec(hv, NO_DOMAIN, NULL, argv, fds),
-			      EINVAL, "exec: NULL path");
+		n += want_int(hv_domain_exec(hv, NO_DOMAIN, &x), ESRCH,
+			      "exec: no such domain");
+		n += want_int(hv_domain_exec(hv, 0, &x), ERANGE, "exec: dom0");
+		n += want_int(hv_domain_exec(hv, NO_DOMAIN, NULL), EINVAL,
+			      "exec: NULL");
+		x.path = NULL;
+		n += want_int(hv_domain_exec(hv, NO_DOMAIN, &x), EINVAL,
+			      "exec: NULL path");
+		x.path = "/bin/true";
+		for (unsigned int i = 0; i < HV_EXEC_MAX_RO_DIRS + 1; i++)
+			dirs[i] = "/usr";
+		dirs[HV_EXEC_MAX_RO_DIRS + 1] = NULL;
+		x.ro_dirs = dirs;
+		n += want_int(hv_domain_exec(hv, NO_DOMAIN, &x), EINVAL,
+			      "exec: too many read-only directories");
+		dirs[1] = NULL;
+		x.root = "/";
+		n += want_int(hv_domain_exec(hv, NO_DOMAIN, &x), EINVAL,
+			      "exec: a named root and read-only directories");
 		n += want_int(hv_domain_start_info(hv, 0, &si), ENOENT,
 			      "start info: dom0 was not built");
 		n += want_int(hv_mem_free(hv, NULL, 1), EINVAL, "free: NULL");

@@ -24,6 +24,7 @@
 #include "hv/sim/daemon.h" /* SIM_MAX_CONNS, HVD_LOG_BURST */
 #include "hv/sim/proto.h"
 #include "hv/tests/harness.h"
+#include "tests/lib/console.h"
 
 static struct hv *hv;
 
@@ -106,11 +107,15 @@ static int start_guest_program(struct guest *g, uint64_t kb,
 	CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0, "pipe");
 	fds[0] = in[0];
 	fds[1] = out[1];
-	fds[2] = 2;
+	fds[2] = test_console("    guest: ");
 	snprintf(path, sizeof(path), "%s", program);
-	err = hv_domain_exec(hv, g->id, path, argv, fds);
+	err = hv_domain_exec(
+		hv, g->id,
+		&(struct hv_exec){ .path = path, .argv = argv, .stdio = fds });
 	close(in[0]);
 	close(out[1]);
+	if (fds[2] >= 0)
+		close(fds[2]);
 	g->in = in[1];
 	g->out = out[0];
 	CHECK(err == 0, "exec: %s", strerror(-err));
@@ -716,7 +721,7 @@ static int raw_call(int fd, const void *msg, size_t len)
 static int hostile_protocol(int fd, hv_domid_t id)
 {
 	char *argv[] = { "init", NULL };
-	int fds[3] = { -1, -1, -1 };
+	struct hv_exec x = { .path = "/nonexistent/init", .argv = argv };
 	struct {
 		struct sim_req req;
 		char tail[64];
@@ -730,7 +735,7 @@ static int hostile_protocol(int fd, hv_domid_t id)
 	memcpy(m.tail, "/bin/true", 9); /* no NUL anywhere */
 	CHECK(raw_call(fd, &m, sizeof(m.req) + 9) == -EINVAL,
 	      "exec, unterminated");
-	CHECK(hv_domain_exec(hv, id, "/nonexistent/init", argv, fds) == -ENOENT,
+	CHECK(hv_domain_exec(hv, id, &x) == -ENOENT,
 	      "exec of a missing program");
 	m.req.op = SIM_OP_GRANT_COPY;
 	m.req.a = 1000; /* segments announced, none sent */

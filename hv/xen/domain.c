@@ -38,8 +38,7 @@ int xen_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 	return -EOPNOTSUPP;
 }
 
-int xen_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
-		    char *const argv[], const int fds[3])
+int xen_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x)
 {
 	return -EOPNOTSUPP;
 }

@@ -128,8 +128,7 @@ int xen_evtchn_status(struct hv_evtchn *ev, hv_port_t port);
 /* domain.c */
 int xen_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 		      hv_domid_t *domid);
-int xen_domain_exec(struct hv *hv, hv_domid_t domid, const char *path,
-		    char *const argv[], const int fds[3]);
+int xen_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x);
 int xen_domain_destroy(struct hv *hv, hv_domid_t domid);
 int xen_domain_pause(struct hv *hv, hv_domid_t domid);
 int xen_domain_unpause(struct hv *hv, hv_domid_t domid);

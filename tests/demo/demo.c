@@ -13,14 +13,20 @@
  * xpv-echoback (backend/echo/), on the backend core: it finds the device
  * in backend/echo/ and walks the handshake with the guest.
  *
+ * The guest's stdout and stderr are a pipe of its own, its console, which
+ * the demo copies to its own stdout: a guest is never handed a file
+ * description dom0 itself writes (hv.h, struct hv_exec).
+ *
  * Exit status 0 only if the guest's own check of every answer passed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xenstore.h>
 
 #include "hv/hv.h"
@@ -33,6 +39,7 @@ struct demo {
 	struct xs_handle *xs;
 	struct hv_evtchn *ev; /* VIRQ_DOM_EXC */
 	hv_domid_t domid;
+	int console; /* read end of the guest's stdout and stderr */
 	int virq_port;
 	char fe[96], be[96]; /* device directories */
 };
@@ -127,10 +134,40 @@ static int write_domain_nodes(struct demo *d)
 }
 
 /* argv[0] is the guest's program; the rest its arguments. */
+/* Copy what the guest wrote to its console so far to our stdout; true
+ * once the guest has closed it. */
+static bool relay_console(struct demo *d)
+{
+	char buf[4096];
+	ssize_t n = -1;
+
+	while (d->console >= 0 && (n = read(d->console, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	fflush(stdout);
+	return n == 0;
+}
+
+/* Start the guest's kernel with a pipe as its console. */
+static int exec_guest(struct demo *d, char *const argv[])
+{
+	int pipefd[2], stdio[3], ret;
+	struct hv_exec x = { .path = argv[0], .argv = argv, .stdio = stdio };
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	stdio[0] = -1;
+	stdio[1] = stdio[2] = pipefd[1];
+	ret = hv_domain_exec(d->hv, d->domid, &x);
+	close(pipefd[1]);
+	d->console = pipefd[0];
+	if (!ret && fcntl(d->console, F_SETFL, O_NONBLOCK) < 0)
+		ret = -errno;
+	return ret;
+}
+
 static int create_guest(struct demo *d, char *const argv[])
 {
 	struct hv_domain_config cfg = { .memory_kb = 32 * 1024, .vcpus = 1 };
-	int fds[3] = { -1, 1, 2 };
 	struct hv_start_info si;
 	int ret;
 
@@ -140,7 +177,7 @@ static int create_guest(struct demo *d, char *const argv[])
 	say("created domain %u (32 MiB, 1 vcpu), paused", d->domid);
 	ret = write_domain_nodes(d);
 	if (!ret)
-		ret = hv_domain_exec(d->hv, d->domid, argv[0], argv, fds);
+		ret = exec_guest(d, argv);
 	if (!ret)
 		ret = hv_domain_start_info(d->hv, d->domid, &si);
 	if (ret)
@@ -166,15 +203,20 @@ static bool guest_gone(struct demo *d)
  * The device is xpv-echoback's business meanwhile. */
 static int wait_guest(struct demo *d)
 {
-	struct pollfd pfd = { .fd = hv_evtchn_fd(d->ev), .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = hv_evtchn_fd(d->ev), .events = POLLIN },
+		{ .fd = d->console, .events = POLLIN },
+	};
 	int port, n;
 
 	for (;;) {
-		n = poll(&pfd, 1, TIMEOUT_MS);
+		n = poll(pfd, 2, TIMEOUT_MS);
 		if (n == 0)
 			return -ETIMEDOUT;
 		if (n < 0)
 			return -errno;
+		if (pfd[1].revents && relay_console(d))
+			pfd[1].fd = -1; /* closed: poll it no more */
 		while ((port = hv_evtchn_pending(d->ev)) >= 0) {
 			if (hv_evtchn_unmask(d->ev, port) < 0)
 				return -EIO;
@@ -190,6 +232,7 @@ static int report_guest(struct demo *d)
 	struct hv_dominfo info;
 	int ok;
 
+	relay_console(d);
 	snprintf(path, sizeof(path), "%s/result", d->fe);
 	result = xs_read(d->xs, XBT_NULL, path, NULL);
 	say("the guest says: %s", result ? result : "(nothing)");
@@ -272,7 +315,7 @@ static int open_all(struct demo *d)
 
 int main(int argc, char **argv)
 {
-	struct demo d = { .virq_port = -1 };
+	struct demo d = { .virq_port = -1, .console = -1 };
 	int ret, err;
 
 	if (argc < 2) {
@@ -297,6 +340,9 @@ int main(int argc, char **argv)
 		err = tear_down(&d);
 		ret = ret ?: err;
 	}
+	relay_console(&d);
+	if (d.console >= 0)
+		close(d.console);
 	if (ret)
 		fprintf(stderr, "xpv-demo: failed: %s\n", strerror(-ret));
 	if (d.ev)

@@ -19,7 +19,9 @@ hv_domid_t test_domain_exec(struct hv *hv, const char *bin, char *const argv[],
 	ret = hv_domain_create(hv, &cfg, &domid);
 	if (ret < 0)
 		check_fatal("hv_domain_create", -ret);
-	ret = hv_domain_exec(hv, domid, bin, argv, fds);
+	ret = hv_domain_exec(
+		hv, domid,
+		&(struct hv_exec){ .path = bin, .argv = argv, .stdio = fds });
 	if (ret < 0)
 		check_fatal("hv_domain_exec", -ret);
 	return domid;

@@ -12,8 +12,10 @@
 
 #include "hv/hv.h"
 
-/* A 16 MiB, one-vcpu domain running BIN (argv, stdin/stdout/stderr from
- * fds, see hv_domain_exec); it stays paused until hv_domain_unpause. */
+/* A 16 MiB, one-vcpu domain running BIN in the minimal root with an
+ * empty environment (argv; stdin/stdout/stderr from fds, -1: /dev/null:
+ * descriptions made for the guest, never dom0's own, see struct hv_exec);
+ * it stays paused until hv_domain_unpause. */
 hv_domid_t test_domain_exec(struct hv *hv, const char *bin, char *const argv[],
 			    const int fds[3]);
 

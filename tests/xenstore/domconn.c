@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "tests/lib/console.h"
 #include "tests/xenstore/xsclient.h"
 
 /* The reference's relay, a child of ours: reaped however we end. */
@@ -114,7 +115,7 @@ static unsigned int start_ours(const char *sock, char *relay, int fd)
 {
 	struct hv_domain_config cfg = { .memory_kb = 16 * 1024, .vcpus = 1 };
 	char *argv[] = { relay, "sim", NULL };
-	int fds[3] = { fd, fd, 2 };
+	int fds[3] = { fd, fd, test_console("") };
 	struct hv_start_info si;
 	hv_domid_t domid;
 	char why[256];
@@ -129,9 +130,13 @@ static unsigned int start_ours(const char *sock, char *relay, int fd)
 	ret = hv_domain_create(hv, &cfg, &domid);
 	if (ret < 0)
 		die("hv_domain_create", -ret);
-	ret = hv_domain_exec(hv, domid, relay, argv, fds);
+	ret = hv_domain_exec(
+		hv, domid,
+		&(struct hv_exec){ .path = relay, .argv = argv, .stdio = fds });
 	if (ret < 0)
 		die("hv_domain_exec", -ret);
+	if (fds[2] >= 0)
+		close(fds[2]); /* the relay's stderr: ours, through console.c */
 	ret = hv_domain_start_info(hv, domid, &si);
 	if (ret < 0)
 		die("hv_domain_start_info", -ret);

@@ -36,5 +36,5 @@ $(BIN)/xs-ring-relay: $(call objs,tests/xenstore/relay.c) $(RING_LIB) $(HV_LIB)
 	$(link)
 
 $(BIN)/xs-domconn: $(call objs,tests/xenstore/domconn.c) $(XSTEST_CLIENT) \
-		$(RING_LIB) $(HV_LIB)
+		$(TEST_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)
