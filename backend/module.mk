@@ -14,6 +14,15 @@ BINS += $(BIN)/xpv-echoback
 $(BIN)/xpv-echoback: $(call objs,$(ECHOBACK_SRCS)) $(BACKEND_LIB) $(HV_LIB)
 	$(link)
 
+# The state machine, table-driven, and the read helpers value by value,
+# against a real xpv-xenstored: backend/tests/.
+TEST_PROGS += $(BIN)/test-backend-core
+TESTS += backend/tests/test-backend-core.sh
+
+$(BIN)/test-backend-core: $(call objs,backend/tests/test-backend-core.c) \
+		$(TEST_LIB) $(BACKEND_LIB) $(HV_LIB)
+	$(link)
+
 # The echo device end to end on the core (rounds, a killed and restarted
 # backend, requests pending while none runs, an unplug): backend/tests/.
 TESTS += backend/tests/test-echo.sh

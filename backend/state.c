@@ -153,6 +153,17 @@ static const char *state_name(unsigned int state)
 	return name ? name : "?";
 }
 
+/* Every change of dev->state goes through here, so the backend hears of
+ * each. */
+static void set_state(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
+{
+	enum xpv_xenbus_state from = dev->state;
+
+	dev->state = to;
+	if (dev->cls->ops->state_changed)
+		dev->cls->ops->state_changed(dev, from, to);
+}
+
 int state_switch(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
 {
 	int ret;
@@ -163,7 +174,7 @@ int state_switch(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
 	if (ret)
 		return ret;
 	log_dev(dev, "%s -> %s", state_name(dev->state), state_name(to));
-	dev->state = to;
+	set_state(dev, to);
 	return 0;
 }
 
@@ -411,9 +422,9 @@ static void adopt_toolstack_closing(struct xpv_backend_dev *dev,
 	    dev->state == XPV_XENBUS_STATE_CONNECTED) {
 		log_dev(dev, "%s -> Closing, as the toolstack asked",
 			state_name(dev->state));
-		dev->state = XPV_XENBUS_STATE_CLOSING;
+		set_state(dev, XPV_XENBUS_STATE_CLOSING);
 	} else if (dev->state == XPV_XENBUS_STATE_CLOSED) {
-		dev->state = XPV_XENBUS_STATE_CLOSING;
+		dev->state = XPV_XENBUS_STATE_CLOSING; /* to write Closed */
 		switch_or_log(dev, XPV_XENBUS_STATE_CLOSED);
 	}
 }

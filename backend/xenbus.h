@@ -72,6 +72,11 @@ struct xpv_backend_ops {
 	int (*connect)(struct xpv_backend_dev *dev);
 	void (*disconnect)(struct xpv_backend_dev *dev);
 	void (*remove)(struct xpv_backend_dev *dev);
+	/* Optional: told of each state the core gives the device, after it
+	 * is in the store (statistics, tests). */
+	void (*state_changed)(struct xpv_backend_dev *dev,
+			      enum xpv_xenbus_state from,
+			      enum xpv_xenbus_state to);
 	enum xpv_backend_hotplug hotplug;
 };
 
