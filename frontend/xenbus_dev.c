@@ -369,7 +369,7 @@ int xenbus_dev_publish(struct xenbus_dev *dev,
 
 struct ring_keys {
 	struct xenbus_dev_key kv[RING_KEYS + MAX_EXTRA_KEYS];
-	char names[1u << XENBUS_DEV_MAX_RING_ORDER][16];
+	char names[1u << XENBUS_DEV_MAX_RING_ORDER][24];
 	char values[RING_KEYS][16];
 	unsigned int n;
 };
