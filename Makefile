@@ -104,16 +104,18 @@ FRONT_LIB     := $(LIBDIR)/libxpvfront.a
 BACKEND_LIB   := $(LIBDIR)/libxpvbackend.a
 XENSTORED_LIB := $(LIBDIR)/libxpvxenstored.a
 TEST_LIB      := $(LIBDIR)/libxpvtest.a
+IMAGE_LIB     := $(LIBDIR)/libxpvimage.a
 # Preloaded into Debian's xenstored, the reference peer (tests/xenstore/).
 XSREF_STANDIN := $(LIBDIR)/libxsref-standin.so
 # Link order: each library before the libraries it uses.
-LIBRARIES     := TEST XENSTORED BACKEND FRONT RING HV
+LIBRARIES     := TEST XENSTORED BACKEND IMAGE FRONT RING HV
 # System libraries a library needs, linked after every xpv library.
 XEN_LIBS      := -lxenctrl -lxenguest -lxengnttab -lxenevtchn \
 		 -lxenforeignmemory -lxencall -lxentoollog -lxenstore
 HV_SYSLIBS    := $(XEN_LIBS) -lpthread
 TEST_SYSLIBS  := -lxenstore
 BACKEND_SYSLIBS := -lxenstore
+IMAGE_SYSLIBS := -lpthread
 
 # The recipes every module.mk uses (see the top of this file).
 used = $(strip $(foreach L,$(LIBRARIES),$(if $(filter $($(L)_LIB),$^),$($(L)_$(1)))))

@@ -35,24 +35,24 @@ struct img_driver {
 
 struct img_chain {
 	unsigned n;
-	int fds[IMG_MAX_CHAIN];	     /* what extents name */
+	int fds[IMG_MAX_CHAIN]; /* what extents name */
 	int meta_fds[IMG_MAX_CHAIN]; /* the same files, never O_DIRECT */
 };
 
 struct img {
 	const struct img_driver *drv;
 	struct img_info info;
-	char *path;	 /* as given (relative backing names resolve
+	char *path; /* as given (relative backing names resolve
 			    against it) */
-	int fd;		 /* the fd extents name (O_DIRECT if asked) */
-	int meta_fd;	 /* the same file without O_DIRECT (== fd when
+	int fd; /* the fd extents name (O_DIRECT if asked) */
+	int meta_fd; /* the same file without O_DIRECT (== fd when
 			    fd is buffered): the layer's own I/O */
-	uint16_t file;	 /* this level's index in chain->fds */
-	unsigned depth;	 /* 0 for the image opened */
-	unsigned flags;	 /* IMG_* the level was opened with */
+	uint16_t file; /* this level's index in chain->fds */
+	unsigned depth; /* 0 for the image opened */
+	unsigned flags; /* IMG_* the level was opened with */
 	struct img *backing;
 	struct img_chain *chain; /* owned by the top level */
-	void *priv;		 /* the format's state */
+	void *priv; /* the format's state */
 };
 
 /* --- formats -------------------------------------------------------------- */
@@ -70,8 +70,8 @@ int qcow2_open(struct img *img, const struct img_open_args *args, char *why,
  * IMG_DIRECT) in the given format and store it in parent->backing.
  * -errno with why filled.
  */
-int img_open_backing(struct img *parent, const char *path,
-		     enum img_format fmt, char *why, size_t why_len);
+int img_open_backing(struct img *parent, const char *path, enum img_format fmt,
+		     char *why, size_t why_len);
 
 /*
  * Read guest bytes [off, off + len) of `img` (any level of a chain) into
@@ -92,8 +92,8 @@ int img_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 uint32_t img_sysfs_queue(dev_t dev, const char *name, uint32_t fallback);
 
 /* snprintf into why (NULL-safe), prefixed with the image's path. */
-void img_why(char *why, size_t why_len, const struct img *img,
-	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void img_why(char *why, size_t why_len, const struct img *img, const char *fmt,
+	     ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Append an extent to ext[0..*n), merging it into the last one when it

@@ -37,8 +37,8 @@ const char *img_format_name(enum img_format fmt)
 	return (unsigned)fmt < 2 ? format_names[fmt] : "unknown";
 }
 
-void img_why(char *why, size_t why_len, const struct img *img,
-	     const char *fmt, ...)
+void img_why(char *why, size_t why_len, const struct img *img, const char *fmt,
+	     ...)
 {
 	va_list ap;
 	int saved = errno;
@@ -262,8 +262,8 @@ struct img *img_open(const char *path, const struct img_open_args *args,
 	return img;
 }
 
-int img_open_backing(struct img *parent, const char *path,
-		     enum img_format fmt, char *why, size_t why_len)
+int img_open_backing(struct img *parent, const char *path, enum img_format fmt,
+		     char *why, size_t why_len)
 {
 	struct img_open_args args = {
 		.format = fmt,
@@ -447,8 +447,8 @@ static int read_extents(const int *fds, const struct img_extent *ext,
 	return 0;
 }
 
-static int read_mapped(struct img *img, const int *fds, char *buf,
-		       uint64_t off, uint64_t len, bool *all_zero)
+static int read_mapped(struct img *img, const int *fds, char *buf, uint64_t off,
+		       uint64_t len, bool *all_zero)
 {
 	struct img_extent ext[EXT_BATCH];
 	uint64_t done = 0, before;
@@ -477,7 +477,8 @@ int img_read_level(struct img *img, void *buf, uint64_t off, uint64_t len,
 	if (all_zero)
 		*all_zero = true;
 	if (off < img->info.size)
-		inside = len < img->info.size - off ? len : img->info.size - off;
+		inside = len < img->info.size - off ? len :
+						      img->info.size - off;
 	memset((char *)buf + inside, 0, len - inside);
 	if (!inside)
 		return 0;

@@ -61,8 +61,8 @@ int img_format_parse(const char *name, enum img_format *fmt)
 const char *img_format_name(enum img_format fmt);
 
 enum {
-	IMG_RDONLY = 1u << 0,	  /* refuse writes and discards */
-	IMG_DIRECT = 1u << 1,	  /* O_DIRECT for the extents' fds of image
+	IMG_RDONLY = 1u << 0, /* refuse writes and discards */
+	IMG_DIRECT = 1u << 1, /* O_DIRECT for the extents' fds of image
 				     files (block devices always have it) */
 	IMG_NO_BACKING = 1u << 2, /* refuse an image that names a backing
 				     file (opens nothing the image names) */
@@ -70,11 +70,11 @@ enum {
 
 struct img_open_args {
 	enum img_format format;
-	unsigned flags;	     /* IMG_* above */
-	unsigned l2_cache;   /* qcow2: L2 tables kept in memory; 0: default
+	unsigned flags; /* IMG_* above */
+	unsigned l2_cache; /* qcow2: L2 tables kept in memory; 0: default
 				(32, i.e. 16 GiB of guest space with 64 KiB
 				clusters); a bound, never exceeded */
-	unsigned rb_cache;   /* qcow2: refcount blocks kept; 0: default (8) */
+	unsigned rb_cache; /* qcow2: refcount blocks kept; 0: default (8) */
 };
 
 /*
@@ -99,16 +99,16 @@ struct img *img_open(const char *path, const struct img_open_args *args,
 void img_close(struct img *img);
 
 struct img_info {
-	uint64_t size;		    /* virtual size in bytes */
-	uint32_t logical_block;	    /* bytes: blkif sector-size */
-	uint32_t physical_block;    /* bytes: blkif physical-sector-size */
+	uint64_t size; /* virtual size in bytes */
+	uint32_t logical_block; /* bytes: blkif sector-size */
+	uint32_t physical_block; /* bytes: blkif physical-sector-size */
 	uint32_t discard_granularity; /* bytes; 0 when discard does nothing */
-	uint32_t dio_align;	    /* offset/length/buffer alignment the
+	uint32_t dio_align; /* offset/length/buffer alignment the
 				       extents' fds need (1: buffered) */
 	enum img_format format;
 	bool read_only;
 	bool block_device;
-	unsigned nfiles;	    /* entries img_files() returns */
+	unsigned nfiles; /* entries img_files() returns */
 };
 
 void img_get_info(const struct img *img, struct img_info *info);
@@ -132,9 +132,9 @@ enum img_extent_kind {
 struct img_extent {
 	uint64_t host_off;
 	uint64_t len;
-	int fd;		/* IMG_EXT_DATA: the file; -1 otherwise */
-	uint16_t file;	/* IMG_EXT_DATA: fd's index in img_files() */
-	uint16_t kind;	/* enum img_extent_kind */
+	int fd; /* IMG_EXT_DATA: the file; -1 otherwise */
+	uint16_t file; /* IMG_EXT_DATA: fd's index in img_files() */
+	uint16_t kind; /* enum img_extent_kind */
 };
 
 /*
@@ -228,11 +228,11 @@ int img_pwrite(struct img *img, const void *buf, uint64_t off, uint64_t len)
 
 struct img_stats {
 	uint64_t clusters_allocated; /* data clusters allocated on write */
-	uint64_t cow_bytes;	     /* bytes copied or zeroed for them */
-	uint64_t clusters_freed;     /* by discard, once flushed */
+	uint64_t cow_bytes; /* bytes copied or zeroed for them */
+	uint64_t clusters_freed; /* by discard, once flushed */
 	uint64_t l2_hits, l2_misses; /* L2 cache */
-	uint64_t l2_cached;	     /* L2 tables in memory now */
-	uint64_t flushes, syncs;     /* img_flush calls, fdatasync calls */
+	uint64_t l2_cached; /* L2 tables in memory now */
+	uint64_t flushes, syncs; /* img_flush calls, fdatasync calls */
 };
 
 /* Counters of this image (not of its backing files); zeros for raw. */

@@ -112,8 +112,8 @@ static int take_slot(struct qcow2 *q, struct qcow2_cache *c,
 	return 0;
 }
 
-static void install(struct qcow2_cache *c, struct qcow2_table *t,
-		    uint64_t key, uint64_t host_off)
+static void install(struct qcow2_cache *c, struct qcow2_table *t, uint64_t key,
+		    uint64_t host_off)
 {
 	t->key = key;
 	t->host_off = host_off;

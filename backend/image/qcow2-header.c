@@ -61,8 +61,8 @@ struct feature_names {
 	uint32_t len;
 };
 
-static void name_of_bit(const struct feature_names *fn, unsigned bit,
-			char *out, size_t out_len)
+static void name_of_bit(const struct feature_names *fn, unsigned bit, char *out,
+			size_t out_len)
 {
 	uint32_t i;
 
@@ -76,9 +76,9 @@ static void name_of_bit(const struct feature_names *fn, unsigned bit,
 	}
 }
 
-#define KNOWN_INCOMPAT                                                  \
-	(QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT |                \
-	 QCOW2_INCOMPAT_DATA_FILE | QCOW2_INCOMPAT_COMPRESSION |        \
+#define KNOWN_INCOMPAT                                           \
+	(QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT |         \
+	 QCOW2_INCOMPAT_DATA_FILE | QCOW2_INCOMPAT_COMPRESSION | \
 	 QCOW2_INCOMPAT_EXTL2)
 
 static int refuse_unknown_incompat(const struct qcow2_header *h,
@@ -265,9 +265,8 @@ static int parse_backing_name(struct qcow2_header *h, const uint8_t *buf,
 	return 0;
 }
 
-int qcow2_header_parse(struct qcow2_header *h, const uint8_t *buf,
-		       size_t len, const struct img *img, char *why,
-		       size_t why_len)
+int qcow2_header_parse(struct qcow2_header *h, const uint8_t *buf, size_t len,
+		       const struct img *img, char *why, size_t why_len)
 {
 	struct feature_names fn = { 0 };
 	int err;

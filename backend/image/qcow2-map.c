@@ -22,7 +22,7 @@ enum cl_kind { CL_UNALLOC, CL_ZERO, CL_DATA, CL_COMPRESSED };
 struct entry {
 	enum cl_kind kind;
 	uint64_t host; /* CL_DATA; CL_ZERO: a preallocated cluster or 0 */
-	bool copied;   /* refcount exactly one: writable in place */
+	bool copied; /* refcount exactly one: writable in place */
 };
 
 static int decode(const struct qcow2 *q, uint64_t e, struct entry *out)
@@ -168,9 +168,8 @@ static void inflight_remove(struct qcow2 *q, struct img_write *w)
 
 /* Data at host..host+len, the part past the end of the file as zeros
  * (QEMU may leave a last cluster short). Returns bytes emitted. */
-static uint64_t emit_data(struct qcow2 *q, struct img_extent *ext,
-			  unsigned max, unsigned *n, uint64_t host,
-			  uint64_t len)
+static uint64_t emit_data(struct qcow2 *q, struct img_extent *ext, unsigned max,
+			  unsigned *n, uint64_t host, uint64_t len)
 {
 	struct img *img = q->img;
 	uint64_t data = 0;
@@ -224,9 +223,8 @@ static int read_step(struct qcow2 *q, uint64_t pos, uint64_t end,
 		     uint64_t *adv)
 {
 	uint64_t in = pos & (q->cluster_size - 1);
-	uint64_t len = q->cluster_size - in < end - pos ?
-			       q->cluster_size - in :
-			       end - pos;
+	uint64_t len = q->cluster_size - in < end - pos ? q->cluster_size - in :
+							  end - pos;
 	struct entry e;
 	int err = lookup(q, qcow2_cluster_of(q, pos), &e);
 
@@ -382,7 +380,8 @@ static int new_alloc(struct qcow2 *q, uint64_t g, const struct entry *e,
 			qcow2_unalloc_cluster(q, host);
 		goto fail;
 	}
-	*a = (struct qcow2_alloc){ .guest = g, .host = host,
+	*a = (struct qcow2_alloc){ .guest = g,
+				   .host = host,
 				   .preallocated = prealloc };
 	a->next = *bucket(q, g);
 	*bucket(q, g) = a;
@@ -440,9 +439,8 @@ static int write_step(struct qcow2 *q, struct img_write *w, uint64_t pos,
 		      unsigned *n, uint64_t *adv)
 {
 	uint64_t in = pos & (q->cluster_size - 1);
-	uint64_t len = q->cluster_size - in < end - pos ?
-			       q->cluster_size - in :
-			       end - pos;
+	uint64_t len = q->cluster_size - in < end - pos ? q->cluster_size - in :
+							  end - pos;
 	uint64_t host;
 	int err;
 
@@ -452,8 +450,8 @@ static int write_step(struct qcow2 *q, struct img_write *w, uint64_t pos,
 	err = write_target(q, w, qcow2_cluster_of(q, pos), in, len, &host);
 	if (err)
 		return err;
-	img_emit(ext, max, n, IMG_EXT_DATA, q->img->fd, q->img->file,
-		 host + in, len);
+	img_emit(ext, max, n, IMG_EXT_DATA, q->img->fd, q->img->file, host + in,
+		 len);
 	*adv = len;
 	return 0;
 }

@@ -68,7 +68,8 @@ static void rc_write(uint8_t *b, uint64_t i, unsigned order, uint64_t v)
 		bits = 1u << order;
 		shift = (i * bits) % 8;
 		mask = ((1u << bits) - 1) << shift;
-		b[i * bits / 8] = (b[i * bits / 8] & ~mask) | ((v << shift) & mask);
+		b[i * bits / 8] = (b[i * bits / 8] & ~mask) |
+				  ((v << shift) & mask);
 	}
 }
 
@@ -141,7 +142,8 @@ bool qcow2_is_metadata(const struct qcow2 *q, uint64_t c)
 {
 	uint64_t cs = q->cluster_size;
 	uint64_t l1_first = q->h.l1_table_offset / cs;
-	uint64_t l1_end = (q->h.l1_table_offset + q->h.l1_size * 8ull + cs - 1) / cs;
+	uint64_t l1_end =
+		(q->h.l1_table_offset + q->h.l1_size * 8ull + cs - 1) / cs;
 	uint64_t rt_first = q->h.refcount_table_offset / cs;
 	uint64_t rt_new = q->rt_new_off / cs;
 
@@ -222,8 +224,7 @@ static int cluster_free(struct qcow2 *q, uint64_t c, bool *free_)
 #define MAX_USED_PAST_END (1u << 20)
 
 /* n contiguous free clusters, each given refcount 1. */
-static int alloc_run(struct qcow2 *q, uint64_t n, uint64_t *first,
-		     bool *fresh)
+static int alloc_run(struct qcow2 *q, uint64_t n, uint64_t *first, bool *fresh)
 {
 	uint64_t limit = QCOW2_MAX_HOST_OFFSET >> q->cluster_bits;
 	uint64_t c = q->alloc_hint, start = c, i, past_end = 0;
@@ -492,7 +493,8 @@ void qcow2_apply_frees(struct qcow2 *q)
 
 int qcow2_refcount_init(struct qcow2 *q, char *why, size_t why_len)
 {
-	uint64_t bytes = (uint64_t)q->h.refcount_table_clusters * q->cluster_size;
+	uint64_t bytes =
+		(uint64_t)q->h.refcount_table_clusters * q->cluster_size;
 	int err;
 
 	q->rb_bits = q->cluster_bits + 3 - q->h.refcount_order;

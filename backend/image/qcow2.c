@@ -77,8 +77,7 @@ int qcow2_sync(struct qcow2 *q)
 	return fdatasync(q->fd) < 0 ? -EIO : 0;
 }
 
-int qcow2_write_meta(struct qcow2 *q, const void *buf, size_t len,
-		     uint64_t off)
+int qcow2_write_meta(struct qcow2 *q, const void *buf, size_t len, uint64_t off)
 {
 	int err = img_pwrite_full(q->fd, buf, len, off);
 
@@ -278,7 +277,8 @@ static int read_header(struct qcow2 *q, char *why, size_t why_len)
 	len = q->file_size < sizeof(first) ? q->file_size : sizeof(first);
 	err = img_pread_full(q->fd, first, len, 0);
 	if (err) {
-		img_why(why, why_len, q->img, "cannot read: %s", strerror(-err));
+		img_why(why, why_len, q->img, "cannot read: %s",
+			strerror(-err));
 		return err;
 	}
 	memcpy(&bits, first + 20, 4);
@@ -293,7 +293,8 @@ static int read_header(struct qcow2 *q, char *why, size_t why_len)
 	if (!err)
 		err = qcow2_header_parse(&q->h, buf, len, q->img, why, why_len);
 	else
-		img_why(why, why_len, q->img, "cannot read: %s", strerror(-err));
+		img_why(why, why_len, q->img, "cannot read: %s",
+			strerror(-err));
 	free(buf);
 	return err;
 }
@@ -321,10 +322,10 @@ static int check_l1(struct qcow2 *q, char *why, size_t why_len)
 		img_why(why, why_len, q->img, "qcow2 L1 table too large");
 		return -EINVAL;
 	}
-	if (h->l1_size && ((h->l1_table_offset & (q->cluster_size - 1)) ||
-			   !h->l1_table_offset ||
-			   !inside_file(q, h->l1_table_offset,
-					(uint64_t)h->l1_size * 8))) {
+	if (h->l1_size &&
+	    ((h->l1_table_offset & (q->cluster_size - 1)) ||
+	     !h->l1_table_offset ||
+	     !inside_file(q, h->l1_table_offset, (uint64_t)h->l1_size * 8))) {
 		img_why(why, why_len, q->img,
 			"qcow2 L1 table offset %llu is invalid",
 			(unsigned long long)h->l1_table_offset);
@@ -355,7 +356,8 @@ static int check_refcount_table(struct qcow2 *q, char *why, size_t why_len)
 	if (h->nb_snapshots > QCOW2_MAX_SNAPSHOTS ||
 	    (h->nb_snapshots &&
 	     (h->snapshots_offset & (q->cluster_size - 1)))) {
-		img_why(why, why_len, q->img, "qcow2 snapshot table is invalid");
+		img_why(why, why_len, q->img,
+			"qcow2 snapshot table is invalid");
 		return -EINVAL;
 	}
 	return 0;
@@ -429,7 +431,8 @@ static int backing_path(const struct img *img, const char *name, char *out,
 			size_t out_len)
 {
 	const char *slash = strrchr(img->path, '/');
-	int dir_len = slash && name[0] != '/' ? (int)(slash - img->path + 1) : 0;
+	int dir_len = slash && name[0] != '/' ? (int)(slash - img->path + 1) :
+						0;
 	int n = snprintf(out, out_len, "%.*s%s", dir_len, img->path, name);
 
 	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
@@ -511,8 +514,8 @@ static int clear_autoclear(struct qcow2 *q, char *why, size_t why_len)
 	return 0;
 }
 
-static int set_up(struct qcow2 *q, const struct img_open_args *args,
-		  char *why, size_t why_len)
+static int set_up(struct qcow2 *q, const struct img_open_args *args, char *why,
+		  size_t why_len)
 {
 	int err;
 

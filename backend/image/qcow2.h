@@ -25,9 +25,9 @@
 #define QCOW2_V2_HEADER_LEN 72
 #define QCOW2_V3_HEADER_LEN 104
 #define QCOW2_MIN_CLUSTER_BITS 9
-#define QCOW2_MAX_CLUSTER_BITS 21	     /* QEMU's limit: 2 MiB */
-#define QCOW2_MAX_L1_BYTES (32u << 20)	     /* QEMU's limit */
-#define QCOW2_MAX_RT_BYTES (8u << 20)	     /* QEMU's limit */
+#define QCOW2_MAX_CLUSTER_BITS 21 /* QEMU's limit: 2 MiB */
+#define QCOW2_MAX_L1_BYTES (32u << 20) /* QEMU's limit */
+#define QCOW2_MAX_RT_BYTES (8u << 20) /* QEMU's limit */
 #define QCOW2_MAX_BACKING_NAME 1023
 #define QCOW2_MAX_SNAPSHOTS 65536
 #define QCOW2_MAX_HOST_OFFSET (1ull << 56) /* L2 entries hold bits 9-55 */
@@ -52,7 +52,7 @@
 #define QCOW2_OFFSET_MASK 0x00fffffffffffe00ull /* bits 9-55 */
 #define QCOW2_L1E_RESERVED (~(QCOW2_OFFSET_MASK | QCOW2_OFLAG_COPIED))
 #define QCOW2_L2E_RESERVED 0x3f000000000001feull /* bits 1-8, 56-61 */
-#define QCOW2_RTE_RESERVED 0x1ffull		  /* bits 0-8 */
+#define QCOW2_RTE_RESERVED 0x1ffull /* bits 0-8 */
 
 /* The header as read, in host byte order. */
 struct qcow2_header {
@@ -72,7 +72,7 @@ struct qcow2_header {
 	uint32_t refcount_order;
 	uint32_t header_length;
 	char backing_name[QCOW2_MAX_BACKING_NAME + 1]; /* "" when none */
-	char backing_format[32];		       /* "" when not given */
+	char backing_format[32]; /* "" when not given */
 };
 
 /*
@@ -82,9 +82,8 @@ struct qcow2_header {
  * filled. Checks that need the file size or the open mode are
  * qcow2_open's.
  */
-int qcow2_header_parse(struct qcow2_header *h, const uint8_t *buf,
-		       size_t len, const struct img *img, char *why,
-		       size_t why_len);
+int qcow2_header_parse(struct qcow2_header *h, const uint8_t *buf, size_t len,
+		       const struct img *img, char *why, size_t why_len);
 
 /* --- the metadata cache ---------------------------------------------------- */
 
@@ -92,11 +91,11 @@ int qcow2_header_parse(struct qcow2_header *h, const uint8_t *buf,
  * on-disk (big-endian) form. */
 struct qcow2_table {
 	uint64_t host_off; /* where it lives in the file */
-	uint64_t key;	   /* its L1 index or refcount-table index */
-	uint64_t used;	   /* clock of the last use (LRU) */
+	uint64_t key; /* its L1 index or refcount-table index */
+	uint64_t used; /* clock of the last use (LRU) */
 	bool valid;
-	bool dirty;	   /* differs from the file */
-	bool fresh;	   /* never written: nothing on disk points to it */
+	bool dirty; /* differs from the file */
+	bool fresh; /* never written: nothing on disk points to it */
 	uint8_t *data;
 };
 
@@ -104,8 +103,8 @@ struct qcow2;
 
 struct qcow2_cache {
 	struct qcow2_table *t;
-	unsigned n;	    /* slots: the bound */
-	uint32_t *slot_of;  /* key -> slot + 1; 0: not cached */
+	unsigned n; /* slots: the bound */
+	uint32_t *slot_of; /* key -> slot + 1; 0: not cached */
 	uint64_t nkeys;
 	uint64_t clock;
 	uint64_t hits, misses;
@@ -137,11 +136,11 @@ bool qcow2_cache_dirty(const struct qcow2_cache *c);
 
 /* A cluster a write allocated, visible once every write into it ended. */
 struct qcow2_alloc {
-	uint64_t guest;		 /* guest cluster index */
-	uint64_t host;		 /* host cluster offset */
-	unsigned users;		 /* writes in flight into it */
-	bool written;		 /* at least one of them succeeded */
-	bool preallocated;	 /* host came from a zero entry: keep it */
+	uint64_t guest; /* guest cluster index */
+	uint64_t host; /* host cluster offset */
+	unsigned users; /* writes in flight into it */
+	bool written; /* at least one of them succeeded */
+	bool preallocated; /* host came from a zero entry: keep it */
 	struct qcow2_alloc *next; /* hash chain */
 };
 
@@ -151,8 +150,8 @@ struct qcow2_alloc {
  * that might still target it is in flight. */
 struct qcow2_free {
 	uint64_t host;
-	uint64_t seq;  /* writes mapped before it have a smaller seq */
-	bool durable;  /* the unlinking L2 entry is on disk */
+	uint64_t seq; /* writes mapped before it have a smaller seq */
+	bool durable; /* the unlinking L2 entry is on disk */
 };
 
 struct qcow2 {
@@ -163,9 +162,9 @@ struct qcow2 {
 
 	unsigned cluster_bits;
 	uint64_t cluster_size;
-	unsigned l2_bits;    /* log2(entries per L2 table) */
-	unsigned rb_bits;    /* log2(entries per refcount block) */
-	uint64_t file_size;  /* as far as this process made it */
+	unsigned l2_bits; /* log2(entries per L2 table) */
+	unsigned rb_bits; /* log2(entries per refcount block) */
+	uint64_t file_size; /* as far as this process made it */
 	uint64_t fresh_from; /* clusters from here on read as zeros */
 
 	/* L1: in memory whole, on-disk byte order, dirty per 4 KiB chunk. */
@@ -176,7 +175,7 @@ struct qcow2 {
 	 * (then rt_new_off says where it goes at the next flush). */
 	uint64_t *rt;
 	uint64_t rt_entries;
-	uint8_t *rt_dirty;   /* per 4 KiB chunk of the on-disk table */
+	uint8_t *rt_dirty; /* per 4 KiB chunk of the on-disk table */
 	uint64_t rt_new_off; /* 0, or where the grown table will live */
 	uint64_t rt_new_clusters;
 	bool rt_growing;
@@ -193,7 +192,7 @@ struct qcow2 {
 	uint64_t next_seq;
 
 	uint8_t *bounce; /* one cluster, for copy-on-write */
-	bool failed;	 /* a metadata write or sync failed: the page
+	bool failed; /* a metadata write or sync failed: the page
 			    cache may have dropped data, refuse writes */
 	struct img_stats stats;
 };

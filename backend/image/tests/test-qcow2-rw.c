@@ -97,8 +97,8 @@ static bool random_io(struct img *img, struct tu_model *m, unsigned cluster,
 		pick_range(m->size, cluster, &off, &len);
 		if (!read_matches(img, m, off, len)) {
 			printf("read of [%llu, +%llu) after write %u differs\n",
-			       (unsigned long long)off,
-			       (unsigned long long)len, i);
+			       (unsigned long long)off, (unsigned long long)len,
+			       i);
 			return false;
 		}
 		if (tu_rand_below(16) == 0 && img_flush(img)) {

@@ -149,8 +149,9 @@ bool tu_qemu_matches(const char *path, const char *fmt,
 	bool ok = false;
 
 	snprintf(out, sizeof(out), "%s.converted.raw", path);
-	if (buf && !tu_run("qemu-img convert -f %s -O raw '%s' '%s'", fmt,
-			   path, out) &&
+	if (buf &&
+	    !tu_run("qemu-img convert -f %s -O raw '%s' '%s'", fmt, path,
+		    out) &&
 	    !read_file(out, buf, m->size + 1, &got))
 		ok = compare("qemu-img convert", buf, got, m);
 	unlink(out);
@@ -239,8 +240,8 @@ struct img *tu_open(const char *path, enum img_format fmt, unsigned flags,
 	return img;
 }
 
-bool tu_write(struct img *img, struct tu_model *m, uint64_t off,
-	      uint64_t len, uint32_t tag)
+bool tu_write(struct img *img, struct tu_model *m, uint64_t off, uint64_t len,
+	      uint32_t tag)
 {
 	uint8_t *buf = malloc(len);
 	int err;

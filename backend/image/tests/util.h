@@ -58,8 +58,8 @@ struct img *tu_open(const char *path, enum img_format fmt, unsigned flags,
 
 /* Write [off, off+len) with pattern `tag` through the layer and into the
  * model. */
-bool tu_write(struct img *img, struct tu_model *m, uint64_t off,
-	      uint64_t len, uint32_t tag);
+bool tu_write(struct img *img, struct tu_model *m, uint64_t off, uint64_t len,
+	      uint32_t tag);
 
 /* Blocks the file occupies (st_blocks * 512). */
 uint64_t tu_allocated(const char *path);
