@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "xenstored/conn_int.h"
-#include "xenstored/core.h"
 #include "xenstored/log.h"
 #include "xenstored/perms.h"
 #include "xenstored/quota.h"

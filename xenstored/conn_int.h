@@ -1,7 +1,7 @@
 /*
  * conn_int.h - the connection as the core's handlers see it. Private to
- * the core (conn.c, wire handlers, transactions, watches); transports use
- * conn.h only.
+ * the core: conn.c and the files that hold wire handlers (wire.h), which
+ * reply through it; a transport's own code uses conn.h only.
  */
 #ifndef XPV_XENSTORED_CONN_INT_H
 #define XPV_XENSTORED_CONN_INT_H

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "xenstored/conn_int.h"
-#include "xenstored/core.h"
 #include "xenstored/log.h"
 #include "xenstored/path.h"
 #include "xenstored/quota.h"

@@ -56,7 +56,7 @@ int db_write(struct conn *c, struct node *n)
 	if (!c || !c->txn) {
 		node_account(n, true);
 		if (store_find(n->name, n->namelen) != n)
-			return htab_insert(&store, &n->link);
+			htab_insert(&store, &n->link);
 		return 0;
 	}
 	e = txn_entry(c->txn, n->name, n->namelen);

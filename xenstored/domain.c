@@ -1,5 +1,6 @@
 /*
- * domain.c - the domain-ring transport of xenstored (contract in domain.h).
+ * domain.c - xenstored's domains: the domain-ring transport and the
+ * requests about domains (contract in domain.h).
  *
  * Each introduced domain has one struct domain: its mapped ring page
  * (struct xenstore_domain_interface), the local port bound to its store
@@ -27,6 +28,7 @@
  * domain that is dying or gone is released as by XS_RELEASE.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -34,11 +36,15 @@
 #include "hv/hv.h"
 #include "ring/byte_ring.h"
 #include "ring/xs_wire.h"
-#include "xenstored/conn.h"
-#include "xenstored/core.h"
+#include "xenstored/conn_int.h"
 #include "xenstored/domain.h"
 #include "xenstored/log.h"
 #include "xenstored/loop.h"
+#include "xenstored/node_int.h"
+#include "xenstored/perms.h"
+#include "xenstored/quota.h"
+#include "xenstored/watch.h"
+#include "xenstored/wire.h"
 
 /* Xen's GNTTAB_RESERVED_XENSTORE: the grant a domain builder sets up for
  * the store page (xen/grant_table.h). */
@@ -145,8 +151,16 @@ static void port_unlink(struct domain *d)
 
 static void notify(struct domain *d)
 {
-	if (ev && d->port >= 0)
-		hv_evtchn_notify(ev, (hv_port_t)d->port);
+	int ret;
+
+	if (!ev || d->port < 0)
+		return;
+	ret = hv_evtchn_notify(ev, (hv_port_t)d->port);
+	if (ret < 0)
+		/* Rate-limited: a guest that closed its end can cause it. */
+		xs_log_rl("domain %u: notifying port %d: %s; it may not see "
+			  "its ring move",
+			  d->domid, d->port, strerror(-ret));
 }
 
 /* An index moved. While serving a notification, tell the guest once at
@@ -367,14 +381,9 @@ static int bind(struct domain *d, unsigned int remote_port)
 	return 0;
 }
 
-/* Free everything of d; its nodes, watches and transactions go with
- * core_forget_domain(). */
-static void teardown(struct domain *d)
+/* d is no longer introduced; serve() frees it if it is on the stack. */
+static void domain_free(struct domain *d)
 {
-	disconnect(d);
-	core_forget_domain(d->domid);
-	unbind(d);
-	unmap(d);
 	doms[d->domid] = NULL;
 	if (d->serving)
 		d->released = true;
@@ -382,10 +391,14 @@ static void teardown(struct domain *d)
 		free(d);
 }
 
+/* The store page: its reserved grant, else (as Xen's xenstored) the
+ * frame the toolstack named. NULL with errno set; when both fail, the log
+ * says why the grant failed and errno why the frame did. */
 static void *map_page(unsigned int domid, uint64_t frame, enum mapping *mapping)
 {
 	hv_gref_t ref = GNTTAB_RESERVED_XENSTORE;
 	hv_frame_t f = frame;
+	int grant_err;
 	void *page;
 
 	page = hv_grant_map(hv, (hv_domid_t)domid, 1, &ref, true);
@@ -393,7 +406,12 @@ static void *map_page(unsigned int domid, uint64_t frame, enum mapping *mapping)
 		*mapping = MAP_GRANT;
 		return page;
 	}
+	grant_err = errno;
 	page = hv_foreign_map(hv, (hv_domid_t)domid, 1, &f, true);
+	if (!page)
+		xs_log("domain %u: store page: grant %u: %s; frame %#llx: %s",
+		       domid, ref, strerror(grant_err),
+		       (unsigned long long)frame, strerror(errno));
 	*mapping = MAP_FOREIGN;
 	return page;
 }
@@ -418,16 +436,21 @@ static int attach(struct domain *d, unsigned int remote_port)
 }
 
 /* XS_INTRODUCE of a domain already introduced: as Xen 4.17, bind the
- * (possibly new) port and start the connection afresh. */
+ * (possibly new) port and start the connection afresh. The old port is
+ * unbound first (the remote port may be the same); if the new one cannot
+ * be bound the domain keeps its connection, but has no port until an
+ * XS_INTRODUCE binds one, and the caller gets the error. */
 static int reintroduce(struct domain *d, unsigned int remote_port)
 {
 	int ret;
 
 	unbind(d);
 	ret = bind(d, remote_port);
-	if (ret < 0)
+	if (ret < 0) {
 		xs_log("domain %u: rebinding port %u: %s", d->domid,
 		       remote_port, strerror(-ret));
+		return ret;
+	}
 	reconnect(d);
 	return 0;
 }
@@ -451,7 +474,7 @@ static int introduce_new(unsigned int domid, uint64_t frame,
 	ret = attach(d, remote_port);
 	if (ret < 0)
 		goto free;
-	core_fire_special(XS_SPECIAL_INTRODUCE, domid);
+	watch_fire_special(XS_SPECIAL_INTRODUCE);
 	/* A guest that raced ahead of us may have asked already. */
 	serve(d);
 	return 0;
@@ -465,15 +488,14 @@ unmap:
 	return ret;
 }
 
-int domain_introduce(struct conn *caller, unsigned int domid, uint64_t frame,
-		     unsigned int port)
+static int introduce(unsigned int domid, uint64_t frame, unsigned int port)
 {
 	struct domain *d;
 
+	if (domid >= HV_DOMID_FIRST_RESERVED)
+		return -EINVAL;
 	if (!hv || !ev)
 		return -ENOSYS;
-	if (domid >= HV_DOMID_FIRST_RESERVED || port == 0)
-		return -EINVAL;
 	if (doms_alloc() < 0)
 		return -ENOMEM;
 	d = find_domain(domid);
@@ -484,7 +506,13 @@ int domain_introduce(struct conn *caller, unsigned int domid, uint64_t frame,
 	return introduce_new(domid, frame, port);
 }
 
-int domain_release(struct conn *caller, unsigned int domid)
+/*
+ * Everything of the domain goes, in this order: its connection (with its
+ * watches and transactions), the nodes it owns and its place in others'
+ * permissions, its XS_SET_TARGET relations and quota accounting, its port
+ * and page; then @releaseDomain tells the toolstack.
+ */
+int domain_release(unsigned int domid)
 {
 	struct domain *d;
 
@@ -493,27 +521,142 @@ int domain_release(struct conn *caller, unsigned int domid)
 	d = find_domain(domid);
 	if (!d)
 		return -ENOENT;
-	teardown(d);
-	core_fire_special(XS_SPECIAL_RELEASE, domid);
+	disconnect(d);
+	node_forget_domain(domid);
+	perms_forget(domid);
+	quota_forget(domid);
+	unbind(d);
+	unmap(d);
+	domain_free(d);
+	watch_fire_special(XS_SPECIAL_RELEASE);
 	return 0;
 }
 
-int domain_resume(struct conn *caller, unsigned int domid)
+/* Domain 0 is always introduced: Xen's xenstored introduces it at start
+ * (dom0's own ring); here its clients use the socket. DOMID_SELF always
+ * is, as in Xen. */
+static bool introduced(unsigned int domid)
 {
-	struct domain *d;
+	return domid == 0 || domid == HV_DOMID_SELF || find_domain(domid);
+}
 
-	if (domid == 0)
+bool domain_exists(unsigned int domid)
+{
+	struct hv_dominfo info;
+
+	if (domid == 0 || !hv)
+		return true;
+	if (domid >= HV_DOMID_FIRST_RESERVED)
+		return false;
+	if (find_domain(domid))
+		return true;
+	return hv_domain_info(hv, domid, &info) == 0;
+}
+
+/* --- The requests about domains ----------------------------------------- */
+
+/* A domid argument as Xen reads it (atoi). */
+static unsigned int domid_arg(const char *s)
+{
+	return (unsigned int)atoi(s);
+}
+
+int do_introduce(struct conn *c, const char *p, unsigned int len)
+{
+	const char *s = p;
+	unsigned long long frame;
+	unsigned int domid;
+	int port, ret;
+
+	if (wire_count_strings(p, len) < 3)
 		return -EINVAL;
+	domid = domid_arg(s);
+	s += strlen(s) + 1;
+	frame = strtoull(s, NULL, 0);
+	s += strlen(s) + 1;
+	port = atoi(s);
+	if (port <= 0)
+		return -EINVAL;
+	ret = introduce(domid, frame, port);
+	return ret ? ret : conn_ack(c, XPV_XS_INTRODUCE);
+}
+
+/* RELEASE and RESUME take one non-zero domid (Xen's onearg_domain). */
+static int onearg_domid(const char *p, unsigned int len, unsigned int *domid)
+{
+	const char *arg = wire_onearg(p, len);
+
+	if (!arg)
+		return -EINVAL;
+	*domid = domid_arg(arg);
+	return *domid ? 0 : -EINVAL;
+}
+
+int do_release(struct conn *c, const char *p, unsigned int len)
+{
+	unsigned int domid;
+	int ret = onearg_domid(p, len, &domid);
+
+	if (!ret)
+		ret = domain_release(domid);
+	return ret ? ret : conn_ack(c, XPV_XS_RELEASE);
+}
+
+/* The domain resumed after suspend: clear its shutdown state. */
+int do_resume(struct conn *c, const char *p, unsigned int len)
+{
+	unsigned int domid;
+	struct domain *d;
+	int ret = onearg_domid(p, len, &domid);
+
+	if (ret)
+		return ret;
 	d = find_domain(domid);
 	if (!d)
 		return -ENOENT;
 	d->shutdown = false;
-	return 0;
+	return conn_ack(c, XPV_XS_RESUME);
 }
 
-bool domain_is_introduced(unsigned int domid)
+int do_is_domain_introduced(struct conn *c, const char *p, unsigned int len)
 {
-	return domid == HV_DOMID_SELF || find_domain(domid) != NULL;
+	const char *arg = wire_onearg(p, len);
+
+	if (!arg)
+		return -EINVAL;
+	return conn_reply(c, XPV_XS_IS_DOMAIN_INTRODUCED,
+			  introduced(domid_arg(arg)) ? "T" : "F", 2);
+}
+
+int do_get_domain_path(struct conn *c, const char *p, unsigned int len)
+{
+	const char *arg = wire_onearg(p, len);
+	char path[40];
+	int n;
+
+	if (!arg)
+		return -EINVAL;
+	/* atoi, printed as unsigned: "/local/domain/4294967295" for -1. */
+	n = snprintf(path, sizeof(path), "/local/domain/%u", domid_arg(arg));
+	return conn_reply(c, XPV_XS_GET_DOMAIN_PATH, path, n + 1);
+}
+
+int do_set_target(struct conn *c, const char *p, unsigned int len)
+{
+	const char *a, *b;
+	unsigned int domid, tdomid;
+
+	if (wire_two_args(p, len, &a, &b))
+		return -EINVAL;
+	domid = domid_arg(a);
+	tdomid = domid_arg(b);
+	if (!introduced(domid) || !introduced(tdomid))
+		return -ENOENT;
+	if ((domid && !conn_find_domain(domid)) ||
+	    (tdomid && !conn_find_domain(tdomid)))
+		return -EINVAL;
+	perms_set_target(domid, tdomid);
+	return conn_ack(c, XPV_XS_SET_TARGET);
 }
 
 /* --- Domain death (VIRQ_DOM_EXC) ---------------------------------------- */
@@ -593,10 +736,10 @@ static void check_domains(void)
 		if (check_domain(d, info_of(info, n, domid), &released))
 			notify_release = true;
 		if (released)
-			domain_release(NULL, domid);
+			domain_release(domid);
 	}
 	if (notify_release)
-		core_fire_special(XS_SPECIAL_RELEASE, 0);
+		watch_fire_special(XS_SPECIAL_RELEASE);
 }
 
 static void on_event(int fd, uint32_t events, void *arg)

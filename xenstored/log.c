@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "ring/xs_wire.h"
-#include "xenstored/core.h"
 #include "xenstored/log.h"
 
 #define LOG_PREFIX "xenstored: "
@@ -43,7 +42,9 @@ static int open_files(void)
 		trace_file = open_append(trace_path);
 		if (!trace_file)
 			return -errno;
-		/* Traces are many lines: buffer them, flush per batch. */
+		/* Fully buffered, and flushed after each line: a line
+		 * written in pieces still reaches the file in one write(),
+		 * and whoever reads the trace sees every line at once. */
 		setvbuf(trace_file, NULL, _IOFBF, 1 << 16);
 	}
 	return 0;

@@ -24,6 +24,8 @@ int log_reopen(void);
 int log_set_file(const char *path);
 void log_close(void);
 
+/* One log line (a newline is added). */
+void xs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Rate-limited variant for anything a client can cause. */
 void xs_log_rl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -22,7 +22,6 @@
 
 #include "hv/hv.h"
 #include "xenstored/conn_int.h"
-#include "xenstored/core.h"
 #include "xenstored/domain.h"
 #include "xenstored/log.h"
 #include "xenstored/loop.h"
@@ -262,14 +261,14 @@ static int write_pid(const char *path, pid_t pid)
 static int daemonize(const char *pid_file)
 {
 	pid_t pid = fork();
-	int fd;
+	int fd, ret;
 
 	if (pid < 0)
 		return -errno;
 	if (pid > 0) {
-		if (pid_file && write_pid(pid_file, pid))
-			xs_log("cannot write %s: %s", pid_file,
-			       strerror(errno));
+		ret = pid_file ? write_pid(pid_file, pid) : 0;
+		if (ret)
+			xs_log("cannot write %s: %s", pid_file, strerror(-ret));
 		_exit(0);
 	}
 	setsid();
@@ -285,26 +284,28 @@ static int daemonize(const char *pid_file)
 	return 0;
 }
 
-static void open_domains(const struct options *o)
+/* The hypervisor handle the domains are served through (the caller
+ * closes it after domain_exit()), or NULL. */
+static struct hv *open_domains(const struct options *o)
 {
 	struct hv *hv = NULL;
 	char why[256];
 	int ret;
 
 	if (o->no_domains)
-		return;
+		return NULL;
 	ret = hv_open(&hv, why, sizeof(why));
 	if (ret) {
 		xs_log("no hypervisor (%s): serving sockets only, "
 		       "XS_INTRODUCE will fail",
 		       why[0] ? why : strerror(-ret));
-		return;
+		return NULL;
 	}
-	core_set_hv(hv);
 	ret = domain_init(hv);
 	if (ret)
 		xs_log("domain transport: %s: serving sockets only",
 		       strerror(-ret));
+	return hv;
 }
 
 /* Clients and domains are fds: allow as many as the hard limit does. */
@@ -353,6 +354,7 @@ static int start(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
+	struct hv *hv;
 	int ret;
 
 	if (parse(argc, argv, &o))
@@ -362,15 +364,20 @@ int main(int argc, char **argv)
 		return 1;
 	if (!o.no_fork && daemonize(o.pid_file))
 		return 1;
-	if (o.no_fork && o.pid_file && write_pid(o.pid_file, getpid()))
-		xs_log("cannot write %s: %s", o.pid_file, strerror(errno));
+	if (o.no_fork && o.pid_file) {
+		ret = write_pid(o.pid_file, getpid());
+		if (ret)
+			xs_log("cannot write %s: %s", o.pid_file,
+			       strerror(-ret));
+	}
 	/* After the fork: a signalfd polled through epoll reports the
 	 * signals of the process that created it. */
-	if (setup_signals()) {
-		xs_log("cannot set up signals: %s", strerror(errno));
+	ret = setup_signals();
+	if (ret) {
+		xs_log("cannot set up signals: %s", strerror(-ret));
 		return 1;
 	}
-	open_domains(&o);
+	hv = open_domains(&o);
 	xs_log("serving on %s", o.socket);
 	ret = loop_run();
 	domain_exit();
@@ -379,7 +386,7 @@ int main(int argc, char **argv)
 	socket_exit();
 	store_exit();
 	perms_exit();
-	hv_close(core_hv());
+	hv_close(hv);
 	if (o.pid_file)
 		unlink(o.pid_file);
 	loop_exit();

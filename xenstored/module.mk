@@ -6,7 +6,8 @@ XENSTORED_SRCS := xenstored/loop.c xenstored/log.c xenstored/conn.c \
 	xenstored/socket.c xenstored/wire.c xenstored/node.c \
 	xenstored/control.c xenstored/store.c xenstored/db.c \
 	xenstored/transaction.c xenstored/watch.c xenstored/perms.c \
-	xenstored/path.c xenstored/quota.c xenstored/core.c xenstored/domain.c
+	xenstored/path.c xenstored/quota.c xenstored/domain.c \
+	xenstored/htab.c
 BINS += $(BIN)/xpv-xenstored
 LIBS += $(XENSTORED_LIB)
 

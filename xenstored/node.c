@@ -17,11 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/hv.h"
 #include "xenstored/conn_int.h"
-#include "xenstored/core.h"
-#include "xenstored/domain.h"
 #include "xenstored/db.h"
+#include "xenstored/domain.h"
+#include "xenstored/log.h"
 #include "xenstored/node_int.h"
 #include "xenstored/path.h"
 #include "xenstored/perms.h"
@@ -36,8 +35,7 @@ static int size_ok(const struct conn *c, uint32_t nperms, uint32_t vlen,
 {
 	if (!conn_unprivileged(c))
 		return 0;
-	if (24 + (size_t)nperms * 8 + vlen + clen >=
-	    (size_t)quota.max_entry_size)
+	if (entry_size(nperms, vlen, clen) >= (size_t)quota.max_entry_size)
 		return -ENOSPC;
 	return 0;
 }
@@ -55,13 +53,6 @@ static int mem_ok(const struct conn *c, uint32_t owner, long delta)
 	if (quota_memory(owner) + delta >= quota.memory_per_domain)
 		return -ENOMEM;
 	return 0;
-}
-
-/* What a node would cost with these sizes (node_memory()). */
-static long cost(uint32_t namelen, uint32_t nperms, uint32_t vlen,
-		 uint32_t clen)
-{
-	return 24 + (long)nperms * 8 + vlen + clen + namelen;
 }
 
 /*
@@ -82,7 +73,8 @@ static bool fatal_errno(int err)
 }
 
 /* Xen's errno_from_parents(): what the first existing ancestor lets c
- * know about a node it cannot get. */
+ * know about a node it cannot get for the reason -err: -err itself, or
+ * -EACCES. */
 static int errno_from_parents(struct conn *c, const char *name, int err,
 			      unsigned int perm)
 {
@@ -90,7 +82,7 @@ static int errno_from_parents(struct conn *c, const char *name, int err,
 	struct node *n = NULL;
 	unsigned int pperm = XS_PERM_NONE;
 
-	if (err == ENOMEM)
+	if (err == -ENOMEM)
 		return err;
 	strcpy(parent, name);
 	do {
@@ -99,11 +91,11 @@ static int errno_from_parents(struct conn *c, const char *name, int err,
 		if (n)
 			break;
 		if (fatal_errno(errno))
-			return errno;
+			return -errno;
 	} while (strcmp(parent, "/"));
 	if (n)
 		pperm = perm_for_conn(c, n->perms, n->nperms);
-	return (pperm & perm) ? err : EACCES;
+	return (pperm & perm) ? err : -EACCES;
 }
 
 /* Xen's get_node(): arg canonicalised into name (PATH_BUF); NULL and
@@ -124,7 +116,7 @@ static struct node *get_node(struct conn *c, const char *arg, char *name,
 		n = NULL;
 	}
 	if (!n && !fatal_errno(errno))
-		errno = errno_from_parents(c, name, errno, perm);
+		errno = -errno_from_parents(c, name, -errno, perm);
 	return n;
 }
 
@@ -242,8 +234,8 @@ static long create_cost(const struct create *cr, uint32_t vlen)
 
 	for (i = 0; i < cr->levels; i++) {
 		child = i ? cr->ends[i - 1] - cr->ends[i] : 0;
-		sum += cost(cr->ends[i], cr->parent->nperms, i ? 0 : vlen,
-			    child);
+		sum += entry_memory(cr->ends[i], cr->parent->nperms,
+				    i ? 0 : vlen, child);
 	}
 	return sum;
 }
@@ -388,8 +380,8 @@ int do_write(struct conn *c, const char *p, unsigned int len)
 		ret = size_ok(c, n->nperms, vlen, n->clen);
 		if (!ret)
 			ret = mem_ok(c, n->perms[0].id,
-				     cost(n->namelen, n->nperms, vlen,
-					  n->clen) -
+				     (long)entry_memory(n->namelen, n->nperms,
+							vlen, n->clen) -
 					     (long)node_memory(n));
 		ret = write_refused(c, ret);
 		if (!ret)
@@ -502,25 +494,6 @@ int do_rm(struct conn *c, const char *p, unsigned int len)
 
 /* --- permissions ----------------------------------------------------- */
 
-/*
- * Does domid exist? dom0 and introduced domains do; others as the
- * hypervisor says. Without a hypervisor (--no-domains) every domid counts
- * as existing, as with Xen's daemon run on the reference's stand-in.
- */
-static bool domid_exists(uint32_t domid)
-{
-	struct hv_dominfo info;
-	struct hv *hv = core_hv();
-
-	if (domid == 0 || !hv)
-		return true;
-	if (domid >= HV_DOMID_FIRST_RESERVED)
-		return false;
-	if (domain_is_introduced(domid))
-		return true;
-	return hv_domain_info(hv, domid, &info) == 0;
-}
-
 static int set_special(struct conn *c, const char *name,
 		       const struct xs_perm *perms, uint32_t num)
 {
@@ -558,7 +531,7 @@ int do_set_perms(struct conn *c, const char *p, unsigned int len)
 	if (perms_parse(p + strlen(p) + 1, num, perms))
 		return -EINVAL;
 	/* An owner that does not exist is refused (Xen 4.17, XSA-322). */
-	if (!domid_exists(perms[0].id))
+	if (!domain_exists(perms[0].id))
 		return -ENOENT;
 	if (p[0] == '@')
 		return set_special(c, p, perms, num);
@@ -570,7 +543,9 @@ int do_set_perms(struct conn *c, const char *p, unsigned int len)
 		return -EPERM;
 	ret = size_ok(c, num, n->vlen, n->clen);
 	if (!ret)
-		ret = mem_ok(c, perms[0].id, ((long)num - n->nperms) * 8);
+		ret = mem_ok(c, perms[0].id,
+			     (long)entry_size(num, n->vlen, n->clen) -
+				     (long)node_entry_size(n));
 	if (ret)
 		return write_refused(c, ret);
 	nold = n->nperms;
@@ -609,4 +584,90 @@ int node_rm_internal(const char *path)
 		return ret;
 	node_del_child(parent, path_base(name), strlen(path_base(name)));
 	return db_write(NULL, parent);
+}
+
+/* --- forgetting a domain --------------------------------------------- */
+
+struct forget {
+	uint32_t domid;
+	char **roots; /* top nodes of the subtrees the domain owns */
+	size_t n, cap;
+	bool lost; /* out of memory: some subtrees were not listed */
+};
+
+static bool owned(const struct node *n, uint32_t domid)
+{
+	return n->perms[0].id == domid;
+}
+
+/* A node the domain owns whose parent it does not own: its subtree goes. */
+static void find_root(struct hlink *l, void *arg)
+{
+	struct forget *f = arg;
+	struct node *n = node_of(l), *parent;
+	char pname[PATH_BUF];
+	size_t cap;
+	char **r;
+
+	if (n->namelen == 1 || !owned(n, f->domid))
+		return;
+	path_parent(n->name, pname, sizeof(pname));
+	parent = store_find(pname, strlen(pname));
+	if (parent && owned(parent, f->domid) && parent->namelen != 1)
+		return;
+	if (f->n == f->cap) {
+		/* The capacity grows only with the array: a failed realloc
+		 * must not leave it claiming room that is not there. */
+		cap = f->cap ? f->cap * 2 : 16;
+		r = realloc(f->roots, cap * sizeof(*r));
+		if (!r) {
+			f->lost = true;
+			return;
+		}
+		f->roots = r;
+		f->cap = cap;
+	}
+	f->roots[f->n] = strdup(n->name);
+	if (f->roots[f->n])
+		f->n++;
+	else
+		f->lost = true;
+}
+
+/* Other nodes stop naming the domain in their permission lists (it may
+ * come back as a different guest under the same id). */
+static void drop_perms(struct hlink *l, void *arg)
+{
+	struct node *n = node_of(l);
+	uint32_t domid = *(uint32_t *)arg, i, j;
+
+	for (i = j = 1; i < n->nperms; i++)
+		if (n->perms[i].id != domid)
+			n->perms[j++] = n->perms[i];
+	if (j != n->nperms) {
+		n->nperms = j;
+		n->generation = ++store_generation;
+		node_account(n, true);
+	}
+}
+
+void node_forget_domain(unsigned int domid)
+{
+	struct forget f = { .domid = domid };
+	size_t i;
+
+	/* dom0 owns the tree's top: it is never released. */
+	if (domid == 0)
+		return;
+	htab_walk(&store, find_root, &f);
+	for (i = 0; i < f.n; i++) {
+		node_rm_internal(f.roots[i]);
+		free(f.roots[i]);
+	}
+	free(f.roots);
+	if (f.lost)
+		xs_log("domain %u released: out of memory, some of its nodes "
+		       "remain",
+		       domid);
+	htab_walk(&store, drop_perms, &domid);
 }

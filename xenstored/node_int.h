@@ -10,4 +10,12 @@
 /* Remove path and its subtree; 0, or -errno (-ENOENT: no such node). */
 int node_rm_internal(const char *path);
 
+/*
+ * A domain goes (domain_release()): delete the nodes it owns and drop it
+ * from every node's permission list. Watch events fired by the removals
+ * are queued, not written. Out of memory, some of its subtrees may stay
+ * (logged). Nothing for domid 0.
+ */
+void node_forget_domain(unsigned int domid);
+
 #endif /* XPV_XENSTORED_NODE_INT_H */

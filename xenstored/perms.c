@@ -143,9 +143,9 @@ int perms_format(const struct xs_perm *p, uint32_t num, char *buf, size_t len)
 
 struct special_perms *perms_special(const char *name)
 {
-	if (!strcmp(name, "@introduceDomain"))
+	if (!strcmp(name, XS_SPECIAL_INTRODUCE))
 		return &introduce;
-	if (!strcmp(name, "@releaseDomain"))
+	if (!strcmp(name, XS_SPECIAL_RELEASE))
 		return &release;
 	return NULL;
 }
@@ -163,4 +163,5 @@ void perms_exit(void)
 {
 	perms_special_replace(&introduce, &none0, 1);
 	perms_special_replace(&release, &none0, 1);
+	memset(targets, 0, sizeof(targets));
 }

@@ -35,8 +35,11 @@ int perms_parse(const char *s, uint32_t count, struct xs_perm *p);
 /* Format into buf ("r0\0b1\0"); returns the length or -E2BIG. */
 int perms_format(const struct xs_perm *p, uint32_t num, char *buf, size_t len);
 
-/* The special watch paths' permission lists (@introduceDomain,
- * @releaseDomain); NULL for any other name. */
+/* Special watch paths (docs/misc/xenstore.txt), which watch.c fires. */
+#define XS_SPECIAL_INTRODUCE "@introduceDomain"
+#define XS_SPECIAL_RELEASE "@releaseDomain"
+
+/* The special watch paths' permission lists; NULL for any other name. */
 struct special_perms {
 	struct xs_perm *p;
 	uint32_t num;
@@ -45,7 +48,8 @@ struct special_perms *perms_special(const char *name);
 /* Replace a special path's list with p (malloc'd; now owned here). */
 void perms_special_replace(struct special_perms *sp, struct xs_perm *p,
 			   uint32_t num);
-/* Free what perms_special_replace() kept (at exit). */
+/* At exit: free what perms_special_replace() kept, and forget every
+ * XS_SET_TARGET relation. */
 void perms_exit(void);
 
 #endif /* XPV_XENSTORED_PERMS_H */

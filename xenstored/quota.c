@@ -129,3 +129,9 @@ void quota_forget(uint32_t domid)
 	entries[domid] = 0;
 	memory[domid] = 0;
 }
+
+void quota_exit(void)
+{
+	memset(entries, 0, sizeof(entries));
+	memset(memory, 0, sizeof(memory));
+}

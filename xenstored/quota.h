@@ -41,5 +41,7 @@ void quota_entries_add(uint32_t domid, int delta);
 long quota_memory(uint32_t domid);
 void quota_memory_add(uint32_t domid, long delta);
 void quota_forget(uint32_t domid);
+/* Forget every domain's accounting (at exit). */
+void quota_exit(void);
 
 #endif /* XPV_XENSTORED_QUOTA_H */

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "xenstored/conn.h"
-#include "xenstored/core.h"
 #include "xenstored/log.h"
 #include "xenstored/loop.h"
 #include "xenstored/socket.h"

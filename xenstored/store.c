@@ -1,5 +1,5 @@
 /*
- * store.c - node records and hash tables (see store.h).
+ * store.c - node records and the store (see store.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,113 +10,6 @@
 
 struct htab store;
 uint64_t store_generation;
-
-/* FNV-1a: fast on short path strings, good enough spread for chaining. */
-uint32_t store_hash(const char *key, uint32_t len)
-{
-	uint32_t h = 2166136261u;
-	uint32_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-int htab_init(struct htab *t, size_t buckets)
-{
-	size_t n = 16;
-
-	while (n < buckets)
-		n *= 2;
-	t->buckets = calloc(n, sizeof(*t->buckets));
-	if (!t->buckets)
-		return -ENOMEM;
-	t->mask = n - 1;
-	t->count = 0;
-	return 0;
-}
-
-void htab_free(struct htab *t)
-{
-	free(t->buckets);
-	t->buckets = NULL;
-	t->count = 0;
-}
-
-struct hlink *htab_find(const struct htab *t, const char *key, uint32_t len)
-{
-	uint32_t h = store_hash(key, len);
-	struct hlink *l;
-
-	for (l = t->buckets[h & t->mask]; l; l = l->next)
-		if (l->hash == h && l->keylen == len &&
-		    !memcmp(l->key, key, len))
-			return l;
-	return NULL;
-}
-
-static void grow(struct htab *t)
-{
-	size_t n = (t->mask + 1) * 2, i;
-	struct hlink **b = calloc(n, sizeof(*b)), *l, *next;
-
-	/* Without memory we keep the longer chains: still correct. */
-	if (!b)
-		return;
-	for (i = 0; i <= t->mask; i++) {
-		for (l = t->buckets[i]; l; l = next) {
-			next = l->next;
-			l->next = b[l->hash & (n - 1)];
-			b[l->hash & (n - 1)] = l;
-		}
-	}
-	free(t->buckets);
-	t->buckets = b;
-	t->mask = n - 1;
-}
-
-int htab_insert(struct htab *t, struct hlink *l)
-{
-	struct hlink **b;
-
-	l->hash = store_hash(l->key, l->keylen);
-	if (t->count > t->mask)
-		grow(t);
-	b = &t->buckets[l->hash & t->mask];
-	l->next = *b;
-	*b = l;
-	t->count++;
-	return 0;
-}
-
-void htab_remove(struct htab *t, struct hlink *l)
-{
-	struct hlink **p = &t->buckets[l->hash & t->mask];
-
-	for (; *p; p = &(*p)->next) {
-		if (*p == l) {
-			*p = l->next;
-			t->count--;
-			return;
-		}
-	}
-}
-
-void htab_walk(struct htab *t, void (*fn)(struct hlink *l, void *arg),
-	       void *arg)
-{
-	struct hlink *l, *next;
-	size_t i;
-
-	for (i = 0; t->buckets && i <= t->mask; i++) {
-		for (l = t->buckets[i]; l; l = next) {
-			next = l->next;
-			fn(l, arg);
-		}
-	}
-}
 
 struct node *node_new(const char *name, uint32_t namelen,
 		      const struct xs_perm *perms, uint32_t nperms)
@@ -247,14 +140,12 @@ int node_del_child(struct node *n, const char *base, uint32_t len)
 
 size_t node_entry_size(const struct node *n)
 {
-	/* struct xs_tdb_record_hdr (24 bytes on x86_64), the permissions
-	 * (8 bytes each), value and children: Xen's data.dsize. */
-	return 24 + (size_t)n->nperms * 8 + n->vlen + n->clen;
+	return entry_size(n->nperms, n->vlen, n->clen);
 }
 
 size_t node_memory(const struct node *n)
 {
-	return node_entry_size(n) + n->namelen;
+	return entry_memory(n->namelen, n->nperms, n->vlen, n->clen);
 }
 
 void node_account(struct node *n, bool present)
@@ -280,7 +171,8 @@ static int add_initial(const char *name, const char *child)
 	}
 	n->generation = ++store_generation;
 	node_account(n, true);
-	return htab_insert(&store, &n->link);
+	htab_insert(&store, &n->link);
+	return 0;
 }
 
 int store_init(void)

@@ -1,6 +1,6 @@
 /*
- * store.h - the node records of the store and the hash tables that hold
- * them.
+ * store.h - the node records of the store, and the store: the hash table
+ * (htab.h) of the nodes every connection sees outside a transaction.
  *
  * A node is addressed by its full path ("/local/domain/1/name"). It holds
  * its value (binary, any length up to the wire payload), its permission
@@ -11,10 +11,9 @@
  * for XS_DIRECTORY (so that reply is one copy, and the order matches
  * Xen's byte for byte).
  *
- * A struct store is a hash table of nodes keyed by full path, open
- * chaining, grown at load 1. The global store is one; each transaction
+ * The store is a hash table of nodes keyed by full path; each transaction
  * keeps its own private copies of the nodes it touched in another
- * (transaction.c). Lookups never allocate.
+ * (transaction.c).
  *
  * Pointer functions return NULL and set errno (ENOMEM); int functions 0 or
  * -errno.
@@ -25,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "xenstored/htab.h"
 
 /* A permission entry, as Xen's struct xs_permissions. */
 struct xs_perm {
@@ -39,20 +40,6 @@ struct xs_perm {
 
 /* No node has this generation: it stands for "did not exist". */
 #define NO_GENERATION UINT64_MAX
-
-/* Hash chain link; a node (or a transaction's entry) embeds one. */
-struct hlink {
-	struct hlink *next;
-	const char *key;
-	uint32_t keylen;
-	uint32_t hash;
-};
-
-struct htab {
-	struct hlink **buckets;
-	size_t mask; /* buckets - 1 (a power of two minus one) */
-	size_t count;
-};
 
 struct node {
 	struct hlink link; /* key: name */
@@ -69,18 +56,6 @@ struct node {
 	char name[];
 };
 
-uint32_t store_hash(const char *key, uint32_t len);
-
-int htab_init(struct htab *t, size_t buckets);
-void htab_free(struct htab *t);
-struct hlink *htab_find(const struct htab *t, const char *key, uint32_t len);
-/* Insert l (whose key/keylen are set; hash is computed here). */
-int htab_insert(struct htab *t, struct hlink *l);
-void htab_remove(struct htab *t, struct hlink *l);
-/* Call fn on every entry; fn may remove the entry it is given. */
-void htab_walk(struct htab *t, void (*fn)(struct hlink *l, void *arg),
-	       void *arg);
-
 /* A new node: no value, no children, perms copied. Free with node_free. */
 struct node *node_new(const char *name, uint32_t namelen,
 		      const struct xs_perm *perms, uint32_t nperms);
@@ -94,17 +69,32 @@ int node_set_perms(struct node *n, const struct xs_perm *perms, uint32_t num);
 int node_add_child(struct node *n, const char *base, uint32_t len);
 /* Remove base from the child list; -ENOENT if absent. */
 int node_del_child(struct node *n, const char *base, uint32_t len);
-/* Xen's record size of a node, checked against the entry-size quota. */
+/*
+ * The size of a node's record as Xen counts it (its data.dsize: struct
+ * xs_tdb_record_hdr, 24 bytes on x86_64, then 8 bytes per permission, the
+ * value and the child list), checked against the entry-size quota; and
+ * the memory a node costs its owner, its record and its path. The
+ * entry_* forms give the sizes a node would have.
+ */
+static inline size_t entry_size(uint32_t nperms, uint32_t vlen, uint32_t clen)
+{
+	return 24 + (size_t)nperms * 8 + vlen + clen;
+}
+
+static inline size_t entry_memory(uint32_t namelen, uint32_t nperms,
+				  uint32_t vlen, uint32_t clen)
+{
+	return entry_size(nperms, vlen, clen) + namelen;
+}
+
 size_t node_entry_size(const struct node *n);
-/* The memory a node costs its owner: its record and its path. */
 size_t node_memory(const struct node *n);
 /* Re-account n (in the global store) to its owner; 0 forgets it. */
 void node_account(struct node *n, bool present);
 
 static inline struct node *node_of(struct hlink *l)
 {
-	return l ? (struct node *)((char *)l - offsetof(struct node, link)) :
-		   NULL;
+	return l ? container_of(l, struct node, link) : NULL;
 }
 
 /* The global store: nodes as every connection outside a transaction sees

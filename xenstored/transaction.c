@@ -55,6 +55,7 @@
 #include "xenstored/quota.h"
 #include "xenstored/transaction.h"
 #include "xenstored/watch.h"
+#include "xenstored/wire.h"
 
 static void txent_free(struct txent *e)
 {
@@ -105,11 +106,12 @@ int txn_lookup(struct conn *c, uint32_t id, struct txn **out)
 	return -ENOENT;
 }
 
-int txn_start(struct conn *c)
+int do_transaction_start(struct conn *c, const char *p __attribute__((unused)),
+			 unsigned int len __attribute__((unused)))
 {
 	struct txn *t, *exists;
 	char idstr[16];
-	int len;
+	int n;
 
 	/* No nested transactions. */
 	if (c->txn)
@@ -133,16 +135,15 @@ int txn_start(struct conn *c)
 	t->next = c->txns;
 	c->txns = t;
 	c->ntxn++;
-	len = snprintf(idstr, sizeof(idstr), "%u", t->id);
-	return conn_reply(c, XPV_XS_TRANSACTION_START, idstr, len + 1);
+	n = snprintf(idstr, sizeof(idstr), "%u", t->id);
+	return conn_reply(c, XPV_XS_TRANSACTION_START, idstr, n + 1);
 }
 
 struct txent *txn_entry(struct txn *t, const char *name, uint32_t len)
 {
 	struct hlink *l = htab_find(&t->tab, name, len);
 
-	return l ? (struct txent *)((char *)l - offsetof(struct txent, link)) :
-		   NULL;
+	return l ? container_of(l, struct txent, link) : NULL;
 }
 
 int txn_record(struct conn *c, const char *name, uint32_t len,
@@ -310,18 +311,21 @@ static int commit(struct conn *c, struct txn *t)
 	return 0;
 }
 
-int txn_end(struct conn *c, bool commit_it)
+int do_transaction_end(struct conn *c, const char *p, unsigned int len)
 {
+	const char *arg = wire_onearg(p, len);
 	struct txn *t = c->txn;
 	int ret = 0;
 
+	if (!arg || (strcmp(arg, "T") && strcmp(arg, "F")))
+		return -EINVAL;
 	if (!t)
 		return -ENOENT;
 	unlink_txn(c, t);
 	/* Watches fire as the connection's own changes, outside any
 	 * transaction. */
 	c->txn = NULL;
-	if (commit_it)
+	if (arg[0] == 'T')
 		ret = commit(c, t);
 	txn_free(t);
 	if (ret)

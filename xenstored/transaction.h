@@ -45,9 +45,7 @@ struct txn {
 	unsigned int ndeltas, cdeltas;
 };
 
-/* XS_TRANSACTION_START / _END for conn (handlers; reply sent here). */
-int txn_start(struct conn *c);
-int txn_end(struct conn *c, bool commit);
+/* XS_TRANSACTION_START and XS_TRANSACTION_END are handled here (wire.h). */
 /* The transaction id of conn's request, NULL for 0; -ENOENT if unknown. */
 int txn_lookup(struct conn *c, uint32_t id, struct txn **out);
 /* Abort every open transaction of conn. */

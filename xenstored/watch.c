@@ -14,13 +14,13 @@
 #include <string.h>
 
 #include "xenstored/conn_int.h"
-#include "xenstored/core.h"
 #include "xenstored/log.h"
 #include "xenstored/path.h"
 #include "xenstored/perms.h"
 #include "xenstored/quota.h"
 #include "xenstored/transaction.h"
 #include "xenstored/watch.h"
+#include "xenstored/wire.h"
 
 static void event_for(struct conn *c, const struct watch *w, const char *name);
 
@@ -52,7 +52,8 @@ static int index_add(struct watch *w)
 	}
 	w->link.key = w->path;
 	w->link.keylen = w->plen;
-	return htab_insert(&watch_index, &w->link);
+	htab_insert(&watch_index, &w->link);
+	return 0;
 }
 
 /* path as the watch stores it: special names as given, others
@@ -93,7 +94,7 @@ static struct watch *watch_alloc(const char *path, const char *token)
 	return w;
 }
 
-int watch_add(struct conn *c, const char *path, const char *token)
+static int watch_add(struct conn *c, const char *path, const char *token)
 {
 	char canon[PATH_BUF];
 	struct watch *w;
@@ -136,7 +137,7 @@ int watch_add(struct conn *c, const char *path, const char *token)
 	return 0;
 }
 
-int watch_remove(struct conn *c, const char *path, const char *token)
+static int watch_remove(struct conn *c, const char *path, const char *token)
 {
 	char canon[PATH_BUF];
 	struct watch *w, *prev = NULL;
@@ -171,6 +172,36 @@ void watch_remove_all(struct conn *c)
 	}
 	c->watches_tail = NULL;
 	c->nwatch = 0;
+}
+
+int do_watch(struct conn *c, const char *p, unsigned int len)
+{
+	const char *path, *token;
+
+	/* Exactly two strings, as Xen's get_strings() == 2. */
+	if (wire_count_strings(p, len) != 2 ||
+	    wire_two_args(p, len, &path, &token))
+		return -EINVAL;
+	return watch_add(c, path, token);
+}
+
+int do_unwatch(struct conn *c, const char *p, unsigned int len)
+{
+	const char *path, *token;
+
+	if (wire_count_strings(p, len) != 2 ||
+	    wire_two_args(p, len, &path, &token))
+		return -EINVAL;
+	return watch_remove(c, path, token);
+}
+
+/* Xen's XS_RESET_WATCHES drops the connection's transactions too. */
+int do_reset_watches(struct conn *c, const char *p __attribute__((unused)),
+		     unsigned int len __attribute__((unused)))
+{
+	watch_remove_all(c);
+	txn_abort_all(c);
+	return conn_ack(c, XPV_XS_RESET_WATCHES);
 }
 
 static bool readable(const struct conn *c, const struct node *n)
@@ -226,14 +257,10 @@ static size_t nmatches, cmatches;
 
 static void collect(const char *key, uint32_t len)
 {
-	uint32_t h = store_hash(key, len);
 	struct watch **m;
 	struct hlink *l;
 
-	for (l = watch_index.buckets[h & watch_index.mask]; l; l = l->next) {
-		if (l->hash != h || l->keylen != len ||
-		    memcmp(l->key, key, len))
-			continue;
+	for (l = htab_find(&watch_index, key, len); l; l = htab_find_next(l)) {
 		if (nmatches == cmatches) {
 			size_t n = cmatches ? cmatches * 2 : 64;
 
@@ -245,9 +272,7 @@ static void collect(const char *key, uint32_t len)
 			matches = m;
 			cmatches = n;
 		}
-		matches[nmatches++] =
-			(struct watch *)((char *)l -
-					 offsetof(struct watch, link));
+		matches[nmatches++] = container_of(l, struct watch, link);
 	}
 }
 
@@ -315,7 +340,7 @@ void fire_watches(struct conn *origin, const char *name, struct node *node,
 	}
 }
 
-void core_fire_special(const char *special, unsigned int domid)
+void watch_fire_special(const char *special)
 {
 	/* Exact: a watch on "/" does not see them (Xen fires them so). */
 	fire_watches(NULL, special, NULL, true, NULL, 0);

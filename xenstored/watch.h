@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xenstored/perms.h"
 #include "xenstored/store.h"
 
 struct conn;
@@ -32,9 +33,8 @@ struct watch {
 	uint32_t strip; /* bytes of path prefix hidden in events (relative) */
 };
 
-/* XS_WATCH / XS_UNWATCH for c (the replies are sent here). */
-int watch_add(struct conn *c, const char *path, const char *token);
-int watch_remove(struct conn *c, const char *path, const char *token);
+/* XS_WATCH, XS_UNWATCH and XS_RESET_WATCHES are handled here (wire.h). */
+
 /* Drop every watch of c. */
 void watch_remove_all(struct conn *c);
 /* Free the index (at exit, after every connection is gone). */
@@ -48,5 +48,12 @@ void watch_exit(void);
  */
 void fire_watches(struct conn *origin, const char *name, struct node *node,
 		  bool exact, const struct xs_perm *perms, uint32_t nperms);
+
+/*
+ * Fire a special watch (XS_SPECIAL_* in perms.h) outside any request: to every
+ * connection watching it exactly that its permission list (perms.h) lets
+ * read, as Xen does; queued output is then written.
+ */
+void watch_fire_special(const char *special);
 
 #endif /* XPV_XENSTORED_WATCH_H */

@@ -204,6 +204,62 @@ static void test_guest_a(unsigned int a, unsigned int b)
 	free(v);
 }
 
+/*
+ * XS_INTRODUCE of A again: with a port A never allocated, binding fails
+ * and the caller hears it (A stays introduced); with A's own port it
+ * succeeds, the old binding given up first.
+ */
+static void test_reintroduce_a(unsigned int a)
+{
+	struct hv_start_info si;
+	int ret;
+
+	ret = hv_domain_start_info(hv, a, &si);
+	if (ret < 0)
+		check_fatal("hv_domain_start_info", -ret);
+	check("XS_INTRODUCE again with a port A never made fails",
+	      !xs_introduce_domain(xs, a, si.store_frame, si.store_port + 100),
+	      NULL);
+	check("A still introduced after it", xs_is_domain_introduced(xs, a),
+	      NULL);
+	check("XS_INTRODUCE again with A's port",
+	      xs_introduce_domain(xs, a, si.store_frame, si.store_port), "%s",
+	      strerror(errno));
+}
+
+/* Does a line of the file at path hold needle? */
+static bool file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) >= 0)
+		found = strstr(line, needle) != NULL;
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/*
+ * XS_INTRODUCE of a domain the hypervisor does not have: refused, and the
+ * daemon's log gives both causes, the reserved grant's and the frame's.
+ */
+static void test_introduce_missing(const char *logdir)
+{
+	char log[512];
+
+	snprintf(log, sizeof(log), "%s/xpv-xenstored.log", logdir);
+	check("XS_INTRODUCE of a domain that does not exist fails",
+	      !xs_introduce_domain(xs, 4000, 0x5, 7), NULL);
+	check("its log line names the grant's error",
+	      file_has(log, "domain 4000: store page: grant 1: "), NULL);
+	check("and the frame's", file_has(log, "; frame 0x5: "), NULL);
+}
+
 static void test_release_a(unsigned int a)
 {
 	char id[16];
@@ -278,6 +334,8 @@ int main(int argc, char **argv)
 	hv_domain_unpause(hv, a);
 
 	test_guest_a(a, b);
+	test_introduce_missing(argv[2]);
+	test_reintroduce_a(a);
 	test_release_a(a);
 	hv_domain_destroy(hv, a);
 	drain_events();

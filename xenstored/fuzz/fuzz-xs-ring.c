@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		domain_kick(DOMID);
 		while (step(&in))
 			;
-		domain_release(NULL, DOMID);
+		domain_release(DOMID);
 	}
 	fuzz_core_teardown();
 	return 0;

@@ -7,7 +7,6 @@
  */
 #include <stdbool.h>
 
-#include "hv/hv.h"
 #include "xenstored/conn.h"
 #include "xenstored/domain.h"
 #include "xenstored/fuzz/harness.h"
@@ -15,10 +14,7 @@
 #include "xenstored/perms.h"
 #include "xenstored/quota.h"
 #include "xenstored/store.h"
-
-/* The domids the targets speak as (fuzz-xs-wire, fuzz-xs-ring, the ring
- * transport test). */
-static const unsigned int harness_domids[] = { 5, 7, 9 };
+#include "xenstored/watch.h"
 
 static struct quota defaults;
 
@@ -38,15 +34,11 @@ int fuzz_core_setup(void)
 
 void fuzz_core_teardown(void)
 {
-	unsigned int i;
-
 	domain_exit();
 	conn_destroy_all();
+	watch_exit();
 	store_exit();
-	for (i = 0; i < HV_DOMID_FIRST_RESERVED; i++)
-		quota_forget(i);
-	for (i = 0; i < sizeof(harness_domids) / sizeof(harness_domids[0]); i++)
-		perms_forget(harness_domids[i]);
 	perms_exit();
+	quota_exit();
 	quota = defaults;
 }

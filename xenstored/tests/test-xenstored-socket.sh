@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-xenstored-socket.sh: the daemon as a process: table-driven wire
 # cases over its socket (xs-wire), the read-only socket, --trace, --log and
-# SIGHUP reopening it, --pid-file, and SIGTERM removing the socket.
+# SIGHUP reopening it, --pid-file (and one it cannot write), and SIGTERM
+# removing the socket.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib.sh
@@ -97,4 +98,13 @@ XENSTORED_PATH=$dir/small xenstore-write /after 1 2>/dev/null ||
 	"$BIN/xs-wire" "$dir/small" >/dev/null ||
 	fail "not serving after running out of fds"
 kill -TERM "$pid" # stop_daemon waits for it
+stop_daemon
+pid=
+
+# A pid file that cannot be written: the daemon serves on, and its log
+# says why (the function's own error, not a stale errno).
+xpv_start_xenstored "$dir/nopid" --no-domains --pid-file "$dir/none/pid" ||
+	fail "daemon with an unwritable pid file did not start"
+grep -q "cannot write $dir/none/pid: No such file or directory" \
+	"${XPV_LOGS[xpv-xenstored]}" || fail "pid file error not logged right"
 echo "test-xenstored-socket: ok"

@@ -15,7 +15,8 @@
 #include "ring/xs_wire.h"
 #include "xenstored/conn.h"
 #include "xenstored/conn_int.h"
-#include "xenstored/core.h"
+#include "xenstored/node_int.h"
+#include "xenstored/perms.h"
 #include "xenstored/path.h"
 #include "xenstored/quota.h"
 #include "xenstored/store.h"
@@ -444,7 +445,7 @@ static void t_watches(void)
 	REQ(w, XPV_XS_WATCH, 0, "/\0root\0");
 	OK(w, XPV_XS_WATCH);
 	EXPECT(w, XPV_XS_WATCH_EVENT, "/\0root\0");
-	core_fire_special(XS_SPECIAL_RELEASE, 3);
+	watch_fire_special(XS_SPECIAL_RELEASE);
 	EXPECT(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
 	expect_none(w);
 	expect_none(g5);
@@ -803,11 +804,11 @@ static void t_forget_oom(void)
 	REQ(d0, XPV_XS_SET_PERMS, 0, "/vm9\0n9\0");
 	OK(d0, XPV_XS_SET_PERMS);
 	realloc_fails = true;
-	core_forget_domain(9);
+	node_forget_domain(9);
 	realloc_fails = false;
 	REQ(d0, XPV_XS_READ, 0, "/vm9\0");
 	EXPECT(d0, XPV_XS_READ, "x");
-	core_forget_domain(9);
+	node_forget_domain(9);
 	REQ(d0, XPV_XS_READ, 0, "/vm9\0");
 	ERR(d0, "ENOENT");
 	REQ(d0, XPV_XS_READ, 0, "/local/domain/9\0");
@@ -884,7 +885,7 @@ static void t_scale(void)
 		fail("a write takes %.1f us with a large store", per_write);
 	for (d = 1; d <= DOMS; d++) {
 		close_conn(g[d]);
-		core_forget_domain(d);
+		node_forget_domain(d);
 	}
 	/* The homes belong to their domains: released with them. */
 	if (store.count != before)
