@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -46,6 +47,20 @@ const char *harness_bin(const char *name)
 	self[n] = '\0';
 	snprintf(path, sizeof(path), "%s/%s", dirname(self), name);
 	return path;
+}
+
+void harness_cgroup_dir(const char *ctrl, unsigned int id, char *buf,
+			size_t len)
+{
+	char real[PATH_MAX];
+	const char *s;
+	uint32_t h = 2166136261u;
+
+	if (!realpath(rundir, real))
+		snprintf(real, sizeof(real), "%s", rundir);
+	for (s = real; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	snprintf(buf, len, "/sys/fs/cgroup/%s/xpv/%08x/dom%u", ctrl, h, id);
 }
 
 pid_t harness_hv_pid(void)

@@ -30,6 +30,10 @@ const char *harness_rundir(void);
 bool harness_xen(void);
 /* Path of a program next to the test ($BIN, else our own directory). */
 const char *harness_bin(const char *name);
+/* The v1 cgroup directory of controller ctrl ("memory", "freezer", ...)
+ * our xpv-hv made for domain id (daemon_cgroup.c's naming). */
+void harness_cgroup_dir(const char *ctrl, unsigned int id, char *buf,
+			size_t len);
 
 /* Run each case, print "ok", "skip" or "FAIL" with its name; the exit
  * status for main. */

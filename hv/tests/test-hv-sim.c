@@ -457,18 +457,9 @@ static int t_pause(void)
 	return with_one_guest(pause_freezes);
 }
 
-/* The cgroup directory xpv-hv made for a domain (daemon_cgroup.c). */
 static void cg_dir(const char *ctrl, hv_domid_t id, char *buf, size_t len)
 {
-	char real[PATH_MAX];
-	const char *s;
-	uint32_t h = 2166136261u;
-
-	if (!realpath(harness_rundir(), real))
-		snprintf(real, sizeof(real), "%s", harness_rundir());
-	for (s = real; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	snprintf(buf, len, "/sys/fs/cgroup/%s/xpv/%08x/dom%u", ctrl, h, id);
+	harness_cgroup_dir(ctrl, id, buf, len);
 }
 
 static long long read_ll(const char *dir, const char *file)
