@@ -63,7 +63,9 @@ end()
 	local want=$1 rc
 	wait "$demo_pid"
 	rc=$?
-	xpv_alive xpv-echoback && xpv_stop xpv-echoback
+	if xpv_alive xpv-echoback; then
+		xpv_stop xpv-echoback || fail "xpv-echoback exited $? on SIGTERM"
+	fi
 	[[ $rc -eq 0 ]] || fail "xpv-demo exited $rc"
 	grep -q "guest: ok $want requests" "$run/demo.log" ||
 		fail "the guest did not check $want answers"
