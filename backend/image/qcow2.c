@@ -235,6 +235,11 @@ static void qcow2_close(struct img *img)
 
 	if (!q)
 		return;
+	/* The flush img_close ran lowered refcounts of freed clusters in
+	 * memory (step D): write them, or they stay leaked on disk. */
+	if (!img->info.read_only && !q->failed && q->bounce &&
+	    qcow2_cache_dirty(&q->rbc) && !qcow2_write_refblocks(q))
+		(void)qcow2_sync(q);
 	for (i = 0; i < QCOW2_ALLOC_BUCKETS; i++) {
 		for (a = q->allocs[i]; a; a = next) {
 			next = a->next;
