@@ -153,6 +153,27 @@ static int key_in(const char *dir, const char *name, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+static int read_gref(struct xpv_backend_dev *dev, const char *key,
+		     hv_gref_t *ref)
+{
+	unsigned long v;
+	int ret = xpv_backend_read_uint(dev, XPV_FRONTEND, key, (hv_gref_t)-1,
+					&v);
+
+	if (!ret)
+		*ref = (hv_gref_t)v;
+	return ret;
+}
+
+int xpv_backend_read_gref(struct xpv_backend_dev *dev, const char *dir,
+			  const char *name, hv_gref_t *ref)
+{
+	char key[CORE_PATH_MAX];
+	int ret = key_in(dir, name, key, sizeof(key));
+
+	return ret ?: read_gref(dev, key, ref);
+}
+
 int xpv_backend_read_port(struct xpv_backend_dev *dev, const char *dir,
 			  const char *name, hv_port_t *port)
 {
@@ -178,18 +199,6 @@ static int read_ring_order(struct xpv_backend_dev *dev, unsigned int max_order,
 
 	if (!ret)
 		*order = (unsigned int)v;
-	return ret;
-}
-
-static int read_gref(struct xpv_backend_dev *dev, const char *key,
-		     hv_gref_t *ref)
-{
-	unsigned long v;
-	int ret = xpv_backend_read_uint(dev, XPV_FRONTEND, key, (hv_gref_t)-1,
-					&v);
-
-	if (!ret)
-		*ref = (hv_gref_t)v;
 	return ret;
 }
 

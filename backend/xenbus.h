@@ -212,6 +212,13 @@ int xpv_backend_read_ring_refs(struct xpv_backend_dev *dev, const char *dir,
 			       hv_gref_t *refs) XPV_BACKEND_WUR;
 
 /*
+ * One grant reference, "<dir>/<name>" (dir may be NULL): for rings that
+ * are always one page, such as netif's tx-ring-ref and rx-ring-ref.
+ */
+int xpv_backend_read_gref(struct xpv_backend_dev *dev, const char *dir,
+			  const char *name, hv_gref_t *ref) XPV_BACKEND_WUR;
+
+/*
  * An event channel port, "<dir>/<name>" (dir may be NULL), in range for
  * hv_port_t.
  */

@@ -796,6 +796,15 @@ static void read_ring_values(void)
 	ret = xpv_backend_read_ring_refs(last_dev, NULL, "ring-ref", 5, refs);
 	check("a maximum order above the helper's", ret == -EINVAL,
 	      "returned %d", ret);
+	fe_write("queue-1/tx-ring-ref", "4294967295");
+	ret = xpv_backend_read_gref(last_dev, "queue-1", "tx-ring-ref",
+				    &refs[0]);
+	check("read_gref of the largest reference",
+	      ret == 0 && refs[0] == 4294967295u, "returned %d", ret);
+	fe_write("queue-1/tx-ring-ref", "4294967296");
+	ret = xpv_backend_read_gref(last_dev, "queue-1", "tx-ring-ref",
+				    &refs[0]);
+	check("read_gref past 32 bits", ret == -ERANGE, "returned %d", ret);
 }
 
 static void read_queue_values(void)
