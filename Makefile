@@ -105,10 +105,12 @@ BACKEND_LIB   := $(LIBDIR)/libxpvbackend.a
 XENSTORED_LIB := $(LIBDIR)/libxpvxenstored.a
 TEST_LIB      := $(LIBDIR)/libxpvtest.a
 IMAGE_LIB     := $(LIBDIR)/libxpvimage.a
+NET_LIB       := $(LIBDIR)/libxpvnet.a
+NETBACK_LIB   := $(LIBDIR)/libxpvnetback.a
 # Preloaded into Debian's xenstored, the reference peer (tests/xenstore/).
 XSREF_STANDIN := $(LIBDIR)/libxsref-standin.so
 # Link order: each library before the libraries it uses.
-LIBRARIES     := TEST XENSTORED BACKEND IMAGE FRONT RING HV
+LIBRARIES     := TEST XENSTORED NETBACK BACKEND IMAGE FRONT NET RING HV
 # System libraries a library needs, linked after every xpv library.
 XEN_LIBS      := -lxenctrl -lxenguest -lxengnttab -lxenevtchn \
 		 -lxenforeignmemory -lxencall -lxentoollog -lxenstore

@@ -46,7 +46,7 @@ run_one()
 	if [[ $tier == fuzz ]]; then
 		local seeds corpus="$BUILD/fuzz-corpus/${name#fuzz-}"
 		mkdir -p "$corpus"
-		for seeds in */fuzz/corpus/"${name#fuzz-}"; do
+		for seeds in */fuzz/corpus/"${name#fuzz-}" */*/fuzz/corpus/"${name#fuzz-}"; do
 			[[ -d $seeds ]] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null
 		done
 		timeout -k 10 $((FUZZ_SECONDS + 60)) "$t" \

@@ -1,0 +1,310 @@
+/*
+ * rx.c - guest receive: packets read from the TAP into the buffers the
+ * guest posted on the rx ring.
+ *
+ * One batch: read packets from the TAP while the ring holds enough posted
+ * buffers for the biggest packet the vif may get (q->rx_need), so that a
+ * packet read is never left waiting; plan a grant-copy segment per page of
+ * each packet into the buffers' grants; one hv_grant_copy; answer each
+ * slot in the ring slot of the request it used (netif.h requires that of
+ * backends: Linux's netfront ignores the rx id), the GSO extra info in the
+ * slot after a packet's first; notify once.
+ *
+ * A guest that posts no buffers: the TAP's own queue holds what arrives
+ * (the kernel bounds it, dropping beyond, as for any NIC); after
+ * NB_RX_STALL_MS without buffers the vif loses its carrier, so the bridge
+ * stops sending to it, and what the TAP held is read and dropped, counted.
+ * Buffers again: carrier on.
+ */
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/netback/common.h"
+#include "net/tap.h"
+
+struct rx_batch {
+	unsigned int n;
+	unsigned int nsegs;
+	unsigned int slots; /* requests taken */
+	size_t used; /* bytes of rx_buf */
+};
+
+unsigned int nb_rx_slots_needed(const struct nb_vif *vif)
+{
+	unsigned int frame = vif->mtu + NET_ETH_MAX_HLEN;
+
+	if (!vif->f.sg)
+		return 1;
+	if (vif->f.gso_tcpv4 || vif->f.gso_tcpv6)
+		frame = NB_MAX_FRAME;
+	return (frame + XPV_RING_PAGE_SIZE - 1) / XPV_RING_PAGE_SIZE + 1;
+}
+
+/* Make the packet's metadata something the frontend takes; false when it
+ * cannot be (then the packet is dropped). */
+static bool fit_frontend(const struct nb_vif *vif, uint8_t *data,
+			 unsigned int len, const struct virtio_net_hdr *h,
+			 struct net_meta *m)
+{
+	struct net_l4 l4;
+	bool ok;
+
+	if (!m->csum_blank)
+		return true;
+	if (net_parse_l4(data, len, len, &l4))
+		return false;
+	ok = l4.ipv6 ? vif->f.ipv6_csum : vif->f.csum;
+	if (ok)
+		return true;
+	if (m->gso_type != XPV_NETIF_GSO_TYPE_NONE)
+		return false;
+	if (net_csum_fill(data, len, h->csum_start, h->csum_offset))
+		return false;
+	m->csum_blank = false;
+	m->data_validated = true;
+	return true;
+}
+
+static unsigned int slots_of(unsigned int len, const struct net_meta *m)
+{
+	return (len + XPV_RING_PAGE_SIZE - 1) / XPV_RING_PAGE_SIZE +
+	       (m->gso_type != XPV_NETIF_GSO_TYPE_NONE);
+}
+
+/* Take the packet's requests and plan its copies. */
+static void plan(struct nb_queue *q, struct rx_batch *b, struct nb_rx_item *it)
+{
+	unsigned int off = 0, k;
+	struct xpv_netif_rx_request req;
+
+	it->first_slot = q->rx.req_cons + b->slots;
+	it->seg = b->nsegs;
+	it->nsegs = 0;
+	for (k = 0; k < it->nslots; k++) {
+		xpv_back_copy_request(&q->rx, it->first_slot + k, &req);
+		it->ids[k] = req.id;
+		if (k == 1 && it->meta.gso_type != XPV_NETIF_GSO_TYPE_NONE)
+			continue; /* the extra info's slot: its buffer unused */
+		struct hv_copy_seg *s = &q->rx_segs[b->nsegs++];
+		unsigned int chunk = it->len - off;
+
+		if (chunk > XPV_RING_PAGE_SIZE)
+			chunk = XPV_RING_PAGE_SIZE;
+		s->src.foreign = false;
+		s->src.local = it->data + off;
+		s->dst.foreign = true;
+		s->dst.domid = q->vif->cfg.domid;
+		s->dst.ref = req.gref;
+		s->dst.offset = 0;
+		s->len = (uint16_t)chunk;
+		off += chunk;
+		it->nsegs++;
+	}
+	b->slots += it->nslots;
+}
+
+/* Read one packet into the batch: 1 read, 0 dropped, -1 stop. */
+static int read_one(struct nb_queue *q, struct rx_batch *b)
+{
+	struct nb_rx_item *it = &q->rx_items[b->n];
+	uint8_t *at = q->rx_buf + b->used;
+	struct virtio_net_hdr h;
+	ssize_t r = read(q->tap_fd, at, NB_MAX_FRAME + NB_VNET_HDR_LEN);
+
+	if (r < 0) {
+		if (errno == EAGAIN)
+			q->tap_readable = false;
+		return -1;
+	}
+	if ((size_t)r < NB_VNET_HDR_LEN + NET_ETH_HLEN)
+		goto drop;
+	memcpy(&h, at, sizeof(h));
+	it->data = at + NB_VNET_HDR_LEN;
+	it->len = (unsigned int)r - NB_VNET_HDR_LEN;
+	if (net_meta_from_vnet(&h, &it->meta) ||
+	    !fit_frontend(q->vif, it->data, it->len, &h, &it->meta))
+		goto drop;
+	it->nslots = slots_of(it->len, &it->meta);
+	if (it->nslots > q->rx_need)
+		goto drop;
+	plan(q, b, it);
+	b->used = (b->used + (size_t)r + 63) & ~(size_t)63;
+	b->n++;
+	return 1;
+drop:
+	q->stats.rx_dropped++;
+	return 0;
+}
+
+static void gather(struct nb_queue *q, struct rx_batch *b, unsigned int avail)
+{
+	while (b->n < NB_RX_BATCH && q->tap_readable &&
+	       avail - b->slots >= q->rx_need &&
+	       b->used + NB_MAX_FRAME + NB_VNET_HDR_LEN <= NB_BUF_SIZE)
+		if (read_one(q, b) < 0)
+			break;
+}
+
+static uint16_t first_flags(const struct nb_rx_item *it)
+{
+	uint16_t f = 0;
+
+	if (it->meta.csum_blank)
+		f |= XPV_NETRXF_CSUM_BLANK | XPV_NETRXF_DATA_VALIDATED;
+	else if (it->meta.data_validated)
+		f |= XPV_NETRXF_DATA_VALIDATED;
+	if (it->meta.gso_type != XPV_NETIF_GSO_TYPE_NONE)
+		f |= XPV_NETRXF_EXTRA_INFO;
+	return f;
+}
+
+static void put_extra(struct nb_queue *q, const struct nb_rx_item *it)
+{
+	struct xpv_netif_extra_info e = {
+		.type = XPV_NETIF_EXTRA_TYPE_GSO,
+		.u.gso = { .size = it->meta.gso_size,
+			   .type = it->meta.gso_type },
+	};
+	void *slot = xpv_back_next_response(&q->rx);
+
+	memcpy(slot, &e, sizeof(e));
+}
+
+static void respond(struct nb_queue *q, const struct nb_rx_item *it)
+{
+	bool gso = it->meta.gso_type != XPV_NETIF_GSO_TYPE_NONE;
+	unsigned int k, s = 0, left = it->len;
+	bool failed = false;
+
+	for (k = 0; k < it->nslots; k++) {
+		struct xpv_netif_rx_response *rsp;
+		const struct hv_copy_seg *seg;
+
+		if (k == 1 && gso) {
+			put_extra(q, it);
+			continue;
+		}
+		seg = &q->rx_segs[it->seg + s++];
+		left -= seg->len;
+		rsp = xpv_back_next_response(&q->rx);
+		rsp->id = it->ids[k];
+		rsp->offset = 0;
+		rsp->flags = (k == 0 ? first_flags(it) : 0) |
+			     (left ? XPV_NETRXF_MORE_DATA : 0);
+		rsp->status = (int16_t)seg->len;
+		if (seg->status) {
+			rsp->status = XPV_NETIF_RSP_ERROR;
+			failed = true;
+		}
+	}
+	if (failed) {
+		q->stats.rx_errors++;
+		return;
+	}
+	q->stats.rx_packets++;
+	q->stats.rx_bytes += it->len;
+}
+
+static void finish(struct nb_queue *q, struct rx_batch *b)
+{
+	unsigned int i;
+
+	q->rx.req_cons += b->slots;
+	if (b->nsegs)
+		hv_grant_copy(q->vif->ctx->hv, b->nsegs, q->rx_segs);
+	for (i = 0; i < b->n; i++)
+		respond(q, &q->rx_items[i]);
+	if (b->n && xpv_back_push_responses_and_check_notify(&q->rx))
+		nb_queue_notify(q, q->rx_port);
+}
+
+/* Buffers again after a stall. */
+static void unstall(struct nb_queue *q)
+{
+	q->rx_stall_at_ns = 0;
+	nb_queue_update_timer(q);
+	if (q->rx_stalled) {
+		q->rx_stalled = false;
+		net_tap_set_carrier(q->vif->tap0, true);
+	}
+}
+
+/* Too few buffers for the next packet: ask for an event when more are
+ * posted, and start the stall clock. Returns the buffers there are after
+ * the re-check. */
+static int wait_for_buffers(struct nb_queue *q, unsigned int avail)
+{
+	int n;
+
+	__atomic_store_n(&q->rx.sring->req_event, q->rx.req_cons + avail + 1,
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	n = xpv_back_peek_requests(&q->rx, NULL);
+	if (n >= 0 && (unsigned int)n < q->rx_need && !q->rx_stall_at_ns &&
+	    !q->rx_stalled) {
+		q->rx_stall_at_ns = nb_now_ns() + NB_RX_STALL_MS * 1000000ull;
+		nb_queue_update_timer(q);
+	}
+	return n;
+}
+
+/* While stalled, what the TAP still hands over is dropped. */
+static void drop_all(struct nb_queue *q)
+{
+	while (q->tap_readable) {
+		if (read(q->tap_fd, q->rx_buf, NB_MAX_FRAME + NB_VNET_HDR_LEN) <
+		    0) {
+			if (errno == EAGAIN)
+				q->tap_readable = false;
+			return;
+		}
+		q->stats.rx_dropped++;
+	}
+}
+
+void nb_rx_stall(struct nb_queue *q)
+{
+	int n = xpv_back_peek_requests(&q->rx, NULL);
+
+	if (n < 0 || (unsigned int)n >= q->rx_need)
+		return;
+	q->rx_stalled = true;
+	q->stats.rx_stalls++;
+	net_tap_set_carrier(q->vif->tap0, false);
+	drop_all(q);
+}
+
+bool nb_rx_work(struct nb_queue *q, unsigned int budget)
+{
+	int avail;
+
+	while (budget-- > 0) {
+		struct rx_batch b = { 0 };
+
+		avail = xpv_back_peek_requests(&q->rx, NULL);
+		if (avail < 0) {
+			nb_queue_fatal(q, "rx ring: impossible request index");
+			return false;
+		}
+		if ((unsigned int)avail >= q->rx_need &&
+		    (q->rx_stalled || q->rx_stall_at_ns))
+			unstall(q);
+		if (q->rx_stalled) {
+			drop_all(q);
+			return false;
+		}
+		if (!q->tap_readable)
+			return false;
+		if ((unsigned int)avail < q->rx_need) {
+			avail = wait_for_buffers(q, (unsigned int)avail);
+			if (avail < 0 || (unsigned int)avail < q->rx_need)
+				return false;
+			continue;
+		}
+		gather(q, &b, (unsigned int)avail);
+		finish(q, &b);
+	}
+	return true;
+}
