@@ -107,10 +107,11 @@ TEST_LIB      := $(LIBDIR)/libxpvtest.a
 IMAGE_LIB     := $(LIBDIR)/libxpvimage.a
 NET_LIB       := $(LIBDIR)/libxpvnet.a
 NETBACK_LIB   := $(LIBDIR)/libxpvnetback.a
+BLKBACK_LIB   := $(LIBDIR)/libxpvblkback.a
 # Preloaded into Debian's xenstored, the reference peer (tests/xenstore/).
 XSREF_STANDIN := $(LIBDIR)/libxsref-standin.so
 # Link order: each library before the libraries it uses.
-LIBRARIES     := TEST XENSTORED NETBACK BACKEND IMAGE FRONT NET RING HV
+LIBRARIES     := TEST XENSTORED NETBACK BLKBACK BACKEND IMAGE FRONT NET RING HV
 # System libraries a library needs, linked after every xpv library.
 XEN_LIBS      := -lxenctrl -lxenguest -lxengnttab -lxenevtchn \
 		 -lxenforeignmemory -lxencall -lxentoollog -lxenstore
@@ -118,6 +119,7 @@ HV_SYSLIBS    := $(XEN_LIBS) -lpthread
 TEST_SYSLIBS  := -lxenstore
 BACKEND_SYSLIBS := -lxenstore
 IMAGE_SYSLIBS := -lpthread
+BLKBACK_SYSLIBS := -luring -lpthread
 
 # The recipes every module.mk uses (see the top of this file).
 used = $(strip $(foreach L,$(LIBRARIES),$(if $(filter $($(L)_LIB),$^),$($(L)_$(1)))))
