@@ -52,6 +52,7 @@ struct xpv_backend_dev {
 	bool connected; /* connect succeeded, disconnect not yet called */
 	bool watching; /* the frontend's state is watched */
 	bool dirty; /* to be driven on this dispatch */
+	bool rewrite; /* state is not yet in the store (a write failed) */
 	void *priv;
 	struct log_budget log;
 };

@@ -175,19 +175,34 @@ int state_switch(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
 		return ret;
 	log_dev(dev, "%s -> %s", state_name(dev->state), state_name(to));
 	set_state(dev, to);
+	dev->rewrite = false;
 	return 0;
 }
 
-/* A switch that cannot be written: the directory is gone (the next drive
- * removes the device) or the store failed (said once, retried on the
- * next drive). */
+/*
+ * Switch after the backend's side already changed (disconnected): the
+ * device is in `to` whatever the store says, so the invariants hold; a
+ * write that failed is retried on the next drive (the directory gone: the
+ * next drive removes the device instead).
+ */
 static void switch_or_log(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
 {
 	int ret = state_switch(dev, to);
 
-	if (ret && ret != -ENOENT)
+	if (!ret)
+		return;
+	if (ret != -ENOENT)
 		log_dev(dev, "cannot write state %s: %s", state_name(to),
 			strerror(-ret));
+	set_state(dev, to);
+	dev->rewrite = true;
+}
+
+/* The state a failed switch_or_log could not write. */
+static void rewrite_state(struct xpv_backend_dev *dev)
+{
+	if (dev->rewrite && !xpv_backend_printf(dev, "state", "%d", dev->state))
+		dev->rewrite = false;
 }
 
 /* --- The steps ------------------------------------------------------------ */
@@ -468,6 +483,7 @@ void state_drive(struct xpv_backend_dev *dev)
 	}
 	if (ret < 0)
 		return;
+	rewrite_state(dev);
 	if (!dev->watching && find_frontend(dev))
 		return;
 	if (read_view(dev, &v))
