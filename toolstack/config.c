@@ -858,6 +858,7 @@ void xpv_config_free(struct xpv_domcfg *c)
 		free(c->vifs[i].vifname);
 		free(c->vifs[i].model);
 		free(c->vifs[i].gatewaydev);
+		free(c->vifs[i].rate);
 	}
 	free(c->disks);
 	free(c->vifs);

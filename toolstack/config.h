@@ -67,7 +67,8 @@ struct xpv_vif {
 	char *vifname;
 	char *model;
 	char *gatewaydev;
-	uint64_t rate_bytes_per_interval; /* 0: no limit */
+	char *rate; /* as written ("10Mb/s@20ms"), NULL: no limit */
+	uint64_t rate_bytes_per_interval;
 	uint32_t rate_interval_usecs;
 	unsigned int mtu; /* 1500 unless given */
 	int line;
@@ -111,6 +112,13 @@ struct xpv_domcfg {
 struct xpv_domcfg *xpv_config_load(const char *path, int noverrides,
 				   char *const overrides[], FILE *err);
 void xpv_config_free(struct xpv_domcfg *cfg);
+
+/*
+ * cfg in xl.cfg syntax, every value explicit (the UUID, each vif's MAC),
+ * so that reading it back gives the same domain: what a restart
+ * rebuilds from, as xl keeps a domain's config. Returns 0 or -errno.
+ */
+int xpv_config_write(FILE *f, const struct xpv_domcfg *cfg);
 
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into buf (at least 37 bytes). */
 void xpv_uuid_format(const uint8_t uuid[16], char *buf);

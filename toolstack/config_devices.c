@@ -302,7 +302,7 @@ static int vif_option(struct loader *l, struct xpv_vif *vif, const char *key,
 	if (!strcmp(key, "gatewaydev") || !strcmp(key, "netdev"))
 		return set_string(&vif->gatewaydev, v);
 	if (!strcmp(key, "rate"))
-		return vif_rate(l, vif, v);
+		return vif_rate(l, vif, v) ?: set_string(&vif->rate, v);
 	if (!strcmp(key, "mtu"))
 		return vif_number(l, vif, key, v, 65535, &vif->mtu);
 	if (!strcmp(key, "devid"))

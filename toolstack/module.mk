@@ -7,7 +7,9 @@
 # _dispose manage), so xpv links -lxenlight too; nothing of libxl's
 # domain handling is used (no libxl_ctx is ever made).
 XPV_SRCS := xpv.c commands.c config.c config_devices.c config_values.c \
-	config_json.c xlu_view.c json.c util.c services.c create.c
+	config_json.c config_write.c xlu_view.c json.c util.c store.c services.c \
+	domains.c layout.c devices.c hotplug.c build.c destroy.c monitor.c \
+	create.c control.c list.c console.c
 BINS += $(BIN)/xpv
 BUILD_HEADERS += libxlutil.h:libxen-dev
 
@@ -17,4 +19,5 @@ $(BIN)/xpv: $(call objs,$(addprefix toolstack/,$(XPV_SRCS))) $(HV_LIB)
 
 # The config reader against good and bad files (toolstack/tests/configs/);
 # dom0's services started, shown and stopped.
-TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh
+TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
+	toolstack/tests/test-lifecycle.sh

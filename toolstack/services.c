@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "toolstack/domains.h"
 #include "toolstack/services.h"
 #include "toolstack/util.h"
 
@@ -288,6 +289,30 @@ int xpv_services_up(struct xpv *x, bool quiet)
 	return ret;
 }
 
+static const struct service *service_named(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NSERVICES; i++)
+		if (!strcmp(services[i].name, name))
+			return &services[i];
+	return NULL;
+}
+
+bool xpv_service_running(struct xpv *x, const char *name)
+{
+	const struct service *s = service_named(name);
+
+	return s && running_pid(x, s) != 0;
+}
+
+bool xpv_service_built(struct xpv *x, const char *name)
+{
+	const struct service *s = service_named(name);
+
+	return s && built(x, s);
+}
+
 bool xpv_services_running(struct xpv *x)
 {
 	unsigned int i;
@@ -347,6 +372,13 @@ int xpv_cmd_down(struct xpv *x, int argc, char **argv)
 		;
 	if (optind != argc)
 		return xpv_usage("down");
+	if (running_pid(x, &services[0]) || !applies(&services[0]))
+		if (running_pid(x, &services[1]))
+			xpv_destroy_all(x);
+	if (x->xs) {
+		xs_close(x->xs);
+		x->xs = NULL;
+	}
 	for (i = NSERVICES; i-- > 0;)
 		stop_service(x, &services[i], false);
 	return 0;

@@ -21,6 +21,10 @@
  */
 int xpv_services_up(struct xpv *x, bool quiet);
 
+/* Whether the daemon named name (xpv-blkback...) runs; is built. */
+bool xpv_service_running(struct xpv *x, const char *name);
+bool xpv_service_built(struct xpv *x, const char *name);
+
 /* True when the services create needs (hv on sim, xenstored) run. */
 bool xpv_services_running(struct xpv *x);
 

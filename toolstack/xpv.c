@@ -25,6 +25,8 @@
 #include <xenstore.h>
 
 #include "hv/hv.h"
+#include "toolstack/monitor.h"
+#include "toolstack/util.h"
 #include "toolstack/xpv.h"
 
 void xpv_err(const char *fmt, ...)
@@ -80,7 +82,9 @@ static int find_paths(struct xpv *x)
 	    env_path(x->bindir, "XPV_BINDIR", dirname(self)))
 		return -ENAMETOOLONG;
 	snprintf(def, sizeof(def), "%s/../../hotplug", x->bindir);
-	if (env_path(x->topdir, "XPV_HOTPLUGDIR", def))
+	if (realpath(def, self))
+		snprintf(def, sizeof(def), "%s", self);
+	if (env_path(x->hotplugdir, "XPV_HOTPLUGDIR", def))
 		return -ENAMETOOLONG;
 	snprintf(def, sizeof(def), "%s/xenstored/socket", x->rundir);
 	if (env_path(x->xs_path, "XENSTORED_PATH", def))
@@ -101,8 +105,13 @@ struct hv *xpv_hv(struct xpv *x)
 	if (x->hv)
 		return x->hv;
 	ret = hv_open(&x->hv, why, sizeof(why));
-	if (ret) {
+	if (ret == -ENOENT && xpv_platform_sim())
+		xpv_err("the hypervisor is not running (no %s/hv.sock); "
+			"start dom0's services with `xpv up'",
+			x->rundir);
+	else if (ret)
 		xpv_err("cannot open the hypervisor: %s", why);
+	if (ret) {
 		x->hv = NULL;
 		errno = -ret;
 	}
@@ -115,8 +124,8 @@ struct xs_handle *xpv_xs(struct xpv *x)
 		return x->xs;
 	x->xs = xs_open(0);
 	if (!x->xs)
-		xpv_err("cannot reach xenstored at %s: %s; is it up "
-			"(xpv status)?",
+		xpv_err("cannot reach xenstored at %s: %s; start dom0's "
+			"services with `xpv up'",
 			x->xs_path, strerror(errno));
 	return x->xs;
 }
@@ -193,6 +202,11 @@ int main(int argc, char **argv)
 	if (ret) {
 		xpv_err("cannot work out where things are: %s", strerror(-ret));
 		return 1;
+	}
+	if (!strcmp(argv[optind], "_monitor")) {
+		ret = xpv_monitor_main(&x, argc - optind, argv + optind);
+		close_handles(&x);
+		return ret;
 	}
 	cmd = xpv_cmd_find(argv[optind]);
 	if (!cmd) {

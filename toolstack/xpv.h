@@ -23,7 +23,7 @@ struct xpv {
 	char rundir[PATH_MAX]; /* $XPV_RUNDIR, default /run/xpv */
 	char logdir[PATH_MAX]; /* $XPV_LOGDIR, default /var/log/xpv */
 	char bindir[PATH_MAX]; /* where xpv itself is: the daemons beside it */
-	char topdir[PATH_MAX]; /* the tree above bindir's build/: hotplug/ */
+	char hotplugdir[PATH_MAX]; /* the hotplug scripts */
 	char xs_path[PATH_MAX]; /* $XENSTORED_PATH, default RUNDIR/xenstored/socket */
 	int verbose;
 	struct hv *hv; /* xpv_hv() opens it */
@@ -77,6 +77,16 @@ int xpv_cmd_up(struct xpv *x, int argc, char **argv);
 int xpv_cmd_down(struct xpv *x, int argc, char **argv);
 int xpv_cmd_status(struct xpv *x, int argc, char **argv);
 int xpv_cmd_create(struct xpv *x, int argc, char **argv);
+int xpv_cmd_list(struct xpv *x, int argc, char **argv);
+int xpv_cmd_info(struct xpv *x, int argc, char **argv);
+int xpv_cmd_destroy(struct xpv *x, int argc, char **argv);
+int xpv_cmd_shutdown(struct xpv *x, int argc, char **argv);
+int xpv_cmd_reboot(struct xpv *x, int argc, char **argv);
+int xpv_cmd_pause(struct xpv *x, int argc, char **argv);
+int xpv_cmd_unpause(struct xpv *x, int argc, char **argv);
+int xpv_cmd_console(struct xpv *x, int argc, char **argv);
+int xpv_cmd_mem_set(struct xpv *x, int argc, char **argv);
+int xpv_cmd_vcpu_set(struct xpv *x, int argc, char **argv);
 int xpv_cmd_help(struct xpv *x, int argc, char **argv);
 
 #endif
