@@ -143,15 +143,29 @@ static int dispatch(void)
 	return ret;
 }
 
-/* Drive the core until no watch event came for QUIET_MS. */
-static void settle(void)
+/*
+ * Drive the core until no watch event came for QUIET_MS and done() says
+ * what was expected happened (NULL: at once); done() gives a slow machine
+ * SETTLE_MS to deliver the events, while the quiet period catches a step
+ * that does more than expected.
+ */
+static void settle_until(bool (*done)(const void *), const void *arg)
 {
 	struct pollfd pfd = { .fd = xpv_backend_fd(core), .events = POLLIN };
 	long long deadline = check_now_ms() + SETTLE_MS;
 
 	dispatch(); /* kicked devices need no event */
-	while (poll(&pfd, 1, QUIET_MS) == 1 && check_now_ms() < deadline)
-		dispatch();
+	while (check_now_ms() < deadline) {
+		if (poll(&pfd, 1, QUIET_MS) == 1)
+			dispatch();
+		else if (!done || done(arg))
+			return;
+	}
+}
+
+static void settle(void)
+{
+	settle_until(NULL, NULL);
 }
 
 static void write_node(const char *path, const char *value, size_t len)
@@ -500,6 +514,28 @@ static void rm(const char *path)
 	xs_rm(xs, XBT_NULL, path); /* absent already is fine */
 }
 
+static int backend_state(void);
+
+/* Has the step's row come true (state, states given, calls)? */
+static bool step_done(const void *arg)
+{
+	const struct step *s = arg;
+
+	return (!s->state || backend_state() == s->state) &&
+	       !strcmp(path, s->path) &&
+	       !memcmp(&calls, &s->want, sizeof(calls));
+}
+
+static bool state_is(const void *want)
+{
+	return backend_state() == *(const int *)want;
+}
+
+static bool no_devices(const void *unused)
+{
+	return xpv_backend_count(core) == 0;
+}
+
 static void do_step(const struct step *s)
 {
 	char node[192];
@@ -547,7 +583,7 @@ static void do_step(const struct step *s)
 	case END:
 		return;
 	}
-	settle();
+	settle_until(step_done, s);
 }
 
 /* The backend's state node (GONE without a directory; 0 without one). */
@@ -624,7 +660,7 @@ static void run_scenario(const struct scenario *sc, unsigned int devid)
 	}
 	rm(be_dir);
 	rm(fe_dir);
-	settle();
+	settle_until(no_devices, NULL);
 	if (xpv_backend_count(core) != 0)
 		check(sc->name, false, "the core still knows %u devices",
 		      xpv_backend_count(core));
@@ -637,6 +673,7 @@ static void run_scenario(const struct scenario *sc, unsigned int devid)
 /* Two devices of one domain: one turned hostile, the other unharmed. */
 static void two_devices(void)
 {
+	static const int connected = 4, closing = 5;
 	char be2[128], fe2[128];
 
 	memset(&calls, 0, sizeof(calls));
@@ -646,13 +683,14 @@ static void two_devices(void)
 	snprintf(be2, sizeof(be2), "%s", be_dir);
 	snprintf(fe2, sizeof(fe2), "%s", fe_dir);
 	add_device("3", "7");
+	settle_until(state_is, &connected);
 	set_dirs("test", 201);
 	add_device("3", "7");
-	settle();
+	settle_until(state_is, &connected);
 	CHECK(calls.connect == 2 && backend_state() == 4);
 	write_str(strcat(fe_dir, "/state"), "garbage");
 	set_dirs("test", 201);
-	settle();
+	settle_until(state_is, &closing);
 	CHECK(backend_state() == 5);
 	set_dirs("test", 200);
 	CHECK(backend_state() == 4);
@@ -662,7 +700,7 @@ static void two_devices(void)
 	set_dirs("test", 201);
 	rm(be_dir);
 	rm(fe_dir);
-	settle();
+	settle_until(no_devices, NULL);
 	CHECK(xpv_backend_count(core) == 0);
 	xpv_backend_close(core);
 	core = NULL;
@@ -847,12 +885,14 @@ static void write_after_removal(void)
 
 static void helpers(void)
 {
+	static const int init_wait = 2;
+
 	memset(&calls, 0, sizeof(calls));
 	probe_result = connect_result = 0;
 	core_open();
 	set_dirs("test", 300);
 	add_device("1", "7");
-	settle();
+	settle_until(state_is, &init_wait);
 	if (!last_dev || backend_state() != 2)
 		check_fatal("probing the helpers' device", EIO);
 	read_uint_values();

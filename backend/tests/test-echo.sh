@@ -92,14 +92,19 @@ n=$(grep -c 'InitWait -> Connected' "$run/echoback.log")
 case=kill before=$fails
 begin --hold
 wait_node "$held" held || fail "the guest never held"
+# (bash reports a child killed by a signal on the shell's stderr)
+exec 3>&2 2>/dev/null
 kill -9 "${XPV_PIDS[xpv-echoback]}"
-wait "${XPV_PIDS[xpv-echoback]}" 2>/dev/null
+wait "${XPV_PIDS[xpv-echoback]}"
+exec 2>&3 3>&-
 start_backend
 wait_node "$be/state" 4 || fail "the new backend did not reconnect"
 xenstore-write "$go" 1
 end 101000
-grep -q 'Initialising -> InitWait' <(tail -n +2 "$run/echoback.log") ||
-	fail "the new backend did not find the device"
+n=$(grep -c 'Initialising -> InitWait' "$run/echoback.log")
+[[ $n -eq 2 ]] || fail "the new backend did not find the device ($n probes)"
+grep -q 'served 1000 requests' "$run/echoback.log" ||
+	fail "the new backend did not serve the requests after the hold"
 ((fails == before)) && pass
 
 case=pending before=$fails
