@@ -182,8 +182,6 @@ static void close_level(struct img *img)
 		close(img->fd);
 	if (img->meta_fd >= 0)
 		close(img->meta_fd);
-	if (img->depth == 0)
-		free(img->chain);
 	free(img->path);
 	free(img);
 }
@@ -281,13 +279,18 @@ int img_open_backing(struct img *parent, const char *path, enum img_format fmt,
 	return parent->backing ? 0 : -errno;
 }
 
+/* The chain belongs to the top level's caller: img_open, img_close. */
 void img_close(struct img *img)
 {
+	struct img_chain *chain;
+
 	if (!img)
 		return;
+	chain = img->chain;
 	if (!img->info.read_only)
 		(void)img->drv->flush(img);
 	close_level(img);
+	free(chain);
 }
 
 void img_get_info(const struct img *img, struct img_info *info)

@@ -12,7 +12,8 @@ $(IMAGE_LIB): $(call objs,$(IMAGE_SRCS))
 
 # Tests (backend/image/tests/): each test-NAME.c is a program linked with
 # the helpers they share (util.c); qemu-img judges what they wrote.
-IMAGE_TESTS := qcow2-rw qcow2-alloc qcow2-backing qcow2-discard
+IMAGE_TESTS := image-raw qcow2-rw qcow2-alloc qcow2-backing qcow2-discard qcow2-crash \
+	qcow2-hostile
 IMAGE_TEST_BINS := $(addprefix $(BIN)/test-,$(IMAGE_TESTS))
 TEST_PROGS += $(IMAGE_TEST_BINS)
 TESTS += $(IMAGE_TEST_BINS)

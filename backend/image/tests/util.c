@@ -159,16 +159,17 @@ bool tu_qemu_matches(const char *path, const char *fmt,
 	return ok;
 }
 
-bool tu_img_matches(struct img *img, const struct tu_model *m)
+bool tu_img_matches_aligned(struct img *img, const struct tu_model *m,
+			    unsigned align)
 {
-	uint8_t *buf = malloc(m->size ? m->size : 1);
+	uint8_t *buf = NULL;
 	uint64_t off, len;
-	bool ok = buf != NULL;
+	bool ok = !posix_memalign((void **)&buf, 4096, m->size ? m->size : 1);
 	int err;
 
 	/* In pieces of varying size, so requests cross clusters. */
 	for (off = 0; ok && off < m->size; off += len) {
-		len = 1 + tu_rand_below(3 << 20);
+		len = (1 + tu_rand_below((3 << 20) / align)) * align;
 		if (len > m->size - off)
 			len = m->size - off;
 		err = img_pread(img, buf + off, off, len);
@@ -182,6 +183,11 @@ bool tu_img_matches(struct img *img, const struct tu_model *m)
 	ok = ok && compare("img_pread", buf, m->size, m);
 	free(buf);
 	return ok;
+}
+
+bool tu_img_matches(struct img *img, const struct tu_model *m)
+{
+	return tu_img_matches_aligned(img, m, 1);
 }
 
 void tu_pattern(uint8_t *buf, uint64_t off, uint64_t len, uint32_t tag)

@@ -42,6 +42,9 @@ bool tu_qemu_matches(const char *path, const char *fmt,
 		     const struct tu_model *m);
 /* Read the whole disk through our layer and compare. */
 bool tu_img_matches(struct img *img, const struct tu_model *m);
+/* The same in multiples of `align` from an aligned buffer (O_DIRECT). */
+bool tu_img_matches_aligned(struct img *img, const struct tu_model *m,
+			    unsigned align);
 
 /* Bytes that name their writer: each 8-byte word holds the tag and its
  * own guest offset, so a misplaced or stale byte shows. */
