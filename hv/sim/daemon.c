@@ -7,7 +7,8 @@
  * Listens on DIR/hv.sock (DIR: --rundir, else $XPV_RUNDIR, else /run/xpv),
  * mode 0600: whoever connects there is dom0. Without --foreground it
  * detaches once the socket is ready, so a caller may connect as soon as
- * the command returns.
+ * the command returns. DIR/hv.lock makes it the only one on DIR, and
+ * tells it that what it finds there was left by a killed predecessor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -180,22 +182,32 @@ static int epoll_add(int fd, void *tag)
 	return epoll_ctl(hvd.epfd, EPOLL_CTL_ADD, fd, &ee) < 0 ? -errno : 0;
 }
 
-/* Refuse to start over a live instance; remove a stale socket. */
-static int claim_socket(struct sockaddr_un *sa)
+/*
+ * One xpv-hv per run directory: an flock on DIR/hv.lock, held for our
+ * whole life and dropped by the kernel however we end (SIGKILL included),
+ * tells us whether what we find there (a socket, cgroups of this run
+ * directory) is a live instance's or a dead predecessor's, which we then
+ * remove. The lock file itself stays: removing it could let two instances
+ * lock two different files.
+ */
+static int lock_rundir(void)
 {
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	char path[sizeof(hvd.rundir) + 16];
+	int fd;
 
+	if (mkdir(hvd.rundir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/hv.lock", hvd.rundir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)sa, sizeof(*sa)) == 0) {
-		close(fd);
-		fprintf(stderr, "xpv-hv: already running at %s\n",
-			sa->sun_path);
-		return -EADDRINUSE;
-	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0; /* kept open: the lock is ours until we end */
 	close(fd);
-	unlink(sa->sun_path);
-	return 0;
+	if (errno != EWOULDBLOCK)
+		return -errno;
+	fprintf(stderr, "xpv-hv: already running at %s\n", hvd.rundir);
+	return -EADDRINUSE;
 }
 
 static int open_listen(void)
@@ -203,14 +215,11 @@ static int open_listen(void)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, err;
 
-	if (mkdir(hvd.rundir, 0755) < 0 && errno != EEXIST)
-		return -errno;
 	if (strlen(hvd.sock_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, hvd.sock_path);
-	err = claim_socket(&sa);
-	if (err)
-		return err;
+	/* We hold the run directory's lock: a socket there is stale. */
+	unlink(sa.sun_path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
@@ -289,13 +298,18 @@ static bool handle_signals(void)
 	return run;
 }
 
+/* How often the loop looks again at destroyed domains whose processes
+ * are not all gone yet (daemon_domain.c). */
+#define REAP_MS 100
+
 static void loop(void)
 {
 	struct epoll_event ev[32];
 	bool run = true;
 
 	while (run) {
-		int n = epoll_wait(hvd.epfd, ev, 32, -1), i;
+		int timeout = dom_reap_dying() ? REAP_MS : -1;
+		int n = epoll_wait(hvd.epfd, ev, 32, timeout), i;
 
 		if (n < 0 && errno != EINTR)
 			break;
@@ -352,6 +366,9 @@ static int setup(void)
 	hvd.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (hvd.epfd < 0)
 		return -errno;
+	err = lock_rundir();
+	if (err)
+		return err;
 	if (hvd.use_cgroups) {
 		err = cg_init(hvd.rundir);
 		if (err) {
@@ -361,6 +378,8 @@ static int setup(void)
 				strerror(-err));
 			return err;
 		}
+		/* What a SIGKILLed predecessor left: its domains are gone. */
+		cg_remove_leftovers();
 	}
 	err = hvd_open_domtab();
 	if (!err)

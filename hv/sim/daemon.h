@@ -175,7 +175,11 @@ struct domain *dom_get(hv_domid_t domid);
  * (none, or dying) or -EPERM. */
 struct domain *dom_target(struct conn *c, uint32_t domid, int *err);
 int dom_create_dom0(void);
+/* xpv-hv is stopping: kill every domain, wait for them a bounded time. */
 void dom_destroy_all(void);
+/* Finish destroying the domains whose processes are now gone; true while
+ * some are still waited for (the event loop then calls again soon). */
+bool dom_reap_dying(void);
 void dom_child_exited(pid_t pid, int status);
 void dom_fire_exc(void);
 int op_hello(struct request *rq, struct reply *r);
@@ -240,6 +244,9 @@ int op_grant_copy(struct request *rq, struct reply *r);
 
 /* daemon_cgroup.c: all -errno; a no-op returning 0 without cgroups. */
 int cg_init(const char *rundir);
+/* What a killed xpv-hv of our run directory left (we hold its lock):
+ * kill the processes left in its domains' cgroups, remove them. */
+void cg_remove_leftovers(void);
 int cg_create(hv_domid_t domid);
 int cg_destroy(hv_domid_t domid);
 void cg_exit(void);

@@ -360,6 +360,75 @@ bool cg_empty(hv_domid_t domid)
 	return n <= 0;
 }
 
+/* The domids that have a directory under our base in any controller. */
+static void find_leftovers(bool *found)
+{
+	unsigned int i;
+
+	for (i = 0; i < (v2 ? 1 : NR_V1); i++) {
+		char dir[256];
+		struct dirent *e;
+		unsigned int id;
+		char tail;
+		DIR *d;
+
+		if (v2)
+			snprintf(dir, sizeof(dir), ROOT "/%s", base);
+		else
+			snprintf(dir, sizeof(dir), ROOT "/%s/%s", v1_ctrls[i],
+				 base);
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((e = readdir(d)))
+			if (sscanf(e->d_name, "dom%u%c", &id, &tail) == 1 &&
+			    id > 0 && id < SIM_MAX_DOMS)
+				found[id] = true;
+		closedir(d);
+	}
+}
+
+/* Kill what is left in a predecessor's domain cgroup (frozen, a paused
+ * domain's tasks would not die until thawed; freezing first also stops
+ * them forking meanwhile), up to a second; how many were found. */
+static int kill_leftover(hv_domid_t domid)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	pid_t pids[256];
+	int found = read_procs(domid, pids, 256), i;
+
+	for (i = 0; i < 100 && !cg_empty(domid); i++) {
+		cg_freeze(domid, true);
+		cg_kill_all(domid);
+		cg_freeze(domid, false);
+		nanosleep(&ts, NULL);
+	}
+	return found < 0 ? 0 : found;
+}
+
+void cg_remove_leftovers(void)
+{
+	bool found[SIM_MAX_DOMS] = { false };
+	unsigned int id;
+
+	find_leftovers(found);
+	for (id = 1; id < SIM_MAX_DOMS; id++) {
+		int n;
+
+		if (!found[id])
+			continue;
+		n = kill_leftover((hv_domid_t)id);
+		if (cg_destroy((hv_domid_t)id) == 0)
+			hvd_log("dom%u: left by an xpv-hv that was killed: "
+				"gone (%d processes killed, cgroup removed)",
+				id, n);
+		else
+			hvd_log("dom%u: left by an xpv-hv that was killed: "
+				"its cgroup could not be removed",
+				id);
+	}
+}
+
 uint64_t cg_cpu_ns(hv_domid_t domid)
 {
 	char dir[256], buf[512], *p;

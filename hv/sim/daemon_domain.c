@@ -93,7 +93,8 @@ fail:
 	return -ENOMEM;
 }
 
-static void free_domain(struct domain *d)
+/* Free what the domain holds but its identity; idempotent. */
+static void release_domain(struct domain *d)
 {
 	if (d->gnttab)
 		munmap(d->gnttab, SIM_GNTTAB_PAGES * HV_PAGE_SIZE);
@@ -111,6 +112,16 @@ static void free_domain(struct domain *d)
 	if (d->statfd >= 0)
 		close(d->statfd);
 	free(d->used);
+	d->gnttab = NULL;
+	d->active = NULL;
+	d->status = NULL;
+	d->used = NULL;
+	d->memfd = d->gtfd = d->actfd = d->statfd = -1;
+}
+
+static void free_domain(struct domain *d)
+{
+	release_domain(d);
 	free(d);
 }
 
@@ -459,19 +470,68 @@ int op_create(struct request *rq, struct reply *r)
 	return 0;
 }
 
-static void wait_gone(struct domain *d)
+/*
+ * Destroy in two steps. The first, at once: the domain is dying (every
+ * map of it fails from now on), its processes are killed, its ports,
+ * connections and memory are released. The second once every process of
+ * it is gone: its cgroup is removed and its id freed. Until then the
+ * domain stays in the table, listed as dying: its id, and with it its
+ * host uid (daemon_exec.c), is handed to no new domain while anything of
+ * the old one runs. Normally that is a few milliseconds, within the
+ * destroy request; a process the kernel is slow to kill (stuck in an
+ * uninterruptible sleep) is waited for by the event loop instead
+ * (dom_reap_dying), so xpv-hv never stalls on a guest.
+ */
+
+/* How long a destroy request waits for the domain's processes to go. */
+#define DESTROY_WAIT_MS 500
+/* How long xpv-hv's exit waits for every domain's processes, in all. */
+#define EXIT_WAIT_MS 700
+
+/* Whether every process of a dying domain is gone (killing again what is
+ * left): its init reaped (in its own pid namespace, the kernel reaps the
+ * rest before init), its cgroup empty. */
+static bool processes_gone(struct domain *d)
+{
+	int status;
+
+	if (d->init && waitpid(d->init, &status, WNOHANG) == d->init)
+		d->init = 0;
+	if (d->init)
+		kill(d->init, SIGKILL);
+	return !d->init && (!d->has_cgroup || cg_empty(d->domid));
+}
+
+/* The second step: nothing of the domain is left. */
+static void finish_destroy(struct domain *d)
+{
+	if (d->has_cgroup)
+		cg_destroy(d->domid);
+	hvd.doms[d->domid] = NULL;
+	hvd_log("dom%u: destroyed", d->domid);
+	free_domain(d);
+}
+
+/* Wait up to ms for each of the dying domains to be gone, finishing
+ * those that are; true when all of them are. */
+static bool wait_gone(struct domain **ds, unsigned int n, long ms)
 {
 	struct timespec ts = { 0, 2 * 1000 * 1000 };
-	int i;
+	unsigned int i, left;
+	long waited;
 
-	for (i = 0; i < 1500; i++) {
-		if (d->init && waitpid(d->init, NULL, WNOHANG) == d->init)
-			d->init = 0;
-		if (!d->init && (!d->has_cgroup || cg_empty(d->domid)))
-			return;
+	for (waited = 0;; waited += 2) {
+		for (i = 0, left = 0; i < n; i++) {
+			if (ds[i] && processes_gone(ds[i])) {
+				finish_destroy(ds[i]);
+				ds[i] = NULL;
+			}
+			left += ds[i] != NULL;
+		}
+		if (!left || waited >= ms)
+			return !left;
 		nanosleep(&ts, NULL);
 	}
-	hvd_log("dom%u: processes still alive after 3 s", d->domid);
 }
 
 static void close_conns(hv_domid_t domid)
@@ -485,7 +545,9 @@ static void close_conns(hv_domid_t domid)
 	}
 }
 
-static void destroy(struct domain *d)
+/* The first step. freeze: stop its processes forking while they are
+ * killed (a destroy request; xpv-hv's exit kills without waiting). */
+static void kill_domain(struct domain *d, bool freeze)
 {
 	d->dying = true;
 	__atomic_store_n(&hvd.domtab[d->domid].gen, 0, __ATOMIC_RELEASE);
@@ -494,18 +556,30 @@ static void destroy(struct domain *d)
 	if (d->has_cgroup) {
 		/* Frozen, the domain cannot fork while its list is read and
 		 * killed; the kills land as it thaws. */
-		cg_freeze(d->domid, true);
+		if (freeze)
+			cg_freeze(d->domid, true);
 		cg_kill_all(d->domid);
 		cg_freeze(d->domid, false);
 	}
-	wait_gone(d);
-	if (d->has_cgroup)
-		cg_destroy(d->domid);
 	evtchn_close_all(d);
 	close_conns(d->domid);
-	hvd.doms[d->domid] = NULL;
-	hvd_log("dom%u: destroyed", d->domid);
-	free_domain(d);
+	release_domain(d);
+}
+
+/* Whether some domain waits for dom_reap_dying. */
+static bool some_dying;
+
+static void destroy(struct domain *d)
+{
+	hv_domid_t domid = d->domid;
+
+	kill_domain(d, true);
+	if (wait_gone(&d, 1, DESTROY_WAIT_MS))
+		return;
+	some_dying = true;
+	hvd_log("dom%u: processes still alive after %d ms: its id stays "
+		"taken until they are gone",
+		domid, DESTROY_WAIT_MS);
 }
 
 int op_destroy(struct request *rq, struct reply *r)
@@ -523,13 +597,52 @@ int op_destroy(struct request *rq, struct reply *r)
 	return 0;
 }
 
-void dom_destroy_all(void)
+bool dom_reap_dying(void)
 {
 	unsigned int i;
+	bool left = false;
 
-	for (i = 1; i < SIM_MAX_DOMS; i++)
-		if (hvd.doms[i])
-			destroy(hvd.doms[i]);
+	if (!some_dying)
+		return false;
+	for (i = 1; i < SIM_MAX_DOMS; i++) {
+		struct domain *d = hvd.doms[i];
+
+		if (!d || !d->dying)
+			continue;
+		if (processes_gone(d))
+			finish_destroy(d);
+		else
+			left = true;
+	}
+	some_dying = left;
+	return left;
+}
+
+/* xpv-hv is stopping: kill every domain at once, then wait for all of
+ * them together, a bounded time (SIGTERM is acted on within a second
+ * whatever the guests do). What is still alive then is killed by the
+ * kernel as we exit (its init's parent-death signal), and its cgroup is
+ * removed by the next xpv-hv started on this run directory. */
+void dom_destroy_all(void)
+{
+	struct domain *ds[SIM_MAX_DOMS];
+	unsigned int i, n = 0;
+
+	for (i = 1; i < SIM_MAX_DOMS; i++) {
+		if (!hvd.doms[i])
+			continue;
+		if (!hvd.doms[i]->dying)
+			kill_domain(hvd.doms[i], false);
+		ds[n++] = hvd.doms[i];
+	}
+	if (!wait_gone(ds, n, EXIT_WAIT_MS))
+		hvd_log("exiting with processes of some domains alive");
+	for (i = 0; i < n; i++) {
+		if (!ds[i])
+			continue;
+		hvd.doms[ds[i]->domid] = NULL;
+		free_domain(ds[i]);
+	}
 }
 
 /* SIGCHLD: an init that exits without having shut down crashed. */

@@ -163,43 +163,43 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static pid_t spawn_hv(void)
-{
-	char log[PATH_MAX + 16];
-	const char *hv = harness_bin("xpv-hv");
-	pid_t pid = fork();
+#define MAX_EXTRA 8
 
+static pid_t spawn_hv(char *const extra[])
+{
+	char log[PATH_MAX + 16], *argv[5 + MAX_EXTRA] = { 0 };
+	const char *hv = harness_bin("xpv-hv");
+	unsigned int i, n = 0;
+	pid_t pid;
+
+	argv[n++] = (char *)hv;
+	argv[n++] = "--foreground";
+	argv[n++] = "--rundir";
+	argv[n++] = rundir;
+	for (i = 0; extra && extra[i] && i < MAX_EXTRA; i++)
+		argv[n++] = extra[i];
+	fflush(NULL);
+	pid = fork();
 	if (pid != 0)
 		return pid;
+	/* Appended: a restarted xpv-hv's log follows its predecessor's. */
 	snprintf(log, sizeof(log), "%s/hv.log", rundir);
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 	if (fd >= 0)
 		dup2(fd, 2);
 	/* A test that crashes must not leave its hypervisor behind. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	execl(hv, hv, "--foreground", "--rundir", rundir, (char *)NULL);
+	execv(hv, argv);
 	_exit(127);
 }
 
-int harness_start(void)
+int harness_spawn(char *const extra[])
 {
 	char sock[PATH_MAX + 16];
 	int i;
 
-	if (harness_xen())
-		return 0;
-	owner = getpid();
-	snprintf(rundir, sizeof(rundir), "/tmp/xpv-hv-test.XXXXXX");
-	if (!mkdtemp(rundir))
-		return -errno;
-	chmod(rundir, 0755);
-	setenv("XPV_RUNDIR", rundir, 1);
-	unsetenv("XPV_HV_FD");
-	atexit(harness_stop);
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	hv_pid = spawn_hv();
+	hv_pid = spawn_hv(extra);
 	if (hv_pid < 0)
 		return -errno;
 	snprintf(sock, sizeof(sock), "%s/hv.sock", rundir);
@@ -215,6 +215,56 @@ int harness_start(void)
 		nanosleep(&ts, NULL);
 	}
 	return -ETIMEDOUT;
+}
+
+int harness_signal(int sig, long long *ms)
+{
+	struct timespec t0, t1;
+	int st = -1, i;
+
+	if (hv_pid <= 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(hv_pid, sig);
+	for (i = 0; i < 1000; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (waitpid(hv_pid, &st, WNOHANG) == hv_pid)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (i == 1000) {
+		kill(hv_pid, SIGKILL);
+		waitpid(hv_pid, &st, 0);
+	}
+	if (ms)
+		*ms = (t1.tv_sec - t0.tv_sec) * 1000LL +
+		      (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	hv_pid = 0;
+	return st;
+}
+
+int harness_start(void)
+{
+	return harness_start_args(NULL);
+}
+
+int harness_start_args(char *const extra[])
+{
+	if (harness_xen())
+		return 0;
+	owner = getpid();
+	snprintf(rundir, sizeof(rundir), "/tmp/xpv-hv-test.XXXXXX");
+	if (!mkdtemp(rundir))
+		return -errno;
+	chmod(rundir, 0755);
+	setenv("XPV_RUNDIR", rundir, 1);
+	unsetenv("XPV_HV_FD");
+	atexit(harness_stop);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	return harness_spawn(extra);
 }
 
 int harness_run(const struct test_case *cases, unsigned int n)

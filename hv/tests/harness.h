@@ -21,6 +21,15 @@ struct test_case {
  * on a failing CHECK. 0 or -errno.
  */
 int harness_start(void);
+/* The same with extra options for xpv-hv (NULL-ended, at most 8). */
+int harness_start_args(char *const extra[]);
+/* Start xpv-hv again in the same run directory (after harness_signal),
+ * with extra options; its log is appended to DIR/hv.log. 0 or -errno. */
+int harness_spawn(char *const extra[]);
+/* Send sig to xpv-hv and wait for it to end (up to 10 s, then SIGKILL);
+ * its wait status (-1: none running), and in *ms (may be NULL) how long
+ * it took to end. */
+int harness_signal(int sig, long long *ms);
 void harness_stop(void);
 /* Stop xpv-hv at the end of the test: 1 if it did not exit cleanly
  * (crash, sanitizer report), its log then printed; else 0. */

@@ -29,11 +29,8 @@
 
 #include "hv/hv.h"
 #include "hv/tests/harness.h"
-#include "tests/lib/console.h"
+#include "tests/hostile-guest/driver.h"
 
-#define REPLY_MS 20000
-#define GUEST_KB (16 * 1024)
-#define SIM_UID_BASE 0x10000000u /* daemon_exec.c */
 #define WORLD_MAX_PTYS 16 /* daemon.h */
 
 /* What xpv-hv's own environment holds, which no guest may see. */
@@ -41,195 +38,56 @@
 
 static struct hv *hv;
 
-struct guest {
-	hv_domid_t id;
-	int in, out; /* its stdin (our write end), its stdout (our read end) */
-	int out_ino; /* the inode of its stdout pipe, and of its stdin's */
-	int in_ino;
-	char line[65536];
-};
-
-/* How a case wants its guest started. */
-struct start {
-	hv_domid_t domid; /* 0: any */
-	char *const *envp;
-	const char *root;
-	char *const *ro_dirs;
-};
-
-static int read_line(struct guest *g)
-{
-	size_t n = 0;
-
-	while (n < sizeof(g->line) - 1) {
-		struct pollfd p = { .fd = g->out, .events = POLLIN };
-		ssize_t r;
-
-		if (poll(&p, 1, REPLY_MS) != 1)
-			return -ETIMEDOUT;
-		r = read(g->out, g->line + n, 1);
-		if (r <= 0)
-			return -EPIPE;
-		if (g->line[n] == '\n')
-			break;
-		n++;
-	}
-	g->line[n] = '\0';
-	return 0;
-}
-
-/* Send a command; 0 when the answer is "ok...", the guest's -errno for
- * "err N", else -EPROTO. The answer stays in g->line. */
-static int cmd(struct guest *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int cmd(struct guest *g, const char *fmt, ...)
-{
-	char buf[8192];
-	va_list ap;
-	int n, err;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	buf[n++] = '\n';
-	if (write(g->in, buf, (size_t)n) != n)
-		return -EPIPE;
-	err = read_line(g);
-	if (err)
-		return err;
-	if (strncmp(g->line, "ok", 2) == 0)
-		return 0;
-	if (sscanf(g->line, "err %d", &n) == 1)
-		return n;
-	return -EPROTO;
-}
-
-/* The numbers after "ok" in the last answer. */
-static long field(const struct guest *g, int i)
-{
-	const char *p = g->line + 2;
-	char *end;
-	long v = 0;
-
-	for (; i >= 0; i--) {
-		v = strtol(p, &end, 10);
-		p = end;
-	}
-	return v;
-}
-
-static int ino_of(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 ? (int)st.st_ino : -1;
-}
-
-static int exec_guest(struct guest *g, const struct start *s, int in_fd,
-		      int out_fd)
-{
-	char *argv[] = { "hostile-world-guest", NULL };
-	int stdio[3] = { in_fd, out_fd, -1 };
-	struct hv_exec x = { .path = harness_bin("hostile-world-guest"),
-			     .argv = argv,
-			     .envp = s->envp,
-			     .stdio = stdio,
-			     .root = s->root,
-			     .ro_dirs = s->ro_dirs };
-
-	return hv_domain_exec(hv, g->id, &x);
-}
-
-static int start_guest(struct guest *g, const struct start *s)
-{
-	struct hv_domain_config cfg = { .domid = s->domid,
-					.memory_kb = GUEST_KB,
-					.vcpus = 1 };
-	int in[2], out[2], err;
-
-	memset(g, 0, sizeof(*g));
-	g->in = g->out = -1;
-	err = hv_domain_create(hv, &cfg, &g->id);
-	CHECK(err == 0, "create: %s", strerror(-err));
-	CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0, "pipe");
-	g->in_ino = ino_of(in[0]);
-	g->out_ino = ino_of(out[1]);
-	err = exec_guest(g, s, in[0], out[1]);
-	close(in[0]);
-	close(out[1]);
-	g->in = in[1];
-	g->out = out[0];
-	CHECK(err == 0, "exec: %s", strerror(-err));
-	err = hv_domain_unpause(hv, g->id);
-	CHECK(err == 0, "unpause: %s", strerror(-err));
-	err = read_line(g);
-	CHECK(err == 0 && strcmp(g->line, "ready") == 0,
-	      "guest did not start: %d %s", err, g->line);
-	return 0;
-}
-
-static void stop_guest(struct guest *g)
-{
-	if (g->id)
-		hv_domain_destroy(hv, g->id);
-	if (g->in >= 0)
-		close(g->in);
-	if (g->out >= 0)
-		close(g->out);
-	g->id = 0;
-	g->in = g->out = -1;
-}
-
 /* Run one attack on a fresh guest started as s says. */
-static int with_guest(const struct start *s, int (*attack)(struct guest *))
+static int with_guest(const struct hg_start *s, int (*attack)(struct hg *))
 {
-	struct guest g;
-	int r = start_guest(&g, s);
+	struct hg g;
+	int r = hg_start(hv, &g, s);
 
 	if (r == 0)
 		r = attack(&g);
-	stop_guest(&g);
+	hg_stop(hv, &g);
 	return r;
 }
 
-static const struct start plain;
+static const struct hg_start plain;
 
 /* --- /proc and unmounting ------------------------------------------ */
 
 /* Paths of the host a guest must not see. */
-static const char *const host_paths[] = { "/work", "/root", "/home", "/var",
-					  "/run",  "/sys",  "/opt",  "/etc/hostname",
-					  "/etc/passwd" };
+static const char *const host_paths[] = {
+	"/work", "/root", "/home",	   "/var",	 "/run",
+	"/sys",	 "/opt",  "/etc/hostname", "/etc/passwd"
+};
 
-static int sees_nothing_of_host(struct guest *g)
+static int sees_nothing_of_host(struct hg *g)
 {
 	unsigned int i;
 
 	/* Our own name is in our cmdline: visible only through a /proc of
 	 * the host's pid namespace. */
-	CHECK(cmd(g, "procscan test-guest-world") == 0, "procscan: %s",
+	CHECK(hg_cmd(g, "procscan test-guest-world") == 0, "procscan: %s",
 	      g->line);
-	CHECK(field(g, 1) == 0, "a host process is visible: %s", g->line);
-	CHECK(field(g, 0) > 0 && field(g, 0) <= 4,
-	      "the guest sees %ld processes", field(g, 0));
+	CHECK(hg_field(g, 1) == 0, "a host process is visible: %s", g->line);
+	CHECK(hg_field(g, 0) > 0 && hg_field(g, 0) <= 4,
+	      "the guest sees %ld processes", hg_field(g, 0));
 	for (i = 0; i < sizeof(host_paths) / sizeof(host_paths[0]); i++) {
-		CHECK(cmd(g, "exists %s", host_paths[i]) == 0, "exists");
-		CHECK(field(g, 0) == 0, "the guest sees the host's %s",
+		CHECK(hg_cmd(g, "exists %s", host_paths[i]) == 0, "exists");
+		CHECK(hg_field(g, 0) == 0, "the guest sees the host's %s",
 		      host_paths[i]);
 	}
 	return 0;
 }
 
-static int unmount_proc(struct guest *g)
+static int unmount_proc(struct hg *g)
 {
 	int r;
 
 	if (sees_nothing_of_host(g))
 		return 1;
-	r = cmd(g, "umount /proc");
+	r = hg_cmd(g, "umount /proc");
 	CHECK(r == -EINVAL || r == -EPERM, "umount /proc: %d", r);
-	r = cmd(g, "umountall");
+	r = hg_cmd(g, "umountall");
 	CHECK(r == 0, "umountall: %s", g->line);
 	return sees_nothing_of_host(g);
 }
@@ -239,7 +97,7 @@ static int t_proc(void)
 	return with_guest(&plain, unmount_proc);
 }
 
-static int remount_writable(struct guest *g)
+static int remount_writable(struct hg *g)
 {
 	static const char *const ro[] = { "/usr", "/", "/dev",
 					  "/etc/ld.so.cache" };
@@ -247,18 +105,18 @@ static int remount_writable(struct guest *g)
 	int r;
 
 	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
-		r = cmd(g, "remount %s rw", ro[i]);
+		r = hg_cmd(g, "remount %s rw", ro[i]);
 		CHECK(r < 0, "remount %s rw: %s", ro[i], g->line);
-		r = cmd(g, "setattr %s", ro[i]);
+		r = hg_cmd(g, "setattr %s", ro[i]);
 		CHECK(r < 0, "mount_setattr %s rw: %s", ro[i], g->line);
 	}
-	r = cmd(g, "remount /tmp size=1g");
+	r = hg_cmd(g, "remount /tmp size=1g");
 	CHECK(r < 0, "/tmp grown: %s", g->line);
-	r = cmd(g, "remount /dev/pts max=4096");
+	r = hg_cmd(g, "remount /dev/pts max=4096");
 	CHECK(r < 0, "/dev/pts grown: %s", g->line);
-	r = cmd(g, "write /usr/hostile");
+	r = hg_cmd(g, "write /usr/hostile");
 	CHECK(r == -EROFS, "write to /usr: %d", r);
-	r = cmd(g, "write /hostile");
+	r = hg_cmd(g, "write /hostile");
 	CHECK(r == -EROFS, "write to /: %d", r);
 	return 0;
 }
@@ -270,9 +128,9 @@ static int t_locked(void)
 
 /* --- environment and stdio ------------------------------------------- */
 
-static int env_exact(struct guest *g)
+static int env_exact(struct hg *g)
 {
-	CHECK(cmd(g, "env") == 0, "env: %s", g->line);
+	CHECK(hg_cmd(g, "env") == 0, "env: %s", g->line);
 	CHECK(strcmp(g->line, "ok\tGUEST=named\tXPV_HV_FD=3") == 0,
 	      "the init's environment: \"%s\"", g->line);
 	return 0;
@@ -283,19 +141,19 @@ static int t_env(void)
 	/* Its creator names GUEST and a bogus XPV_HV_FD; xpv-hv's own
 	 * environment holds HV_SECRET, ours too. */
 	char *envp[] = { "GUEST=named", "XPV_HV_FD=99", NULL };
-	struct start s = { .envp = envp };
+	struct hg_start s = { .envp = envp };
 
 	return with_guest(&s, env_exact);
 }
 
-static int fds_exact(struct guest *g)
+static int fds_exact(struct hg *g)
 {
 	char want[128];
 
-	CHECK(cmd(g, "fds") == 0, "fds: %s", g->line);
+	CHECK(hg_cmd(g, "fds") == 0, "fds: %s", g->line);
 	/* 0, 1: the pipes we made for it; 2: its own /dev/null (1:3); 3:
 	 * its connection; nothing else. */
-	snprintf(want, sizeof(want), "ok 0:p%d 1:p%d 2:c1:3 3:s", g->in_ino,
+	snprintf(want, sizeof(want), "ok 0:p%ld 1:p%ld 2:c1:3 3:s", g->in_ino,
 		 g->out_ino);
 	CHECK(strncmp(g->line, want, strlen(want)) == 0 &&
 		      !strchr(g->line + strlen(want), ' '),
@@ -308,18 +166,18 @@ static int t_fds(void)
 	return with_guest(&plain, fds_exact);
 }
 
-static int stdio_of_dom0(struct guest *g)
+static int stdio_of_dom0(struct hg *g)
 {
 	int before1 = fcntl(1, F_GETFL), before2 = fcntl(2, F_GETFL);
 
 	/* The run directory's name is in xpv-hv's log and in our stdout
 	 * and stderr (main printed it): reopening any of them would show
 	 * it. */
-	CHECK(cmd(g, "reopen %s", harness_rundir()) == 0, "reopen: %s",
+	CHECK(hg_cmd(g, "reopen %s", harness_rundir()) == 0, "reopen: %s",
 	      g->line);
-	CHECK(field(g, 0) > 0, "nothing could be reopened: %s", g->line);
-	CHECK(field(g, 1) == 0, "dom0's output read back: %s", g->line);
-	CHECK(cmd(g, "setfl") == 0, "setfl: %s", g->line);
+	CHECK(hg_field(g, 0) > 0, "nothing could be reopened: %s", g->line);
+	CHECK(hg_field(g, 1) == 0, "dom0's output read back: %s", g->line);
+	CHECK(hg_cmd(g, "setfl") == 0, "setfl: %s", g->line);
 	CHECK(fcntl(1, F_GETFL) == before1 && fcntl(2, F_GETFL) == before2,
 	      "our stdout/stderr flags changed");
 	return 0;
@@ -349,7 +207,7 @@ static long long memcg_usage(hv_domid_t id)
 	return v;
 }
 
-static int host_dirs(struct guest *g)
+static int host_dirs(struct hg *g)
 {
 	static const char *const dirs[] = { "/tmp", "/var/tmp", "/dev/shm",
 					    "/run/lock" };
@@ -359,7 +217,7 @@ static int host_dirs(struct guest *g)
 
 	snprintf(name, sizeof(name), "xpv-hostile-%d", (int)getpid());
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		r = cmd(g, "write %s/%s", dirs[i], name);
+		r = hg_cmd(g, "write %s/%s", dirs[i], name);
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
 		CHECK(access(path, F_OK) != 0, "the guest wrote the host's %s",
 		      path);
@@ -382,21 +240,22 @@ static int t_host_dirs(void)
 
 /* A 16 MiB guest writes 64 MiB to each: it gets its memory's worth, the
  * host none, and its memory cgroup pays for what it wrote. */
-static int fill_tmpfs(struct guest *g)
+static int fill_tmpfs(struct hg *g)
 {
 	static const char *const dirs[] = { "/tmp", "/dev/shm" };
 	long long before = memcg_usage(g->id), wrote = 0;
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		CHECK(cmd(g, "fill %s/fill 64", dirs[i]) == 0, "fill: %s",
+		CHECK(hg_cmd(g, "fill %s/fill 64", dirs[i]) == 0, "fill: %s",
 		      g->line);
-		CHECK(field(g, 1) == ENOSPC, "%s did not stop at its size: %s",
-		      dirs[i], g->line);
-		CHECK(field(g, 0) <= GUEST_KB * 1024LL &&
-			      field(g, 0) >= GUEST_KB * 1024LL - (1 << 20),
-		      "%s took %ld bytes", dirs[i], field(g, 0));
-		wrote += field(g, 0);
+		CHECK(hg_field(g, 1) == ENOSPC,
+		      "%s did not stop at its size: %s", dirs[i], g->line);
+		CHECK(hg_field(g, 0) <= HG_MEMORY_KB * 1024LL &&
+			      hg_field(g, 0) >=
+				      HG_MEMORY_KB * 1024LL - (1 << 20),
+		      "%s took %ld bytes", dirs[i], hg_field(g, 0));
+		wrote += hg_field(g, 0);
 	}
 	if (before >= 0) {
 		long long after = memcg_usage(g->id);
@@ -418,58 +277,29 @@ static int t_fill(void)
 
 /* --- domain id reuse ------------------------------------------------- */
 
-/* Processes of the host whose real uid is uid. */
-static int procs_of_uid(uid_t uid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char path[300], line[256];
-		unsigned int u;
-		FILE *f;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Uid: %u", &u) == 1) {
-				n += u == uid;
-				break;
-			}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
 static int t_domid_reuse(void)
 {
-	struct start s = { .domid = 7 };
-	uid_t uid = SIM_UID_BASE + 65536u * s.domid;
-	struct guest a, b;
+	struct hg_start s = { .domid = 7 };
+	int pids[64], n = 0;
+	struct hg a, b;
 	int r;
 
-	r = start_guest(&a, &s);
-	if (!r && (cmd(&a, "leave /tmp/left secret-of-a") ||
-		   cmd(&a, "leave /dev/shm/left secret-of-a") ||
-		   cmd(&a, "spawn")))
+	r = hg_start(hv, &a, &s);
+	if (!r && (hg_cmd(&a, "leave /tmp/left secret-of-a") ||
+		   hg_cmd(&a, "leave /dev/shm/left secret-of-a") ||
+		   hg_cmd(&a, "spawn")))
 		r = 1;
-	if (!r && procs_of_uid(uid) < 2)
+	/* Its init and the process it spawned, seen from the host. */
+	if (!r && (n = hg_cgroup_pids(a.id, pids, 64)) < 2)
 		r = 1;
-	stop_guest(&a);
-	CHECK(r == 0, "domain 7's first guest: %s", a.line);
-	CHECK(procs_of_uid(uid) == 0, "processes of uid %u remain", uid);
-	r = start_guest(&b, &s);
+	hg_stop(hv, &a);
+	CHECK(r == 0, "domain 7's first guest (%d processes): %s", n, a.line);
+	CHECK(hg_alive(pids, n) == 0,
+	      "processes of domain 7 outlive its destroy");
+	r = hg_start(hv, &b, &s);
 	if (!r) {
-		int t = cmd(&b, "look /tmp/left"), m = cmd(&b, "look /dev/shm/"
-							  "left");
+		int t = hg_cmd(&b, "look /tmp/left"),
+		    m = hg_cmd(&b, "look /dev/shm/left");
 
 		if (t != -ENOENT || m != -ENOENT) {
 			printf("    the next domain 7 reads: /tmp %d, /dev/shm "
@@ -478,26 +308,26 @@ static int t_domid_reuse(void)
 			r = 1;
 		}
 	}
-	stop_guest(&b);
+	hg_stop(hv, &b);
 	return r;
 }
 
 /* --- ptys, AIO, inotify ---------------------------------------------- */
 
-static int own_ptys(struct guest *g)
+static int own_ptys(struct hg *g)
 {
 	struct stat host;
 	char want[64];
 
 	CHECK(stat("/dev/pts", &host) == 0, "stat /dev/pts");
-	CHECK(cmd(g, "statdev /dev/pts") == 0, "statdev: %s", g->line);
+	CHECK(hg_cmd(g, "statdev /dev/pts") == 0, "statdev: %s", g->line);
 	snprintf(want, sizeof(want), "ok %u:%u", major(host.st_dev),
 		 minor(host.st_dev));
 	CHECK(strcmp(g->line, want) != 0, "the guest's /dev/pts is the host's");
-	CHECK(cmd(g, "ptmx 100") == 0, "ptmx: %s", g->line);
-	CHECK(field(g, 0) == WORLD_MAX_PTYS && field(g, 1) == ENOSPC,
+	CHECK(hg_cmd(g, "ptmx 100") == 0, "ptmx: %s", g->line);
+	CHECK(hg_field(g, 0) == WORLD_MAX_PTYS && hg_field(g, 1) == ENOSPC,
 	      "ptys opened: %s", g->line);
-	return cmd(g, "release") == 0 ? 0 : 1;
+	return hg_cmd(g, "release") == 0 ? 0 : 1;
 }
 
 static int t_ptys(void)
@@ -505,9 +335,9 @@ static int t_ptys(void)
 	return with_guest(&plain, own_ptys);
 }
 
-static int no_aio(struct guest *g)
+static int no_aio(struct hg *g)
 {
-	int r = cmd(g, "aio");
+	int r = hg_cmd(g, "aio");
 
 	CHECK(r == -ENOSYS, "io_setup in a guest: %d", r);
 	return 0;
@@ -520,19 +350,20 @@ static int t_aio(void)
 
 /* inotify instances count per user along the namespaces' owners: the
  * guest's are the domain's host uid's, so root keeps its own. */
-static int inotify_own_count(struct guest *g)
+static int inotify_own_count(struct hg *g)
 {
 	int fd;
 
-	CHECK(cmd(g, "inotify 100000") == 0, "inotify: %s", g->line);
-	CHECK(field(g, 1) == EMFILE, "not stopped by the per-user limit: %s",
+	CHECK(hg_cmd(g, "inotify 100000") == 0, "inotify: %s", g->line);
+	CHECK(hg_field(g, 1) == EMFILE, "not stopped by the per-user limit: %s",
 	      g->line);
 	fd = inotify_init1(IN_CLOEXEC);
-	CHECK(fd >= 0, "dom0 cannot make an inotify instance (%s) while the "
-		       "guest holds %ld",
-	      strerror(errno), field(g, 0));
+	CHECK(fd >= 0,
+	      "dom0 cannot make an inotify instance (%s) while the "
+	      "guest holds %ld",
+	      strerror(errno), hg_field(g, 0));
 	close(fd);
-	return cmd(g, "release") == 0 ? 0 : 1;
+	return hg_cmd(g, "release") == 0 ? 0 : 1;
 }
 
 static int t_inotify(void)
@@ -610,47 +441,48 @@ static void remove_named_root(void)
 		printf("    could not remove %s\n", named_root);
 }
 
-static int in_named_root(struct guest *g)
+static int in_named_root(struct hg *g)
 {
 	char p[PATH_MAX];
 	struct stat st;
 	int r;
 
-	CHECK(cmd(g, "look /marker") == 0 && !strcmp(g->line, "ok named-root"),
+	CHECK(hg_cmd(g, "look /marker") == 0 &&
+		      !strcmp(g->line, "ok named-root"),
 	      "the named root's marker: %s", g->line);
-	CHECK(cmd(g, "write /data/mine") == 0, "its own directory: %s",
+	CHECK(hg_cmd(g, "write /data/mine") == 0, "its own directory: %s",
 	      g->line);
 	snprintf(p, sizeof(p), "%s/data/mine", named_root);
-	CHECK(stat(p, &st) == 0 && st.st_uid == SIM_UID_BASE + 65536u * g->id,
+	CHECK(stat(p, &st) == 0 && st.st_uid == hg_uid(g->id),
 	      "the file it wrote, on the host");
-	r = cmd(g, "write /hostile");
+	r = hg_cmd(g, "write /hostile");
 	CHECK(r == -EACCES, "write to the root's top (root's, 0755): %d", r);
-	r = cmd(g, "look /nulldev");
+	r = hg_cmd(g, "look /nulldev");
 	CHECK(r == -EACCES, "a device node in the named root opened: %d", r);
-	CHECK(cmd(g, "look /proc/self/comm") == 0, "its /proc: %s", g->line);
+	CHECK(hg_cmd(g, "look /proc/self/comm") == 0, "its /proc: %s", g->line);
 	return sees_nothing_of_host(g);
 }
 
 static int t_named_root(void)
 {
-	struct start s = { .domid = 9, .root = named_root };
-	struct guest g;
+	struct hg_start s = { .domid = 9, .root = named_root };
+	struct hg g;
 	int r;
 
-	r = make_named_root(SIM_UID_BASE + 65536u * s.domid);
+	r = make_named_root(hg_uid(s.domid));
 	if (!r)
 		r = with_guest(&s, in_named_root);
 	if (!r) {
 		/* Without its mount points it is refused, not half built. */
 		char p[PATH_MAX];
-		struct hv_domain_config cfg = { .memory_kb = GUEST_KB,
+		struct hv_domain_config cfg = { .memory_kb = HG_MEMORY_KB,
 						.vcpus = 1 };
 
 		snprintf(p, sizeof(p), "%s/tmp", named_root);
 		rmdir(p);
 		memset(&g, 0, sizeof(g));
 		CHECK(hv_domain_create(hv, &cfg, &g.id) == 0, "create");
-		r = exec_guest(&g, &s, -1, -1);
+		r = hg_exec(hv, &g, &s, -1, -1);
 		hv_domain_destroy(hv, g.id);
 		if (r != -ENOENT)
 			printf("    a root without /tmp: %d\n", r);
@@ -662,14 +494,14 @@ static int t_named_root(void)
 
 static char bin_dir[PATH_MAX];
 
-static int ro_dir(struct guest *g)
+static int ro_dir(struct hg *g)
 {
 	int r;
 
-	CHECK(cmd(g, "exists %s/hostile-world-guest", bin_dir) == 0 &&
-		      field(g, 0) == 1,
+	CHECK(hg_cmd(g, "exists %s/hostile-world-guest", bin_dir) == 0 &&
+		      hg_field(g, 0) == 1,
 	      "the read-only directory is not there: %s", g->line);
-	r = cmd(g, "write %s/hostile", bin_dir);
+	r = hg_cmd(g, "write %s/hostile", bin_dir);
 	CHECK(r == -EROFS, "write to a read-only directory: %d", r);
 	return 0;
 }
@@ -677,7 +509,7 @@ static int ro_dir(struct guest *g)
 static int t_ro_dirs(void)
 {
 	char *dirs[] = { bin_dir, NULL };
-	struct start s = { .ro_dirs = dirs };
+	struct hg_start s = { .ro_dirs = dirs };
 
 	snprintf(bin_dir, sizeof(bin_dir), "%s",
 		 harness_bin("hostile-world-guest"));
@@ -687,14 +519,14 @@ static int t_ro_dirs(void)
 }
 
 static const struct test_case cases[] = {
-	{ "unmounting /proc (or anything) uncovers nothing of the host",
-	  t_proc, true },
+	{ "unmounting /proc (or anything) uncovers nothing of the host", t_proc,
+	  true },
 	{ "mounts a guest was given cannot be remounted writable or larger",
 	  t_locked, true },
-	{ "the init's environment is exactly the one its creator named",
-	  t_env, true },
-	{ "the init has its three stdio fds and its connection, no more",
-	  t_fds, true },
+	{ "the init's environment is exactly the one its creator named", t_env,
+	  true },
+	{ "the init has its three stdio fds and its connection, no more", t_fds,
+	  true },
 	{ "reopening its stdio through /proc/self/fd reads nothing of dom0's",
 	  t_stdio, true },
 	{ "the host's /tmp, /var/tmp, /dev/shm, /run/lock are out of reach",
@@ -705,8 +537,8 @@ static const struct test_case cases[] = {
 	  t_domid_reuse, true },
 	{ "its ptys are its own devpts instance, at most 16", t_ptys, true },
 	{ "io_setup is refused (fs.aio-nr is host-wide)", t_aio, true },
-	{ "its inotify instances count against its uid, not root's",
-	  t_inotify, true },
+	{ "its inotify instances count against its uid, not root's", t_inotify,
+	  true },
 	{ "a root named at exec: its own files, nodev, and nothing else",
 	  t_named_root, true },
 	{ "a read-only directory of the host at the same path", t_ro_dirs,

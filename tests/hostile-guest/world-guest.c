@@ -24,6 +24,9 @@
  *   look PATH           -> ok <first line of PATH>
  *   spawn               fork a process that outlives this command, in a
  *                       session of its own, sleeping -> ok <its pid>
+ *   spin N              fork N processes that burn cpu for ever -> ok <forked>
+ *   flood N             fork N processes that each send xpv-hv requests
+ *                       as fast as it answers, for ever -> ok <forked>
  *   ptmx N              open /dev/ptmx up to N times, keep them -> ok
  *                       <opened> <errno of the first refusal, or 0>
  *   statdev PATH        -> ok <st_dev maj:min>
@@ -52,6 +55,8 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include "hv/hv.h"
 
 #define MAX_KEPT 4096
 
@@ -339,13 +344,50 @@ static void cmd_spawn(void)
 		reply("ok %d", (int)pid);
 }
 
+static void spin(void)
+{
+	volatile unsigned long x = 0;
+
+	for (;;)
+		x++;
+}
+
+/* Its own connection to xpv-hv, asked for its domain's info in a loop. */
+static void flood(void)
+{
+	struct hv_dominfo info;
+	struct hv *hv;
+
+	if (hv_open(&hv, NULL, 0) < 0)
+		_exit(1);
+	for (;;)
+		if (hv_domain_info(hv, HV_DOMID_SELF, &info) < 0)
+			_exit(0);
+}
+
+static void fork_n(long n, void (*fn)(void))
+{
+	long forked = 0;
+
+	for (; forked < n; forked++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (pid == 0)
+			fn();
+	}
+	reply("ok %ld", forked);
+}
+
 static void keep_opening(const char *what, long n)
 {
 	int opened = 0, err = 0;
 
 	while (opened < n && nkept < MAX_KEPT) {
 		int fd = strcmp(what, "ptmx") == 0 ?
-				 open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC) :
+				 open("/dev/ptmx",
+				      O_RDWR | O_NOCTTY | O_CLOEXEC) :
 				 inotify_init1(IN_CLOEXEC);
 
 		if (fd < 0) {
@@ -431,6 +473,10 @@ static void obey(char *line)
 		cmd_look(a);
 	else if (!strcmp(cmd, "spawn"))
 		cmd_spawn();
+	else if (!strcmp(cmd, "spin") && n >= 1)
+		fork_n(atol(a), spin);
+	else if (!strcmp(cmd, "flood") && n >= 1)
+		fork_n(atol(a), flood);
 	else if ((!strcmp(cmd, "ptmx") || !strcmp(cmd, "inotify")) && n >= 1)
 		keep_opening(cmd, atol(a));
 	else if (!strcmp(cmd, "release"))
@@ -444,7 +490,8 @@ static void obey(char *line)
 	else if (!strcmp(cmd, "aio"))
 		cmd_aio();
 	else if (!strcmp(cmd, "uid"))
-		reply("ok %u %u", (unsigned int)getuid(), (unsigned int)geteuid());
+		reply("ok %u %u", (unsigned int)getuid(),
+		      (unsigned int)geteuid());
 	else if (!strcmp(cmd, "exit"))
 		exit(atoi(a));
 	else
