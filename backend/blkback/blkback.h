@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "backend/blkback/grant.h"
-#include "backend/blkback/image.h"
+#include "backend/image/image.h"
 
 /* What xpv-blkback advertises and the request path enforces. */
 #define BLKBACK_MAX_RING_PAGE_ORDER 4 /* max-ring-page-order */
@@ -49,7 +49,7 @@ struct blkback_stats {
 
 struct blkback_queue_config {
 	struct blkback_grants *grants; /* the frontend's grants; queue owns */
-	struct blkback_image *img; /* shared by the device's queues */
+	struct img *img; /* shared by the device's queues (image.h) */
 	struct xpv_sring *sring; /* the mapped ring, 2^ring_order pages */
 	unsigned int ring_order;
 	bool persistent; /* frontend wrote feature-persistent=1 */

@@ -11,16 +11,16 @@
  *     from the frontend's pages before a write and copied to them after a
  *     read (hv_grant_copy: no system call for dom0 on sim).
  * Segments that follow each other in memory become one iovec; a request
- * becomes one SQE per extent of the image (raw: one).
+ * becomes one SQE per data extent the image layer maps it to (raw: one;
+ * a read of what qcow2 never allocated: none, zeros).
  *
  * A flush (or barrier) starts only when no data I/O of the queue is in
- * flight, so every write taken before it has completed; then an fsync
- * (fdatasync) makes them durable before the answer. With data it is
- * write then fsync, and a barrier fsyncs before the write too.
+ * flight, so every write taken before it has completed and was recorded
+ * (img_write_done); then img_flush makes them durable, with the image's
+ * metadata, before the answer. With data it is write then flush, and a
+ * barrier flushes before the write too.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/falloc.h>
 #include <string.h>
 
 #include "backend/blkback/queue.h"
@@ -223,118 +223,162 @@ static unsigned int slice_iov(struct pending *p, unsigned int *at, size_t *skip,
 	return n;
 }
 
+/* Where the request's bytes are: q->ext[0..n). A write allocates what it
+ * needs and holds an img_write per mapping call until finish_writes. */
+static int map_extents(struct blkback_queue *q, struct pending *p, bool write,
+		       unsigned int *n)
+{
+	uint64_t off = p->req.sector << 9, len = req_bytes(p), done = 0;
+	unsigned int total = 0, k;
+	int r;
+
+	while (done < len) {
+		if (total == BLKBACK_MAX_EXTENTS ||
+		    (write && p->nw == BLKBACK_MAX_WRITES))
+			return -EIO; /* fragmented past what we take */
+		if (write)
+			r = img_map_write(q->c.img, off + done, len - done,
+					  q->ext + total,
+					  BLKBACK_MAX_EXTENTS - total,
+					  &p->w[p->nw]);
+		else
+			r = img_map_read(q->c.img, off + done, len - done,
+					 q->ext + total,
+					 BLKBACK_MAX_EXTENTS - total);
+		if (r <= 0)
+			return r < 0 ? r : -EIO;
+		p->nw += write;
+		for (k = total; k < total + (unsigned int)r; k++)
+			done += q->ext[k].len;
+		total += (unsigned int)r;
+	}
+	*n = total;
+	return 0;
+}
+
+static void zero_iov(const struct iovec *iov, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		memset(iov[i].iov_base, 0, iov[i].iov_len);
+}
+
 static void prep_data(struct blkback_queue *q, struct pending *p,
-		      struct io_uring_sqe *sqe, const struct blkback_extent *e,
+		      struct io_uring_sqe *sqe, const struct img_extent *e,
 		      const struct iovec *iov, unsigned int n, bool write)
 {
 	bool fixed = q->fixed && p->bounce_first >= 0 && n == 1;
 
 	if (fixed && write)
 		io_uring_prep_write_fixed(sqe, e->fd, iov->iov_base,
-					  (unsigned int)iov->iov_len, e->offset,
-					  0);
+					  (unsigned int)iov->iov_len,
+					  e->host_off, 0);
 	else if (fixed)
 		io_uring_prep_read_fixed(sqe, e->fd, iov->iov_base,
-					 (unsigned int)iov->iov_len, e->offset,
-					 0);
+					 (unsigned int)iov->iov_len,
+					 e->host_off, 0);
 	else if (write)
-		io_uring_prep_writev(sqe, e->fd, iov, n, e->offset);
+		io_uring_prep_writev(sqe, e->fd, iov, n, e->host_off);
 	else
-		io_uring_prep_readv(sqe, e->fd, iov, n, e->offset);
+		io_uring_prep_readv(sqe, e->fd, iov, n, e->host_off);
 	io_uring_sqe_set_data64(sqe, user_data(q, p, (uint32_t)e->len));
 }
 
-/* One SQE per extent; link_all chains them (and what follows). */
-static int submit_data(struct blkback_queue *q, struct pending *p, bool write,
-		       bool link_all)
+/*
+ * One SQE per data extent; a read's zero extents are zeroed here. A
+ * request of one extent uses its own iovecs; one of several uses the
+ * queue's slices, submitted at once so that they can serve the next.
+ */
+static int submit_data(struct blkback_queue *q, struct pending *p, bool write)
 {
-	struct blkback_extent ext[BLKBACK_MAX_EXTENTS];
-	struct iovec *out = p->iov + p->niov;
-	unsigned int at = 0, i;
+	unsigned int n = 0, i, at = 0, k;
+	struct iovec *out = q->slices;
 	size_t skip = 0;
-	int n = blkback_image_map(q->c.img, p->req.sector << 9, req_bytes(p),
-				  write, ext, BLKBACK_MAX_EXTENTS);
+	int ret = map_extents(q, p, write, &n);
 
-	if (n < 0)
-		return n;
-	for (i = 0; i < (unsigned int)n; i++) {
-		struct io_uring_sqe *sqe = blkback_io_sqe(q);
-		unsigned int k;
+	for (i = 0; !ret && i < n; i++) {
+		const struct img_extent *e = &q->ext[i];
+		const struct iovec *v = n == 1 ? p->iov : out;
+		struct io_uring_sqe *sqe;
 
-		if (!sqe)
-			return -EBUSY;
-		k = n == 1 ? p->niov :
-			     slice_iov(p, &at, &skip, ext[i].len, out);
-		prep_data(q, p, sqe, &ext[i], n == 1 ? p->iov : out, k, write);
-		if (link_all)
-			sqe->flags |= IOSQE_IO_LINK;
+		k = n == 1 ? p->niov : slice_iov(p, &at, &skip, e->len, out);
 		out += n == 1 ? 0 : k;
+		if (e->kind == IMG_EXT_ZERO) {
+			zero_iov(v, k);
+			continue;
+		}
+		sqe = blkback_io_sqe(q);
+		if (!sqe) {
+			ret = -EBUSY;
+			break;
+		}
+		prep_data(q, p, sqe, e, v, k, write);
 		p->sqes++;
 	}
-	return 0;
-}
-
-static int submit_fsync(struct blkback_queue *q, struct pending *p, bool link)
-{
-	struct io_uring_sqe *sqe = blkback_io_sqe(q);
-
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_fsync(sqe, q->c.img->fd, IORING_FSYNC_DATASYNC);
-	io_uring_sqe_set_data64(sqe, user_data(q, p, 0));
-	if (link)
-		sqe->flags |= IOSQE_IO_LINK;
-	p->sqes++;
-	return 0;
-}
-
-static int submit_flush(struct blkback_queue *q, struct pending *p)
-{
-	int ret = 0;
-
-	if (p->req.write_data && p->req.operation == XPV_BLKIF_OP_WRITE_BARRIER)
-		ret = submit_fsync(q, p, true);
-	if (!ret && p->req.write_data)
-		ret = submit_data(q, p, true, true);
-	if (!ret)
-		ret = submit_fsync(q, p, false);
+	if (n > 1 && p->sqes)
+		io_uring_submit(&q->uring);
 	return ret;
 }
 
-static int submit_discard(struct blkback_queue *q, struct pending *p)
+/* A flush's data (blkfront's FUA write) is written first; the flush
+ * itself (img_flush) runs when the request finishes. A barrier flushes
+ * before its write too. */
+static int submit_flush(struct blkback_queue *q, struct pending *p)
 {
-	struct blkback_extent ext[BLKBACK_MAX_EXTENTS];
-	int i, n = blkback_image_map(q->c.img, p->req.sector << 9, req_bytes(p),
-				     true, ext, BLKBACK_MAX_EXTENTS);
+	int ret;
 
-	for (i = 0; i < n; i++) {
-		struct io_uring_sqe *sqe = blkback_io_sqe(q);
-
-		if (!sqe)
-			return -EBUSY;
-		io_uring_prep_fallocate(
-			sqe, ext[i].fd,
-			FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			(off_t)ext[i].offset, (off_t)ext[i].len);
-		io_uring_sqe_set_data64(sqe, user_data(q, p, 0));
-		p->sqes++;
+	if (!p->req.write_data)
+		return 0;
+	if (p->req.operation == XPV_BLKIF_OP_WRITE_BARRIER) {
+		ret = img_flush(q->c.img);
+		if (ret)
+			return ret;
 	}
-	return n < 0 ? n : 0;
+	return submit_data(q, p, true);
 }
 
 static int submit(struct blkback_queue *q, struct pending *p)
 {
 	switch (p->req.op) {
 	case BLKBACK_OP_READ:
-		return submit_data(q, p, false, false);
+		return submit_data(q, p, false);
 	case BLKBACK_OP_WRITE:
-		return submit_data(q, p, true, false);
+		return submit_data(q, p, true);
 	case BLKBACK_OP_FLUSH:
 		return submit_flush(q, p);
 	case BLKBACK_OP_DISCARD:
-		return submit_discard(q, p);
+		/* synchronous (a hole punched, or clusters freed): rare */
+		return img_discard(q->c.img, p->req.sector << 9, req_bytes(p));
 	}
 	return -EINVAL;
+}
+
+/* --- finishing ---------------------------------------------------------- */
+
+/* Tell the image layer each mapped write ended, exactly once. */
+static void finish_writes(struct blkback_queue *q, struct pending *p)
+{
+	uint8_t i;
+
+	for (i = 0; i < p->nw; i++)
+		if (img_write_done(q->c.img, &p->w[i], p->verdict) &&
+		    !p->verdict)
+			p->verdict = -EIO;
+	p->nw = 0;
+}
+
+/* Nothing of p is in flight: its data to the guest, its writes recorded,
+ * a flush made durable, its buffers released, the answer. */
+static void finish(struct blkback_queue *q, struct pending *p)
+{
+	if (!p->verdict && p->bounce_first >= 0 && is_read(p))
+		p->verdict = copy_segments(q, p, true);
+	finish_writes(q, p);
+	if (!p->verdict && p->req.op == BLKBACK_OP_FLUSH)
+		p->verdict = img_flush(q->c.img);
+	release_buffers(q, p);
+	blkback_answer(q, p);
 }
 
 static void count(struct blkback_queue *q, const struct pending *p)
@@ -396,23 +440,19 @@ void blkback_io_start(struct blkback_queue *q, struct pending *p)
 	if (!ret)
 		ret = submit(q, p);
 	p->verdict = ret;
+	if (!ret)
+		count(q, p);
 	if (p->sqes > 0) {
-		/* answered at its last completion, when nothing of it can
+		/* finished at its last completion, when nothing of it can
 		 * still touch its buffers */
 		q->data_inflight++;
-		if (!ret)
-			count(q, p);
 		return;
 	}
-	release_buffers(q, p);
-	blkback_answer(q, p);
+	finish(q, p);
 }
 
 void blkback_io_complete(struct blkback_queue *q, struct pending *p)
 {
-	if (!p->verdict && p->bounce_first >= 0 && is_read(p))
-		p->verdict = copy_segments(q, p, true);
-	release_buffers(q, p);
 	q->data_inflight--;
-	blkback_answer(q, p);
+	finish(q, p);
 }

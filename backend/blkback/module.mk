@@ -3,8 +3,7 @@
 # checks, grants, io_uring), which the daemon, the tests and the fuzzer
 # link.
 BLKBACK_SRCS := backend/blkback/request.c backend/blkback/grant.c \
-	backend/blkback/pgrant.c backend/blkback/bounce.c \
-	backend/blkback/image_raw.c backend/blkback/io.c \
+	backend/blkback/pgrant.c backend/blkback/bounce.c backend/blkback/io.c \
 	backend/blkback/queue.c backend/blkback/run.c
 LIBS += $(BLKBACK_LIB)
 
@@ -17,7 +16,7 @@ TEST_PROGS += $(BIN)/test-blkback-ring
 TESTS += $(BIN)/test-blkback-ring
 
 $(BIN)/test-blkback-ring: $(call objs,backend/blkback/tests/test-blkback-ring.c \
-		hv/tests/harness.c) $(BLKBACK_LIB) $(RING_LIB) \
+		hv/tests/harness.c) $(BLKBACK_LIB) $(IMAGE_LIB) $(RING_LIB) \
 		$(HV_LIB) | $(BIN)/xpv-hv
 	$(link)
 
@@ -28,6 +27,6 @@ $(BIN)/test-blkback-ring: $(call objs,backend/blkback/tests/test-blkback-ring.c 
 FUZZ_TARGETS += $(BIN)/fuzz-blkback-ring
 
 $(BIN)/fuzz-blkback-ring: $(call objs,backend/blkback/fuzz/fuzz-blkback-ring.c \
-		$(filter-out %/grant.c,$(BLKBACK_SRCS)))
+		$(filter-out %/grant.c,$(BLKBACK_SRCS))) $(IMAGE_LIB)
 	$(link)
 $(BIN)/fuzz-blkback-ring: private LINK_LIBS := -luring

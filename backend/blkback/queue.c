@@ -82,6 +82,7 @@ static struct pending *take_one(struct blkback_queue *q)
 	p->pg_held = 0;
 	p->tmp_map = NULL;
 	p->niov = 0;
+	p->nw = 0;
 	return p;
 }
 
@@ -217,7 +218,7 @@ void blkback_queue_stats(const struct blkback_queue *q,
 
 static int alloc_pending(struct blkback_queue *q)
 {
-	size_t iov_per = 2 * (size_t)q->max_segs + BLKBACK_MAX_EXTENTS;
+	size_t iov_per = q->max_segs;
 	uint32_t i;
 
 	q->npend = q->ring.nr_ents;
@@ -227,11 +228,14 @@ static int alloc_pending(struct blkback_queue *q)
 	q->iov_store =
 		calloc((size_t)q->npend * iov_per, sizeof(*q->iov_store));
 	q->copy_segs = calloc(q->max_segs, sizeof(*q->copy_segs));
+	q->ext = calloc(BLKBACK_MAX_EXTENTS, sizeof(*q->ext));
+	q->slices =
+		calloc(q->max_segs + BLKBACK_MAX_EXTENTS, sizeof(*q->slices));
 	q->scratch = aligned_alloc(XPV_RING_PAGE_SIZE,
 				   XPV_BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST *
 					   XPV_RING_PAGE_SIZE);
 	if (!q->pend || !q->seg_store || !q->iov_store || !q->copy_segs ||
-	    !q->scratch)
+	    !q->scratch || !q->ext || !q->slices)
 		return -ENOMEM;
 	for (i = 0; i < q->npend; i++) {
 		q->pend[i].req.segs = q->seg_store + (size_t)i * q->max_segs;
@@ -293,14 +297,15 @@ static int setup_grants(struct blkback_queue *q)
 
 static void set_limits(struct blkback_queue *q)
 {
-	const struct blkback_image *img = q->c.img;
+	const struct img_info *info = &q->info;
 
-	q->lim.sectors = img->size >> 9;
-	q->lim.sector_size = img->sector_size;
+	img_get_info(q->c.img, &q->info);
+	q->lim.sectors = info->size >> 9;
+	q->lim.sector_size = info->logical_block;
 	q->lim.max_indirect_segs = q->c.max_indirect_segs;
-	q->lim.readonly = img->readonly;
-	q->lim.flush = !img->readonly;
-	q->lim.discard = img->discard;
+	q->lim.readonly = info->read_only;
+	q->lim.flush = !info->read_only;
+	q->lim.discard = !info->read_only && info->discard_granularity > 0;
 	q->max_segs = q->c.max_indirect_segs >
 				      XPV_BLKIF_MAX_SEGMENTS_PER_REQUEST ?
 			      q->c.max_indirect_segs :
@@ -377,6 +382,8 @@ void blkback_queue_destroy(struct blkback_queue *q)
 	free(q->seg_store);
 	free(q->iov_store);
 	free(q->copy_segs);
+	free(q->ext);
+	free(q->slices);
 	free(q->scratch);
 	free(q);
 }

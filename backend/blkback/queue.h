@@ -21,8 +21,14 @@
 #define UD_EVTCHN (UD_CONTROL | 1)
 #define UD_STOP (UD_CONTROL | 2)
 
-/* Extents one request may be split into by the image layer. */
-#define BLKBACK_MAX_EXTENTS 16
+/*
+ * Extents one request may be split into by the image layer: a request of
+ * at most 1 MiB touches at most 257 clusters of 4 KiB (adjacent ones are
+ * merged). An image with smaller clusters may need a second mapping call
+ * (BLKBACK_MAX_WRITES); a request it fragments beyond that fails.
+ */
+#define BLKBACK_MAX_EXTENTS 272
+#define BLKBACK_MAX_WRITES 2
 
 /* One request from its copy off the ring to its response. */
 struct pending {
@@ -38,8 +44,11 @@ struct pending {
 	uint16_t pg_held;
 	void *tmp_map;
 	uint16_t tmp_count;
-	struct iovec *iov; /* room for max segs + BLKBACK_MAX_EXTENTS */
+	struct iovec *iov; /* room for max segs */
 	unsigned int niov;
+	/* writes: the image layer's records, img_write_done at the end */
+	struct img_write w[BLKBACK_MAX_WRITES];
+	uint8_t nw;
 	struct pending *next_free;
 };
 
@@ -60,6 +69,11 @@ struct blkback_queue {
 	struct iovec *iov_store;
 	uint8_t *scratch; /* indirect pages, copied out */
 	struct hv_copy_seg *copy_segs; /* max_segs */
+	struct img_extent *ext; /* BLKBACK_MAX_EXTENTS, for one request */
+	struct iovec *slices; /* max_segs + BLKBACK_MAX_EXTENTS: the iovecs
+				 of a request of several extents, until
+				 submitted (IORING_FEAT_SUBMIT_STABLE) */
+	struct img_info info;
 
 	struct blkback_pgrants *pc; /* persistent mode */
 	struct blkback_bounce bounce; /* copy mode */

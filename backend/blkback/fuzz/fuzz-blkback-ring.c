@@ -252,12 +252,12 @@ static void step(struct run *r, uint8_t op, struct input *in)
 	}
 }
 
-static struct blkback_image image;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct blkback_queue_config c = { 0 };
+	struct img_open_args args = { .format = IMG_FMT_RAW };
 	struct input in = { data, size };
+	struct img *image;
 	struct run r = { 0 };
 	uint8_t cfg, op;
 
@@ -266,13 +266,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(fake.revoked, 0, sizeof(fake.revoked));
 	fake.maps = 0;
-	check(blkback_image_open(&image, image_path, cfg & 8, false) == 0);
+	args.flags = cfg & 8 ? IMG_RDONLY : 0;
+	image = img_open(image_path, &args, NULL, 0);
+	check(image != NULL);
 	memset(fake.ring, 0, 4096u << MAX_ORDER);
 	xpv_sring_init((struct xpv_sring *)fake.ring);
 	xpv_blkif_front_attach(&r.fr, (struct xpv_sring *)fake.ring,
 			       ((cfg >> 1) & 3) % (MAX_ORDER + 1));
 	c.grants = &fake.g;
-	c.img = &image;
+	c.img = image;
 	c.sring = (struct xpv_sring *)fake.ring;
 	c.ring_order = ((cfg >> 1) & 3) % (MAX_ORDER + 1);
 	c.persistent = cfg & 1;
@@ -288,6 +290,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	blkback_queue_destroy(r.q); /* drains what is in flight */
 	check(fake.maps == 0);
 	check(r.broken <= 1);
-	blkback_image_close(&image);
+	img_close(image);
 	return 0;
 }

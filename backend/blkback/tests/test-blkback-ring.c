@@ -37,7 +37,8 @@ struct tfront {
 	uint8_t *ind; /* indirect pages */
 	hv_gref_t ind_refs[XPV_BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 	char path[128];
-	struct blkback_image img;
+	bool qcow2;
+	struct img *img;
 	struct blkback_queue *q;
 	int broken_calls;
 	char broken_why[128];
@@ -52,6 +53,7 @@ static void on_broken(void *opaque, const char *why)
 }
 
 struct opts {
+	bool qcow2;
 	unsigned int order;
 	bool persistent;
 	bool readonly;
@@ -65,15 +67,29 @@ static int front_open(struct tfront *t, const struct opts *o)
 	struct blkback_queue_config c = { 0 };
 	int fd;
 
+	struct img_open_args args = {
+		.format = o->qcow2 ? IMG_FMT_QCOW2 : IMG_FMT_RAW,
+		.flags = IMG_DIRECT | (o->readonly ? IMG_RDONLY : 0),
+	};
+	char why[256], cmd[512];
+
 	memset(t, 0, sizeof(*t));
 	t->order = o->order;
+	t->qcow2 = o->qcow2;
 	snprintf(t->path, sizeof(t->path), "%s/disk.img", harness_rundir());
-	fd = open(t->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd >= 0 && ftruncate(fd, IMAGE_BYTES) == 0, "image: %s",
-	      strerror(errno));
-	close(fd);
-	CHECK(blkback_image_open(&t->img, t->path, o->readonly, true) == 0,
-	      "open image");
+	if (o->qcow2) {
+		snprintf(cmd, sizeof(cmd),
+			 "qemu-img create -q -f qcow2 %s %u >&2", t->path,
+			 IMAGE_BYTES);
+		CHECK(system(cmd) == 0, "%s", cmd);
+	} else {
+		fd = open(t->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHECK(fd >= 0 && ftruncate(fd, IMAGE_BYTES) == 0, "image: %s",
+		      strerror(errno));
+		close(fd);
+	}
+	t->img = img_open(t->path, &args, why, sizeof(why));
+	CHECK(t->img, "open image: %s", why);
 	t->ring_pages = hv_share_pages(hv, 0, n, true, t->ring_refs);
 	t->data = hv_share_pages(hv, 0, DATA_PAGES, true, t->data_refs);
 	t->ind = hv_share_pages(hv, 0, XPV_BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
@@ -85,7 +101,7 @@ static int front_open(struct tfront *t, const struct opts *o)
 	t->mapped = hv_grant_map(hv, 0, n, t->ring_refs, true);
 	CHECK(t->mapped, "map ring: %s", strerror(errno));
 	c.grants = blkback_grants_hv(hv, false, 0);
-	c.img = &t->img;
+	c.img = t->img;
 	c.sring = t->mapped;
 	c.ring_order = o->order;
 	c.persistent = o->persistent;
@@ -99,15 +115,21 @@ static int front_open(struct tfront *t, const struct opts *o)
 	return 0;
 }
 
-static void front_close(struct tfront *t)
+/* Tear down; a qcow2 image must then pass `qemu-img check`. */
+static int front_close(struct tfront *t)
 {
+	char cmd[512];
+
 	blkback_queue_destroy(t->q);
 	hv_grant_unmap(hv, t->mapped, 1u << t->order);
 	hv_unshare_pages(hv, t->ring_pages, 1u << t->order);
 	hv_unshare_pages(hv, t->data, DATA_PAGES);
 	hv_unshare_pages(hv, t->ind, XPV_BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
-	blkback_image_close(&t->img);
+	img_close(t->img);
+	snprintf(cmd, sizeof(cmd), "qemu-img check -q %s >&2", t->path);
+	CHECK(!t->qcow2 || system(cmd) == 0, "%s reports errors", cmd);
 	unlink(t->path);
+	return 0;
 }
 
 /* Put one request (any of the slot's forms, size bytes) on the ring. */
@@ -208,26 +230,47 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 		p[i] = (uint8_t)(seed * 31 + i * 7 + (i >> 9));
 }
 
+/* The image's bytes at off, read independently of the image layer: the
+ * raw file itself, or qemu-img's conversion of a qcow2 image (after a
+ * flush through the ring: qcow2's metadata reaches the file at a flush). */
 static int file_equals(struct tfront *t, uint64_t off, const void *want,
 		       size_t len)
 {
-	uint8_t *buf = malloc(len);
-	int fd = open(t->path, O_RDONLY);
-	bool ok = buf && fd >= 0 &&
-		  pread(fd, buf, len, (off_t)off) == (ssize_t)len &&
-		  memcmp(buf, want, len) == 0;
+	struct xpv_blkif_request f = {
+		.operation = XPV_BLKIF_OP_FLUSH_DISKCACHE, .id = 0xf1
+	};
+	char raw[160], cmd[512];
+	uint8_t *buf;
+	bool ok;
+	int fd;
 
+	snprintf(raw, sizeof(raw), "%s.raw", t->path);
+	snprintf(cmd, sizeof(cmd), "qemu-img convert -U -O raw %s %s >&2",
+		 t->path, raw);
+	if (t->qcow2) {
+		push_raw(t, &f, sizeof(f));
+		if (one_status(t, 0xf1) != XPV_BLKIF_RSP_OKAY ||
+		    system(cmd) != 0)
+			return false;
+	}
+	buf = malloc(len);
+	fd = open(t->qcow2 ? raw : t->path, O_RDONLY);
+	ok = buf && fd >= 0 &&
+	     pread(fd, buf, len, (off_t)off) == (ssize_t)len &&
+	     memcmp(buf, want, len) == 0;
 	if (fd >= 0)
 		close(fd);
+	if (t->qcow2)
+		unlink(raw);
 	free(buf);
 	return ok;
 }
 
 /* --- cases ------------------------------------------------------------ */
 
-static int write_then_read(bool persistent)
+static int write_then_read(bool persistent, bool qcow2)
 {
-	struct opts o = { .persistent = persistent };
+	struct opts o = { .persistent = persistent, .qcow2 = qcow2 };
 	struct tfront t;
 	uint8_t *copy = malloc(11 * 4096);
 	struct blkback_stats st;
@@ -253,19 +296,24 @@ static int write_then_read(bool persistent)
 	      (unsigned long long)st.inflight);
 	CHECK(st.pgrants == (persistent ? 22u : 0u), "pgrants %llu",
 	      (unsigned long long)st.pgrants);
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	free(copy);
 	return 0;
 }
 
 static int test_rw_persistent(void)
 {
-	return write_then_read(true);
+	return write_then_read(true, false);
 }
 
 static int test_rw_copy(void)
 {
-	return write_then_read(false);
+	return write_then_read(false, false);
+}
+
+static int test_rw_qcow2(void)
+{
+	return write_then_read(true, true);
 }
 
 /* Partial sectors of pages: sectors 3..5 of one page, 0..0 of another. */
@@ -289,13 +337,13 @@ static int test_partial_segments(void)
 	CHECK(one_status(&t, 1) == XPV_BLKIF_RSP_OKAY, "write");
 	CHECK(file_equals(&t, 40 * 512, want, sizeof(want)),
 	      "4 sectors from two partial segments, in order");
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }
 
-static int indirect(bool persistent)
+static int indirect(bool persistent, bool qcow2)
 {
-	struct opts o = { .persistent = persistent };
+	struct opts o = { .persistent = persistent, .qcow2 = qcow2 };
 	uint8_t *copy = malloc(256 * 4096);
 	struct tfront t;
 
@@ -311,19 +359,24 @@ static int indirect(bool persistent)
 	CHECK(one_status(&t, 12) == XPV_BLKIF_RSP_OKAY, "indirect read");
 	CHECK(memcmp(t.data + 256 * 4096, copy, 256 * 4096) == 0,
 	      "indirect read brought it back");
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	free(copy);
 	return 0;
 }
 
 static int test_indirect_persistent(void)
 {
-	return indirect(true);
+	return indirect(true, false);
 }
 
 static int test_indirect_copy(void)
 {
-	return indirect(false);
+	return indirect(false, false);
+}
+
+static int test_indirect_qcow2(void)
+{
+	return indirect(false, true);
 }
 
 struct bad {
@@ -358,8 +411,12 @@ static int test_bad_requests(void)
 		{ "good one after", XPV_BLKIF_RSP_OKAY },
 	};
 	unsigned int i, n = sizeof(want) / sizeof(want[0]);
+	hv_gref_t other_ref;
+	void *other;
 
 	CHECK(front_open(&t, &o) == 0, "setup");
+	other = hv_share_pages(hv, 7, 1, true, &other_ref);
+	CHECK(other, "share with domain 7: %s", strerror(errno));
 #define RW(op, nseg, sec)                                                      \
 	do {                                                                   \
 		memset(&r, 0, sizeof(r));                                      \
@@ -388,7 +445,7 @@ static int test_bad_requests(void)
 	RW(XPV_BLKIF_OP_READ, 1, UINT64_MAX - 3);
 	r.id = 7, push_raw(&t, &r, sizeof(r));
 	RW(XPV_BLKIF_OP_READ, 1, 0);
-	r.seg[0].gref = 4000;
+	r.seg[0].gref = other_ref; /* granted, but to domain 7 */
 	r.id = 8, push_raw(&t, &r, sizeof(r));
 	memset(&in, 0, sizeof(in));
 	in.operation = XPV_BLKIF_OP_INDIRECT;
@@ -400,7 +457,7 @@ static int test_bad_requests(void)
 	in.indirect_op = XPV_BLKIF_OP_FLUSH_DISKCACHE;
 	in.id = 10, push_raw(&t, &in, sizeof(in));
 	in.indirect_op = XPV_BLKIF_OP_READ;
-	in.indirect_grefs[0] = 3999;
+	in.indirect_grefs[0] = 100000; /* past the grant table */
 	in.id = 11, push_raw(&t, &in, sizeof(in));
 	memset(&d, 0, sizeof(d));
 	d.operation = XPV_BLKIF_OP_DISCARD;
@@ -425,7 +482,8 @@ static int test_bad_requests(void)
 	      "the response echoes the operation");
 	CHECK(!blkback_queue_broken(t.q) && t.broken_calls == 0,
 	      "bad requests do not break the ring");
-	front_close(&t);
+	hv_unshare_pages(hv, other, 1);
+	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -458,7 +516,7 @@ static int test_readonly(void)
 	CHECK(one_status(&t, 4) == XPV_BLKIF_RSP_EOPNOTSUPP,
 	      "flush not offered");
 	CHECK(file_equals(&t, 0, zero, 4096), "still nothing written");
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -503,7 +561,7 @@ static int test_flush_after_writes(void)
 	CHECK(file_equals(&t, 4096, t.data, 4096), "barrier's data written");
 	blkback_queue_stats(t.q, &st);
 	CHECK(st.flush_req == 2, "two flushes counted");
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -537,7 +595,7 @@ static int test_discard_punches_holes(void)
 	CHECK(before >= 2048 && after <= before - 2048,
 	      "1 MiB freed: %lld -> %lld blocks", before, after);
 	CHECK(file_equals(&t, 0, zero, sizeof(zero)), "reads as zeros");
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -564,7 +622,7 @@ static int test_ring_overflow(void)
 		      t.fr.sring->rsp_prod == 1,
 	      "nothing answered for garbage");
 	(void)rsp;
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -596,7 +654,7 @@ static int test_multipage_flood(void)
 		      st.errors == 0,
 	      "counters");
 	free(rsp);
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -626,7 +684,7 @@ static int test_pgrant_cache_bounded(void)
 	CHECK(st.pgrants <= 4, "cache holds %llu",
 	      (unsigned long long)st.pgrants);
 	CHECK(file_equals(&t, 0, copy, 44 * 4096), "data right");
-	front_close(&t);
+	CHECK(front_close(&t) == 0, "close");
 	free(copy);
 	return 0;
 }
@@ -634,9 +692,11 @@ static int test_pgrant_cache_bounded(void)
 static const struct test_case cases[] = {
 	{ "rw-persistent", test_rw_persistent, true },
 	{ "rw-grant-copy", test_rw_copy, true },
+	{ "rw-qcow2", test_rw_qcow2, true },
 	{ "partial-segments", test_partial_segments, true },
 	{ "indirect-persistent", test_indirect_persistent, true },
 	{ "indirect-grant-copy", test_indirect_copy, true },
+	{ "indirect-qcow2", test_indirect_qcow2, true },
 	{ "bad-requests", test_bad_requests, true },
 	{ "readonly", test_readonly, true },
 	{ "flush-after-writes", test_flush_after_writes, true },
