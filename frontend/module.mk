@@ -15,7 +15,7 @@ TESTS += $(BIN)/test-xenbus
 
 $(BIN)/test-xenbus: private LINK_LIBS := -lpthread
 $(BIN)/test-xenbus: $(call objs,frontend/tests/test-xenbus.c) \
-		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+		$(TEST_LIB) $(FRONT_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)
 
 # The client against any byte stream a hostile daemon could send
@@ -33,5 +33,5 @@ TEST_PROGS += $(BIN)/xenbus-smoke
 TESTS += frontend/tests/test-xenbus-socket.sh
 
 $(BIN)/xenbus-smoke: $(call objs,frontend/tests/xenbus-smoke.c) \
-		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+		$(TEST_LIB) $(FRONT_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)

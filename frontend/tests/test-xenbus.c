@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "frontend/xenbus.h"
+#include "tests/lib/check.h"
 #include "frontend/xenbus_priv.h"
 #include "ring/xs_wire.h"
 
@@ -234,10 +235,10 @@ static int c_read_ok(struct xenbus *xb)
 
 static int expect(int got, int want)
 {
-	if (got != want)
-		fprintf(stderr, "    got %d (%s), want %d\n", got,
-			got < 0 ? strerror(-got) : "ok", want);
-	return got == want ? 0 : -1;
+	return check_quiet(got == want, "got %d (%s), want %d", got,
+			   got < 0 ? strerror(-got) : "ok", want) ?
+		       0 :
+		       -1;
 }
 
 static int c_enoent(struct xenbus *xb)
@@ -535,17 +536,11 @@ static int run(const struct tcase *t)
 
 int main(void)
 {
-	unsigned int i, failed = 0;
+	unsigned int i;
 
 	/* A fake daemon may write after the client gave up on it. */
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int ret = run(&cases[i]);
-
-		printf("%s %s\n", ret == 0 ? "ok  " : "FAIL", cases[i].name);
-		failed += ret != 0;
-	}
-	printf("%u of %zu cases failed\n", failed,
-	       sizeof(cases) / sizeof(cases[0]));
-	return failed ? 1 : 0;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check(cases[i].name, run(&cases[i]) == 0, NULL);
+	return check_done();
 }

@@ -20,15 +20,13 @@
 
 #include "frontend/xenbus.h"
 #include "hv/hv.h"
+#include "tests/lib/check.h"
 
 static struct xenbus *xb;
-static int failures;
 
 static void step(const char *name, int ret)
 {
-	printf("%s xenbus %s%s%s\n", ret == 0 ? "ok  " : "FAIL", name,
-	       ret ? ": " : "", ret ? strerror(-ret) : "");
-	failures += ret != 0;
+	check(name, ret == 0, "%s", strerror(-ret));
 }
 
 static int read_is(xenbus_tx_t tx, const char *path, const char *want)
@@ -145,10 +143,8 @@ int main(int argc, char **argv)
 	char *home;
 
 	xb = open_store(argc, argv);
-	if (!xb) {
-		printf("FAIL xenbus open: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!xb)
+		check_fatal("xenbus open", errno);
 	xenbus_set_timeout(xb, 10000);
 	step("write", xenbus_write_str(xb, 0, "data/xenbus-smoke/v", "hello"));
 	step("read", read_is(0, "data/xenbus-smoke/v", "hello"));
@@ -168,6 +164,5 @@ int main(int argc, char **argv)
 		step("get_domain_path", -EIO);
 	}
 	xenbus_close(xb);
-	printf("xenbus-smoke: %d failed\n", failures);
-	return failures ? 1 : 0;
+	return check_done();
 }

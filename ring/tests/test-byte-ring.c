@@ -15,17 +15,7 @@
 #include "ring/byte_ring.h"
 #include "ring/xenbus.h"
 #include "ring/xs_wire.h"
-
-static int failures;
-
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			printf("  FAIL %s:%d: %s\n", __func__, __LINE__, \
-			       #cond);                                   \
-			failures++;                                      \
-		}                                                        \
-	} while (0)
+#include "tests/lib/check.h"
 
 /* The byte at stream position i: a pattern no shift of the stream or
  * lost/duplicated chunk can reproduce. */
@@ -281,14 +271,7 @@ int main(void)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		int before = failures;
-
-		printf("%s\n", tests[i].name);
-		tests[i].fn();
-		printf("  %s\n", failures == before ? "ok" : "FAILED");
-	}
-	printf("test-byte-ring: %d failure%s\n", failures,
-	       failures == 1 ? "" : "s");
-	return failures ? 1 : 0;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		check_case(tests[i].name, tests[i].fn);
+	return check_done();
 }

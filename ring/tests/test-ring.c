@@ -22,17 +22,7 @@
 #include "ring/blkif.h"
 #include "ring/netif.h"
 #include "ring/ring.h"
-
-static int failures;
-
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			printf("  FAIL %s:%d: %s\n", __func__, __LINE__, \
-			       #cond);                                   \
-			failures++;                                      \
-		}                                                        \
-	} while (0)
+#include "tests/lib/check.h"
 
 /* A test request: 8-aligned, not a multiple of 16, bigger than the
  * response, like most real protocols. */
@@ -793,13 +783,7 @@ int main(void)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		int before = failures;
-
-		printf("%s\n", tests[i].name);
-		tests[i].fn();
-		printf("  %s\n", failures == before ? "ok" : "FAILED");
-	}
-	printf("test-ring: %d failure%s\n", failures, failures == 1 ? "" : "s");
-	return failures ? 1 : 0;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		check_case(tests[i].name, tests[i].fn);
+	return check_done();
 }

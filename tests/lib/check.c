@@ -38,6 +38,22 @@ bool check_at(const char *func, int line, const char *text, bool ok)
 	return ok;
 }
 
+bool check_quiet(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		return true;
+	printf("FAIL ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	check_failures++;
+	return false;
+}
+
 void check_case(const char *name, void (*run)(void))
 {
 	int before = check_failures;
@@ -45,6 +61,13 @@ void check_case(const char *name, void (*run)(void))
 	run();
 	printf("%s %s\n", check_failures == before ? "ok  " : "FAIL", name);
 	fflush(stdout);
+}
+
+int check_done(void)
+{
+	printf("%d failed\n", check_failures);
+	fflush(stdout);
+	return check_failures ? 1 : 0;
 }
 
 void check_fatal(const char *what, int err)

@@ -1,13 +1,25 @@
 /*
- * tests/lib/check.h - the few helpers the C test drivers share: one result
- * line per check, a fatal exit, a monotonic clock for time-outs.
+ * tests/lib/check.h - how every C test reports: one result line per check
+ * or case, assertions inside a case, a fatal exit, the exit status; and a
+ * monotonic clock for time-outs.
  *
  * check() prints "ok   NAME" or "FAIL NAME: <why>" (the why only on
- * failure, from a printf format that may be NULL), flushes stdout so the
- * lines interleave correctly with the daemons' and guests' output, and
- * counts the failures in check_failures; a driver exits non-zero when
- * that is not 0. check_fatal() is for a step the rest cannot go on
- * without: it prints "FAIL WHAT: strerror(err)" and exits 1.
+ * failure, from a printf format that may be NULL).
+ *
+ * Inside a case, assertions are quiet when they hold: CHECK(cond) prints
+ * "FAIL <function>:<line>: <cond>" when cond is false, check_quiet() a
+ * message of its own; both return whether it held, so a case can stop
+ * early (`if (!CHECK(p)) return;`). check_case() runs one case of a table
+ * and gives it its result line.
+ *
+ * Every failure is counted in check_failures; check_done() prints the
+ * total and returns the exit status (0 when nothing failed, else 1).
+ * check_fatal() is for a step the rest cannot go on without: it prints
+ * "FAIL WHAT: strerror(err)" and exits 1. A test that cannot run here
+ * prints why and exits 77 itself.
+ *
+ * Every line is flushed at once, so that it interleaves correctly with
+ * the daemons' and guests' output.
  */
 #ifndef XPV_TESTS_LIB_CHECK_H
 #define XPV_TESTS_LIB_CHECK_H
@@ -18,13 +30,18 @@ extern int check_failures;
 
 void check(const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void check_fatal(const char *what, int err) __attribute__((noreturn));
 
 #define CHECK(cond) check_at(__func__, __LINE__, #cond, (cond))
 bool check_at(const char *func, int line, const char *text, bool ok);
+bool check_quiet(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Run one case: "ok   NAME" if it counted no failure, else "FAIL NAME". */
 void check_case(const char *name, void (*run)(void));
+
+/* "N failed"; the exit status. */
+int check_done(void);
+void check_fatal(const char *what, int err) __attribute__((noreturn));
 
 /* CLOCK_MONOTONIC in milliseconds: for deadlines, never for dates. */
 long long check_now_ms(void);

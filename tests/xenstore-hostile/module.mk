@@ -18,5 +18,5 @@ TESTS += $(BIN)/test-xs-ring-transport
 
 $(BIN)/test-xs-ring-transport: \
 		$(call objs,tests/xenstore-hostile/test-ring-transport.c xenstored/fuzz/harness.c) \
-		$(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+		$(TEST_LIB) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ring/xs_wire.h"
+#include "tests/lib/check.h"
 #include "xenstored/conn.h"
 #include "xenstored/domain.h"
 #include "xenstored/fuzz/harness.h"
@@ -142,14 +143,6 @@ static bool dom0(uint32_t type, const char *body, uint32_t len)
 
 /* --- Checks ---------------------------------------------------------------- */
 
-static int failures;
-
-static void check(const char *name, bool ok)
-{
-	printf("%s %s\n", ok ? "ok  " : "FAIL", name);
-	failures += !ok;
-}
-
 static bool reply_is(uint32_t req_id, uint32_t type, const char *body)
 {
 	char got[XPV_XENSTORE_PAYLOAD_MAX + 1];
@@ -188,7 +181,8 @@ static void test_features(void)
 	       (XPV_XENSTORE_SERVER_FEATURE_RECONNECTION |
 		XPV_XENSTORE_SERVER_FEATURE_ERROR)) ==
 		      (XPV_XENSTORE_SERVER_FEATURE_RECONNECTION |
-		       XPV_XENSTORE_SERVER_FEATURE_ERROR));
+		       XPV_XENSTORE_SERVER_FEATURE_ERROR),
+	      NULL);
 }
 
 static void test_basic(void)
@@ -199,9 +193,9 @@ static void test_basic(void)
 	b = put_msg(XPV_XS_READ, "/t/a\0", 5);
 	kick();
 	check("pipelined requests answered in order",
-	      reply_is(a, XPV_XS_WRITE, "OK") &&
-		      reply_is(b, XPV_XS_READ, "va"));
-	check("requests consumed", intf->req_cons == intf->req_prod);
+	      reply_is(a, XPV_XS_WRITE, "OK") && reply_is(b, XPV_XS_READ, "va"),
+	      NULL);
+	check("requests consumed", intf->req_cons == intf->req_prod, NULL);
 }
 
 /* A message split across notifications, at every byte. */
@@ -222,7 +216,7 @@ static void test_split(void)
 		kick();
 		ok = ok && reply_is(77, XPV_XS_READ, "va");
 	}
-	check("message split at every byte", ok);
+	check("message split at every byte", ok, NULL);
 }
 
 /* Indices near 2^32: free-running, wrapping. */
@@ -234,7 +228,7 @@ static void test_wrap(void)
 	intf->rsp_cons = intf->rsp_prod = 0xfffffff8u;
 	/* The daemon's side of the indices moved under it: it only ever
 	 * reads them, so this is what a guest starting there looks like. */
-	check("indices wrap past 2^32", works() && works());
+	check("indices wrap past 2^32", works() && works(), NULL);
 }
 
 /* The guest stops reading: the daemon stops writing, loses nothing. */
@@ -266,7 +260,8 @@ static void test_full(void)
 	}
 	check("response ring full: daemon stops writing",
 	      intf->rsp_prod - intf->rsp_cons <= XPV_XENSTORE_RING_SIZE &&
-		      intf->error == XPV_XENSTORE_ERROR_NONE);
+		      intf->error == XPV_XENSTORE_ERROR_NONE,
+	      NULL);
 	for (i = 0; i < 1000 && got < n; i++) {
 		while (get_msg(&h, body)) {
 			in_order = in_order && h.req_id == first + got &&
@@ -278,7 +273,7 @@ static void test_full(void)
 	printf("     (%u requests queued behind a full ring, %u answered)\n", n,
 	       got);
 	check("every reply delivered once the guest reads, in order",
-	      got == n && in_order && n > 20);
+	      got == n && in_order && n > 20, NULL);
 }
 
 static void test_breakage(void)
@@ -290,21 +285,22 @@ static void test_breakage(void)
 	intf->req_prod = intf->req_cons + XPV_XENSTORE_RING_SIZE + 1;
 	kick();
 	check("req prod - cons > ring size: error RINGIDX",
-	      intf->error == XPV_XENSTORE_ERROR_RINGIDX);
-	check("reconnect after RINGIDX", reconnect() && works());
+	      intf->error == XPV_XENSTORE_ERROR_RINGIDX, NULL);
+	check("reconnect after RINGIDX", reconnect() && works(), NULL);
 
 	put(&h, sizeof(h));
 	kick();
 	check("len > XENSTORE_PAYLOAD_MAX: error PROTO",
-	      intf->error == XPV_XENSTORE_ERROR_PROTO);
-	check("reconnect after PROTO", reconnect() && works());
+	      intf->error == XPV_XENSTORE_ERROR_PROTO, NULL);
+	check("reconnect after PROTO", reconnect() && works(), NULL);
 
 	intf->rsp_cons = intf->rsp_prod + 5;
 	put_msg(XPV_XS_READ, "/t/a\0", 5);
 	kick();
 	check("rsp prod - cons > ring size: error RINGIDX",
-	      intf->error == XPV_XENSTORE_ERROR_RINGIDX);
-	check("reconnect after a broken response ring", reconnect() && works());
+	      intf->error == XPV_XENSTORE_ERROR_RINGIDX, NULL);
+	check("reconnect after a broken response ring", reconnect() && works(),
+	      NULL);
 }
 
 static void test_dead_ring_ignored(void)
@@ -318,32 +314,36 @@ static void test_dead_ring_ignored(void)
 	intf->req_prod = intf->req_cons;
 	put_msg(XPV_XS_READ, "/t/a\0", 5);
 	kick();
-	check("a broken ring gets no replies", intf->rsp_prod == prod);
+	check("a broken ring gets no replies", intf->rsp_prod == prod, NULL);
 	reconnect();
 }
 
 static void test_release(void)
 {
-	check("XS_RELEASE path", domain_release(DOMID) == 0);
-	check("the nodes it owned are gone", !dom0(XPV_XS_READ, "/t\0", 3));
-	check("kick after release is ENOENT", domain_kick(DOMID) == -ENOENT);
-	check("release twice is ENOENT", domain_release(DOMID) == -ENOENT);
+	check("XS_RELEASE path", domain_release(DOMID) == 0, NULL);
+	check("the nodes it owned are gone", !dom0(XPV_XS_READ, "/t\0", 3),
+	      NULL);
+	check("kick after release is ENOENT", domain_kick(DOMID) == -ENOENT,
+	      NULL);
+	check("release twice is ENOENT", domain_release(DOMID) == -ENOENT,
+	      NULL);
 }
 
 int main(void)
 {
-	if (fuzz_core_setup() < 0 || domain_attach_test(DOMID, &page) < 0) {
-		printf("FAIL set-up\n");
-		return 1;
-	}
+	int ret = fuzz_core_setup();
+
+	if (ret < 0)
+		check_fatal("a fresh store", -ret);
+	ret = domain_attach_test(DOMID, &page);
+	if (ret < 0)
+		check_fatal("attaching the test page", -ret);
 	/* /t belongs to the test domain, as a domain's home would. */
 	if (!dom0(XPV_XS_MKDIR, "/t\0", 3) ||
-	    !dom0(XPV_XS_SET_PERMS, "/t\0n9\0", 6)) {
-		printf("FAIL set-up: dom0 cannot make /t\n");
-		return 1;
-	}
+	    !dom0(XPV_XS_SET_PERMS, "/t\0n9\0", 6))
+		check_fatal("dom0 making /t", EIO);
 	check("attach twice is EEXIST",
-	      domain_attach_test(DOMID, &page) == -EEXIST);
+	      domain_attach_test(DOMID, &page) == -EEXIST, NULL);
 	test_features();
 	test_basic();
 	test_split();
@@ -353,6 +353,5 @@ int main(void)
 	test_dead_ring_ignored();
 	test_release();
 	fuzz_core_teardown();
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return check_done();
 }

@@ -6,9 +6,10 @@ TESTS += $(BIN)/test-xenstored xenstored/tests/test-xenstored-socket.sh \
 
 # --wrap=realloc: the test injects allocation failures into the core.
 $(BIN)/test-xenstored: private LINK_FLAGS := -Wl,--wrap=realloc
-$(BIN)/test-xenstored: $(call objs,xenstored/tests/test-xenstored.c) \
-		$(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
+$(BIN)/test-xenstored: $(call objs,xenstored/tests/test-xenstored.c \
+		xenstored/fuzz/harness.c) \
+		$(TEST_LIB) $(XENSTORED_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)
 
-$(BIN)/xs-wire: $(call objs,xenstored/tests/xs-wire.c) $(RING_LIB)
+$(BIN)/xs-wire: $(call objs,xenstored/tests/xs-wire.c) $(TEST_LIB) $(RING_LIB)
 	$(link)

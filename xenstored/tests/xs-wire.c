@@ -4,7 +4,8 @@
  * two connections and the exact bytes expected back (replies and watch
  * events, in order). No client library sits in between.
  *
- * Exit 0 when every case matched, 1 otherwise (each mismatch printed).
+ * Exit 0 when every case matched, 1 otherwise (each mismatch printed,
+ * through tests/lib/check.h).
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "ring/xs_wire.h"
+#include "tests/lib/check.h"
 
 #define HDR sizeof(struct xpv_xsd_sockmsg)
 #define NCONN 3
@@ -163,20 +165,17 @@ static bool run_case(const struct wcase *c, uint32_t tx)
 			return false;
 	}
 	ret = read_msg(fds[c->conn], &h, body);
-	if (ret || !same(&h, body, c->rtype, c->reply, c->rlen) ||
-	    h.req_id != 99 || h.tx_id != tx) {
-		fprintf(stderr, "  got type %u len %u \"%.*s\" (%d)\n", h.type,
-			h.len, (int)h.len, body, ret);
+	if (!check_quiet(!ret && same(&h, body, c->rtype, c->reply, c->rlen) &&
+				 h.req_id == 99 && h.tx_id == tx,
+			 "%s: got type %u len %u \"%.*s\" (%d)", c->name,
+			 h.type, h.len, (int)h.len, body, ret))
 		return false;
-	}
 	if (c->event && !(c->econn == c->conn && c->type != XPV_XS_WATCH)) {
 		ret = read_msg(fds[c->econn], &h, body);
-		if (ret ||
-		    !same(&h, body, XPV_XS_WATCH_EVENT, c->event, c->elen)) {
-			fprintf(stderr, "  event: got type %u \"%.*s\" (%d)\n",
-				h.type, (int)h.len, body, ret);
-			return false;
-		}
+		return check_quiet(!ret && same(&h, body, XPV_XS_WATCH_EVENT,
+						c->event, c->elen),
+				   "%s: event: got type %u \"%.*s\" (%d)",
+				   c->name, h.type, (int)h.len, body, ret);
 	}
 	return true;
 }
@@ -219,7 +218,6 @@ static int hold(int n, const char *path)
 int main(int argc, char **argv)
 {
 	size_t i;
-	int bad = 0;
 
 	if (argc == 4 && !strcmp(argv[1], "--hold"))
 		return hold(atoi(argv[2]), argv[3]);
@@ -233,20 +231,10 @@ int main(int argc, char **argv)
 		/* "bad transaction id" uses a transaction never started. */
 		uint32_t tx =
 			!strcmp(cases[i].name, "bad transaction id") ? 77 : 0;
-		bool ok = run_case(&cases[i], tx);
 
-		printf("%s %s\n", ok ? "ok  " : "FAIL", cases[i].name);
-		bad += !ok;
+		check(cases[i].name, run_case(&cases[i], tx), NULL);
 	}
-	if (!garbage(argv[1])) {
-		printf("FAIL garbage closes only its connection\n");
-		bad++;
-	} else {
-		printf("ok   garbage closes only its connection\n");
-	}
-	if (!run_case(&cases[1], 0)) {
-		printf("FAIL still serving after garbage\n");
-		bad++;
-	}
-	return bad ? 1 : 0;
+	check("garbage closes only its connection", garbage(argv[1]), NULL);
+	check("still serving after garbage", run_case(&cases[1], 0), NULL);
+	return check_done();
 }
