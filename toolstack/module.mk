@@ -20,4 +20,4 @@ $(BIN)/xpv: $(call objs,$(addprefix toolstack/,$(XPV_SRCS))) $(HV_LIB)
 # The config reader against good and bad files (toolstack/tests/configs/);
 # dom0's services started, shown and stopped.
 TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
-	toolstack/tests/test-lifecycle.sh
+	toolstack/tests/test-lifecycle.sh toolstack/tests/test-console.sh

@@ -3,13 +3,20 @@
  *
  * The table below is the order they start in (each needs the ones above
  * it) and stop in (reversed). A daemon is started with its output
- * appended to its log and in its detaching mode: the process we fork
- * exits once the daemon is ready, so waiting for it is waiting for
- * readiness (services.h). `up` holds $XPV_RUNDIR/services.lock, so two
- * `xpv create` at once do not both start xenstored.
+ * appended to its log, in one of two ways:
+ *   - detaching (xpv-hv, xpv-xenstored): the process we fork exits once
+ *     the daemon is ready and the daemon writes its pid file, so waiting
+ *     for that exit is waiting for readiness;
+ *   - in the foreground (the backends): we write its pid file, and it
+ *     says "READY\n" on the fd named by $XPV_READY_FD once it serves (a
+ *     daemon that does not know the convention is taken as started when
+ *     it is still alive after READY_GRACE_MS, or closed the fd).
+ * `up` holds $XPV_RUNDIR/services.lock, so two `xpv create` at once do
+ * not both start xenstored.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,11 +36,13 @@
 #define START_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 10000
 #define MAX_ARGS 16
+#define READY_GRACE_MS 1000
 
 struct service {
 	const char *name;
 	bool sim_only; /* the embedded hypervisor: not on real Xen */
 	bool optional; /* started when built; absent is not an error */
+	bool foreground; /* else it detaches when ready */
 	/* Fill argv (after argv[0]) for the detaching mode. */
 	void (*args)(const struct xpv *x, const char *pidfile, char **argv,
 		     char *buf, size_t len);
@@ -73,20 +82,20 @@ static void xenstored_socket(const struct xpv *x, char *buf, size_t len)
 	snprintf(buf, len, "%s", x->xs_path);
 }
 
-/* The backends: xenstore and hv come from the environment. */
+/* The backends: xenstore, hv and the log directory come from the
+ * environment (XENSTORED_PATH, XPV_RUNDIR, XPV_LOGDIR). */
 static void backend_args(const struct xpv *x, const char *pidfile, char **argv,
 			 char *buf, size_t len)
 {
-	argv[1] = "--pid-file";
-	argv[2] = (char *)pidfile;
 }
 
 static const struct service services[] = {
-	{ "xpv-hv", true, false, hv_args, hv_socket },
-	{ "xpv-xenstored", false, false, xenstored_args, xenstored_socket },
-	{ "xpv-consoled", false, true, backend_args, NULL },
-	{ "xpv-blkback", false, true, backend_args, NULL },
-	{ "xpv-netback", false, true, backend_args, NULL },
+	{ "xpv-hv", true, false, false, hv_args, hv_socket },
+	{ "xpv-xenstored", false, false, false, xenstored_args,
+	  xenstored_socket },
+	{ "xpv-consoled", false, true, true, backend_args, NULL },
+	{ "xpv-blkback", false, true, true, backend_args, NULL },
+	{ "xpv-netback", false, true, true, backend_args, NULL },
 };
 
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
@@ -148,6 +157,35 @@ static void exec_service(const struct xpv *x, const struct service *s,
 	_exit(127);
 }
 
+/*
+ * A foreground daemon: READY on the pipe, or the pipe closed, or alive
+ * after the grace period. 0 when started; -EIO when it exited.
+ */
+static int wait_ready(pid_t pid, int fd)
+{
+	long long start = xpv_now_ms();
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[16];
+	int status;
+
+	while (xpv_now_ms() - start < START_TIMEOUT_MS) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return -EIO;
+		if (poll(&p, 1, 10) > 0) {
+			ssize_t n = read(fd, buf, sizeof(buf));
+
+			if (n > 0 && !strncmp(buf, "READY", 5))
+				return 0;
+			if (n <= 0)
+				break; /* closed: no word coming */
+		}
+		if (xpv_now_ms() - start >= READY_GRACE_MS)
+			break; /* it does not know the convention */
+	}
+	xpv_sleep_ms(20);
+	return waitpid(pid, &status, WNOHANG) == pid ? -EIO : 0;
+}
+
 /* Wait for the detaching process; 0 once it exited 0 in time. */
 static int wait_detached(pid_t pid)
 {
@@ -179,10 +217,39 @@ static void show_log_tail(const struct xpv *x, const struct service *s)
 	xpv_print_tail(stderr, path, 10);
 }
 
+/* Fork the daemon; for a foreground one, *ready is the read end of the
+ * pipe it says READY on. */
+static pid_t spawn(const struct xpv *x, const struct service *s,
+		   const char *pidfile, int logfd, int *ready)
+{
+	char fdname[16];
+	int p[2] = { -1, -1 };
+	pid_t pid;
+
+	*ready = -1;
+	if (s->foreground) {
+		if (pipe(p) < 0)
+			return -1;
+		fcntl(p[0], F_SETFD, FD_CLOEXEC);
+		snprintf(fdname, sizeof(fdname), "%d", p[1]);
+		setenv("XPV_READY_FD", fdname, 1);
+	}
+	pid = fork();
+	if (pid == 0)
+		exec_service(x, s, pidfile, logfd);
+	if (s->foreground) {
+		unsetenv("XPV_READY_FD");
+		close(p[1]);
+		*ready = p[0];
+	}
+	return pid;
+}
+
 static int start_service(struct xpv *x, const struct service *s)
 {
 	char pidfile[PATH_MAX + 64], log[PATH_MAX + 64], sock[PATH_MAX + 64];
-	int logfd, ret;
+	char pidtext[16];
+	int logfd, ready, ret;
 	pid_t pid;
 
 	pid_path(x, s, pidfile, sizeof(pidfile));
@@ -193,13 +260,22 @@ static int start_service(struct xpv *x, const struct service *s)
 		xpv_err("cannot open %s: %s", log, strerror(errno));
 		return -errno;
 	}
-	pid = fork();
-	if (pid == 0)
-		exec_service(x, s, pidfile, logfd);
+	pid = spawn(x, s, pidfile, logfd, &ready);
 	close(logfd);
-	if (pid < 0)
+	if (pid < 0) {
+		if (ready >= 0)
+			close(ready);
 		return -errno;
-	ret = wait_detached(pid);
+	}
+	if (s->foreground) {
+		snprintf(pidtext, sizeof(pidtext), "%d\n", (int)pid);
+		ret = wait_ready(pid, ready);
+		close(ready);
+		if (!ret)
+			ret = xpv_write_file(pidfile, pidtext);
+	} else {
+		ret = wait_detached(pid);
+	}
 	if (!ret && s->socket) {
 		s->socket(x, sock, sizeof(sock));
 		if (access(sock, F_OK))
