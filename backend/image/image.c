@@ -132,6 +132,12 @@ static int open_fds(struct img *img, char *why, size_t why_len)
 		return 0;
 	}
 	img->fd = open_file(img->path, acc | O_DIRECT, &st);
+	if (img->fd == -EINVAL && !img->info.block_device) {
+		/* No O_DIRECT on this file system (tmpfs): buffered, and
+		 * info.dio_align says so. */
+		img->fd = img->meta_fd;
+		return 0;
+	}
 	if (img->fd < 0) {
 		img_why(why, why_len, img, "cannot open with O_DIRECT: %s",
 			strerror(-img->fd));

@@ -63,7 +63,9 @@ const char *img_format_name(enum img_format fmt);
 enum {
 	IMG_RDONLY = 1u << 0, /* refuse writes and discards */
 	IMG_DIRECT = 1u << 1, /* O_DIRECT for the extents' fds of image
-				     files (block devices always have it) */
+				     files (block devices always have it);
+				     buffered where the file system has no
+				     O_DIRECT (tmpfs): dio_align is then 1 */
 	IMG_NO_BACKING = 1u << 2, /* refuse an image that names a backing
 				     file (opens nothing the image names) */
 };
@@ -71,9 +73,9 @@ enum {
 struct img_open_args {
 	enum img_format format;
 	unsigned flags; /* IMG_* above */
-	unsigned l2_cache; /* qcow2: L2 tables kept in memory; 0: default
-				(32, i.e. 16 GiB of guest space with 64 KiB
-				clusters); a bound, never exceeded */
+	unsigned l2_cache; /* qcow2: L2 tables kept in memory, a bound
+			      never exceeded; 0: 2 MiB of them (32 with
+			      64 KiB clusters: 16 GiB of guest space) */
 	unsigned rb_cache; /* qcow2: refcount blocks kept; 0: default (8) */
 };
 
@@ -108,6 +110,11 @@ struct img_info {
 	enum img_format format;
 	bool read_only;
 	bool block_device;
+	/* Raw file or block device: guest offset = host offset in file 0,
+	 * img_flush() is fdatasync of it and img_discard() a hole punched
+	 * (FALLOC_FL_PUNCH_HOLE | KEEP_SIZE) or BLKDISCARD: the caller may
+	 * issue those on its own io_uring instead. */
+	bool passthrough;
 	unsigned nfiles; /* entries img_files() returns */
 };
 

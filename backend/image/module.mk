@@ -21,3 +21,11 @@ TESTS += $(IMAGE_TEST_BINS)
 $(IMAGE_TEST_BINS): $(BIN)/test-%: $(OBJ)/backend/image/tests/test-%.o \
 		$(call objs,backend/image/tests/util.c) $(TEST_LIB) $(IMAGE_LIB)
 	$(link)
+
+# Fuzzing: fuzz-qcow2 opens, reads, writes, discards and flushes any bytes
+# as a qcow2 image (`make fuzz`, `make check-fuzz`; seeds in
+# backend/image/fuzz/corpus/qcow2/, made by backend/image/fuzz/make-seeds.sh).
+FUZZ_TARGETS += $(BIN)/fuzz-qcow2
+
+$(BIN)/fuzz-qcow2: $(call objs,backend/image/fuzz/fuzz-qcow2.c) $(IMAGE_LIB)
+	$(link)

@@ -29,7 +29,9 @@ static uint64_t be64_at(const uint8_t *p)
 	return be64toh(v);
 }
 
-static void decode_fixed(struct qcow2_header *h, const uint8_t *b)
+/* The fields of a version 2 header, and of version 3 when len has them
+ * (a shorter one is refused by the caller). */
+static void decode_fixed(struct qcow2_header *h, const uint8_t *b, size_t len)
 {
 	h->version = be32_at(b + 4);
 	h->backing_file_offset = be64_at(b + 8);
@@ -48,6 +50,8 @@ static void decode_fixed(struct qcow2_header *h, const uint8_t *b)
 		h->header_length = QCOW2_V2_HEADER_LEN;
 		return;
 	}
+	if (len < QCOW2_V3_HEADER_LEN)
+		return;
 	h->incompatible = be64_at(b + 72);
 	h->compatible = be64_at(b + 80);
 	h->autoclear = be64_at(b + 88);
@@ -278,7 +282,7 @@ int qcow2_header_parse(struct qcow2_header *h, const uint8_t *buf, size_t len,
 			"say format=raw");
 		return -EINVAL;
 	}
-	decode_fixed(h, buf);
+	decode_fixed(h, buf, len);
 	if (h->version != 2 && h->version != 3) {
 		img_why(why, why_len, img,
 			"qcow2 version %u is not supported (2 and 3 are)",

@@ -538,17 +538,24 @@ int qcow2_write_done(struct img *img, struct img_write *w, int result)
 
 /* --- discard ------------------------------------------------------------------ */
 
-/* Unlink guest cluster g from its host cluster, if it has one of its own. */
-static int discard_cluster(struct qcow2 *q, uint64_t g)
+/*
+ * Unlink guest cluster g from its host cluster, if it has one of its
+ * own. *next: the next cluster worth looking at (past a whole L2 range
+ * without a table, so discarding a huge empty range costs little).
+ */
+static int discard_cluster(struct qcow2 *q, uint64_t g, uint64_t *next)
 {
 	uint64_t keep = q->img->backing ? QCOW2_OFLAG_ZERO : 0;
 	struct qcow2_table *t;
 	struct entry e;
 	int err;
 
+	*next = g + 1;
 	if (alloc_find(q, g))
 		return 0;
 	err = l2_table(q, g, &t);
+	if (!err && !t)
+		*next = ((g >> q->l2_bits) + 1) << q->l2_bits;
 	if (err || !t)
 		return err;
 	err = decode(q, qcow2_get_be64(t->data, l2_index(q, g)), &e);
@@ -567,7 +574,7 @@ static int discard_cluster(struct qcow2 *q, uint64_t g)
 int qcow2_discard(struct img *img, uint64_t off, uint64_t len)
 {
 	struct qcow2 *q = img->priv;
-	uint64_t cs = q->cluster_size, end = off + len, g;
+	uint64_t cs = q->cluster_size, end = off + len, g, next;
 	int err = 0;
 
 	/* The last cluster counts as whole when the range reaches the end
@@ -577,8 +584,8 @@ int qcow2_discard(struct img *img, uint64_t off, uint64_t len)
 	pthread_mutex_lock(&q->lock);
 	if (q->failed)
 		err = -EIO;
-	for (g = (off + cs - 1) / cs; !err && g < end / cs; g++)
-		err = discard_cluster(q, g);
+	for (g = (off + cs - 1) / cs; !err && g < end / cs; g = next)
+		err = discard_cluster(q, g, &next);
 	pthread_mutex_unlock(&q->lock);
 	return err;
 }

@@ -67,7 +67,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_L2_CACHE 32
+/* Default L2 cache: 2 MiB of tables (32 with 64 KiB clusters, covering
+ * 16 GiB of guest space), at least 4, at most 512 (an eviction scans
+ * them all). */
+#define DEFAULT_L2_CACHE_BYTES (2u << 20)
+#define MIN_L2_CACHE 4
+#define MAX_L2_CACHE 512
 #define DEFAULT_RB_CACHE 8
 #define L1_CHUNK 4096
 
@@ -519,6 +524,17 @@ static int clear_autoclear(struct qcow2 *q, char *why, size_t why_len)
 	return 0;
 }
 
+static unsigned l2_cache_tables(const struct qcow2 *q, unsigned asked)
+{
+	uint64_t n = DEFAULT_L2_CACHE_BYTES / q->cluster_size;
+
+	if (asked)
+		return asked;
+	return n < MIN_L2_CACHE ? MIN_L2_CACHE :
+	       n > MAX_L2_CACHE ? MAX_L2_CACHE :
+				  (unsigned)n;
+}
+
 static int set_up(struct qcow2 *q, const struct img_open_args *args, char *why,
 		  size_t why_len)
 {
@@ -542,7 +558,7 @@ static int set_up(struct qcow2 *q, const struct img_open_args *args, char *why,
 		return err;
 	q->bounce = malloc(q->cluster_size);
 	if (!q->bounce ||
-	    qcow2_cache_init(&q->l2c, args->l2_cache ?: DEFAULT_L2_CACHE,
+	    qcow2_cache_init(&q->l2c, l2_cache_tables(q, args->l2_cache),
 			     q->cluster_size, q->h.l1_size) ||
 	    qcow2_cache_init(&q->rbc, args->rb_cache ?: DEFAULT_RB_CACHE,
 			     q->cluster_size, q->rt_entries))

@@ -126,6 +126,7 @@ static const struct img_driver raw_driver = {
 int raw_open(struct img *img, char *why, size_t why_len)
 {
 	img->drv = &raw_driver;
+	img->info.passthrough = true;
 	return img->info.block_device ? blockdev_info(img, why, why_len) :
 					file_info(img, why, why_len);
 }

@@ -230,6 +230,7 @@ static void test_flush_costs(struct img *img)
 static void test_refusals(const char *dir)
 {
 	struct img_extent ext[2];
+	struct img_info info;
 	struct img_write w;
 	struct img *img;
 	int fds[4];
@@ -252,6 +253,8 @@ static void test_refusals(const char *dir)
 			      -EINVAL &&
 		      img_discard(img, UINT64_MAX - 1, 2) == -EINVAL,
 	      NULL);
+	check("qcow2 is not passthrough (flush and discard need the layer)",
+	      img && (img_get_info(img, &info), !info.passthrough), NULL);
 	check("img_files: the image alone, the fd extents name",
 	      img && img_files(img, fds, 4) == 1 &&
 		      img_map_read(img, 0, 512, ext, 2) == 1 &&
