@@ -289,10 +289,11 @@ int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
  *   (nosuid, nodev), writable wherever its host permissions let the
  *   domain's host uid write; it must hold the directories proc, dev and
  *   tmp (else -ENOENT) and stays the caller's after destroy.
- * - ro_dirs: host directories (absolute, NULL-ended, at most
- *   HV_EXEC_MAX_RO_DIRS) the minimal root shows read-only at the same
- *   path, e.g. a build tree whose programs the init runs (-EINVAL with a
- *   named root, or for a relative path or one with . or .. in it).
+ * - ro_dirs: host directories (NULL-ended, at most HV_EXEC_MAX_RO_DIRS)
+ *   the minimal root shows read-only at the same path, e.g. a build tree
+ *   whose programs the init runs; -EINVAL with a named root.
+ *   Both root and ro_dirs are absolute paths without . or .. components,
+ *   and not "/" itself (else -EINVAL).
  *
  * Either way the guest has its own /proc (its pid namespace), /dev (null,
  * zero, full, random, urandom, tty, its own devpts with ptmx, /dev/fd),

@@ -1109,6 +1109,99 @@ static int t_exec_unreachable_path(void)
 	return 0;
 }
 
+/* An exec request of header h and the strings (NULs included) given. */
+static int raw_exec(int fd, hv_domid_t id, struct sim_exec h,
+		    const char *strings, size_t len)
+{
+	struct {
+		struct sim_req req;
+		struct sim_exec h;
+		char s[256];
+	} m = { .req = { .op = SIM_OP_DOM_EXEC, .domid = id }, .h = h };
+
+	memcpy(m.s, strings, len);
+	return raw_call(fd, &m, sizeof(m.req) + sizeof(m.h) + len);
+}
+
+/* Malformed exec requests get an error, and the domain no init. */
+static int hostile_exec(int fd, hv_domid_t id)
+{
+	static const char ok[] = "/bin/true\0true\0";
+	static const struct {
+		const char *what;
+		struct sim_exec h;
+		const char *s;
+		size_t len;
+		int err;
+	} bad[] = {
+		{ "no argv[0]", { .argc = 0 }, ok, sizeof(ok) - 1, -EINVAL },
+		{ "more strings announced than sent",
+		  { .argc = 3 },
+		  ok,
+		  sizeof(ok) - 1,
+		  -EINVAL },
+		{ "bytes after the last string",
+		  { .argc = 1 },
+		  ok,
+		  sizeof(ok),
+		  -EINVAL },
+		{ "stdin announced, no fd sent",
+		  { .argc = 1, .stdio = 1 },
+		  ok,
+		  sizeof(ok) - 1,
+		  -EBADF },
+		{ "stdio bits beyond the three",
+		  { .argc = 1, .stdio = 8 },
+		  ok,
+		  sizeof(ok) - 1,
+		  -EINVAL },
+		{ "too many environment entries",
+		  { .argc = 1, .envc = 2000 },
+		  ok,
+		  sizeof(ok) - 1,
+		  -EINVAL },
+		{ "padding set",
+		  { .argc = 1, .pad = 1 },
+		  ok,
+		  sizeof(ok) - 1,
+		  -EINVAL },
+		{ "a relative read-only directory",
+		  { .argc = 1, .nro = 1 },
+		  "/bin/true\0true\0usr\0",
+		  20,
+		  -EINVAL },
+		{ "a read-only directory with ..",
+		  { .argc = 1, .nro = 1 },
+		  "/bin/true\0true\0/usr/../etc\0",
+		  28,
+		  -EINVAL },
+		{ "the host's / as the root",
+		  { .argc = 1, .has_root = 1 },
+		  "/bin/true\0/\0true\0",
+		  17,
+		  -EINVAL },
+		{ "a root and read-only directories",
+		  { .argc = 1, .has_root = 1, .nro = 1 },
+		  "/bin/true\0/srv\0true\0/usr\0",
+		  25,
+		  -EINVAL },
+	};
+	struct hv_dominfo info;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = raw_exec(fd, id, bad[i].h, bad[i].s, bad[i].len);
+		CHECK(r == bad[i].err, "exec, %s: %d", bad[i].what, r);
+	}
+	/* Still a domain without an init: a good exec works. */
+	r = raw_exec(fd, id, (struct sim_exec){ .argc = 1 }, ok,
+		     sizeof(ok) - 1);
+	CHECK(r == 0, "a good exec after the bad ones: %d", r);
+	CHECK(hv_domain_info(hv, id, &info) == 0, "info");
+	return 0;
+}
+
 static int t_hostile_protocol(void)
 {
 	struct hv_domain_config cfg = { .memory_kb = 4096, .vcpus = 1 };
@@ -1117,7 +1210,14 @@ static int t_hostile_protocol(void)
 
 	CHECK(fd >= 0, "connect");
 	CHECK(hv_domain_create(hv, &cfg, &id) == 0, "create");
-	r = hostile_protocol(fd, id);
+	r = hostile_protocol(fd, id); /* closes fd */
+	if (!r) {
+		/* A connection of its own: hostile_protocol's end closed. */
+		fd = raw_connect();
+		CHECK(fd >= 0, "connect");
+		r = hostile_exec(fd, id);
+		close(fd);
+	}
 	hv_domain_destroy(hv, id);
 	return r;
 }
