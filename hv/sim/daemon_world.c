@@ -228,15 +228,15 @@ static int make_file(const char *path)
 	return 0;
 }
 
-/* mkdir -p of an absolute path, relative to the current directory. */
-static int make_path(const char *abs)
+/* mkdir -p of a path relative to the current directory. */
+static int make_path(const char *rel)
 {
 	char p[4096];
 	size_t i;
 
-	if (snprintf(p, sizeof(p), ".%s", abs) >= (int)sizeof(p))
+	if (snprintf(p, sizeof(p), "%s", rel) >= (int)sizeof(p))
 		return -ENAMETOOLONG;
-	for (i = 2; p[i]; i++) {
+	for (i = 1; p[i]; i++) {
 		if (p[i] != '/')
 			continue;
 		p[i] = '\0';
@@ -245,6 +245,20 @@ static int make_path(const char *abs)
 		p[i] = '/';
 	}
 	return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* Make the mount point where (a file for a file's tree, else a directory)
+ * and put the taken tree there; the tree is used up either way. */
+static int place(int *tree, const char *where, bool file)
+{
+	int fd = *tree, err;
+
+	*tree = -1;
+	err = file ? make_file(where) : make_path(where);
+	if (!err)
+		return attach(fd, where);
+	close(fd);
+	return err;
 }
 
 static int tmpfs(const char *where, const char *opts)
@@ -266,47 +280,49 @@ static int guest_tmpfs(const struct world *w, const char *where)
 	return tmpfs(where, opts);
 }
 
-static int populate_minimal(const struct world *w, struct host_trees *t,
-			    struct world_error *e)
+/* /bin, /lib...: the host's links, or its directories read-only. */
+static int place_top(struct host_trees *t, struct world_error *e)
 {
-	static const char *const dirs[] = { "usr", "etc", "proc", "dev",
-					    "tmp" };
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (mkdir(dirs[i], 0755) < 0)
-			return note(e, -errno, "mkdir", dirs[i]);
-	err = attach(t->usr, "usr");
-	t->usr = -1;
-	if (err)
-		return note(e, err, "mounting", "/usr");
 	for (i = 0; i < NR_TOP; i++) {
 		if (t->top_link[i][0] &&
 		    symlink(t->top_link[i], top_dirs[i]) < 0)
 			return note(e, -errno, "linking", top_dirs[i]);
 		if (t->top[i] < 0)
 			continue;
-		err = mkdir(top_dirs[i], 0755) < 0 ? -errno : 0;
-		err = err ? err : attach(t->top[i], top_dirs[i]);
-		t->top[i] = -1;
+		err = place(&t->top[i], top_dirs[i], false);
 		if (err)
 			return note(e, err, "mounting", top_dirs[i]);
 	}
+	return 0;
+}
+
+static int populate_minimal(const struct world *w, struct host_trees *t,
+			    struct world_error *e)
+{
+	static const char *const dirs[] = { "etc", "proc", "dev", "tmp" };
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (mkdir(dirs[i], 0755) < 0)
+			return note(e, -errno, "mkdir", dirs[i]);
+	err = place(&t->usr, "usr", false);
+	if (err)
+		return note(e, err, "mounting", "/usr");
+	err = place_top(t, e);
+	if (err)
+		return err;
 	if (t->ldcache >= 0) {
-		err = make_file("etc/ld.so.cache");
-		err = err ? err : attach(t->ldcache, "etc/ld.so.cache");
-		t->ldcache = -1;
+		err = place(&t->ldcache, "etc/ld.so.cache", true);
 		if (err)
-			return note(e, err, "mounting", "ld.so.cache");
+			return note(e, err, "mounting", "/etc/ld.so.cache");
 	}
 	for (i = 0; w->ro_dirs && w->ro_dirs[i]; i++) {
-		char where[4096];
-
-		snprintf(where, sizeof(where), ".%s", w->ro_dirs[i]);
-		err = make_path(w->ro_dirs[i]);
-		err = err ? err : attach(t->ro[i], where);
-		t->ro[i] = -1;
+		/* Absolute (checked by daemon_exec.c): under our root. */
+		err = place(&t->ro[i], w->ro_dirs[i] + 1, false);
 		if (err)
 			return note(e, err, "mounting", w->ro_dirs[i]);
 	}
@@ -360,9 +376,7 @@ static int build_dev(const struct world *w, struct host_trees *t,
 		return note(e, -errno, "mounting", "/dev");
 	for (i = 0; i < NR_DEVS; i++) {
 		snprintf(path, sizeof(path), "dev/%s", dev_nodes[i]);
-		err = make_file(path);
-		err = err ? err : attach(t->dev[i], path);
-		t->dev[i] = -1;
+		err = place(&t->dev[i], path, true);
 		if (err)
 			return note(e, err, "mounting", path);
 	}
