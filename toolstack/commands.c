@@ -42,6 +42,14 @@ const struct xpv_cmd xpv_cmds[] = {
 	{ "vcpu-set", xpv_cmd_vcpu_set,
 	  "Set the number of active VCPUs allowed for the domain",
 	  "<Domain> <vCPUs>", NULL },
+	{ "check", xpv_cmd_check,
+	  "Check domains' xenstore trees against xenstore-schemas/",
+	  "[Domain...]",
+	  "Prints each violation (a key the schema does not have, a value "
+	  "of the\n"
+	  "                        wrong type, a required key missing in "
+	  "the device's\n"
+	  "                        state); exit status 1 if there is any." },
 	{ "info", xpv_cmd_info, "Get information about the host and hypervisor",
 	  "", NULL },
 	{ "up", xpv_cmd_up,

@@ -9,15 +9,19 @@
 XPV_SRCS := xpv.c commands.c config.c config_devices.c config_values.c \
 	config_json.c config_write.c xlu_view.c json.c util.c store.c services.c \
 	domains.c layout.c devices.c hotplug.c build.c destroy.c monitor.c \
-	create.c control.c list.c console.c
+	create.c control.c list.c console.c check.c
+# The schemas' reader is xenstore-schemas/schema.c, compiled in.
+XPV_OBJS := $(call objs,$(addprefix toolstack/,$(XPV_SRCS)) \
+	xenstore-schemas/schema.c)
 BINS += $(BIN)/xpv
 BUILD_HEADERS += libxlutil.h:libxen-dev
 
 $(BIN)/xpv: private LINK_LIBS := -lxlutil -lxenlight
-$(BIN)/xpv: $(call objs,$(addprefix toolstack/,$(XPV_SRCS))) $(HV_LIB)
+$(BIN)/xpv: $(XPV_OBJS) $(HV_LIB)
 	$(link)
 
 # The config reader against good and bad files (toolstack/tests/configs/);
 # dom0's services started, shown and stopped.
 TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
-	toolstack/tests/test-lifecycle.sh toolstack/tests/test-console.sh
+	toolstack/tests/test-lifecycle.sh toolstack/tests/test-console.sh \
+	toolstack/tests/test-check.sh

@@ -11,6 +11,7 @@
  *   XENSTORED_PATH   the xenstore socket     ($XPV_RUNDIR/xenstored/socket)
  *   XPV_BINDIR       the daemons and xpv-guest   (the directory of xpv)
  *   XPV_HOTPLUGDIR   the hotplug scripts          (BINDIR/../../hotplug)
+ *   XPV_SCHEMADIR    the xenstore schemas (BINDIR/../../xenstore-schemas)
  * XPV_RUNDIR and XENSTORED_PATH are exported to everything xpv starts,
  * so the daemons, the hotplug scripts and libxenstore agree with it.
  */
@@ -85,6 +86,11 @@ static int find_paths(struct xpv *x)
 	if (realpath(def, self))
 		snprintf(def, sizeof(def), "%s", self);
 	if (env_path(x->hotplugdir, "XPV_HOTPLUGDIR", def))
+		return -ENAMETOOLONG;
+	snprintf(def, sizeof(def), "%s/../../xenstore-schemas", x->bindir);
+	if (realpath(def, self))
+		snprintf(def, sizeof(def), "%s", self);
+	if (env_path(x->schemadir, "XPV_SCHEMADIR", def))
 		return -ENAMETOOLONG;
 	snprintf(def, sizeof(def), "%s/xenstored/socket", x->rundir);
 	if (env_path(x->xs_path, "XENSTORED_PATH", def))

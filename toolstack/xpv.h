@@ -24,6 +24,7 @@ struct xpv {
 	char logdir[PATH_MAX]; /* $XPV_LOGDIR, default /var/log/xpv */
 	char bindir[PATH_MAX]; /* where xpv itself is: the daemons beside it */
 	char hotplugdir[PATH_MAX]; /* the hotplug scripts */
+	char schemadir[PATH_MAX]; /* xenstore-schemas/ */
 	char xs_path[PATH_MAX]; /* $XENSTORED_PATH, default RUNDIR/xenstored/socket */
 	int verbose;
 	struct hv *hv; /* xpv_hv() opens it */
@@ -87,6 +88,7 @@ int xpv_cmd_unpause(struct xpv *x, int argc, char **argv);
 int xpv_cmd_console(struct xpv *x, int argc, char **argv);
 int xpv_cmd_mem_set(struct xpv *x, int argc, char **argv);
 int xpv_cmd_vcpu_set(struct xpv *x, int argc, char **argv);
+int xpv_cmd_check(struct xpv *x, int argc, char **argv);
 int xpv_cmd_help(struct xpv *x, int argc, char **argv);
 
 #endif

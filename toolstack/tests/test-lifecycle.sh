@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # test-lifecycle.sh: domains driven with `xpv` as a user drives xl:
+# (after every step the store is checked against xenstore-schemas/)
 # create, list (xl's columns, -l as JSON), pause, unpause, mem-set
 # (memory/target, the balloon, the cgroup's limit), vcpu-set, shutdown
 # and reboot (with on_poweroff / on_reboot honoured), a crash
@@ -49,6 +50,7 @@ assert c["on_crash"] == "restart"' <<<"$json"
 check "list -l is its config as JSON" $? "$json"
 wait_for 5 grep -q "domain $id up; running /bin/sh" "$XPV_LOGDIR/xpv-life.log"
 check "the guest kernel ran init (its log)" $? "$(cat "$XPV_LOGDIR/xpv-life.log")"
+store_valid "after create"
 
 # The store, as libxl writes it.
 home=/local/domain/$id
@@ -70,6 +72,7 @@ check "permissions as libxl's (control read-only, data the guest's)" $? "$perms"
 check "pause: state p" $? "$(state_of life)"
 "$BIN/xpv" unpause life && [[ $(state_of life) == r----- ]]
 check "unpause: running again" $? "$(state_of life)"
+store_valid "after pause and unpause"
 
 # mem-set: the target, the balloon, the hypervisor's limit
 "$BIN/xpv" mem-set life 48
@@ -86,6 +89,7 @@ check "list shows the new target" $?
 out=$("$BIN/xpv" mem-set life 200 2>&1)
 [[ $? -eq 1 && $out == *"more than domain $id's maxmem"* ]]
 check "mem-set above maxmem is refused" $? "$out"
+store_valid "after mem-set"
 
 # vcpu-set
 "$BIN/xpv" vcpu-set life 2 && [[ $(xenstore-read "$home/cpu/1/availability") == online ]]
@@ -97,6 +101,7 @@ check "vcpu-set moves the cpu cap to 2 cpus" $? "quota $quota period $period"
 out=$("$BIN/xpv" vcpu-set life 3 2>&1)
 [[ $? -eq 1 && $out == *"1-2 (domain $id's maxvcpus)"* ]]
 check "vcpu-set above maxvcpus is refused" $? "$out"
+store_valid "after vcpu-set"
 
 # reboot: on_reboot restart, the same name, a new start
 start=$(xenstore-read "$(xenstore-read "$home/vm")/start_time")
@@ -114,6 +119,7 @@ check "rebooted: a new domain of the same name" $?
 id2=$(domid_of life)
 wait_for 5 grep -q "restarted as domain $id2" "$XPV_LOGDIR/xpv-life.log"
 check "the monitor logged the restart" $?
+store_valid "after reboot"
 
 # A crash (the guest's kernel killed): on_crash restart
 pid=$(init_pid "$id2")
@@ -122,6 +128,7 @@ wait_for 10 bash -c "grep -q 'shut down (crash); on_crash is restart' '$XPV_LOGD
 check "a crash is seen and on_crash followed" $? "$(tail -3 "$XPV_LOGDIR/xpv-life.log")"
 wait_for 10 bash -c "[[ \$('$BIN/xpv' list life 2>/dev/null | awk 'NR == 2 { print \$5 }') == r----- ]]"
 check "the crashed domain runs again" $?
+store_valid "after a crash and restart"
 
 # shutdown: on_poweroff destroy, nothing left
 id3=$(domid_of life)
@@ -131,6 +138,7 @@ out=$("$BIN/xpv" shutdown -w life)
 check "shutdown -w says what xl says" $? "$out"
 msg=$(no_trace "$id3" "$marks")
 check "after shutdown nothing of it is left" $? "$msg"
+store_valid "after shutdown"
 
 # init exits: the domain powers off
 "$BIN/xpv" create -q "$cfg" 'name="brief"' 'init=["/bin/true"]'
@@ -148,6 +156,7 @@ marks=$(domain_marks "$id4")
 out=$("$BIN/xpv" shutdown -w kept)
 [[ $out == *"Domain $id4 has been shut down." && $(state_of kept) == ---s-- ]]
 check "on_poweroff preserve keeps it, shut down" $? "$out / $(state_of kept)"
+store_valid "with a preserved domain"
 "$BIN/xpv" destroy kept
 msg=$(no_trace "$id4" "$marks")
 check "destroy removes a preserved domain entirely" $? "$msg"
@@ -163,6 +172,7 @@ msg=$(no_trace "$id5" "$marks")
 check "destroy leaves no trace" $? "$msg"
 [[ $(hv_fds) -lt $fds ]]
 check "xpv-hv closed the domain's memfds" $? "$fds -> $(hv_fds)"
+store_valid "after destroy"
 
 # Bad input: one message each, exit 1, nothing left behind
 before=$(xenstore-ls / | wc -l)
@@ -191,6 +201,7 @@ check "a kernel that does not exist is named" $? "$out"
 [[ $(xenstore-ls / | wc -l) -eq $before && -z $(pgrep -P "$(cat "$XPV_RUNDIR/xpv-hv.pid")") ]]
 check "failed creates leave nothing in the store or the hypervisor" $? \
 	"$(xenstore-ls / | wc -l) vs $before lines"
+store_valid "after failed creates"
 out=$("$BIN/xpv" shutdown 0 2>&1)
 [[ $? -eq 1 && $out == *"domain 0 is dom0"* ]]
 check "dom0 is refused" $? "$out"

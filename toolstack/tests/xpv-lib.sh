@@ -127,3 +127,11 @@ no_trace()
 		{ echo "its monitor is left: $(ps -o pid,stat,args -p "$mon" | tail -n 1)"; return 1; }
 	return 0
 }
+
+# `xpv check` of every domain: the store is valid under the schemas.
+store_valid()
+{
+	local out
+	out=$("$BIN/xpv" check 2>&1)
+	check "the store is valid under the schemas ($1)" $? "$out"
+}
