@@ -24,4 +24,4 @@ $(BIN)/xpv: $(XPV_OBJS) $(HV_LIB)
 # dom0's services started, shown and stopped.
 TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
 	toolstack/tests/test-lifecycle.sh toolstack/tests/test-console.sh \
-	toolstack/tests/test-check.sh
+	toolstack/tests/test-check.sh toolstack/tests/test-hotplug-block.sh
