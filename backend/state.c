@@ -275,7 +275,8 @@ static int hotplug_done(struct xpv_backend_dev *dev)
 	return -EIO;
 }
 
-static void step_connect(struct xpv_backend_dev *dev, const struct view *v)
+static void step_connect(struct xpv_backend_dev *dev,
+			 const struct view *v __attribute__((unused)))
 {
 	int ret;
 
@@ -294,19 +295,22 @@ static void step_connect(struct xpv_backend_dev *dev, const struct view *v)
 		xpv_backend_fatal(dev, ret, "connecting to the frontend");
 }
 
-static void step_restart(struct xpv_backend_dev *dev, const struct view *v)
+static void step_restart(struct xpv_backend_dev *dev,
+			 const struct view *v __attribute__((unused)))
 {
 	log_dev(dev, "the frontend restarted without closing; reconnecting");
 	do_disconnect(dev);
 	switch_or_log(dev, XPV_XENBUS_STATE_INIT_WAIT);
 }
 
-static void step_closing(struct xpv_backend_dev *dev, const struct view *v)
+static void step_closing(struct xpv_backend_dev *dev,
+			 const struct view *v __attribute__((unused)))
 {
 	switch_or_log(dev, XPV_XENBUS_STATE_CLOSING);
 }
 
-static void step_closed(struct xpv_backend_dev *dev, const struct view *v)
+static void step_closed(struct xpv_backend_dev *dev,
+			const struct view *v __attribute__((unused)))
 {
 	do_disconnect(dev);
 	switch_or_log(dev, XPV_XENBUS_STATE_CLOSED);
@@ -322,7 +326,8 @@ static void step_reopen(struct xpv_backend_dev *dev, const struct view *v)
 		switch_or_log(dev, XPV_XENBUS_STATE_INIT_WAIT);
 }
 
-static void step_bad(struct xpv_backend_dev *dev, const struct view *v)
+static void step_bad(struct xpv_backend_dev *dev,
+		     const struct view *v __attribute__((unused)))
 {
 	xpv_backend_fatal(dev, -EINVAL, "the frontend's state is invalid");
 }

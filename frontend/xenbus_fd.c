@@ -49,7 +49,7 @@ static ssize_t fd_write(void *priv, const void *buf, size_t len)
 	return -errno;
 }
 
-static int fd_flush(void *priv)
+static int fd_flush(void *priv __attribute__((unused)))
 {
 	return 0;
 }

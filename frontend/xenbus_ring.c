@@ -87,7 +87,8 @@ static int ring_flush(void *priv)
 	return hv_evtchn_notify(p->ev, p->port);
 }
 
-static int ring_wait(void *priv, bool want_write, int timeout_ms)
+static int ring_wait(void *priv, bool want_write __attribute__((unused)),
+		     int timeout_ms)
 {
 	struct ring_priv *p = priv;
 	struct pollfd pfd = { .fd = hv_evtchn_fd(p->ev), .events = POLLIN };

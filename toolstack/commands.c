@@ -92,7 +92,7 @@ void xpv_help(FILE *f, const char *name)
 		c->options ? c->options : "", c->options ? "\n" : "");
 }
 
-int xpv_cmd_help(struct xpv *x, int argc, char **argv)
+int xpv_cmd_help(struct xpv *x __attribute__((unused)), int argc, char **argv)
 {
 	if (argc > 1 && !xpv_cmd_find(argv[1])) {
 		xpv_err("unknown command `%s'", argv[1]);

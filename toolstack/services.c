@@ -51,7 +51,8 @@ struct service {
 };
 
 static void hv_args(const struct xpv *x, const char *pidfile, char **argv,
-		    char *buf, size_t len)
+		    char *buf __attribute__((unused)),
+		    size_t len __attribute__((unused)))
 {
 	argv[1] = "--rundir";
 	argv[2] = (char *)x->rundir;
@@ -84,8 +85,11 @@ static void xenstored_socket(const struct xpv *x, char *buf, size_t len)
 
 /* The backends: xenstore, hv and the log directory come from the
  * environment (XENSTORED_PATH, XPV_RUNDIR, XPV_LOGDIR). */
-static void backend_args(const struct xpv *x, const char *pidfile, char **argv,
-			 char *buf, size_t len)
+static void backend_args(const struct xpv *x __attribute__((unused)),
+			 const char *pidfile __attribute__((unused)),
+			 char **argv __attribute__((unused)),
+			 char *buf __attribute__((unused)),
+			 size_t len __attribute__((unused)))
 {
 }
 

@@ -42,12 +42,10 @@ static const struct {
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-/* Per check_one(): problems found. */
-static unsigned int check_errors;
-
-/* Every child a node lists exists. */
+/* Every child a node lists exists; arg counts the problems found. */
 static void check_one(struct hlink *l, void *arg)
 {
+	unsigned int *errors = arg;
 	const struct node *n = node_of(l);
 	char path[PATH_BUF];
 	uint32_t off, cl;
@@ -62,19 +60,21 @@ static void check_one(struct hlink *l, void *arg)
 		    !store_find(path, len)) {
 			xs_log("check: %s lists missing child %s", n->name,
 			       n->children + off);
-			check_errors++;
+			(*errors)++;
 		}
 	}
 }
 
-static int cmd_check(struct conn *c, char **argv, int argc)
+static int cmd_check(struct conn *c, char **argv __attribute__((unused)),
+		     int argc)
 {
+	unsigned int errors = 0;
+
 	if (argc)
 		return -EINVAL;
-	check_errors = 0;
-	htab_walk(&store, check_one, NULL);
-	if (check_errors)
-		xs_log("check: %u inconsistencies", check_errors);
+	htab_walk(&store, check_one, &errors);
+	if (errors)
+		xs_log("check: %u inconsistencies", errors);
 	return conn_ack(c, XPV_XS_CONTROL);
 }
 
@@ -101,7 +101,8 @@ static int cmd_logfile(struct conn *c, char **argv, int argc)
 	return ret ? ret : conn_ack(c, XPV_XS_CONTROL);
 }
 
-static int cmd_memreport(struct conn *c, char **argv, int argc)
+static int cmd_memreport(struct conn *c, char **argv __attribute__((unused)),
+			 int argc)
 {
 	unsigned int conns = 0;
 	const struct conn *i;
@@ -161,7 +162,8 @@ static int cmd_quota(struct conn *c, char **argv, int argc)
 	return show_domain(c, atoi(argv[0]));
 }
 
-static int cmd_quota_soft(struct conn *c, char **argv, int argc)
+static int cmd_quota_soft(struct conn *c, char **argv __attribute__((unused)),
+			  int argc)
 {
 	static const char soft[] = "Quota settings:\n";
 
@@ -171,7 +173,8 @@ static int cmd_quota_soft(struct conn *c, char **argv, int argc)
 	return conn_reply(c, XPV_XS_CONTROL, soft, sizeof(soft));
 }
 
-static int cmd_help(struct conn *c, char **argv, int argc)
+static int cmd_help(struct conn *c, char **argv __attribute__((unused)),
+		    int argc)
 {
 	char buf[1024];
 	size_t i, off = 0;

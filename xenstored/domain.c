@@ -742,7 +742,9 @@ static void check_domains(void)
 		watch_fire_special(XS_SPECIAL_RELEASE);
 }
 
-static void on_event(int fd, uint32_t events, void *arg)
+static void on_event(int fd __attribute__((unused)),
+		     uint32_t events __attribute__((unused)),
+		     void *arg __attribute__((unused)))
 {
 	struct domain *d;
 	int i, port;

@@ -213,7 +213,8 @@ static int parse(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static void signal_event(int fd, uint32_t events, void *arg)
+static void signal_event(int fd, uint32_t events __attribute__((unused)),
+			 void *arg __attribute__((unused)))
 {
 	struct signalfd_siginfo si;
 

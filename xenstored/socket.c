@@ -95,7 +95,8 @@ static const struct conn_transport sock_transport = {
 	.level_triggered = true,
 };
 
-static void client_event(int fd, uint32_t events, void *arg)
+static void client_event(int fd __attribute__((unused)), uint32_t events,
+			 void *arg)
 {
 	struct client *cl = arg;
 
@@ -147,7 +148,8 @@ fail:
 	close(fd);
 }
 
-static void listener_event(int fd, uint32_t events, void *arg)
+static void listener_event(int fd __attribute__((unused)),
+			   uint32_t events __attribute__((unused)), void *arg)
 {
 	accept_one(arg);
 }

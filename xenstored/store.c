@@ -187,7 +187,7 @@ int store_init(void)
 	return 0;
 }
 
-static void free_one(struct hlink *l, void *arg)
+static void free_one(struct hlink *l, void *arg __attribute__((unused)))
 {
 	node_free(node_of(l));
 }

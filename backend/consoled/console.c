@@ -213,12 +213,12 @@ static void cons_remove(struct xpv_backend_dev *dev)
 }
 
 /* Console 0 never reaches the handshake's connect: nothing to do. */
-static int cons_connect(struct xpv_backend_dev *dev)
+static int cons_connect(struct xpv_backend_dev *dev __attribute__((unused)))
 {
 	return 0;
 }
 
-static void cons_disconnect(struct xpv_backend_dev *dev)
+static void cons_disconnect(struct xpv_backend_dev *dev __attribute__((unused)))
 {
 }
 

@@ -108,7 +108,7 @@ static int serve(struct echo_backend *eb)
 	return ret;
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv __attribute__((unused)))
 {
 	struct echo_backend eb = { .epfd = -1 };
 	char why[256];

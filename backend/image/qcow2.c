@@ -213,7 +213,8 @@ static int qcow2_flush(struct img *img)
 }
 
 /* The L2 cache's eviction of a dirty table: only a flush may write it. */
-static int clean_l2(struct qcow2 *q, struct qcow2_table *t)
+static int clean_l2(struct qcow2 *q,
+		    struct qcow2_table *t __attribute__((unused)))
 {
 	return qcow2_flush_locked(q);
 }

@@ -66,7 +66,7 @@ static int file_info(struct img *img, char *why, size_t why_len)
 }
 
 static int raw_map(struct img *img, uint64_t off, uint64_t len,
-		   struct img_extent *ext, unsigned max)
+		   struct img_extent *ext, unsigned max __attribute__((unused)))
 {
 	ext[0] = (struct img_extent){
 		.host_off = off,

@@ -328,7 +328,8 @@ static void make_busy(struct nb_ctx *ctx, struct nb_queue *q)
 	ctx->busy = q;
 }
 
-void nb_ctx_event(struct nb_ctx *ctx, void *ptr, uint32_t events)
+void nb_ctx_event(struct nb_ctx *ctx, void *ptr,
+		  uint32_t events __attribute__((unused)))
 {
 	struct nb_src *src = ptr;
 	struct nb_queue *q = src->q;

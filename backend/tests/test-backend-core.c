@@ -80,7 +80,7 @@ static int rec_connect(struct xpv_backend_dev *dev)
 	return ret;
 }
 
-static void rec_disconnect(struct xpv_backend_dev *dev)
+static void rec_disconnect(struct xpv_backend_dev *dev __attribute__((unused)))
 {
 	calls.disconnect++;
 }
@@ -92,8 +92,10 @@ static void rec_remove(struct xpv_backend_dev *dev)
 		last_dev = NULL;
 }
 
-static void rec_state_changed(struct xpv_backend_dev *dev,
-			      enum xpv_xenbus_state from,
+static void rec_state_changed(struct xpv_backend_dev *dev
+			      __attribute__((unused)),
+			      enum xpv_xenbus_state from
+			      __attribute__((unused)),
 			      enum xpv_xenbus_state to)
 {
 	size_t len = strlen(path);
@@ -531,7 +533,7 @@ static bool state_is(const void *want)
 	return backend_state() == *(const int *)want;
 }
 
-static bool no_devices(const void *unused)
+static bool no_devices(const void *unused __attribute__((unused)))
 {
 	return xpv_backend_count(core) == 0;
 }

@@ -36,18 +36,20 @@ static ssize_t mem_read(void *priv, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-static ssize_t mem_write(void *priv, const void *buf, size_t len)
+static ssize_t mem_write(void *priv __attribute__((unused)),
+			 const void *buf __attribute__((unused)), size_t len)
 {
 	return (ssize_t)len;
 }
 
-static int mem_flush(void *priv)
+static int mem_flush(void *priv __attribute__((unused)))
 {
 	return 0;
 }
 
 /* Nothing more will come: what a daemon that went away looks like. */
-static int mem_wait(void *priv, bool want_write, int timeout_ms)
+static int mem_wait(void *priv, bool want_write __attribute__((unused)),
+		    int timeout_ms __attribute__((unused)))
 {
 	struct stream *s = priv;
 
@@ -56,7 +58,7 @@ static int mem_wait(void *priv, bool want_write, int timeout_ms)
 
 /* Any fd epoll accepts (one eventfd for the whole run); the harness
  * never polls it. */
-static int mem_fd(void *priv)
+static int mem_fd(void *priv __attribute__((unused)))
 {
 	static int fd = -1;
 
@@ -65,7 +67,7 @@ static int mem_fd(void *priv)
 	return fd;
 }
 
-static void mem_close(void *priv)
+static void mem_close(void *priv __attribute__((unused)))
 {
 }
 

@@ -78,7 +78,7 @@ static bool any_child(void)
 	return !(pid < 0 && errno == ECHILD);
 }
 
-void guest_kill_all(struct guest *g)
+void guest_kill_all(struct guest *g __attribute__((unused)))
 {
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	int waited;

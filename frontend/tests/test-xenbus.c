@@ -214,7 +214,7 @@ static void d_not_ok(int fd)
 		reply(fd, &r, XPV_XS_WRITE, "OK", 2); /* NUL missing */
 }
 
-static void d_none(int fd)
+static void d_none(int fd __attribute__((unused)))
 {
 }
 
@@ -372,7 +372,8 @@ struct flood {
 	int pipe[2]; /* an fd for the handle's epoll; never readable */
 };
 
-static ssize_t flood_read(void *priv, void *buf, size_t len)
+static ssize_t flood_read(void *priv __attribute__((unused)), void *buf,
+			  size_t len)
 {
 	static const char ev[] = "/f\0tok"; /* 7 bytes with the NUL */
 	struct xpv_xsd_sockmsg h = { XPV_XS_WATCH_EVENT, 0, 0, sizeof(ev) };
@@ -385,17 +386,20 @@ static ssize_t flood_read(void *priv, void *buf, size_t len)
 	return off ? (ssize_t)off : -EAGAIN;
 }
 
-static ssize_t flood_write(void *priv, const void *buf, size_t len)
+static ssize_t flood_write(void *priv __attribute__((unused)),
+			   const void *buf __attribute__((unused)), size_t len)
 {
 	return (ssize_t)len;
 }
 
-static int flood_flush(void *priv)
+static int flood_flush(void *priv __attribute__((unused)))
 {
 	return 0;
 }
 
-static int flood_wait(void *priv, bool want_write, int timeout_ms)
+static int flood_wait(void *priv __attribute__((unused)),
+		      bool want_write __attribute__((unused)),
+		      int timeout_ms __attribute__((unused)))
 {
 	return 0;
 }
@@ -424,7 +428,7 @@ static const struct xb_transport flood_transport = {
 };
 
 /* The timeout holds while the daemon floods us with events. */
-static int c_flood_timeout(struct xenbus *unused)
+static int c_flood_timeout(struct xenbus *unused __attribute__((unused)))
 {
 	struct flood *f = malloc(sizeof(*f));
 	struct xenbus *xb;

@@ -76,13 +76,13 @@ static int cmd_show(struct netif *n, char **argv)
 	return 0;
 }
 
-static int print_name(const char *name, void *arg)
+static int print_name(const char *name, void *arg __attribute__((unused)))
 {
 	printf("%s\n", name);
 	return 0;
 }
 
-static int cmd_bridges(struct netif *n, char **argv)
+static int cmd_bridges(struct netif *n, char **argv __attribute__((unused)))
 {
 	int err = netif_each_bridge(n, print_name, NULL);
 

@@ -61,8 +61,8 @@ static int nl_to_errno(int err)
 /* libnl reports a kernel error as its own code, and codes it has no name
  * for (ELOOP for a bridge put on itself) as NLE_FAILURE: keep the kernel's
  * errno, so that messages say what the kernel said. */
-static int keep_kernel_errno(struct sockaddr_nl *nla, struct nlmsgerr *e,
-			     void *arg)
+static int keep_kernel_errno(struct sockaddr_nl *nla __attribute__((unused)),
+			     struct nlmsgerr *e, void *arg)
 {
 	struct netif *n = arg;
 

@@ -236,7 +236,9 @@ static void sim_close(struct hv *hv)
 	free(s);
 }
 
-static int sim_xenstore_local_ring(struct hv *hv, void **ring, hv_port_t *port)
+static int sim_xenstore_local_ring(struct hv *hv __attribute__((unused)),
+				   void **ring __attribute__((unused)),
+				   hv_port_t *port __attribute__((unused)))
 {
 	return -EOPNOTSUPP;
 }

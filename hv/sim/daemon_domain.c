@@ -313,7 +313,7 @@ static bool has_magic(const struct domain *d, uint64_t first, uint64_t n)
 		 d->si.console_frame - first < n));
 }
 
-int op_mem_free(struct request *rq, struct reply *r)
+int op_mem_free(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	struct domain *d = dom_get(rq->c->domid);
 	uint64_t first = rq->req->a, n = rq->req->b;
@@ -582,7 +582,7 @@ static void destroy(struct domain *d)
 		domid, DESTROY_WAIT_MS);
 }
 
-int op_destroy(struct request *rq, struct reply *r)
+int op_destroy(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	struct domain *d;
 	int err;
@@ -681,7 +681,7 @@ static struct domain *guest(struct request *rq, int *err)
 	return dom_target(rq->c, rq->req->domid, err);
 }
 
-int op_pause(struct request *rq, struct reply *r)
+int op_pause(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	int err;
 	struct domain *d = guest(rq, &err);
@@ -696,7 +696,7 @@ int op_pause(struct request *rq, struct reply *r)
 	return err;
 }
 
-int op_unpause(struct request *rq, struct reply *r)
+int op_unpause(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	int err;
 	struct domain *d = guest(rq, &err);
@@ -710,7 +710,7 @@ int op_unpause(struct request *rq, struct reply *r)
 	return d->shutdown ? 0 : cg_freeze(d->domid, false);
 }
 
-int op_shutdown(struct request *rq, struct reply *r)
+int op_shutdown(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	uint64_t reason = rq->req->a;
 	struct domain *d;
@@ -735,7 +735,7 @@ int op_shutdown(struct request *rq, struct reply *r)
 	return 0;
 }
 
-int op_set_maxmem(struct request *rq, struct reply *r)
+int op_set_maxmem(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	uint64_t kb = rq->req->a;
 	int err;
@@ -756,7 +756,7 @@ int op_set_maxmem(struct request *rq, struct reply *r)
 	return 0;
 }
 
-int op_set_vcpus(struct request *rq, struct reply *r)
+int op_set_vcpus(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	uint64_t n = rq->req->a;
 	int err;

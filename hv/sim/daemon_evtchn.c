@@ -287,7 +287,8 @@ int op_evtchn_adopt(struct request *rq, struct reply *r)
 	return give(d, (uint32_t)port, r);
 }
 
-int op_evtchn_unbind(struct request *rq, struct reply *r)
+int op_evtchn_unbind(struct request *rq,
+		     struct reply *r __attribute__((unused)))
 {
 	struct domain *d = NULL;
 	int err;

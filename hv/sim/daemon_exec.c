@@ -540,7 +540,7 @@ static int parse_exec(const struct request *rq, struct exec_req *x)
 	return err;
 }
 
-int op_exec(struct request *rq, struct reply *r)
+int op_exec(struct request *rq, struct reply *r __attribute__((unused)))
 {
 	struct exec_req x;
 	struct domain *d;

@@ -32,13 +32,17 @@ static int xc_result(int rc)
 	return rc < 0 ? (errno ? -errno : -EIO) : 0;
 }
 
-int xen_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
-		      hv_domid_t *domid)
+int xen_domain_create(struct hv *hv __attribute__((unused)),
+		      const struct hv_domain_config *cfg
+		      __attribute__((unused)),
+		      hv_domid_t *domid __attribute__((unused)))
 {
 	return -EOPNOTSUPP;
 }
 
-int xen_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x)
+int xen_domain_exec(struct hv *hv __attribute__((unused)),
+		    hv_domid_t domid __attribute__((unused)),
+		    const struct hv_exec *x __attribute__((unused)))
 {
 	return -EOPNOTSUPP;
 }
@@ -75,7 +79,8 @@ int xen_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb)
 
 /* Not possible on Xen (see the top), but a domain that does not exist is
  * still -ESRCH, as every other call naming it says. */
-int xen_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus)
+int xen_domain_set_vcpus(struct hv *hv, hv_domid_t domid,
+			 uint32_t vcpus __attribute__((unused)))
 {
 	struct hv_dominfo info;
 	int err = xen_domain_info(hv, domid, &info);

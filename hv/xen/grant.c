@@ -25,24 +25,32 @@
 
 #include "hv/xen/xen.h"
 
-void *xen_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames)
+void *xen_mem_alloc(struct hv *hv __attribute__((unused)),
+		    unsigned int npages __attribute__((unused)),
+		    hv_frame_t *frames __attribute__((unused)))
 {
 	errno = EOPNOTSUPP;
 	return NULL;
 }
 
-int xen_mem_free(struct hv *hv, void *addr, unsigned int npages)
+int xen_mem_free(struct hv *hv __attribute__((unused)),
+		 void *addr __attribute__((unused)),
+		 unsigned int npages __attribute__((unused)))
 {
 	return -EOPNOTSUPP;
 }
 
-int xen_grant_access(struct hv *hv, hv_domid_t to, hv_frame_t frame,
-		     bool readonly, hv_gref_t *ref)
+int xen_grant_access(struct hv *hv __attribute__((unused)),
+		     hv_domid_t to __attribute__((unused)),
+		     hv_frame_t frame __attribute__((unused)),
+		     bool readonly __attribute__((unused)),
+		     hv_gref_t *ref __attribute__((unused)))
 {
 	return -EOPNOTSUPP;
 }
 
-int xen_grant_end(struct hv *hv, hv_gref_t ref)
+int xen_grant_end(struct hv *hv __attribute__((unused)),
+		  hv_gref_t ref __attribute__((unused)))
 {
 	return -EOPNOTSUPP;
 }

@@ -23,13 +23,18 @@
 #define PRIVCMD_PROC "/proc/xen/privcmd"
 #define CAPS_PATH "/proc/xen/capabilities"
 
-static void quiet_vmessage(struct xentoollog_logger *logger,
-			   xentoollog_level level, int errnoval,
-			   const char *context, const char *format, va_list al)
+static void quiet_vmessage(struct xentoollog_logger *logger
+			   __attribute__((unused)),
+			   xentoollog_level level __attribute__((unused)),
+			   int errnoval __attribute__((unused)),
+			   const char *context __attribute__((unused)),
+			   const char *format __attribute__((unused)),
+			   va_list al __attribute__((unused)))
 {
 }
 
-static void quiet_destroy(struct xentoollog_logger *logger)
+static void quiet_destroy(struct xentoollog_logger *logger
+			  __attribute__((unused)))
 {
 }
 

@@ -329,7 +329,9 @@ static struct {
 	int fired;
 } inject;
 
-static void publish_on_fault(int sig, siginfo_t *si, void *uc)
+static void publish_on_fault(int sig __attribute__((unused)),
+			     siginfo_t *si __attribute__((unused)),
+			     void *uc __attribute__((unused)))
 {
 	mprotect(inject.cons_view, XPV_RING_PAGE_SIZE, PROT_READ | PROT_WRITE);
 	__atomic_store_n(inject.index, inject.value, __ATOMIC_RELEASE);
@@ -368,8 +370,8 @@ fail:
 
 /* Call a final check with the push injected into its window; returns its
  * result. view is the mapping the final check writes through. */
-static int final_check_with_push(struct two_views *v, void *view,
-				 uint32_t *index, uint32_t value,
+static int final_check_with_push(struct two_views *v __attribute__((unused)),
+				 void *view, uint32_t *index, uint32_t value,
 				 int (*check)(void *ring), void *ring)
 {
 	struct sigaction sa = { .sa_sigaction = publish_on_fault,

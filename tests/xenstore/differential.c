@@ -545,8 +545,7 @@ static void after_op(struct side *sides, struct diffgen *g,
 
 	if (g)
 		diffgen_result(g, op, sides[0].reply.hdr.type,
-			       sides[0].reply.body, sides[0].reply.hdr.len,
-			       sides[0].closed);
+			       sides[0].reply.body, sides[0].closed);
 	if (op->type == XPV_XS_WATCH && !sides[0].closed &&
 	    sides[0].reply.hdr.type == XPV_XS_WATCH)
 		watching[op->conn] = true;

@@ -595,8 +595,7 @@ static bool is_error(uint32_t type, const char *body, const char *name)
 }
 
 void diffgen_result(struct diffgen *g, const struct diff_op *op,
-		    uint32_t reply_type, const char *body, size_t len,
-		    bool closed)
+		    uint32_t reply_type, const char *body, bool closed)
 {
 	struct conn_model *c = &g->conn[op->conn];
 	bool ok = !closed && reply_type == op->type;

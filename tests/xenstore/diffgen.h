@@ -77,11 +77,10 @@ void diffgen_next(struct diffgen *g, struct diff_op *op);
 
 /*
  * What the request got (the reply both daemons agreed on): reply type and
- * payload. closed: the daemons dropped the connection instead (then every
- * transaction and watch of that connection is gone).
+ * payload (NUL-terminated). closed: the daemons dropped the connection
+ * instead (then every transaction and watch of that connection is gone).
  */
 void diffgen_result(struct diffgen *g, const struct diff_op *op,
-		    uint32_t reply_type, const char *body, size_t len,
-		    bool closed);
+		    uint32_t reply_type, const char *body, bool closed);
 
 #endif /* XPV_TESTS_DIFFGEN_H */

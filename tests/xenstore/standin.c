@@ -99,20 +99,23 @@ static bool domain_exists(unsigned int domid)
 	return !getenv("XSREF_DOMAINS") || listed("XSREF_DOMAINS", domid);
 }
 
-xc_interface *xc_interface_open(xentoollog_logger *logger,
-				xentoollog_logger *dombuild_logger,
-				unsigned int open_flags)
+xc_interface *xc_interface_open(xentoollog_logger *logger
+				__attribute__((unused)),
+				xentoollog_logger *dombuild_logger
+				__attribute__((unused)),
+				unsigned int open_flags __attribute__((unused)))
 {
 	return (xc_interface *)&dummy_handle;
 }
 
-int xc_interface_close(xc_interface *xch)
+int xc_interface_close(xc_interface *xch __attribute__((unused)))
 {
 	return 0;
 }
 
-int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
-		      unsigned int max_doms, xc_dominfo_t *info)
+int xc_domain_getinfo(xc_interface *xch __attribute__((unused)),
+		      uint32_t first_domid, unsigned int max_doms,
+		      xc_dominfo_t *info)
 {
 	if (max_doms == 0 || !domain_exists(first_domid))
 		return 0;
@@ -125,18 +128,21 @@ int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
 	return 1;
 }
 
-xengnttab_handle *xengnttab_open(struct xentoollog_logger *logger,
-				 unsigned int open_flags)
+xengnttab_handle *xengnttab_open(struct xentoollog_logger *logger
+				 __attribute__((unused)),
+				 unsigned int open_flags
+				 __attribute__((unused)))
 {
 	return (xengnttab_handle *)&dummy_handle;
 }
 
-int xengnttab_close(xengnttab_handle *xgt)
+int xengnttab_close(xengnttab_handle *xgt __attribute__((unused)))
 {
 	return 0;
 }
 
-int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
+int xengnttab_set_max_grants(xengnttab_handle *xgt __attribute__((unused)),
+			     uint32_t nr_grants __attribute__((unused)))
 {
 	return 0;
 }
@@ -161,8 +167,10 @@ static void *map_ring_file(uint32_t domid)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
-			      uint32_t ref, int prot)
+void *xengnttab_map_grant_ref(xengnttab_handle *xgt __attribute__((unused)),
+			      uint32_t domid,
+			      uint32_t ref __attribute__((unused)),
+			      int prot __attribute__((unused)))
 {
 	void *p;
 
@@ -173,7 +181,8 @@ void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
+int xengnttab_unmap(xengnttab_handle *xgt __attribute__((unused)),
+		    void *start_address, uint32_t count)
 {
 	return munmap(start_address, (size_t)count * PAGE);
 }
@@ -194,39 +203,46 @@ static int open_evtchn_fd(void)
 	return open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 }
 
-xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger,
-				 unsigned int open_flags)
+xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger
+				 __attribute__((unused)),
+				 unsigned int open_flags
+				 __attribute__((unused)))
 {
 	memset(port_domid, 0xff, sizeof(port_domid));
 	evtchn_fd = open_evtchn_fd();
 	return evtchn_fd < 0 ? NULL : (xenevtchn_handle *)&dummy_handle;
 }
 
-xenevtchn_handle *xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
+xenevtchn_handle *xenevtchn_fdopen(struct xentoollog_logger *logger,
+				   int fd __attribute__((unused)),
 				   unsigned open_flags)
 {
 	return xenevtchn_open(logger, open_flags);
 }
 
-int xenevtchn_close(xenevtchn_handle *xce)
+int xenevtchn_close(xenevtchn_handle *xce __attribute__((unused)))
 {
 	return 0;
 }
 
-int xenevtchn_fd(xenevtchn_handle *xce)
+int xenevtchn_fd(xenevtchn_handle *xce __attribute__((unused)))
 {
 	return evtchn_fd;
 }
 
-xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *xce,
-					      unsigned int virq)
+xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *xce
+					      __attribute__((unused)),
+					      unsigned int virq
+					      __attribute__((unused)))
 {
 	return VIRQ_PORT;
 }
 
-xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce,
+xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce
+						     __attribute__((unused)),
 						     uint32_t domid,
-						     evtchn_port_t remote_port)
+						     evtchn_port_t remote_port
+						     __attribute__((unused)))
 {
 	int port;
 
@@ -240,7 +256,8 @@ xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce,
 	return port;
 }
 
-int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
+int xenevtchn_unbind(xenevtchn_handle *xce __attribute__((unused)),
+		     evtchn_port_t port)
 {
 	if (port < MAX_PORTS)
 		port_domid[port] = -1;
@@ -248,7 +265,8 @@ int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
 }
 
 /* Tell the test acting as domain <domid> that its ring has news. */
-int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+int xenevtchn_notify(xenevtchn_handle *xce __attribute__((unused)),
+		     evtchn_port_t port)
 {
 	char path[4096];
 	int fd;
@@ -271,7 +289,8 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
  * every domain's ring after any event, and a VIRQ would make it query every
  * domain's state for nothing.
  */
-xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
+xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce
+					    __attribute__((unused)))
 {
 	char buf[256];
 
@@ -280,7 +299,8 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 	return last_port;
 }
 
-int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
+int xenevtchn_unmask(xenevtchn_handle *xce __attribute__((unused)),
+		     evtchn_port_t port __attribute__((unused)))
 {
 	return 0;
 }

@@ -49,7 +49,8 @@ static ssize_t mem_read(void *priv, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-static ssize_t mem_write(void *priv, const void *buf, size_t len)
+static ssize_t mem_write(void *priv __attribute__((unused)),
+			 const void *buf __attribute__((unused)), size_t len)
 {
 	return (ssize_t)len;
 }

@@ -56,7 +56,8 @@ static bool granted(struct fake *f, hv_gref_t ref)
 }
 
 static void *fake_map(struct blkback_grants *g, unsigned int count,
-		      const hv_gref_t *refs, bool writable)
+		      const hv_gref_t *refs,
+		      bool writable __attribute__((unused)))
 {
 	struct fake *f = (struct fake *)g;
 	uint8_t *buf;

@@ -227,7 +227,7 @@ static void test_flush_costs(struct img *img)
 	      (unsigned long long)(c.syncs - b.syncs));
 }
 
-static void test_refusals(const char *dir)
+static void test_refusals(const char *dir __attribute__((unused)))
 {
 	struct img_extent ext[2];
 	struct img_info info;
