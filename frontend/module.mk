@@ -3,7 +3,8 @@
 # handshake on top of it (xenbus_dev.h); blkfront and netfront
 # will join it. A program that links it also lists $(RING_LIB) $(HV_LIB).
 FRONT_SRCS := frontend/xenbus.c frontend/xenbus_ops.c frontend/xenbus_fd.c \
-	frontend/xenbus_ring.c frontend/xenbus_open.c frontend/xenbus_dev.c
+	frontend/xenbus_ring.c frontend/xenbus_open.c frontend/xenbus_dev.c \
+	frontend/blkfront.c
 LIBS += $(FRONT_LIB)
 
 $(FRONT_LIB): $(call objs,$(FRONT_SRCS))

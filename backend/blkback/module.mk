@@ -10,6 +10,15 @@ LIBS += $(BLKBACK_LIB)
 $(BLKBACK_LIB): $(call objs,$(BLKBACK_SRCS))
 	$(archive)
 
+# The daemon: the devices' handshakes on the backend core (vbd.c, spec.c)
+# and its event loop (main.c).
+BINS += $(BIN)/xpv-blkback
+
+$(BIN)/xpv-blkback: $(call objs,backend/blkback/main.c backend/blkback/vbd.c \
+		backend/blkback/spec.c) $(BLKBACK_LIB) $(BACKEND_LIB) \
+		$(IMAGE_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
+
 # The request path against a frontend written in the test, on a real
 # xpv-hv (dom0 grants pages to itself) and a real image file.
 TEST_PROGS += $(BIN)/test-blkback-ring
@@ -30,3 +39,17 @@ $(BIN)/fuzz-blkback-ring: $(call objs,backend/blkback/fuzz/fuzz-blkback-ring.c \
 		$(filter-out %/grant.c,$(BLKBACK_SRCS))) $(IMAGE_LIB)
 	$(link)
 $(BIN)/fuzz-blkback-ring: private LINK_LIBS := -luring
+
+# The sim tests' guest (blkfront in a domain) and its toolstack helper;
+# test-blkback-sim.sh runs them against the real daemons.
+TEST_PROGS += $(BIN)/xpv-blk-guest $(BIN)/xpv-blk-domain
+TESTS += backend/blkback/tests/test-blkback-sim.sh
+
+$(BIN)/xpv-blk-guest: $(call objs,backend/blkback/tests/blk-guest.c) \
+		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
+
+$(BIN)/xpv-blk-domain: $(call objs,backend/blkback/tests/blk-domain.c) \
+		$(HV_LIB)
+	$(link)
+$(BIN)/xpv-blk-domain: private LINK_LIBS := -lxenstore

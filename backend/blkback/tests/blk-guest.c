@@ -1,0 +1,277 @@
+/*
+ * blk-guest.c - a sim guest that uses its disk through blkfront, for the
+ * block tests: it connects device/vbd/51712 and runs the steps named on
+ * its command line, printing one line per step ("ok STEP" or
+ * "FAIL STEP: why") and "guest: done failures=N" at the end.
+ *
+ *   xpv-blk-guest [options] STEP...
+ *   options: --no-persistent --no-indirect --queues N --order N
+ *   steps:
+ *     write:OFF:LEN:SEED    write the pattern of SEED
+ *     read:OFF:LEN:SEED     read and compare with the pattern of SEED
+ *     zero:OFF:LEN          read and expect zeros
+ *     flush                 flush (every write before it durable)
+ *     discard:OFF:LEN
+ *     denied:OFF            a write that must fail (read-only disk)
+ *     stream:OFF:N:SEED     N 4 KiB writes of SEED+i, 16 in flight; each
+ *                           completed exactly once; then a flush
+ *     info                  print what was negotiated
+ *     wait                  print "waiting" and read a line from stdin
+ *     mark:NAME             print "mark NAME"
+ * Offsets and lengths are decimal bytes, or with a k/m suffix.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend/blkfront.h"
+#include "frontend/xenbus.h"
+#include "hv/hv.h"
+
+#define DEV "device/vbd/51712"
+
+static int failures;
+
+static void result(const char *step, int err, const char *why)
+{
+	if (!err) {
+		printf("ok %s\n", step);
+	} else {
+		printf("FAIL %s: %s (%s)\n", step, why, strerror(-err));
+		failures++;
+	}
+	fflush(stdout);
+}
+
+static uint64_t num(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 10);
+
+	if (*end == 'k')
+		v <<= 10;
+	else if (*end == 'm')
+		v <<= 20;
+	return v;
+}
+
+static void pattern(uint8_t *p, size_t len, uint64_t off, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint64_t at = off + i;
+
+		p[i] = (uint8_t)(seed * 131 + (at >> 9) * 7 + at);
+	}
+}
+
+/* Fields of a step "name:a:b:c" into v[] (up to 3). */
+static int fields(const char *step, uint64_t *v)
+{
+	const char *p = strchr(step, ':');
+	int n = 0;
+
+	while (p && n < 3) {
+		v[n++] = num(p + 1);
+		p = strchr(p + 1, ':');
+	}
+	return n;
+}
+
+static int do_rw(struct blkfront *bf, const char *step, bool write)
+{
+	uint64_t v[3] = { 0 };
+	uint8_t *buf, *want;
+	int ret;
+
+	fields(step, v);
+	buf = malloc(v[1]);
+	want = malloc(v[1]);
+	if (!buf || !want)
+		return -ENOMEM;
+	pattern(want, v[1], v[0], (unsigned int)v[2]);
+	if (write) {
+		ret = blkfront_pwrite(bf, want, v[1], v[0]);
+	} else {
+		ret = blkfront_pread(bf, buf, v[1], v[0]);
+		if (!ret && memcmp(buf, want, v[1]))
+			ret = -EILSEQ;
+	}
+	free(buf);
+	free(want);
+	return ret;
+}
+
+static int do_zero(struct blkfront *bf, const char *step)
+{
+	uint64_t v[3] = { 0 }, i;
+	uint8_t *buf;
+	int ret;
+
+	fields(step, v);
+	buf = malloc(v[1]);
+	if (!buf)
+		return -ENOMEM;
+	ret = blkfront_pread(bf, buf, v[1], v[0]);
+	for (i = 0; !ret && i < v[1]; i++)
+		if (buf[i])
+			ret = -EILSEQ;
+	free(buf);
+	return ret;
+}
+
+static void counted(void *arg, int status)
+{
+	int *slot = arg;
+
+	slot[0]++; /* completions of this write */
+	if (status)
+		slot[1] = status;
+}
+
+/* N writes with 16 in flight: each must complete once, with success. */
+static int do_stream(struct blkfront *bf, const char *step)
+{
+	uint64_t v[3] = { 0 }, i, sent = 0;
+	uint8_t block[4096];
+	int(*slots)[2];
+	int ret = 0;
+
+	fields(step, v);
+	slots = calloc(v[1], sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	while (sent < v[1] || blkfront_inflight(bf)) {
+		while (sent < v[1] && blkfront_inflight(bf) < 16) {
+			uint64_t off = v[0] + sent * 4096;
+
+			pattern(block, 4096, off, (unsigned int)(v[2] + sent));
+			ret = blkfront_write(bf, off, block, 4096, counted,
+					     slots[sent]);
+			if (ret == -EBUSY)
+				break;
+			if (ret)
+				goto out;
+			sent++;
+		}
+		ret = blkfront_poll(bf, 1000);
+		if (ret < 0)
+			goto out;
+	}
+	ret = blkfront_sync(bf);
+	for (i = 0; !ret && i < v[1]; i++)
+		if (slots[i][0] != 1 || slots[i][1])
+			ret = slots[i][0] != 1 ? -EPROTO : slots[i][1];
+out:
+	free(slots);
+	return ret;
+}
+
+static int do_discard(struct blkfront *bf, const char *step)
+{
+	uint64_t v[3] = { 0 };
+	int st = 1, ret;
+
+	fields(step, v);
+	ret = blkfront_discard(bf, v[0], v[1], counted, &st);
+	while (!ret && st == 1)
+		ret = blkfront_poll(bf, 1000) < 0 ? -EIO : 0;
+	return ret;
+}
+
+static void print_info(struct blkfront *bf)
+{
+	struct blkfront_info in;
+
+	blkfront_get_info(bf, &in);
+	printf("info sectors=%llu sector-size=%u readonly=%d flush=%d "
+	       "discard=%d persistent=%d indirect=%u queues=%u order=%u "
+	       "reconnects=%lu\n",
+	       (unsigned long long)in.sectors, in.sector_size, in.readonly,
+	       in.flush, in.discard, in.persistent, in.max_indirect, in.queues,
+	       in.ring_order, in.reconnects);
+	fflush(stdout);
+}
+
+static int do_denied(struct blkfront *bf, const char *step)
+{
+	uint64_t v[3] = { 0 };
+	uint8_t block[4096] = { 1 };
+	int ret;
+
+	fields(step, v);
+	ret = blkfront_pwrite(bf, block, sizeof(block), v[0]);
+	return ret ? 0 : -EACCES; /* it must fail */
+}
+
+static int run_step(struct blkfront *bf, const char *step)
+{
+	char line[64];
+
+	if (!strncmp(step, "write:", 6))
+		return do_rw(bf, step, true);
+	if (!strncmp(step, "read:", 5))
+		return do_rw(bf, step, false);
+	if (!strncmp(step, "zero:", 5))
+		return do_zero(bf, step);
+	if (!strcmp(step, "flush"))
+		return blkfront_sync(bf);
+	if (!strncmp(step, "discard:", 8))
+		return do_discard(bf, step);
+	if (!strncmp(step, "denied:", 7))
+		return do_denied(bf, step);
+	if (!strncmp(step, "stream:", 7))
+		return do_stream(bf, step);
+	if (!strcmp(step, "info")) {
+		print_info(bf);
+		return 0;
+	}
+	if (!strcmp(step, "wait")) {
+		printf("waiting\n");
+		fflush(stdout);
+		return fgets(line, sizeof(line), stdin) ? 0 : -EPIPE;
+	}
+	if (!strncmp(step, "mark:", 5))
+		return 0;
+	return -EINVAL;
+}
+
+int main(int argc, char **argv)
+{
+	struct blkfront_opts o = { 0 };
+	struct blkfront *bf;
+	struct xenbus *xb;
+	struct hv *hv;
+	char why[256];
+	int i = 1, ret;
+
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--no-persistent"))
+			o.no_persistent = true;
+		else if (!strcmp(argv[i], "--no-indirect"))
+			o.no_indirect = true;
+		else if (!strcmp(argv[i], "--queues") && i + 1 < argc)
+			o.queues = (unsigned int)num(argv[++i]);
+		else if (!strcmp(argv[i], "--order") && i + 1 < argc)
+			o.ring_order = (unsigned int)num(argv[++i]);
+	}
+	ret = hv_open(&hv, why, sizeof(why));
+	if (ret) {
+		printf("FAIL hv_open: %s\n", why);
+		return 1;
+	}
+	xb = xenbus_open(hv);
+	bf = xb ? blkfront_open(hv, xb, DEV, &o) : NULL;
+	result("connect", bf ? 0 : -errno, "blkfront_open");
+	for (; bf && i < argc; i++)
+		result(argv[i], run_step(bf, argv[i]), "step");
+	blkfront_close(bf);
+	if (xb)
+		xenbus_close(xb);
+	hv_close(hv);
+	printf("guest: done failures=%d\n", failures);
+	fflush(stdout);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,838 @@
+/*
+ * blkfront.c - the block frontend (see blkfront.h).
+ *
+ * Every request has a record (struct bf_req) whose index is its blkif id;
+ * there are as many as the largest connection the options allow has ring
+ * slots, so a request never waits for a record without a slot too. Each
+ * record owns one indirect page, granted once. Data lives in the pool,
+ * granted once: a request takes a run of its pages.
+ *
+ * The backend is not trusted either: a response's id must name a record
+ * in flight on that ring, else it is ignored; an impossible response
+ * producer index ends the connection (then reconnect and replay).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend/blkfront.h"
+#include "frontend/xenbus_dev.h"
+#include "ring/blkif.h"
+
+#define MAX_QUEUES 4u
+#define PAGE XPV_RING_PAGE_SIZE
+#define SECTORS_PER_PAGE (PAGE >> 9)
+#define DEFAULT_POOL 1024u
+
+struct bf_queue {
+	struct xpv_front_ring fr;
+	int port;
+	bool kick; /* pushed since the last notify check */
+};
+
+struct bf_req {
+	uint8_t op; /* XPV_BLKIF_OP_* */
+	bool busy, on_ring;
+	uint16_t queue;
+	uint64_t sector, nr_sectors;
+	uint32_t len; /* bytes of data */
+	void *buf; /* the caller's */
+	blkfront_done_fn done;
+	void *arg;
+	int32_t pool_first;
+	uint32_t npages;
+	uint64_t seq; /* order of first submission, for a replay */
+	uint32_t next_free;
+};
+
+struct blkfront {
+	struct hv *hv;
+	struct xenbus *xb;
+	struct xenbus_dev *dev;
+	struct blkfront_opts o;
+	struct blkfront_info info;
+	struct bf_queue q[MAX_QUEUES];
+	unsigned int nq, next_q;
+	bool connected;
+	struct bf_req *reqs;
+	uint32_t nreqs, free_head;
+	unsigned int inflight;
+	uint64_t seq;
+	uint8_t *pool;
+	hv_gref_t *pool_refs;
+	uint64_t *pool_used;
+	uint8_t *ind; /* one page per record */
+	hv_gref_t *ind_refs;
+};
+
+/* --- the pool ------------------------------------------------------------ */
+
+static bool pool_bit(const struct blkfront *bf, uint32_t i)
+{
+	return bf->pool_used[i / 64] & (1ull << (i % 64));
+}
+
+static void pool_mark(struct blkfront *bf, uint32_t first, uint32_t n,
+		      bool used)
+{
+	uint32_t i;
+
+	for (i = first; i < first + n; i++) {
+		if (used)
+			bf->pool_used[i / 64] |= 1ull << (i % 64);
+		else
+			bf->pool_used[i / 64] &= ~(1ull << (i % 64));
+	}
+}
+
+static int pool_alloc(struct blkfront *bf, uint32_t n)
+{
+	uint32_t i, run = 0;
+
+	for (i = 0; i < bf->o.pool_pages; i++) {
+		run = pool_bit(bf, i) ? 0 : run + 1;
+		if (run == n) {
+			pool_mark(bf, i + 1 - n, n, true);
+			return (int)(i + 1 - n);
+		}
+	}
+	return -EBUSY;
+}
+
+/* --- records ---------------------------------------------------------------- */
+
+static struct bf_req *req_alloc(struct blkfront *bf)
+{
+	struct bf_req *r;
+
+	if (bf->free_head == UINT32_MAX)
+		return NULL;
+	r = &bf->reqs[bf->free_head];
+	bf->free_head = r->next_free;
+	memset(r, 0, sizeof(*r));
+	r->busy = true;
+	r->pool_first = -1;
+	return r;
+}
+
+static uint32_t req_id(const struct blkfront *bf, const struct bf_req *r)
+{
+	return (uint32_t)(r - bf->reqs);
+}
+
+static void req_free(struct blkfront *bf, struct bf_req *r)
+{
+	if (r->pool_first >= 0)
+		pool_mark(bf, (uint32_t)r->pool_first, r->npages, false);
+	r->busy = false;
+	r->next_free = bf->free_head;
+	bf->free_head = req_id(bf, r);
+}
+
+static uint8_t *req_data(struct blkfront *bf, const struct bf_req *r)
+{
+	return bf->pool + (size_t)r->pool_first * PAGE;
+}
+
+/* --- putting a request on a ring ------------------------------------------ */
+
+static void fill_segs(struct blkfront *bf, const struct bf_req *r,
+		      struct xpv_blkif_request_segment *seg)
+{
+	uint64_t left = r->len >> 9;
+	uint32_t i;
+
+	for (i = 0; i < r->npages; i++) {
+		uint64_t n = left < SECTORS_PER_PAGE ? left : SECTORS_PER_PAGE;
+
+		seg[i].gref = bf->pool_refs[r->pool_first + (int32_t)i];
+		seg[i].first_sect = 0;
+		seg[i].last_sect = (uint8_t)(n - 1);
+		left -= n;
+	}
+}
+
+static void build(struct blkfront *bf, const struct bf_req *r, void *slot)
+{
+	union {
+		struct xpv_blkif_request rw;
+		struct xpv_blkif_request_discard d;
+		struct xpv_blkif_request_indirect in;
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	if (r->op == XPV_BLKIF_OP_DISCARD) {
+		u.d.operation = r->op;
+		u.d.id = req_id(bf, r);
+		u.d.sector_number = r->sector;
+		u.d.nr_sectors = r->nr_sectors;
+	} else if (r->npages > XPV_BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+		u.in.operation = XPV_BLKIF_OP_INDIRECT;
+		u.in.indirect_op = r->op;
+		u.in.nr_segments = (uint16_t)r->npages;
+		u.in.id = req_id(bf, r);
+		u.in.sector_number = r->sector;
+		u.in.indirect_grefs[0] = bf->ind_refs[req_id(bf, r)];
+		fill_segs(bf, r,
+			  (void *)(bf->ind + (size_t)req_id(bf, r) * PAGE));
+	} else {
+		u.rw.operation = r->op;
+		u.rw.nr_segments = (uint8_t)r->npages;
+		u.rw.id = req_id(bf, r);
+		u.rw.sector_number = r->sector;
+		fill_segs(bf, r, u.rw.seg);
+	}
+	memcpy(slot, &u, sizeof(struct xpv_blkif_request));
+}
+
+/* The queue with the most free slots, round robin among equals. */
+static struct bf_queue *pick_queue(struct blkfront *bf, uint16_t *index)
+{
+	unsigned int i, best = 0, best_free = 0;
+
+	for (i = 0; i < bf->nq; i++) {
+		unsigned int k = (bf->next_q + i) % bf->nq;
+		unsigned int f = xpv_front_free_requests(&bf->q[k].fr);
+
+		if (f > best_free) {
+			best = k;
+			best_free = f;
+		}
+	}
+	if (!best_free)
+		return NULL;
+	bf->next_q = (best + 1) % bf->nq;
+	*index = (uint16_t)best;
+	return &bf->q[best];
+}
+
+static int push(struct blkfront *bf, struct bf_req *r)
+{
+	struct bf_queue *q;
+	uint16_t qi;
+
+	if (!bf->connected)
+		return 0; /* sent at the reconnection */
+	q = pick_queue(bf, &qi);
+	if (!q)
+		return -EBUSY;
+	/* published at the next kick, which also decides on the notify */
+	build(bf, r, xpv_front_next_request(&q->fr));
+	q->kick = true;
+	r->queue = qi;
+	r->on_ring = true;
+	return 0;
+}
+
+static bool room(struct blkfront *bf)
+{
+	unsigned int i;
+
+	if (!bf->connected)
+		return true;
+	for (i = 0; i < bf->nq; i++)
+		if (xpv_front_free_requests(&bf->q[i].fr))
+			return true;
+	return false;
+}
+
+static int submit(struct blkfront *bf, uint8_t op, uint64_t off,
+		  const void *wbuf, void *rbuf, size_t len,
+		  blkfront_done_fn done, void *arg)
+{
+	uint32_t npages = (uint32_t)((len + PAGE - 1) / PAGE);
+	struct bf_req *r;
+	int first;
+
+	if ((off | len) & 511 || (op != XPV_BLKIF_OP_FLUSH_DISKCACHE && !len))
+		return -EINVAL;
+	if (len > bf->info.max_io)
+		return -E2BIG;
+	if (!room(bf))
+		return -EBUSY;
+	first = npages ? pool_alloc(bf, npages) : -1;
+	if (npages && first < 0)
+		return -EBUSY;
+	r = req_alloc(bf);
+	if (!r) {
+		if (first >= 0)
+			pool_mark(bf, (uint32_t)first, npages, false);
+		return -EBUSY;
+	}
+	r->op = op;
+	r->sector = off >> 9;
+	r->len = (uint32_t)len;
+	r->buf = rbuf;
+	r->done = done;
+	r->arg = arg;
+	r->pool_first = first;
+	r->npages = npages;
+	r->seq = bf->seq++;
+	if (wbuf)
+		memcpy(req_data(bf, r), wbuf, len);
+	bf->inflight++;
+	return push(bf, r);
+}
+
+int blkfront_read(struct blkfront *bf, uint64_t off, void *buf, size_t len,
+		  blkfront_done_fn done, void *arg)
+{
+	return submit(bf, XPV_BLKIF_OP_READ, off, NULL, buf, len, done, arg);
+}
+
+int blkfront_write(struct blkfront *bf, uint64_t off, const void *buf,
+		   size_t len, blkfront_done_fn done, void *arg)
+{
+	if (bf->info.readonly)
+		return -EROFS;
+	return submit(bf, XPV_BLKIF_OP_WRITE, off, buf, NULL, len, done, arg);
+}
+
+int blkfront_flush(struct blkfront *bf, blkfront_done_fn done, void *arg)
+{
+	if (!bf->info.flush)
+		return -EOPNOTSUPP;
+	return submit(bf, XPV_BLKIF_OP_FLUSH_DISKCACHE, 0, NULL, NULL, 0, done,
+		      arg);
+}
+
+int blkfront_discard(struct blkfront *bf, uint64_t off, uint64_t len,
+		     blkfront_done_fn done, void *arg)
+{
+	struct bf_req *r;
+
+	if (!bf->info.discard)
+		return -EOPNOTSUPP;
+	if ((off | len) & 511 || !len)
+		return -EINVAL;
+	if (!room(bf) || !(r = req_alloc(bf)))
+		return -EBUSY;
+	r->op = XPV_BLKIF_OP_DISCARD;
+	r->sector = off >> 9;
+	r->nr_sectors = len >> 9;
+	r->done = done;
+	r->arg = arg;
+	r->seq = bf->seq++;
+	bf->inflight++;
+	return push(bf, r);
+}
+
+int blkfront_kick(struct blkfront *bf)
+{
+	struct hv_evtchn *ev = xenbus_dev_evtchn(bf->dev);
+	unsigned int i;
+
+	for (i = 0; i < bf->nq && bf->connected; i++) {
+		struct bf_queue *q = &bf->q[i];
+
+		if (!q->kick)
+			continue;
+		q->kick = false;
+		if (xpv_front_push_requests_and_check_notify(&q->fr))
+			hv_evtchn_notify(ev, (hv_port_t)q->port);
+	}
+	return 0;
+}
+
+/* --- completions -------------------------------------------------------- */
+
+static int status_of(int16_t st)
+{
+	return st == XPV_BLKIF_RSP_OKAY	      ? 0 :
+	       st == XPV_BLKIF_RSP_EOPNOTSUPP ? -EOPNOTSUPP :
+						-EIO;
+}
+
+static void complete(struct blkfront *bf, struct bf_req *r, int status)
+{
+	blkfront_done_fn done = r->done;
+	void *arg = r->arg;
+
+	if (!status && r->op == XPV_BLKIF_OP_READ && r->buf)
+		memcpy(r->buf, req_data(bf, r), r->len);
+	req_free(bf, r);
+	bf->inflight--;
+	if (done)
+		done(arg, status);
+}
+
+/* Take every answer on queue qi; -EIO when its index is impossible. */
+static int take_responses(struct blkfront *bf, unsigned int qi)
+{
+	struct bf_queue *q = &bf->q[qi];
+	struct xpv_blkif_response rsp;
+	int n, done = 0;
+
+	while ((n = xpv_front_final_check_for_responses(&q->fr)) > 0) {
+		while (n-- > 0) {
+			struct bf_req *r;
+
+			xpv_front_take_response(&q->fr, &rsp);
+			if (rsp.id >= bf->nreqs)
+				continue; /* not ours: ignored */
+			r = &bf->reqs[rsp.id];
+			if (!r->busy || !r->on_ring || r->queue != qi)
+				continue;
+			r->on_ring = false;
+			complete(bf, r, status_of(rsp.status));
+			done++;
+		}
+	}
+	return n < 0 ? -EIO : done;
+}
+
+static int take_all(struct blkfront *bf, bool *broken)
+{
+	unsigned int i;
+	int n, total = 0;
+
+	for (i = 0; i < bf->nq && bf->connected; i++) {
+		n = take_responses(bf, i);
+		if (n < 0)
+			*broken = true;
+		else
+			total += n;
+	}
+	return total;
+}
+
+/* --- the handshake ------------------------------------------------------- */
+
+struct keys {
+	struct xenbus_dev_key k[80];
+	char v[80][64];
+	unsigned int n;
+};
+
+static void key(struct keys *ks, const char *k, const char *fmt,
+		unsigned long v)
+{
+	snprintf(ks->v[ks->n], sizeof(ks->v[0]), fmt, v);
+	ks->k[ks->n].key = strdup(k);
+	ks->k[ks->n].value = ks->v[ks->n];
+	ks->n++;
+}
+
+static void free_keys(struct keys *ks)
+{
+	unsigned int i;
+
+	for (i = 0; i < ks->n; i++)
+		free((char *)ks->k[i].key);
+}
+
+static unsigned long backend_uint(struct blkfront *bf, const char *k,
+				  unsigned long max, unsigned long dflt)
+{
+	unsigned long v;
+
+	return xenbus_dev_read_backend_uint(bf->dev, k, max, &v) ? dflt : v;
+}
+
+/* One queue's ring and port, its keys under prefix ("" or "queue-N/"). */
+static int make_queue(struct blkfront *bf, unsigned int i, unsigned int order,
+		      struct keys *ks)
+{
+	hv_gref_t refs[1u << XENBUS_DEV_MAX_RING_ORDER];
+	char prefix[24] = "", name[64];
+	struct xpv_sring *s;
+	unsigned int p;
+	int port;
+
+	if (bf->nq > 1)
+		snprintf(prefix, sizeof(prefix), "queue-%u/", i);
+	s = xenbus_dev_grant_ring(bf->dev, order, refs);
+	if (!s)
+		return -errno;
+	xpv_sring_init(s);
+	if (xpv_blkif_front_attach(&bf->q[i].fr, s, order))
+		return -EINVAL;
+	port = xenbus_dev_alloc_port(bf->dev);
+	if (port < 0)
+		return port;
+	bf->q[i].port = port;
+	bf->q[i].kick = false;
+	if (order == 0) {
+		snprintf(name, sizeof(name), "%sring-ref", prefix);
+		key(ks, name, "%lu", refs[0]);
+	}
+	for (p = 0; order && p < (1u << order); p++) {
+		snprintf(name, sizeof(name), "%sring-ref%u", prefix, p);
+		key(ks, name, "%lu", refs[p]);
+	}
+	snprintf(name, sizeof(name), "%sevent-channel", prefix);
+	key(ks, name, "%lu", (unsigned long)port);
+	return 0;
+}
+
+static void read_features(struct blkfront *bf)
+{
+	struct blkfront_info *in = &bf->info;
+	unsigned long info = backend_uint(bf, "info", 0xffff, 0);
+	unsigned long segs;
+
+	unsigned long sectors;
+
+	in->sectors = xenbus_dev_read_backend_uint(bf->dev, "sectors", ~0ul,
+						   &sectors) ?
+			      0 :
+			      sectors;
+	in->sector_size =
+		(unsigned int)backend_uint(bf, "sector-size", 4096, 512);
+	in->readonly = info & XPV_VDISK_READONLY;
+	in->flush = backend_uint(bf, "feature-flush-cache", 1, 0) ||
+		    backend_uint(bf, "feature-barrier", 1, 0);
+	in->discard = backend_uint(bf, "feature-discard", 1, 0);
+	segs = bf->o.no_indirect ?
+		       0 :
+		       backend_uint(bf, "feature-max-indirect-segments", 65536,
+				    0);
+	if (segs > XPV_BLKIF_SEGS_PER_INDIRECT_FRAME)
+		segs = XPV_BLKIF_SEGS_PER_INDIRECT_FRAME; /* one page each */
+	in->max_indirect = segs > XPV_BLKIF_MAX_SEGMENTS_PER_REQUEST ?
+				   (unsigned int)segs :
+				   0;
+	in->persistent = !bf->o.no_persistent &&
+			 backend_uint(bf, "feature-persistent", 1, 0);
+	in->max_io = (size_t)(in->max_indirect ?:
+				      XPV_BLKIF_MAX_SEGMENTS_PER_REQUEST) *
+		     PAGE;
+	if (in->max_io > (size_t)bf->o.pool_pages * PAGE)
+		in->max_io = (size_t)bf->o.pool_pages * PAGE;
+}
+
+static int publish(struct blkfront *bf, unsigned int order)
+{
+	struct keys *ks = calloc(1, sizeof(*ks));
+	unsigned int i;
+	int ret = ks ? 0 : -ENOMEM;
+
+	for (i = 0; !ret && i < bf->nq; i++)
+		ret = make_queue(bf, i, order, ks);
+	if (!ret) {
+		if (order)
+			key(ks, "ring-page-order", "%lu", order);
+		if (bf->nq > 1)
+			key(ks, "multi-queue-num-queues", "%lu", bf->nq);
+		key(ks, "feature-persistent", "%lu", !bf->o.no_persistent);
+		ks->k[ks->n].key = strdup("protocol");
+		ks->k[ks->n].value = "x86_64-abi";
+		ks->n++;
+		ret = xenbus_dev_publish(bf->dev, ks->k, ks->n,
+					 XPV_XENBUS_STATE_INITIALISED);
+	}
+	if (ks)
+		free_keys(ks);
+	free(ks);
+	return ret;
+}
+
+static int bf_connect(struct blkfront *bf)
+{
+	unsigned long max_order, max_q;
+	unsigned int order;
+	int st, ret;
+
+	ret = xenbus_dev_switch(bf->dev, XPV_XENBUS_STATE_INITIALISING);
+	if (ret)
+		return ret;
+	st = xenbus_dev_wait(bf->dev,
+			     XENBUS_STATE_BIT(XPV_XENBUS_STATE_INIT_WAIT),
+			     bf->o.timeout_ms);
+	if (st < 0)
+		return st;
+	max_order = backend_uint(bf, "max-ring-page-order", 16, 0);
+	max_q = backend_uint(bf, "multi-queue-max-queues", 64, 1);
+	order = bf->o.ring_order < max_order ? bf->o.ring_order :
+					       (unsigned int)max_order;
+	bf->nq = bf->o.queues < max_q ? bf->o.queues : (unsigned int)max_q;
+	if (bf->nq < 1)
+		bf->nq = 1;
+	ret = publish(bf, order);
+	if (ret)
+		return ret;
+	st = xenbus_dev_wait(
+		bf->dev,
+		XENBUS_STATE_BIT(XPV_XENBUS_STATE_CONNECTED) |
+			XENBUS_STATE_BIT(XPV_XENBUS_STATE_CLOSING) |
+			XENBUS_STATE_BIT(XPV_XENBUS_STATE_CLOSED),
+		bf->o.timeout_ms);
+	if (st < 0)
+		return st;
+	if (st != XPV_XENBUS_STATE_CONNECTED)
+		return -ECONNREFUSED;
+	read_features(bf);
+	bf->info.queues = bf->nq;
+	bf->info.ring_order = order;
+	ret = xenbus_dev_switch(bf->dev, XPV_XENBUS_STATE_CONNECTED);
+	if (!ret)
+		bf->connected = true;
+	return ret;
+}
+
+/* Send again, in their first order, the requests not answered. */
+static int replay(struct blkfront *bf)
+{
+	uint64_t last = 0;
+	bool first = true;
+	uint32_t i, best;
+	int ret;
+
+	for (;;) {
+		best = UINT32_MAX;
+		for (i = 0; i < bf->nreqs; i++) {
+			const struct bf_req *r = &bf->reqs[i];
+
+			if (r->busy && !r->on_ring &&
+			    (first || r->seq > last) &&
+			    (best == UINT32_MAX || r->seq < bf->reqs[best].seq))
+				best = i;
+		}
+		if (best == UINT32_MAX)
+			return 0;
+		ret = push(bf, &bf->reqs[best]);
+		if (ret)
+			return ret;
+		last = bf->reqs[best].seq;
+		first = false;
+	}
+}
+
+static int reconnect(struct blkfront *bf)
+{
+	bool broken = false;
+	uint32_t i;
+	int ret;
+
+	take_all(bf, &broken); /* what the old backend answered counts */
+	bf->connected = false;
+	for (i = 0; i < bf->nreqs; i++)
+		bf->reqs[i].on_ring = false;
+	if (xenbus_dev_disconnect(bf->dev, bf->o.timeout_ms))
+		fprintf(stderr, "blkfront: %s: disconnect incomplete\n",
+			xenbus_dev_dir(bf->dev));
+	ret = bf_connect(bf);
+	if (ret)
+		return ret;
+	bf->info.reconnects++;
+	ret = replay(bf);
+	blkfront_kick(bf);
+	return ret;
+}
+
+/* --- polling --------------------------------------------------------------- */
+
+/* Watch events: the backend's state. True when it left Connected. */
+static bool backend_left(struct blkfront *bf)
+{
+	char *path, *token;
+	bool ours = false;
+	int st;
+
+	while (xenbus_read_event(bf->xb, &path, &token) == 0) {
+		ours |= !strcmp(token, xenbus_dev_token(bf->dev));
+		free(path);
+		free(token);
+	}
+	if (!ours)
+		return false;
+	st = xenbus_dev_backend_state(bf->dev);
+	return st != XPV_XENBUS_STATE_CONNECTED;
+}
+
+static void drain_evtchn(struct blkfront *bf)
+{
+	struct hv_evtchn *ev = xenbus_dev_evtchn(bf->dev);
+	int port;
+
+	while ((port = hv_evtchn_pending(ev)) >= 0)
+		hv_evtchn_unmask(ev, (hv_port_t)port);
+}
+
+int blkfront_poll(struct blkfront *bf, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	bool broken = false;
+	int n;
+
+	blkfront_kick(bf);
+	n = take_all(bf, &broken);
+	if (!n && !broken && timeout_ms != 0) {
+		pfd[0].fd = hv_evtchn_fd(xenbus_dev_evtchn(bf->dev));
+		pfd[0].events = POLLIN;
+		pfd[1].fd = xenbus_event_fd(bf->xb);
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
+			return -errno;
+		drain_evtchn(bf);
+		n = take_all(bf, &broken);
+	}
+	if (broken || backend_left(bf) || !bf->connected) {
+		int ret = reconnect(bf);
+
+		if (ret)
+			return ret == -ETIMEDOUT ? -ENOTCONN : ret;
+	}
+	return n;
+}
+
+unsigned int blkfront_inflight(const struct blkfront *bf)
+{
+	return bf->inflight;
+}
+
+void blkfront_get_info(const struct blkfront *bf, struct blkfront_info *info)
+{
+	*info = bf->info;
+}
+
+/* --- opening and closing -------------------------------------------------- */
+
+static int alloc_records(struct blkfront *bf)
+{
+	hv_domid_t be = xenbus_dev_backend_id(bf->dev);
+	uint32_t i;
+
+	bf->nreqs = MAX_QUEUES * xpv_blkif_ring_entries(bf->o.ring_order);
+	bf->reqs = calloc(bf->nreqs, sizeof(*bf->reqs));
+	bf->pool_refs = calloc(bf->o.pool_pages, sizeof(*bf->pool_refs));
+	bf->pool_used = calloc((bf->o.pool_pages + 63) / 64, 8);
+	bf->ind_refs = calloc(bf->nreqs, sizeof(*bf->ind_refs));
+	if (!bf->reqs || !bf->pool_refs || !bf->pool_used || !bf->ind_refs)
+		return -ENOMEM;
+	bf->pool = hv_share_pages(bf->hv, be, bf->o.pool_pages, true,
+				  bf->pool_refs);
+	bf->ind = hv_share_pages(bf->hv, be, bf->nreqs, false, bf->ind_refs);
+	if (!bf->pool || !bf->ind)
+		return -errno;
+	for (i = 0; i < bf->nreqs; i++)
+		bf->reqs[i].next_free = i + 1 < bf->nreqs ? i + 1 : UINT32_MAX;
+	bf->free_head = 0;
+	return 0;
+}
+
+static void free_all(struct blkfront *bf)
+{
+	if (bf->pool)
+		hv_unshare_pages(bf->hv, bf->pool, bf->o.pool_pages);
+	if (bf->ind)
+		hv_unshare_pages(bf->hv, bf->ind, bf->nreqs);
+	if (bf->dev)
+		xenbus_dev_close(bf->dev);
+	free(bf->reqs);
+	free(bf->pool_refs);
+	free(bf->pool_used);
+	free(bf->ind_refs);
+	free(bf);
+}
+
+struct blkfront *blkfront_open(struct hv *hv, struct xenbus *xb,
+			       const char *dir,
+			       const struct blkfront_opts *opts)
+{
+	struct blkfront *bf = calloc(1, sizeof(*bf));
+	int ret;
+
+	if (!bf)
+		return NULL;
+	bf->hv = hv;
+	bf->xb = xb;
+	if (opts)
+		bf->o = *opts;
+	bf->o.queues = bf->o.queues ?: 1;
+	if (bf->o.queues > MAX_QUEUES)
+		bf->o.queues = MAX_QUEUES;
+	if (bf->o.ring_order > XENBUS_DEV_MAX_RING_ORDER)
+		bf->o.ring_order = XENBUS_DEV_MAX_RING_ORDER;
+	bf->o.pool_pages = bf->o.pool_pages ?: DEFAULT_POOL;
+	bf->o.timeout_ms = bf->o.timeout_ms ?: 10000;
+	bf->dev = xenbus_dev_open(hv, xb, dir);
+	ret = bf->dev ? alloc_records(bf) : -errno;
+	if (!ret)
+		ret = bf_connect(bf);
+	if (ret) {
+		free_all(bf);
+		errno = -ret;
+		return NULL;
+	}
+	return bf;
+}
+
+void blkfront_close(struct blkfront *bf)
+{
+	long long spins = 0;
+
+	if (!bf)
+		return;
+	while (bf->inflight && bf->connected && spins++ < 100)
+		if (blkfront_poll(bf, 100) < 0)
+			break;
+	if (xenbus_dev_disconnect(bf->dev, bf->o.timeout_ms))
+		fprintf(stderr, "blkfront: %s: close incomplete\n",
+			xenbus_dev_dir(bf->dev));
+	free_all(bf);
+}
+
+/* --- synchronous helpers ---------------------------------------------------- */
+
+static void sync_done(void *arg, int status)
+{
+	int *st = arg;
+
+	*st = status;
+}
+
+static int wait_for(struct blkfront *bf, int *st)
+{
+	int ret;
+
+	blkfront_kick(bf);
+	while (*st == 1) {
+		ret = blkfront_poll(bf, 1000);
+		if (ret < 0)
+			return ret;
+	}
+	return *st;
+}
+
+/* In pieces of at most max_io, one after the other. */
+int blkfront_pread(struct blkfront *bf, void *buf, size_t len, uint64_t off)
+{
+	size_t done, n;
+	int st, ret = 0;
+
+	for (done = 0; !ret && done < len; done += n) {
+		n = len - done < bf->info.max_io ? len - done : bf->info.max_io;
+		st = 1;
+		ret = blkfront_read(bf, off + done, (uint8_t *)buf + done, n,
+				    sync_done, &st);
+		ret = ret ?: wait_for(bf, &st);
+	}
+	return ret;
+}
+
+int blkfront_pwrite(struct blkfront *bf, const void *buf, size_t len,
+		    uint64_t off)
+{
+	size_t done, n;
+	int st, ret = 0;
+
+	for (done = 0; !ret && done < len; done += n) {
+		n = len - done < bf->info.max_io ? len - done : bf->info.max_io;
+		st = 1;
+		ret = blkfront_write(bf, off + done,
+				     (const uint8_t *)buf + done, n, sync_done,
+				     &st);
+		ret = ret ?: wait_for(bf, &st);
+	}
+	return ret;
+}
+
+int blkfront_sync(struct blkfront *bf)
+{
+	int st = 1, ret = blkfront_flush(bf, sync_done, &st);
+
+	return ret ?: wait_for(bf, &st);
+}
