@@ -204,8 +204,8 @@ int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq);
  */
 int hv_evtchn_bind_existing(struct hv_evtchn *ev, hv_port_t port);
 int hv_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port);
-/* Signal the peer of an interdomain port. On sim one write() to the peer's
- * eventfd: no daemon on the path. */
+/* Signal the peer of an interdomain port. On sim one send() on the peer
+ * port's doorbell, never waiting: no daemon on the path. */
 int hv_evtchn_notify(struct hv_evtchn *ev, hv_port_t port);
 /* The next port that fired, or -EAGAIN when none. The port stays masked
  * until hv_evtchn_unmask(), as xenevtchn_pending. */

@@ -1,19 +1,31 @@
 /*
  * client_evtchn.c - event channels on sim.
  *
- * xpv-hv owns the port table; each port has an eventfd. A handle is its
- * own connection to xpv-hv (ports bound through it are unbound when it
- * closes, as the daemon sees the connection go) plus an epoll fd over the
- * eventfds of its ports (data = port), which is the fd hv_evtchn_fd gives.
- * EPOLLONESHOT is the mask: hv_evtchn_pending reports a port once and
- * hv_evtchn_unmask re-arms it.
+ * xpv-hv owns the port table; each port has a doorbell, a one-way stream
+ * (shared_evtchn.c) whose receiving end is ours and whose sending end the
+ * peer port's owner holds. A handle is its own connection to xpv-hv
+ * (ports bound through it are unbound when it closes, as the daemon sees
+ * the connection go) plus an epoll set over the receiving ends of its
+ * ports (data = port), which is the fd hv_evtchn_fd gives.
  *
- * Notify is one write() to the peer port's eventfd, fetched from xpv-hv
- * the first time and cached with the port's generation in the domain's
- * status page (read-only here, written by xpv-hv). When the binding
- * changes (the peer closed, or bound anew) the generation moves and the
- * next notify fetches the new peer first. xpv-hv also kicks our eventfd
- * when the peer goes away, so a poller wakes up and sees the port unbound.
+ * Notify is one send() on the peer's sending end, fetched from xpv-hv the
+ * first time and cached with the port's generation in the domain's status
+ * page (read-only here, written by xpv-hv). When the binding changes (the
+ * peer closed, or bound anew) the generation moves and the next notify
+ * fetches the new peer first. xpv-hv also rings our doorbell when the peer
+ * goes away, so a poller wakes up and sees the port unbound.
+ *
+ * Masking costs no system call in the common case. Ports sit in the epoll
+ * set edge-triggered: each ring of the doorbell is one edge, whether or
+ * not bytes were already queued. hv_evtchn_pending reports an unmasked
+ * port, drains its doorbell and marks it masked (here, in memory);
+ * hv_evtchn_unmask clears the mark. Only a port that rings again while
+ * masked costs more: it is taken out of the epoll set (so a peer that
+ * keeps ringing cannot keep us awake) with its bytes left queued, and
+ * unmask puts it back, which reports it at once, as Xen delivers at
+ * unmask an event sent while masked. A doorbell whose every sender is gone
+ * or shut it (a hostile peer can do that to its own channel) is reported
+ * once and then left out of the set for good.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,11 +35,19 @@
 
 #include "hv/sim/client.h"
 
+/* Events one hv_evtchn_pending looks at before saying -EAGAIN; each one
+ * it passes over takes a port out of the epoll set, so this only bounds
+ * the work of one call. */
+#define PENDING_TRIES 64
+
 struct lport {
-	int efd; /* our port's eventfd: readable when it fired */
-	int peer; /* the peer port's eventfd, or -1 */
+	int rx; /* our port's doorbell: readable when it fired */
+	int peer; /* the peer port's sending end, or -1 */
 	uint32_t gen; /* status generation peer was fetched at */
 	bool bound; /* bound through this handle */
+	bool masked; /* reported by pending, not unmasked yet */
+	bool parked; /* out of the epoll set until unmask */
+	bool hung_up; /* no sender left: out of the epoll set for good */
 };
 
 struct sim_evtchn {
@@ -58,7 +78,7 @@ struct hv_evtchn *sim_evtchn_open(struct hv *hv)
 		return NULL;
 	}
 	for (i = 0; i < SIM_NR_PORTS; i++)
-		e->ports[i].efd = e->ports[i].peer = -1;
+		e->ports[i].rx = e->ports[i].peer = -1;
 	e->head.hv = hv;
 	e->head.fd = epoll_create1(EPOLL_CLOEXEC);
 	if (e->head.fd < 0) {
@@ -78,18 +98,35 @@ fail:
 	return NULL;
 }
 
+/* Closing the receiving end takes it out of the epoll set too. */
 static void forget(struct sim_evtchn *e, hv_port_t port)
 {
 	struct lport *p = &e->ports[port];
 
-	if (p->efd >= 0) {
-		epoll_ctl(e->head.fd, EPOLL_CTL_DEL, p->efd, NULL);
-		close(p->efd);
-	}
+	if (p->rx >= 0)
+		close(p->rx);
 	if (p->peer >= 0)
 		close(p->peer);
-	p->efd = p->peer = -1;
-	p->bound = false;
+	memset(p, 0, sizeof(*p));
+	p->rx = p->peer = -1;
+}
+
+/* Watch (again) a port's doorbell; one with bytes queued fires at once. */
+static int watch(struct sim_evtchn *e, hv_port_t port)
+{
+	struct epoll_event ee = { .events = EPOLLIN | EPOLLET };
+
+	ee.data.u32 = port;
+	if (epoll_ctl(e->head.fd, EPOLL_CTL_ADD, e->ports[port].rx, &ee) < 0)
+		return -errno;
+	e->ports[port].parked = false;
+	return 0;
+}
+
+static void unwatch(struct sim_evtchn *e, hv_port_t port)
+{
+	epoll_ctl(e->head.fd, EPOLL_CTL_DEL, e->ports[port].rx, NULL);
+	e->ports[port].parked = true;
 }
 
 void sim_evtchn_close(struct hv_evtchn *ev)
@@ -107,12 +144,13 @@ void sim_evtchn_close(struct hv_evtchn *ev)
 	free(e);
 }
 
-/* Take a port the daemon just gave us, with its eventfds. */
+/* Take a port the daemon just gave us, with its doorbell and the peer's
+ * sending end. */
 static int attach(struct sim_evtchn *e, const struct sim_rep *rep, int *fds)
 {
-	struct epoll_event ee = { .events = EPOLLIN | EPOLLONESHOT };
 	hv_port_t port = (hv_port_t)rep->v[0];
 	struct lport *p;
+	int err;
 
 	if (port == 0 || port >= SIM_NR_PORTS || fds[0] < 0 ||
 	    e->ports[port].bound) {
@@ -120,14 +158,13 @@ static int attach(struct sim_evtchn *e, const struct sim_rep *rep, int *fds)
 		return -EPROTO;
 	}
 	p = &e->ports[port];
-	ee.data.u32 = port;
-	if (epoll_ctl(e->head.fd, EPOLL_CTL_ADD, fds[0], &ee) < 0) {
-		int err = -errno;
-
+	p->rx = fds[0];
+	err = watch(e, port);
+	if (err) {
+		p->rx = -1;
 		sim_close_fds(fds, SIM_MSG_FDS);
 		return err;
 	}
-	p->efd = fds[0];
 	p->peer = fds[1];
 	p->gen = (uint32_t)rep->v[1];
 	p->bound = true;
@@ -222,7 +259,6 @@ int sim_evtchn_notify(struct hv_evtchn *ev, hv_port_t port)
 {
 	struct sim_evtchn *e = to_ev(ev);
 	const struct sim_port_status *st;
-	uint64_t one = 1;
 	struct lport *p;
 	int err;
 
@@ -240,45 +276,61 @@ int sim_evtchn_notify(struct hv_evtchn *ev, hv_port_t port)
 	/* An unbound port drops the notification, as Xen's EVTCHNOP_send. */
 	if (p->peer < 0)
 		return 0;
-	if (write(p->peer, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 0;
+	return sim_chan_kick(p->peer);
+}
+
+/* A port of ours fired: drain its doorbell and mask it. A doorbell no
+ * one can ring any more leaves the epoll set for good. */
+static void take(struct sim_evtchn *e, hv_port_t port, uint32_t events)
+{
+	struct lport *p = &e->ports[port];
+
+	if ((events & (EPOLLHUP | EPOLLERR)) || sim_chan_drain(p->rx) < 0) {
+		unwatch(e, port);
+		p->hung_up = true;
+	}
+	p->masked = true;
 }
 
 int sim_evtchn_pending(struct hv_evtchn *ev)
 {
 	struct sim_evtchn *e = to_ev(ev);
 	struct epoll_event ee;
-	uint64_t v;
 	hv_port_t port;
-	int n;
+	int i, n;
 
-	n = epoll_wait(e->head.fd, &ee, 1, 0);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -EAGAIN;
-	port = ee.data.u32;
-	if (port >= SIM_NR_PORTS || e->ports[port].efd < 0)
-		return -EAGAIN;
-	if (read(e->ports[port].efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return -errno;
-	return (int)port;
+	for (i = 0; i < PENDING_TRIES; i++) {
+		n = epoll_wait(e->head.fd, &ee, 1, 0);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EAGAIN;
+		port = ee.data.u32;
+		if (port == 0 || port >= SIM_NR_PORTS || !e->ports[port].bound)
+			continue;
+		/* Rang again while masked: quiet until unmask. */
+		if (e->ports[port].masked) {
+			unwatch(e, port);
+			continue;
+		}
+		take(e, port, ee.events);
+		return (int)port;
+	}
+	return -EAGAIN;
 }
 
 int sim_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port)
 {
 	struct sim_evtchn *e = to_ev(ev);
-	struct epoll_event ee = { .events = EPOLLIN | EPOLLONESHOT };
 	struct lport *p;
 	int err;
 
 	p = mine(e, port, &err);
 	if (!p)
 		return err;
-	ee.data.u32 = port;
-	if (epoll_ctl(e->head.fd, EPOLL_CTL_MOD, p->efd, &ee) < 0)
-		return -errno;
+	p->masked = false;
+	if (p->parked && !p->hung_up)
+		return watch(e, port);
 	return 0;
 }
 

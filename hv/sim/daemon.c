@@ -412,7 +412,7 @@ static rlim_t nr_open(void)
 }
 
 /*
- * Every port is an eventfd and every domain four memfds: a few hostile
+ * Every port is two sockets and every domain four memfds: a few hostile
  * guests at their port and connection limits must not exhaust our fds,
  * or dom0 could no longer create a domain or connect. Root may raise the
  * hard limit to the kernel's own; otherwise take all the hard limit

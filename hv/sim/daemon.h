@@ -36,8 +36,8 @@
 /* Connections one domain may hold open. */
 #define SIM_MAX_CONNS 256u
 /* Ports a domain other than dom0 may have open at once: xl's default
- * max_event_channels. Each is an eventfd in the daemon, so this bounds
- * the fds a guest can make it hold. */
+ * max_event_channels. Each is two sockets in the daemon (its doorbell),
+ * so this bounds the fds a guest can make it hold. */
 #define SIM_GUEST_MAX_PORTS 1023u
 /* Tasks (processes and threads) one domain may have at once: its cgroup's
  * pids.max, so a guest's fork bomb stops inside the guest and destroy can
@@ -70,7 +70,7 @@ struct port {
 	uint16_t state; /* enum hv_evtchn_state */
 	hv_domid_t rdom; /* unbound: who may bind; interdomain: the peer */
 	uint32_t rport;
-	int efd;
+	int rx, tx; /* its doorbell (shared_evtchn.c), or -1 */
 	struct conn *owner; /* the handle's connection, NULL: the domain's */
 	bool builder; /* a start-info port: survives its owner's close */
 };

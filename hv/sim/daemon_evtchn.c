@@ -4,14 +4,19 @@
  * named remote domain, bound by that domain only, and when one end closes
  * the other goes back to unbound (EVTCHNOP_close).
  *
- * Each port has an eventfd. A binding hands each end its own (to wait on)
- * and the peer's (to signal), so notification never passes through here.
- * Every change of a port bumps its generation in the domain's status page;
- * a client that cached a peer's eventfd sees the bump and asks again.
+ * Each port has a doorbell (shared_evtchn.c): a one-way stream whose
+ * receiving end goes to the port's owner and whose sending end goes to
+ * the peer port's owner at bind, so notification never passes through
+ * here. We keep the sending end for the port's life, to kick the owner
+ * ourselves (never waiting, whatever the peer did to it), and the
+ * receiving end only of a start-info port, to hand it to its next owner.
+ * Every change of a port bumps its generation in the domain's status
+ * page; a client that cached a peer's sending end sees the bump and asks
+ * again.
  */
 #include <errno.h>
 #include <stdint.h>
-#include <sys/eventfd.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "hv/sim/daemon.h"
@@ -27,18 +32,44 @@ static void set_status(struct domain *d, uint32_t port)
 	__atomic_fetch_add(&st->gen, 1, __ATOMIC_RELEASE);
 }
 
-static void kick(int efd)
+/* Wake the owner of a port. Never waits: a full doorbell means an event
+ * is waiting already, a shut one that its peer silenced it. */
+static void kick(struct port *pt)
 {
-	uint64_t one = 1;
+	int err = pt->tx >= 0 ? sim_chan_kick(pt->tx) : 0;
 
-	if (efd >= 0 && write(efd, &one, sizeof(one)) < 0) {
-		/* The counter is saturated: the waiter is awake anyway. */
+	if (err)
+		hvd_log("kicking a port: %s", strerror(-err));
+}
+
+static int open_doorbell(struct port *pt)
+{
+	static bool warned;
+	bool fds_refused;
+	int err = sim_chan_pair(&pt->rx, &pt->tx, &fds_refused);
+
+	if (!err && !fds_refused && !warned) {
+		hvd_log("this kernel cannot refuse file descriptors on event "
+			"channels (SO_PASSRIGHTS, Linux 6.16): a guest can "
+			"make dom0 close its files");
+		warned = true;
 	}
+	return err;
+}
+
+static void close_doorbell(struct port *pt)
+{
+	if (pt->rx >= 0)
+		close(pt->rx);
+	if (pt->tx >= 0)
+		close(pt->tx);
+	pt->rx = pt->tx = -1;
 }
 
 int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner)
 {
 	uint32_t p;
+	int err;
 
 	if (d->domid != 0 && d->nports >= SIM_GUEST_MAX_PORTS)
 		return -ENOSPC;
@@ -47,9 +78,9 @@ int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner)
 
 		if (pt->state != HV_EVTCHN_CLOSED)
 			continue;
-		pt->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (pt->efd < 0)
-			return -errno;
+		err = open_doorbell(pt);
+		if (err)
+			return err;
 		pt->state = HV_EVTCHN_UNBOUND;
 		pt->rdom = remote;
 		pt->rport = 0;
@@ -81,14 +112,12 @@ void evtchn_close_port(struct domain *d, uint32_t port)
 			rp->rdom = d->domid;
 			rp->rport = 0;
 			set_status(rd, pt->rport);
-			kick(rp->efd);
+			kick(rp);
 		}
 	}
 	if (pt->state != HV_EVTCHN_CLOSED)
 		d->nports--;
-	if (pt->efd >= 0)
-		close(pt->efd);
-	pt->efd = -1;
+	close_doorbell(pt);
 	pt->state = HV_EVTCHN_CLOSED;
 	pt->owner = NULL;
 	pt->builder = false;
@@ -127,22 +156,37 @@ void evtchn_fire_virq(void)
 
 	for (p = 1; d && p < SIM_NR_PORTS; p++)
 		if (d->ports[p].state == HV_EVTCHN_VIRQ)
-			kick(d->ports[p].efd);
+			kick(&d->ports[p]);
 }
 
-/* Reply with the port, its generation, its eventfd and the peer's. */
+/* The sending end of an interdomain port's peer, or -1. */
+static int peer_tx(const struct port *pt)
+{
+	struct domain *rd;
+
+	if (pt->state != HV_EVTCHN_INTERDOMAIN || pt->rport >= SIM_NR_PORTS)
+		return -1;
+	rd = dom_get(pt->rdom);
+	return rd ? rd->ports[pt->rport].tx : -1;
+}
+
+/*
+ * Reply with the port, its generation, its receiving end and the peer's
+ * sending end. A port bound through a handle keeps its receiving end
+ * there only: ours goes once sent (one fd per port here, not two). A
+ * start-info port's stays, for whoever attaches it next.
+ */
 static int give(struct domain *d, uint32_t port, struct reply *r)
 {
 	struct port *pt = &d->ports[port];
 
 	r->rep.v[0] = port;
 	r->rep.v[1] = __atomic_load_n(&d->status[port].gen, __ATOMIC_ACQUIRE);
-	r->fds[0] = pt->efd;
-	if (pt->state == HV_EVTCHN_INTERDOMAIN) {
-		struct domain *rd = dom_get(pt->rdom);
-
-		if (rd && pt->rport < SIM_NR_PORTS)
-			r->fds[1] = rd->ports[pt->rport].efd;
+	r->fds[0] = pt->rx;
+	r->fds[1] = peer_tx(pt);
+	if (!pt->builder) {
+		r->close_fds[0] = true;
+		pt->rx = -1;
 	}
 	return 0;
 }
@@ -222,7 +266,7 @@ int op_evtchn_bind(struct request *rq, struct reply *r)
 	/* Events sent to the port while it was unbound are lost; like Xen's
 	 * evtchn_bind_interdomain, make up for them by firing the new local
 	 * port once. */
-	kick(d->ports[lp].efd);
+	kick(&d->ports[lp]);
 	return give(d, (uint32_t)lp, r);
 }
 
@@ -311,10 +355,10 @@ int op_evtchn_peer(struct request *rq, struct reply *r)
 
 	if (!pt)
 		return err;
-	give(d, (uint32_t)rq->req->a, r);
 	r->rep.v[0] = pt->state;
-	/* Only the peer's eventfd: the caller has its own. */
-	r->fds[0] = r->fds[1];
-	r->fds[1] = -1;
+	r->rep.v[1] =
+		__atomic_load_n(&d->status[rq->req->a].gen, __ATOMIC_ACQUIRE);
+	/* Only the peer's sending end: the caller has its own doorbell. */
+	r->fds[0] = peer_tx(pt);
 	return 0;
 }

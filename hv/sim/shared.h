@@ -124,4 +124,26 @@ int sim_gnt_acquire(struct sim_grant_entry *table, struct sim_active *act,
 void sim_gnt_release(struct sim_grant_entry *table, struct sim_active *act,
 		     uint32_t ref, bool writable);
 
+/* --- event channel transport (shared_evtchn.c) --- */
+
+/* Bytes one drain takes: more than a sending end's default buffer holds
+ * (about 280 one-byte sends), so one receive empties what a well-behaved
+ * sender can queue. */
+#define SIM_CHAN_DRAIN 512
+
+/*
+ * A port's doorbell: a one-way AF_UNIX stream from *tx (the sending end,
+ * for the peer and xpv-hv) to *rx (the receiving end, for the owner).
+ * *fds_refused says whether the kernel refuses file descriptors on it
+ * (SO_PASSRIGHTS, Linux 6.16). 0 or -errno.
+ */
+int sim_chan_pair(int *rx, int *tx, bool *fds_refused);
+/* Ring the doorbell without ever waiting: 0 when sent, when the stream
+ * is full (an event is waiting already) or when its receiver is gone;
+ * else -errno. */
+int sim_chan_kick(int tx);
+/* Take what is queued on rx without waiting: 0, or -EPIPE once every
+ * sender shut the stream or went away, or -errno. */
+int sim_chan_drain(int rx);
+
 #endif /* XPV_HV_SIM_SHARED_H */

@@ -1,12 +1,20 @@
 # hv/tests: the hv test suite (docs/hv.md).
 #   test-hv-common  one-domain cases, on sim and on real Xen (XPV_PLATFORM=xen)
 #   test-hv-sim     multi-domain cases on sim, with hv-test-guest as guests
+#   test-hv-doorbell  the event channel transport of sim, attacked alone
 HV_TEST_HARNESS := $(call objs,hv/tests/harness.c)
 
 TEST_PROGS += $(BIN)/test-hv-common
 TESTS += $(BIN)/test-hv-common
 
 $(BIN)/test-hv-common: $(call objs,hv/tests/test-hv-common.c) $(HV_TEST_HARNESS) $(HV_LIB)
+	$(link)
+
+# The event channel transport alone: what a port's holders can do to it.
+TEST_PROGS += $(BIN)/test-hv-doorbell
+TESTS += $(BIN)/test-hv-doorbell
+
+$(BIN)/test-hv-doorbell: $(call objs,hv/tests/test-hv-doorbell.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
 
 TEST_PROGS += $(BIN)/hv-test-guest $(BIN)/test-hv-sim

@@ -5,7 +5,11 @@
 #                      inotify
 #   test-hv-restart    xpv-hv SIGKILLed, then restarted; SIGTERM while
 #                      guests spin, flood it with requests, sit frozen
-# Their guest is hostile-world-guest (world-guest.c), driven by driver.c.
+#   test-evtchn-stall  event channel ends poisoned (O_NONBLOCK cleared,
+#                      buffers filled, shut down, never read): xpv-hv, a
+#                      dom0 notifier and xpv-xenstored still answer
+# The world tests' guest is hostile-world-guest (world-guest.c), driven by
+# driver.c; test-evtchn-stall's is evtchn-stall-guest.
 TEST_PROGS += $(BIN)/hostile-world-guest $(BIN)/test-guest-world \
 	$(BIN)/test-hv-restart
 TESTS += $(BIN)/test-guest-world $(BIN)/test-hv-restart
@@ -19,4 +23,13 @@ $(BIN)/test-guest-world: $(call objs,tests/hostile-guest/test-guest-world.c) $(H
 	$(link)
 
 $(BIN)/test-hv-restart: $(call objs,tests/hostile-guest/test-hv-restart.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/hostile-world-guest $(BIN)/xpv-hv
+	$(link)
+
+TEST_PROGS += $(BIN)/evtchn-stall-guest $(BIN)/test-evtchn-stall
+TESTS += tests/hostile-guest/test-evtchn-stall.sh
+
+$(BIN)/evtchn-stall-guest: $(call objs,tests/hostile-guest/evtchn-stall-guest.c) $(RING_LIB) $(HV_LIB)
+	$(link)
+
+$(BIN)/test-evtchn-stall: $(call objs,tests/hostile-guest/test-evtchn-stall.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
