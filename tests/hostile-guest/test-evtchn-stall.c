@@ -78,7 +78,7 @@ static const char *outcome(int r)
 }
 
 /* A fresh connection to xpv-hv is answered. */
-static int hv_answers(void *unused)
+static int hv_answers(__attribute__((unused)) void *arg)
 {
 	struct hv_dominfo info;
 	struct hv *h;
@@ -92,7 +92,7 @@ static int hv_answers(void *unused)
 }
 
 /* A fresh libxenstore client writes and reads through xpv-xenstored. */
-static int xenstored_answers(void *unused)
+static int xenstored_answers(__attribute__((unused)) void *arg)
 {
 	struct xs_handle *xs = xs_open(0);
 	char *got;
