@@ -633,8 +633,7 @@ static bool backend_left(struct blkfront *bf)
 
 	while (xenbus_read_event(bf->xb, &path, &token) == 0) {
 		ours |= !strcmp(token, xenbus_dev_token(bf->dev));
-		free(path);
-		free(token);
+		free(path); /* and token: one allocation */
 	}
 	if (!ours)
 		return false;

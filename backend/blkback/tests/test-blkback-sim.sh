@@ -138,5 +138,118 @@ if guest discard "$run/d.img" raw w write:0:4m:9 flush; then
 	fi
 fi
 
+# stream_holds IMAGE FORMAT OFF N SEED: block i (4 KiB at OFF + 4096 i)
+# holds the pattern of SEED + i (blk-guest.c's stream).
+stream_holds()
+{
+	local img=$1 fmt=$2 raw=$1
+	if [[ $fmt == qcow2 ]]; then
+		raw=$run/convert.raw
+		qemu-img convert -U -O raw "$img" "$raw" || return 1
+	fi
+	python3 - "$raw" "$3" "$4" "$5" <<'PY'
+import sys
+path, off, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+bad = 0
+with open(path, "rb") as f:
+    for i in range(n):
+        at = off + i * 4096
+        f.seek(at)
+        got = f.read(4096)
+        want = bytes(((seed + i) * 131 + ((at + k) >> 9) * 7 + at + k) & 0xff for k in range(4096))
+        if got != want:
+            bad += 1
+print(f"{bad} of {n} blocks wrong")
+sys.exit(1 if bad else 0)
+PY
+}
+
+# wait_log FILE TEXT: up to 60 s.
+wait_log()
+{
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -q "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A guest in the background, its stdin a FIFO ($run/NAME.in).
+guest_bg()
+{
+	local name=$1 img=$2 fmt=$3 mode=$4
+	shift 4
+	log=$run/$name.log
+	: >"$log"
+	rm -f "$run/$name.in"
+	mkfifo "$run/$name.in"
+	domid=$("$BIN/xpv-blk-domain" create "$img" "$fmt" "$mode" "$log" \
+		"$run/$name.in" "$BIN/xpv-blk-guest" "$@")
+}
+
+for fmt in raw qcow2; do
+	case=flush-kill-$fmt
+	img=$run/fk.$fmt
+	if [[ $fmt == raw ]]; then new_raw "$img"; else new_qcow2 "$img"; fi
+	guest_bg fk "$img" $fmt w write:0:1m:11 write:3m:64k:12 write:2m:4k:13 flush wait
+	if wait_log "$log" waiting; then
+		kill -9 "${XPV_PIDS[xpv-blkback]}"
+		wait "${XPV_PIDS[xpv-blkback]}" 2>/dev/null
+		if image_holds "$img" $fmt 0 1048576 11 && image_holds "$img" $fmt 3145728 65536 12 &&
+			image_holds "$img" $fmt 2097152 4096 13; then
+			if [[ $fmt == raw ]] || qemu-img check -q "$img" || [[ $? == 3 ]]; then
+				pass
+			else
+				fail "qemu-img check found errors after the kill"
+			fi
+		else
+			fail "a flushed write is missing after kill -9"
+		fi
+	else
+		fail "the guest did not reach its flush"; sed 's/^/    guest: /' "$log"
+	fi
+	"$BIN/xpv-blk-domain" destroy "$domid"
+	start_blkback
+done
+
+case=restart
+new_raw "$run/r.img"
+guest_bg restart "$run/r.img" raw w mark:start stream:0:16000:20 info flush
+if wait_log "$log" "ok mark:start"; then
+	sleep 0.05
+	kill -9 "${XPV_PIDS[xpv-blkback]}"
+	wait "${XPV_PIDS[xpv-blkback]}" 2>/dev/null
+	sleep 0.5
+	start_blkback
+	wait_log "$log" "guest: done" || true
+	if ! grep -q "guest: done failures=0" "$log"; then
+		fail "the guest said:"; sed 's/^/    guest: /' "$log"
+	elif ! grep -q "reconnects=[1-9]" "$log"; then
+		fail "the stream ended before the kill (no reconnect): $(grep info "$log")"
+	elif out=$(stream_holds "$run/r.img" raw 0 16000 20); then
+		pass
+	else
+		fail "after the restart: $out"
+	fi
+fi
+"$BIN/xpv-blk-domain" destroy "$domid"
+
+case=reattach
+new_raw "$run/t.img"
+guest_bg reattach "$run/t.img" raw w write:0:64k:30 flush wait read:0:64k:30 \
+	write:64k:64k:31 flush
+if wait_log "$log" waiting; then
+	"$BIN/xpv-blk-domain" unplug "$domid"
+	sleep 0.5
+	"$BIN/xpv-blk-domain" plug "$domid" "$run/t.img" raw w
+	echo go >"$run/reattach.in"
+	wait_log "$log" "guest: done" || true
+	grep -q "guest: done failures=0" "$log" && image_holds "$run/t.img" raw 65536 65536 31 &&
+		pass || { fail "the guest said:"; sed 's/^/    guest: /' "$log"; }
+fi
+"$BIN/xpv-blk-domain" destroy "$domid"
+
+xpv_alive xpv-blkback || fail "xpv-blkback died"
 echo "blkback log:"; sed 's/^/    /' "$run/blkback.log" | tail -n 5
 ((fails == 0))
