@@ -42,10 +42,14 @@ $(BIN)/fuzz-blkback-ring: private LINK_LIBS := -luring
 
 # The sim tests' guest (blkfront in a domain) and its toolstack helper;
 # test-blkback-sim.sh runs them against the real daemons.
-TEST_PROGS += $(BIN)/xpv-blk-guest $(BIN)/xpv-blk-domain
+TEST_PROGS += $(BIN)/xpv-blk-guest $(BIN)/xpv-blk-domain $(BIN)/xpv-blk-hostile
 TESTS += backend/blkback/tests/test-blkback-sim.sh
 
 $(BIN)/xpv-blk-guest: $(call objs,backend/blkback/tests/blk-guest.c) \
+		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
+
+$(BIN)/xpv-blk-hostile: $(call objs,backend/blkback/tests/blk-hostile.c) \
 		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)
 

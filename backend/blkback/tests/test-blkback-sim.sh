@@ -250,6 +250,36 @@ if wait_log "$log" waiting; then
 fi
 "$BIN/xpv-blk-domain" destroy "$domid"
 
+# A seeded hostile frontend (xpv-blk-hostile) against the daemon while a
+# second domain streams writes and checks every one.
+case=hostile
+xpv_need xpv-blk-hostile
+new_raw "$run/h.img"
+new_raw "$run/s.img"
+guest_bg steady "$run/s.img" raw w mark:start stream:0:6000:50 stream:0:6000:51 \
+	stream:0:6000:52 info flush
+steady=$domid steady_log=$log
+hlog=$run/hostile.log
+: >"$hlog"
+hostile=$("$BIN/xpv-blk-domain" create "$run/h.img" raw w "$hlog" /dev/null \
+	"$BIN/xpv-blk-hostile" "${HOSTILE_SEED:-7}" 400)
+wait_log "$hlog" "hostile: done" || true
+wait_log "$steady_log" "guest: done" || true
+if ! xpv_alive xpv-blkback; then
+	fail "xpv-blkback died"
+elif ! grep -q "hostile: done failures=0" "$hlog"; then
+	fail "the hostile guest said:"; sed 's/^/    hostile: /' "$hlog" | tail -n 20
+elif ! grep -q "guest: done failures=0" "$steady_log"; then
+	fail "the other domain's I/O failed:"; sed 's/^/    guest: /' "$steady_log"
+elif ! out=$(stream_holds "$run/s.img" raw 0 6000 52); then
+	fail "the other domain's writes: $out"
+else
+	echo "    $(grep 'hostile: done' "$hlog")"
+	pass
+fi
+"$BIN/xpv-blk-domain" destroy "$hostile"
+"$BIN/xpv-blk-domain" destroy "$steady"
+
 xpv_alive xpv-blkback || fail "xpv-blkback died"
 echo "blkback log:"; sed 's/^/    /' "$run/blkback.log" | tail -n 5
 ((fails == 0))
