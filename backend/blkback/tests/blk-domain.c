@@ -7,6 +7,10 @@
  *       FORMAT raw|qcow2, MODE w|r; the program's stdout and stderr go
  *       to LOG, its stdin comes from STDIN (a FIFO, or /dev/null).
  *       Prints the domain id.
+ *       The program's environment: PATH, and XPV_BLKFRONT* from ours
+ *       (the fio engine's options); XPV_BLK_RO_DIR, if set, is a host
+ *       directory the guest sees read-only (where the fio engine is);
+ *       XPV_BLK_MEMORY_MB its memory (default 64).
  *   xpv-blk-domain destroy DOMID
  *       destroys the domain and removes its store nodes.
  *   xpv-blk-domain unplug DOMID / plug DOMID IMAGE FORMAT MODE
@@ -23,6 +27,8 @@
 #include "hv/hv.h"
 
 #define DEVID 51712 /* xvda */
+
+extern char **environ;
 
 static int fail(const char *what, int err)
 {
@@ -123,8 +129,23 @@ static int home(struct xs_handle *xs, unsigned int domid)
 	return 0;
 }
 
+/* PATH and our XPV_BLKFRONT* variables, for the program. */
+static void guest_env(char **env, unsigned int max)
+{
+	unsigned int n = 0;
+	char **e;
+
+	env[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	for (e = environ; *e && n + 1 < max; e++)
+		if (!strncmp(*e, "XPV_BLKFRONT", 12))
+			env[n++] = *e;
+	env[n] = NULL;
+}
+
 static int create(struct hv *hv, struct xs_handle *xs, char **argv)
 {
+	char *env[16], *ro[2] = { getenv("XPV_BLK_RO_DIR"), NULL };
+
 	struct hv_domain_config cfg = { .memory_kb = 64 * 1024, .vcpus = 1 };
 	struct hv_start_info si;
 	hv_domid_t domid;
@@ -135,6 +156,10 @@ static int create(struct hv *hv, struct xs_handle *xs, char **argv)
 	fds[2] = fds[1];
 	if (fds[0] < 0 || fds[1] < 0)
 		return fail("opening the guest's stdio", errno);
+	if (getenv("XPV_BLK_MEMORY_MB"))
+		cfg.memory_kb = 1024ull *
+				strtoull(getenv("XPV_BLK_MEMORY_MB"), NULL, 10);
+	guest_env(env, 16);
 	ret = hv_domain_create(hv, &cfg, &domid);
 	if (ret)
 		return fail("hv_domain_create", -ret);
@@ -143,6 +168,9 @@ static int create(struct hv *hv, struct xs_handle *xs, char **argv)
 		ret = hv_domain_exec(hv, domid,
 				     &(struct hv_exec){ .path = argv[5],
 							.argv = &argv[5],
+							.envp = env,
+							.ro_dirs = ro[0] ? ro :
+									   NULL,
 							.stdio = fds });
 	if (!ret)
 		ret = hv_domain_start_info(hv, domid, &si);

@@ -109,8 +109,8 @@ static void make(struct hostile *h, void *slot, uint64_t id)
 			u.raw[i] = (uint8_t)rnd(h);
 	} else if (kind == 1 || kind == 5) { /* read/write, maybe fine */
 		u.rw.operation = (uint8_t)(rnd(h) % 2);
-		u.rw.nr_segments = (uint8_t)(kind == 5 ? 1 + rnd(h) % 11 :
-							 rnd(h) % 14);
+		u.rw.nr_segments =
+			(uint8_t)(kind == 5 ? 1 + rnd(h) % 11 : rnd(h) % 14);
 		u.rw.sector_number = kind == 5 ? rnd(h) % 4096 : any_sector(h);
 		if (kind == 5)
 			for (i = 0; i < u.rw.nr_segments; i++)
@@ -125,7 +125,8 @@ static void make(struct hostile *h, void *slot, uint64_t id)
 		u.in.nr_segments = (uint16_t)(rnd(h) % 300);
 		u.in.sector_number = any_sector(h);
 		for (i = 0; i < 8; i++)
-			u.in.indirect_grefs[i] = i == 0 ? h->ind_ref : any_gref(h);
+			u.in.indirect_grefs[i] = i == 0 ? h->ind_ref :
+							  any_gref(h);
 		random_segs(h, (void *)h->ind, 512);
 	} else if (kind == 3) {
 		u.d.operation = XPV_BLKIF_OP_DISCARD;
