@@ -57,3 +57,11 @@ $(BIN)/xpv-blk-domain: $(call objs,backend/blkback/tests/blk-domain.c) \
 		$(HV_LIB)
 	$(link)
 $(BIN)/xpv-blk-domain: private LINK_LIBS := -lxenstore
+
+# make bench-blk: fio on the image file against fio in a sim domain
+# through the engine (backend/blkback/bench/bench-blk.sh; figures only).
+BENCHES += bench-blk
+
+bench-blk: all
+	@BIN=$(CURDIR)/$(BIN) BUILD=$(BUILD) backend/blkback/bench/bench-blk.sh
+.PHONY: bench-blk

@@ -37,8 +37,11 @@ struct vbd {
 	struct vbd_queue *queues;
 	unsigned int nq;
 	bool broken_reported;
+	struct blkback_stats past; /* of the connections before this one */
 	struct vbd *next; /* bb->devs */
 };
+
+static void sum_stats(const struct vbd *v, struct blkback_stats *sum);
 
 /* --- the image ----------------------------------------------------------- */
 
@@ -184,6 +187,11 @@ static void vbd_disconnect(struct xpv_backend_dev *dev)
 
 	if (!v || !v->queues)
 		return;
+	for (i = 0; i < v->nq; i++)
+		if (v->queues[i].q)
+			blkback_queue_stop(v->queues[i].q);
+	sum_stats(v, &v->past); /* the counters outlive the connection */
+	v->past.inflight = v->past.pgrants = 0;
 	for (i = 0; i < v->nq; i++)
 		stop_queue(&v->queues[i]);
 	free(v->queues);
@@ -408,13 +416,14 @@ void blkback_check_broken(struct blkback *bb)
 
 /* --- statistics ------------------------------------------------------------ */
 
+/* Counters since the device was probed: past connections and this one. */
 static void sum_stats(const struct vbd *v, struct blkback_stats *sum)
 {
 	struct blkback_stats st;
 	unsigned int i;
 	size_t k;
 
-	memset(sum, 0, sizeof(*sum));
+	*sum = v->past;
 	for (i = 0; i < v->nq; i++) {
 		if (!v->queues[i].q)
 			continue;
