@@ -295,6 +295,11 @@ int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
  *   Both root and ro_dirs are absolute paths without . or .. components,
  *   and not "/" itself (else -EINVAL).
  *
+ * - fuse: give the guest a /dev/fuse of its own (a node owned by its
+ *   root, mode 0600), so that its kernel (xpv-guest) can make each of
+ *   its disks a file its programs use (docs/block.md): FUSE mounts in
+ *   its own mount namespace, which nothing of dom0 enters. false: none.
+ *
  * Either way the guest has its own /proc (its pid namespace), /dev (null,
  * zero, full, random, urandom, tty, its own devpts with ptmx, /dev/fd),
  * /tmp and /dev/shm (tmpfs, each at most the domain's memory), all gone
@@ -307,6 +312,7 @@ struct hv_exec {
 	const int *stdio;
 	const char *root;
 	char *const *ro_dirs;
+	bool fuse;
 };
 
 /*

@@ -265,6 +265,9 @@ static int start_kernel(struct build *b)
 	ex.envp = b->cfg->env;
 	ex.stdio = stdio;
 	ex.root = b->cfg->rootdir;
+	/* xpv-guest serves each disk, also a hot-plugged one, as a FUSE
+	 * file (docs/block.md, "The guest's disk on sim"). */
+	ex.fuse = true;
 	ret = hv_domain_exec(b->hv, b->domid, &ex);
 	close(p[1]);
 	free(argv);

@@ -62,7 +62,8 @@ static unsigned int put_list(struct exec_tail *t, char *const *list)
 
 static int pack_exec(const struct hv_exec *x, struct exec_tail *t)
 {
-	struct sim_exec h = { .has_root = x->root != NULL };
+	struct sim_exec h = { .has_root = x->root != NULL,
+			      .flags = x->fuse ? SIM_EXEC_FUSE : 0 };
 	unsigned int argc, envc, nro;
 
 	t->buf = malloc(SIM_MSG_MAX);

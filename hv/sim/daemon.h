@@ -228,6 +228,7 @@ struct world {
 	uid_t uid; /* the guest's root on the host: owns /tmp and /dev/shm */
 	const char *stage; /* an existing directory to assemble it on */
 	bool proc; /* mount a /proc: we are in a new pid namespace */
+	bool fuse; /* a /dev/fuse of its own (hv_exec.fuse) */
 };
 
 struct world_error {

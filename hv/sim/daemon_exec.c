@@ -71,6 +71,7 @@ struct exec_req {
 	char **envp; /* NULL-ended, XPV_HV_FD=3 last */
 	char **ro_dirs; /* NULL-ended, or NULL */
 	int stdio[3]; /* -1: the guest's own /dev/null */
+	bool fuse; /* its own /dev/fuse */
 };
 
 struct child_args {
@@ -375,6 +376,7 @@ static pid_t exec_domain(struct domain *d, const struct exec_req *x,
 				       host_uid(d->domid) : 0,
 			.stage = hvd.rundir,
 			.proc = (hvd.ns_flags & CLONE_NEWPID) != 0,
+			.fuse = x->fuse,
 		},
 	};
 	pid_t pid;
@@ -528,8 +530,9 @@ static int parse_exec(const struct request *rq, struct exec_req *x)
 	memcpy(&h, rq->tail, sizeof(h));
 	if (h.argc == 0 || h.envc > SIM_EXEC_MAX_ENV ||
 	    h.nro > HV_EXEC_MAX_RO_DIRS || h.has_root > 1 ||
-	    (h.has_root && h.nro) || h.stdio > 7 || h.pad)
+	    (h.has_root && h.nro) || h.stdio > 7 || (h.flags & ~SIM_EXEC_FLAGS))
 		return -EINVAL;
+	x->fuse = (h.flags & SIM_EXEC_FUSE) != 0;
 	err = parse_strings(&h, rq->tail, rq->tail_len, x);
 	if (!err)
 		err = check_req(x);

@@ -27,7 +27,8 @@
  *   /dev           a read-only tmpfs with the host's null, zero, full,
  *                  random, urandom and tty bound in; pts, the guest's own
  *                  devpts instance (at most WORLD_MAX_PTYS ptys), ptmx a
- *                  link to pts/ptmx; fd, stdin, stdout, stderr links
+ *                  link to pts/ptmx; fd, stdin, stdout, stderr links;
+ *                  with w->fuse, fuse: a node of the guest's own (below)
  *   /dev/shm /tmp  tmpfs of at most the domain's memory each, owned by the
  *                  guest's root, mode 1777
  *
@@ -46,6 +47,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "hv/sim/daemon.h"
@@ -364,6 +366,41 @@ static int dev_links(void)
 	return 0;
 }
 
+/*
+ * The guest's own FUSE device (hv_exec.fuse), for its kernel to serve its
+ * disks as files (docs/block.md). Not the host's /dev/fuse bound in: that
+ * one is root's, mode 0600, and must stay so. A node of the same device
+ * (FUSE_MINOR of the misc major, linux/miscdevice.h) is made here, as the
+ * host's root, owned by the guest's root, mode 0600. /dev is mounted
+ * nodev, so the node is bound onto itself with nodev cleared: of /dev's
+ * own files it alone is a device. What opening it allows is a FUSE mount
+ * in the guest's own mount namespace (its user namespace owns it), which
+ * no process of dom0 enters.
+ */
+static int make_fuse(const struct world *w)
+{
+	struct mount_attr ma = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+		.attr_clr = MOUNT_ATTR_NODEV,
+	};
+	int tree;
+
+	if (mknod("dev/fuse", S_IFCHR | 0600, makedev(10, 229)) < 0 ||
+	    chown("dev/fuse", w->uid, w->uid) < 0)
+		return -errno;
+	tree = open_tree(AT_FDCWD, "dev/fuse",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0) {
+		int err = -errno;
+
+		close(tree);
+		return err;
+	}
+	return attach(tree, "dev/fuse");
+}
+
 static int build_dev(const struct world *w, struct host_trees *t,
 		     struct world_error *e)
 {
@@ -390,6 +427,11 @@ static int build_dev(const struct world *w, struct host_trees *t,
 		return note(e, -errno, "mounting", "/dev/shm");
 	if (dev_links())
 		return note(e, -errno, "linking in", "/dev");
+	if (w->fuse) {
+		err = make_fuse(w);
+		if (err)
+			return note(e, err, "making", "/dev/fuse");
+	}
 	if (mount_setattr(AT_FDCWD, "dev", 0, &ro, sizeof(ro)) < 0)
 		return note(e, -errno, "making read-only", "/dev");
 	return 0;

@@ -83,8 +83,10 @@ struct sim_req {
  */
 struct sim_exec {
 	uint16_t argc, envc;
-	uint8_t nro, has_root, stdio, pad;
+	uint8_t nro, has_root, stdio, flags; /* flags: SIM_EXEC_* */
 };
+#define SIM_EXEC_FUSE 0x01u /* hv_exec.fuse */
+#define SIM_EXEC_FLAGS SIM_EXEC_FUSE
 /* Most environment entries an exec may name. */
 #define SIM_EXEC_MAX_ENV 1024u
 

@@ -93,7 +93,8 @@ int hg_exec(struct hv *hv, struct hg *g, const struct hg_start *s, int in_fd,
 			     .envp = s->envp,
 			     .stdio = stdio,
 			     .root = s->root,
-			     .ro_dirs = s->ro_dirs };
+			     .ro_dirs = s->ro_dirs,
+			     .fuse = s->fuse };
 
 	return hv_domain_exec(hv, g->id, &x);
 }

@@ -28,6 +28,7 @@ struct hg_start {
 	const char *root;
 	char *const *ro_dirs;
 	bool paused; /* leave it paused: no "ready" is read */
+	bool fuse; /* hv_exec.fuse: a /dev/fuse of its own */
 };
 
 /* The domain's host uid. */

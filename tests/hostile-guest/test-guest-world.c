@@ -312,6 +312,64 @@ static int t_domid_reuse(void)
 	return r;
 }
 
+/* --- its own /dev/fuse ------------------------------------------------ */
+
+/* Does dom0's mountinfo hold a mount whose source is `source`? */
+static bool host_has_source(const char *source)
+{
+	char line[4096], src[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+
+		found = dash && sscanf(dash, " - %*s %4095s", src) == 1 &&
+			!strcmp(src, source);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int own_fuse(struct hg *g)
+{
+	struct stat host;
+
+	CHECK(hg_cmd(g, "statnode /dev/fuse") == 0, "statnode: %s", g->line);
+	CHECK(!strcmp(g->line, "ok 20600 0 10:229"),
+	      "the guest's /dev/fuse: %s (want its root's, 0600, 10:229)",
+	      g->line);
+	CHECK(hg_cmd(g, "mknod /dev/null2") != 0 &&
+		      hg_cmd(g, "mknod /tmp/null2") != 0,
+	      "the guest made a device node: %s", g->line);
+	CHECK(hg_cmd(g, "fuse /tmp") == 0, "fuse mount: %s", g->line);
+	CHECK(hg_cmd(g, "mounted /tmp") == 0 && hg_field(g, 0) == 1 &&
+		      strstr(g->line, " fuse"),
+	      "the guest's mount: %s", g->line);
+	CHECK(!host_has_source("world-guest"), "dom0 sees the guest's mount");
+	CHECK(stat("/dev/fuse", &host) == 0 && host.st_uid == 0 &&
+		      (host.st_mode & 07777) == 0600,
+	      "the host's /dev/fuse changed: %o uid %u", host.st_mode,
+	      host.st_uid);
+	CHECK(hg_cmd(g, "release") == 0, "release: %s", g->line);
+	return 0;
+}
+
+static int no_fuse(struct hg *g)
+{
+	CHECK(hg_cmd(g, "exists /dev/fuse") == 0 && hg_field(g, 0) == 0,
+	      "a guest not given FUSE has /dev/fuse");
+	return 0;
+}
+
+static int t_fuse(void)
+{
+	const struct hg_start with = { .fuse = true };
+
+	return with_guest(&plain, no_fuse) ?: with_guest(&with, own_fuse);
+}
+
 /* --- ptys, AIO, inotify ---------------------------------------------- */
 
 static int own_ptys(struct hg *g)
@@ -543,6 +601,9 @@ static const struct test_case cases[] = {
 	  t_named_root, true },
 	{ "a read-only directory of the host at the same path", t_ro_dirs,
 	  true },
+	{ "/dev/fuse only when given: its root's node, mounts only in its "
+	  "namespace",
+	  t_fuse, true },
 };
 
 /* Our own mount namespace, so the named root's binds stay ours. */
