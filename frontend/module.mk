@@ -7,6 +7,10 @@ FRONT_SRCS := frontend/xenbus.c frontend/xenbus_ops.c frontend/xenbus_fd.c \
 	frontend/blkfront.c
 LIBS += $(FRONT_LIB)
 
+# frontend/net/: netfront (netfront.h), the guest's side of a vif.
+FRONT_SRCS += frontend/net/netfront.c frontend/net/connect.c \
+	frontend/net/tx.c frontend/net/rx.c
+
 $(FRONT_LIB): $(call objs,$(FRONT_SRCS))
 	$(archive)
 
@@ -35,4 +39,13 @@ TESTS += frontend/tests/test-xenbus-socket.sh
 
 $(BIN)/xenbus-smoke: $(call objs,frontend/tests/xenbus-smoke.c) \
 		$(TEST_LIB) $(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
+
+
+# xpv-netfront: the program that makes each vif a NIC of a sim guest
+# (docs/network.md).
+BINS += $(BIN)/xpv-netfront
+
+$(BIN)/xpv-netfront: $(call objs,frontend/net/main.c) $(FRONT_LIB) $(NET_LIB) \
+		$(RING_LIB) $(HV_LIB)
 	$(link)

@@ -478,3 +478,39 @@ int hv_domain_start_info(struct hv *hv, hv_domid_t domid,
 		return -EPERM;
 	return hv->ops->domain_start_info(hv, domid, si);
 }
+
+/* Devices made for a domain: optional ops (sim only). */
+int hv_domain_ns_fd(struct hv *hv, hv_domid_t domid, const char *ns)
+{
+	if (!hv || !ns)
+		return -EINVAL;
+	if (bad_domid(domid))
+		return -ERANGE;
+	if (!hv->ops->domain_ns_fd)
+		return -EOPNOTSUPP;
+	if (!hv->privileged)
+		return -EPERM;
+	return hv->ops->domain_ns_fd(hv, domid, ns);
+}
+
+int hv_domain_give_fd(struct hv *hv, hv_domid_t domid, const char *tag, int fd)
+{
+	if (!hv || !tag || fd < 0)
+		return -EINVAL;
+	if (bad_domid(domid))
+		return -ERANGE;
+	if (!hv->ops->domain_give_fd)
+		return -EOPNOTSUPP;
+	if (!hv->privileged)
+		return -EPERM;
+	return hv->ops->domain_give_fd(hv, domid, tag, fd);
+}
+
+int hv_take_fd(struct hv *hv, const char *tag)
+{
+	if (!hv || !tag)
+		return -EINVAL;
+	if (!hv->ops->take_fd)
+		return -EOPNOTSUPP;
+	return hv->ops->take_fd(hv, tag);
+}

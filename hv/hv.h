@@ -365,4 +365,35 @@ struct hv_start_info {
 int hv_domain_start_info(struct hv *hv, hv_domid_t domid,
 			 struct hv_start_info *si);
 
+/* --- Devices made for a domain (sim) ------------------------------------ */
+
+/*
+ * What dom0 does for a guest that may not do it itself: on sim a guest's
+ * /dev has no /dev/net/tun, so the TAP that is its NIC is made by dom0
+ * inside the guest's network namespace and handed in (docs/network.md).
+ * xen: all -EOPNOTSUPP (a PV guest's kernel has its own devices).
+ */
+
+/* Fds one domain may have waiting for it under hv_domain_give_fd. */
+#define HV_HANDOVER_MAX 16
+/* The longest tag of a handed-in fd, without its NUL. */
+#define HV_HANDOVER_TAG_MAX 63
+
+/*
+ * An fd (>= 0, close-on-exec, the caller's) of domain domid's namespace
+ * ns; only "net" is served. Privileged. -ESRCH while the domain has no
+ * init running.
+ */
+int hv_domain_ns_fd(struct hv *hv, hv_domid_t domid, const char *ns);
+/*
+ * Leave a duplicate of fd for domain domid under tag (1 to
+ * HV_HANDOVER_TAG_MAX printable characters); the caller keeps, and
+ * should close, its own. Privileged. -ENOSPC when HV_HANDOVER_MAX wait
+ * already. What is not taken goes with the domain.
+ */
+int hv_domain_give_fd(struct hv *hv, hv_domid_t domid, const char *tag, int fd);
+/* The oldest fd left for the caller's own domain under tag (>= 0, the
+ * caller's, close-on-exec), or -ENOENT. */
+int hv_take_fd(struct hv *hv, const char *tag);
+
 #endif /* XPV_HV_H */

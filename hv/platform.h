@@ -83,6 +83,10 @@ struct hv_ops {
 				 struct hv_start_info *si);
 	/* Optional (NULL: -EOPNOTSUPP). */
 	int (*evtchn_bind_existing)(struct hv_evtchn *ev, hv_port_t port);
+	int (*domain_ns_fd)(struct hv *hv, hv_domid_t domid, const char *ns);
+	int (*domain_give_fd)(struct hv *hv, hv_domid_t domid, const char *tag,
+			      int fd);
+	int (*take_fd)(struct hv *hv, const char *tag);
 };
 
 /* Each platform's opener; on failure -errno and a sentence in why. */

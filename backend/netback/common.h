@@ -29,6 +29,8 @@
 #define NB_RX_SLOTS_MAX (NB_MAX_FRAME / XPV_RING_PAGE_SIZE + 2)
 /* No rx buffers for this long while packets wait: carrier off. */
 #define NB_RX_STALL_MS 5000
+#define NB_LOG_BURST 10u
+#define NB_LOG_WINDOW_MS 10000u
 
 /* What an epoll event of ours points at. */
 enum nb_src_kind { NB_SRC_EVTCHN, NB_SRC_TAP, NB_SRC_TIMER, NB_SRC_STATS };
@@ -109,6 +111,8 @@ struct nb_vif {
 	unsigned int nqueues; /* connected queues, 0 when not connected */
 	struct nb_queue queues[NB_MAX_QUEUES];
 	bool failed; /* on_fatal was called */
+	uint64_t log_window_ns; /* start of the log limiter's window */
+	unsigned int log_used, log_dropped;
 	struct nb_stats gone; /* of queues since disconnected */
 	uint64_t stats_written_gen, stats_gen;
 };
@@ -121,6 +125,10 @@ void nb_queue_disconnect(struct nb_queue *q);
 bool nb_queue_work(struct nb_queue *q);
 void nb_queue_fatal(struct nb_queue *q, const char *why);
 int nb_queue_notify(struct nb_queue *q, int port);
+/* A log line about the vif, at most NB_LOG_BURST per NB_LOG_WINDOW_MS: a
+ * frontend decides how often its packets are dropped. */
+void nb_vif_log(struct nb_vif *vif, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 uint64_t nb_now_ns(void);
 /* Set the timer to the nearest of rate_at_ns and rx_stall_at_ns. */
 void nb_queue_update_timer(struct nb_queue *q);

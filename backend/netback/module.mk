@@ -10,6 +10,13 @@ LIBS += $(NETBACK_LIB)
 $(NETBACK_LIB): $(call objs,$(NETBACK_SRCS))
 	$(archive)
 
+# The daemon: the control plane (xenbus.c) and its loop (main.c).
+BINS += $(BIN)/xpv-netback
+
+$(BIN)/xpv-netback: $(call objs,backend/netback/xenbus.c backend/netback/main.c) \
+		$(NETBACK_LIB) $(BACKEND_LIB) $(NET_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
+
 # tx_parse against hand-built rings: every verdict of Linux's netback.
 TEST_PROGS += $(BIN)/test-netback-tx-parse
 TESTS += $(BIN)/test-netback-tx-parse

@@ -9,6 +9,8 @@
  * are used.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -245,6 +247,31 @@ void nb_queue_disconnect(struct nb_queue *q)
 	q->tap_fd = q->timer_fd = q->tx_port = q->rx_port = -1;
 }
 
+void nb_vif_log(struct nb_vif *vif, const char *fmt, ...)
+{
+	uint64_t now = nb_now_ns();
+	va_list ap;
+
+	if (now - vif->log_window_ns >= NB_LOG_WINDOW_MS * 1000000ull) {
+		if (vif->log_dropped)
+			fprintf(stderr,
+				"xpv-netback: %s: %u messages dropped\n",
+				vif->cfg.name, vif->log_dropped);
+		vif->log_window_ns = now;
+		vif->log_used = vif->log_dropped = 0;
+	}
+	if (vif->log_used >= NB_LOG_BURST) {
+		vif->log_dropped++;
+		return;
+	}
+	vif->log_used++;
+	va_start(ap, fmt);
+	fprintf(stderr, "xpv-netback: %s: ", vif->cfg.name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 int nb_queue_notify(struct nb_queue *q, int port)
 {
 	return hv_evtchn_notify(q->ev, (hv_port_t)port);
@@ -258,6 +285,8 @@ void nb_queue_fatal(struct nb_queue *q, const char *why)
 		return;
 	q->broken = true;
 	q->stats.tx_errors++;
+	nb_vif_log(vif, "queue %u: %s: the frontend broke the ring", q->id,
+		   why);
 	net_tap_set_carrier(vif->tap0, false);
 	if (!vif->failed && vif->cfg.on_fatal) {
 		vif->failed = true;

@@ -15,6 +15,7 @@
  * batch before it are still sent and answered.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include "backend/netback/common.h"
@@ -135,8 +136,19 @@ static int16_t deliver(struct nb_queue *q, struct nb_tx_item *it)
 	struct iovec iov[2];
 	unsigned int len = it->pkt.len;
 
-	if (!copied(q, it) ||
-	    net_vnet_from_meta(&it->pkt.meta, it->data, len, len, &h)) {
+	int err;
+
+	if (!copied(q, it)) {
+		nb_vif_log(q->vif, "tx: a grant the frontend gave was refused");
+		q->stats.tx_dropped++;
+		return XPV_NETIF_RSP_ERROR;
+	}
+	err = net_vnet_from_meta(&it->pkt.meta, it->data, len, len, &h);
+	if (err) {
+		nb_vif_log(q->vif,
+			   "tx: %u bytes with metadata that does not "
+			   "fit them: %s",
+			   len, strerror(-err));
 		q->stats.tx_dropped++;
 		return XPV_NETIF_RSP_ERROR;
 	}
@@ -145,6 +157,8 @@ static int16_t deliver(struct nb_queue *q, struct nb_tx_item *it)
 	iov[1].iov_base = it->data;
 	iov[1].iov_len = len;
 	if (writev(q->tap_fd, iov, 2) < 0) {
+		nb_vif_log(q->vif, "tx: the TAP refused %u bytes: %s", len,
+			   strerror(errno));
 		q->stats.tx_dropped++;
 		return XPV_NETIF_RSP_OKAY;
 	}
@@ -166,6 +180,8 @@ static void finish(struct nb_queue *q, struct tx_batch *b)
 		if (it->pkt.verdict == NB_TX_SEND)
 			status = deliver(q, it);
 		else if (it->pkt.verdict == NB_TX_DROP) {
+			nb_vif_log(q->vif, "tx: dropped a packet: %s",
+				   it->pkt.why);
 			q->stats.tx_dropped++;
 			status = XPV_NETIF_RSP_ERROR;
 		}

@@ -139,7 +139,11 @@ void nb_tx_parse(const struct xpv_back_ring *r, xpv_ring_idx_t prod,
 	struct xpv_netif_tx_request *first = &p->slot[0];
 	union tx_slot t;
 
+	/* Everything but the slots, which are filled as they are read: the
+	 * caller reuses p for packet after packet. */
 	memset(p, 0, offsetof(struct nb_tx_packet, slot));
+	p->len = 0;
+	memset(&p->meta, 0, sizeof(p->meta));
 	memset(ex, 0, sizeof(ex));
 	if (c.left == 0) {
 		verdict(p, NB_TX_FATAL, "no request");

@@ -280,6 +280,9 @@ static const struct hv_ops sim_ops = {
 	.domain_info = sim_domain_info,
 	.domain_start_info = sim_domain_start_info,
 	.evtchn_bind_existing = sim_evtchn_bind_existing,
+	.domain_ns_fd = sim_domain_ns_fd,
+	.domain_give_fd = sim_domain_give_fd,
+	.take_fd = sim_take_fd,
 };
 
 int hv_sim_open(struct hv **hvp, char *why, size_t why_len)

@@ -139,6 +139,11 @@ int sim_evtchn_status(struct hv_evtchn *ev, hv_port_t port);
 int sim_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 		      hv_domid_t *domid);
 int sim_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x);
+/* client_handover.c */
+int sim_domain_ns_fd(struct hv *hv, hv_domid_t domid, const char *ns);
+int sim_domain_give_fd(struct hv *hv, hv_domid_t domid, const char *tag,
+		       int fd);
+int sim_take_fd(struct hv *hv, const char *tag);
 int sim_domain_destroy(struct hv *hv, hv_domid_t domid);
 int sim_domain_pause(struct hv *hv, hv_domid_t domid);
 int sim_domain_unpause(struct hv *hv, hv_domid_t domid);

@@ -10,6 +10,7 @@
  *   daemon_world.c   the file system a domain's init sees
  *   daemon_cgroup.c  the domain's cgroup (v1 or v2)
  *   daemon_copy.c    grant copy on behalf of unprivileged domains
+ *   daemon_handover.c  devices dom0 makes for a domain (its netns, fds)
  *
  * One thread, one epoll loop. Every request is checked against the
  * connection it came on: the domain of a connection is fixed when it is
@@ -261,5 +262,10 @@ bool cg_empty(hv_domid_t domid);
 uint64_t cg_cpu_ns(hv_domid_t domid);
 /* The cgroup directory of a controller ("memory", "freezer", ...). */
 int cg_path(hv_domid_t domid, const char *ctrl, char *buf, size_t len);
+
+/* daemon_handover.c */
+int op_ns_fd(struct request *rq, struct reply *r);
+int op_give_fd(struct request *rq, struct reply *r);
+int op_take_fd(struct request *rq, struct reply *r);
 
 #endif /* XPV_HV_SIM_DAEMON_H */

@@ -225,6 +225,9 @@ static const struct {
 	[SIM_OP_DOM_START_INFO] = { op_start_info, 0 },
 	[SIM_OP_GRANT_COPY] = { op_grant_copy, 0 },
 	[SIM_OP_PINLOG] = { op_pinlog, PRIV },
+	[SIM_OP_DOM_NS_FD] = { op_ns_fd, PRIV },
+	[SIM_OP_DOM_GIVE_FD] = { op_give_fd, PRIV },
+	[SIM_OP_TAKE_FD] = { op_take_fd, 0 },
 };
 
 static int dispatch(struct request *rq, struct reply *r)

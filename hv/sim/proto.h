@@ -65,6 +65,13 @@ enum sim_op {
 	SIM_OP_GRANT_COPY,
 	/* dom0 -> fd: this connection's pin log (shared.h), rw */
 	SIM_OP_PINLOG,
+	/* Devices made for a domain (daemon_handover.c): */
+	/* domid, privileged; tail: the namespace's name -> fd */
+	SIM_OP_DOM_NS_FD,
+	/* domid, privileged; tail: tag; fd: to leave for the domain */
+	SIM_OP_DOM_GIVE_FD,
+	/* tail: tag -> fd: the oldest left for the caller's domain */
+	SIM_OP_TAKE_FD,
 	SIM_OP_MAX,
 };
 

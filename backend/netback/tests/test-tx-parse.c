@@ -181,6 +181,26 @@ static void extras(struct ring *r)
 	expect("GSO type 3: FATAL", &p, NB_TX_FATAL, 2);
 }
 
+/* A packet after a GSO one in the same struct: nothing of the GSO one is
+ * left (a stale GSO type once made every later ARP and ACK fail). */
+static void reuse(struct ring *r)
+{
+	struct nb_tx_packet p;
+
+	ring_init(r, 0);
+	req(r, 0, XPV_NETTXF_EXTRA_INFO | XPV_NETTXF_CSUM_BLANK, 1000);
+	extra(r, XPV_NETIF_EXTRA_TYPE_GSO, 0, 1448, XPV_NETIF_GSO_TYPE_TCPV4);
+	parse(r, &p);
+	r->back.req_cons += p.consumed;
+	req(r, 0, 0, 42);
+	parse(r, &p);
+	expect("a plain packet after a GSO one: SEND", &p, NB_TX_SEND, 1);
+	check("  with no GSO and no flags left over",
+	      p.meta.gso_type == 0 && p.meta.gso_size == 0 &&
+		      !p.meta.csum_blank && p.len == 42,
+	      "gso_type %u size %u", p.meta.gso_type, p.meta.gso_size);
+}
+
 static void limits(struct ring *r)
 {
 	struct nb_tx_packet p;
@@ -276,6 +296,7 @@ int main(void)
 
 	plain(&r);
 	extras(&r);
+	reuse(&r);
 	limits(&r);
 	wrap(&r);
 	free(r.s);

@@ -1,0 +1,13 @@
+# tests/net/: the network on sim end to end (docs/network.md): guests
+# with xpv-netfront on a bridge through xpv-netback, and `make bench-net`.
+# xpv-net-testbed plays the toolstack's part for vifs (as libxl does).
+TEST_PROGS += $(BIN)/xpv-net-testbed
+
+$(BIN)/xpv-net-testbed: $(call objs,tests/net/testbed.c) $(NET_LIB) $(HV_LIB)
+	$(link)
+
+TEST_PROGS += $(BIN)/xpv-net-xfer
+
+$(BIN)/xpv-net-xfer: $(call objs,tests/net/xfer.c)
+	$(link)
+TESTS += tests/net/test-net-sim.sh

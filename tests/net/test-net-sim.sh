@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# test-net-sim.sh - the network end to end on sim, with real processes and
+# namespaces: two guests, each running xpv-netfront (its NIC is a TAP in
+# its own network namespace) and its own Linux stack, on bridge xenbr0
+# through xpv-netback, the hotplug script and the bridge in a namespace
+# standing for dom0's.
+#
+#   ping          guest <-> guest and guest <-> dom0, IPv4 and IPv6
+#   tcp           8 MiB of random bytes guest -> guest over TCP, the same
+#                 sha256 at both ends, with GSO on (the vif's tx packets
+#                 average more than one MTU: TSO frames crossed the ring)
+#   attach        a second vif, on bridge xenbr1: vif<d>.1 on xenbr1 in
+#                 dom0, eth1 in the guest, and traffic over it; detach:
+#                 off the bridge, gone, eth1 gone from the guest
+#   restart       xpv-netback killed (SIGKILL) and started again: the
+#                 frontends keep their rings and traffic resumes; then
+#                 stopped with SIGTERM and started again, the same
+#   stats         the statistics files count what crossed
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+. "$top/hotplug/tests/netns.sh"
+. "$top/tests/net/lib.sh"
+net_setup test-net-sim
+
+fails=0
+check()
+{
+	local name=$1
+	shift
+	if "$@"; then
+		echo "ok   $name"
+	else
+		echo "FAIL $name"
+		[[ -n $OUT ]] && printf '%s\n' "$OUT" | sed 's/^/    /'
+		fails=$((fails + 1))
+	fi
+}
+
+net_guest a 10.77.0.2/24 fd77::2/64 --vif mac=00:16:3e:77:00:02,bridge=xenbr0 || exit 1
+net_guest b 10.77.0.3/24 fd77::3/64 --vif mac=00:16:3e:77:00:03,bridge=xenbr0 || exit 1
+vif_a=vif${DOMID[a]}.0
+vif_b=vif${DOMID[b]}.0
+
+check "vifs on the bridge" \
+	test "$(master_of "$NS0" "$vif_a")/$(master_of "$NS0" "$vif_b")" = xenbr0/xenbr0
+check "the guest's eth0 has the vif's MAC" \
+	net_run a 5 'ip link show eth0 | grep -q 00:16:3e:77:00:02'
+
+# ping
+check "a -> b IPv4" net_run a 20 ping -c 3 -i 0.2 -W 2 10.77.0.3
+check "b -> a IPv4" net_run b 20 ping -c 3 -i 0.2 -W 2 10.77.0.2
+check "a -> b IPv6" net_run a 20 ping -6 -c 3 -i 0.2 -W 2 fd77::3
+check "b -> a IPv6" net_run b 20 ping -6 -c 3 -i 0.2 -W 2 fd77::2
+check "a -> dom0 IPv4" net_run a 20 ping -c 2 -i 0.2 -W 2 10.77.0.1
+check "dom0 -> b IPv6" net_in0 ping -6 -c 2 -i 0.2 -W 2 fd77::3 >/dev/null
+
+# tcp with GSO: b receives, a sends
+tx_before=$(net_vif_stat "$vif_a" tx_packets)
+net_run b 5 '(xpv-net-xfer listen 5001 | sha256sum > /tmp/rx.sum) &'
+net_run a 60 'head -c 8M /dev/urandom | tee >(sha256sum > /tmp/tx.sum) |
+	xpv-net-xfer send 10.77.0.3 5001 && sleep 0.2 && cat /tmp/tx.sum'
+tx_sum=${OUT%% *}
+net_run b 20 'for i in $(seq 100); do [ -s /tmp/rx.sum ] && break; sleep 0.1; done; cat /tmp/rx.sum'
+rx_sum=${OUT%% *}
+check "tcp: 8 MiB arrive intact (sha256 $tx_sum)" \
+	test -n "$tx_sum" -a "$tx_sum" = "$rx_sum"
+sleep 1.2 # the statistics files are written once a second
+pkts=$(($(net_vif_stat "$vif_a" tx_packets) - tx_before))
+bytes=$(net_vif_stat "$vif_a" tx_bytes)
+OUT="$pkts tx packets for 8 MiB"
+check "tcp: GSO frames crossed the ring (fewer packets than 1500-byte frames)" \
+	test "$pkts" -gt 0 -a "$pkts" -lt $((8 * 1024 * 1024 / 1500))
+OUT=
+
+# attach / detach
+"$BIN/xpv-netif" --netns "$NS0" bridge-add xenbr1
+net_in0 ip addr add 10.78.0.1/24 dev xenbr1
+devid=$(net_testbed attach "${DOMID[a]}" mac=00:16:3e:78:00:02,bridge=xenbr1)
+vif_a1=vif${DOMID[a]}.$devid
+check "attach: $vif_a1 on xenbr1" test "$(master_of "$NS0" "$vif_a1")" = xenbr1
+check "attach: eth1 in the guest" \
+	net_run a 20 'for i in $(seq 100); do ip link show eth1 >/dev/null 2>&1 && break; sleep 0.1; done;
+		ip link set eth1 up && ip addr add 10.78.0.2/24 dev eth1'
+check "attach: traffic over it" net_run a 20 ping -c 2 -i 0.2 -W 2 10.78.0.1
+net_testbed detach "${DOMID[a]}" "$devid"
+check "detach: $vif_a1 off the bridge and gone" \
+	net_in0 test ! -e "/sys/class/net/$vif_a1"
+check "detach: eth1 gone from the guest" \
+	net_run a 20 'for i in $(seq 100); do ip link show eth1 >/dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1'
+check "detach: eth0 still works" net_run a 20 ping -c 2 -i 0.2 -W 2 10.77.0.3
+
+# restart
+for sig in KILL TERM; do
+	net_netback_stop $sig
+	check "SIG$sig: the vifs stay on the bridge" \
+		test "$(master_of "$NS0" "$vif_a")/$(master_of "$NS0" "$vif_b")" = xenbr0/xenbr0
+	net_netback_start
+	check "SIG$sig: traffic resumes a -> b" net_run a 30 ping -c 3 -i 0.2 -W 3 10.77.0.3
+	check "SIG$sig: traffic resumes b -> dom0 IPv6" net_run b 30 ping -6 -c 2 -i 0.2 -W 3 fd77::1
+done
+
+# stats
+sleep 1.2
+check "stats: $vif_b counts what it received" test "$(net_vif_stat "$vif_b" rx_packets)" -gt 0
+check "stats: nothing dropped on $vif_a's tx" test "$(net_vif_stat "$vif_a" tx_dropped)" = 0
+
+if [[ $fails != 0 ]]; then
+	for f in "$XPV_RUN"/*.console "$XPV_RUN"/netback.log; do
+		echo "--- $f"
+		grep -v '^OUT\|^DONE' "$f" | tail -n 30
+	done
+	echo "$fails failed"
+	exit 1
+fi
+echo "all passed"
