@@ -89,19 +89,12 @@ static bool bad_domid(hv_domid_t d)
 	return d >= HV_DOMID_FIRST_RESERVED && d != HV_DOMID_SELF;
 }
 
-/* For the NULL-returning calls: set errno and return NULL. */
-static void *fail_ptr(int err)
-{
-	errno = err;
-	return NULL;
-}
-
 void *hv_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames)
 {
 	if (!hv || !frames)
-		return fail_ptr(EINVAL);
+		return hv_fail_ptr(-EINVAL);
 	if (bad_count(npages))
-		return fail_ptr(ERANGE);
+		return hv_fail_ptr(-ERANGE);
 	return hv->ops->mem_alloc(hv, npages, frames);
 }
 
@@ -135,9 +128,9 @@ void *hv_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
 		     bool writable, hv_gref_t *refs)
 {
 	if (!hv || !refs)
-		return fail_ptr(EINVAL);
+		return hv_fail_ptr(-EINVAL);
 	if (to >= HV_DOMID_FIRST_RESERVED || bad_count(npages))
-		return fail_ptr(ERANGE);
+		return hv_fail_ptr(-ERANGE);
 	return hv->ops->share_pages(hv, to, npages, writable, refs);
 }
 
@@ -154,9 +147,9 @@ void *hv_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 		   const hv_gref_t *refs, bool writable)
 {
 	if (!hv || !refs)
-		return fail_ptr(EINVAL);
+		return hv_fail_ptr(-EINVAL);
 	if (bad_domid(from) || bad_count(count))
-		return fail_ptr(ERANGE);
+		return hv_fail_ptr(-ERANGE);
 	return hv->ops->grant_map(hv, from, count, refs, writable);
 }
 
@@ -239,12 +232,12 @@ void *hv_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 		     const hv_frame_t *frames, bool writable)
 {
 	if (!hv || !frames)
-		return fail_ptr(EINVAL);
+		return hv_fail_ptr(-EINVAL);
 	if (bad_domid(dom) || bad_count(count))
-		return fail_ptr(ERANGE);
+		return hv_fail_ptr(-ERANGE);
 	/* A domain may always map its own memory (e.g. its xenstore page). */
 	if (!hv->privileged && dom != HV_DOMID_SELF && dom != hv->self)
-		return fail_ptr(EPERM);
+		return hv_fail_ptr(-EPERM);
 	return hv->ops->foreign_map(hv, dom, count, frames, writable);
 }
 
@@ -267,7 +260,7 @@ int hv_xenstore_local_ring(struct hv *hv, void **ring, hv_port_t *port)
 struct hv_evtchn *hv_evtchn_open(struct hv *hv)
 {
 	if (!hv)
-		return fail_ptr(EINVAL);
+		return hv_fail_ptr(-EINVAL);
 	return hv->ops->evtchn_open(hv);
 }
 

@@ -125,11 +125,21 @@ int hv_unshare_pages(struct hv *hv, void *addr, unsigned int npages);
  * caller's domid, not readonly when writable. All or nothing: on any
  * refusal nothing stays mapped and errno says why.
  * sim: dom0 (privileged) maps directly, the check done here on the shared
- * grant table with Xen's atomic flag updates; an unprivileged domain gets
- * -EOPNOTSUPP (it may only grant copy: see docs/hv.md).
+ * grant table with Xen's atomic flag updates, and no system call: grants
+ * of consecutive frames come back as an address inside dom0's mapping of
+ * the domain's whole memory (see hv_grant_unmap); an unprivileged domain
+ * gets -EOPNOTSUPP (it may only grant copy: see docs/hv.md).
  */
 void *hv_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 		   const hv_gref_t *refs, bool writable);
+/*
+ * Undo one hv_grant_map (addr and count as it returned and was asked):
+ * the grants are released, so the granter may end them and reuse the
+ * frames. sim: an address inside the domain's whole-memory mapping stays
+ * readable (writable, for a writable map) after unmap, until the domain
+ * is gone: touching it after unmap is the caller's bug, and is not caught
+ * as a fault would catch it (Xen, or sim's other maps).
+ */
 int hv_grant_unmap(struct hv *hv, void *addr, unsigned int count);
 
 /* One side of a grant copy: a foreign grant, or local memory. */

@@ -9,6 +9,8 @@
 #ifndef XPV_HV_PLATFORM_H
 #define XPV_HV_PLATFORM_H
 
+#include <errno.h>
+
 #include "hv/hv.h"
 
 struct hv_ops;
@@ -88,6 +90,17 @@ struct hv_ops {
 			      int fd);
 	int (*take_fd)(struct hv *hv, const char *tag);
 };
+
+/*
+ * For a pointer-returning function that fails with err (a -errno, as the
+ * int functions return): errno = -err, and NULL. The one place the sign
+ * flips, so that every caller passes the same kind of code.
+ */
+static inline void *hv_fail_ptr(int err)
+{
+	errno = -err;
+	return NULL;
+}
 
 /* Each platform's opener; on failure -errno and a sentence in why. */
 int hv_sim_open(struct hv **hvp, char *why, size_t why_len);

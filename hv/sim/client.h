@@ -24,23 +24,30 @@ struct sim_fdom {
 	int memfd;
 	struct sim_grant_entry *gnttab;
 	struct sim_active *active;
-	uint8_t *mem; /* all of its memory, mapped on first grant copy */
+	uint8_t *mem; /* all of its memory, writable, made on first use */
+	uint8_t *mem_ro; /* all of it again, read-only */
 	unsigned int refs;
 };
 
 /* One result of hv_grant_map or hv_foreign_map. */
 struct sim_mapping {
-	struct sim_mapping *next;
+	struct sim_mapping *next; /* in its bucket, or among the spares */
 	void *addr;
 	unsigned int count;
+	unsigned int cap; /* room in pins[] */
 	bool writable;
 	bool grant; /* pins[] to release at unmap */
+	bool in_view; /* addr is inside fdom's view: nothing to munmap */
 	struct sim_fdom *fdom; /* NULL for the caller's own memory */
 	struct {
 		hv_gref_t ref;
 		uint32_t slot; /* in the pin log, or SIM_PINLOG_NONE */
+		uint32_t frame; /* the frame pinned */
 	} pins[];
 };
+
+/* Buckets of a handle's mapping table (client_maptab.c). */
+#define SIM_MAP_BUCKETS 256u
 
 /* One hv_mem_alloc or hv_share_pages allocation of our own memory. */
 struct sim_alloc {
@@ -64,7 +71,9 @@ struct sim_hv {
 	struct sim_pinlog_entry *pinlog; /* dom0 only */
 	uint32_t pinlog_hint;
 	struct sim_fdom *fdoms;
-	struct sim_mapping *maps;
+	struct sim_mapping *maps[SIM_MAP_BUCKETS];
+	struct sim_mapping *spare; /* one-page records for reuse */
+	unsigned int nspare;
 	struct sim_alloc *allocs;
 };
 
@@ -95,13 +104,29 @@ void sim_close_conn(int sock);
 /* Map n pages of fd at page offset first (MAP_SHARED), or NULL + errno. */
 void *sim_map_fd(int fd, uint64_t first, size_t n, bool writable);
 
-/* The foreign-domain cache (client_map.c). */
+/* The foreign-domain cache (client_fdom.c). */
 struct sim_fdom *sim_fdom_get(struct sim_hv *s, hv_domid_t domid, int *err);
+/* The domain's whole memory, mapped writable or read-only (made once), or
+ * NULL with *err. */
+uint8_t *sim_fdom_view(struct sim_fdom *f, bool writable, int *err);
 void sim_fdom_put(struct sim_fdom *f);
 bool sim_fdom_alive(const struct sim_hv *s, const struct sim_fdom *f);
 void sim_fdom_sweep(struct sim_hv *s);
 void sim_fdom_forget(struct sim_hv *s, hv_domid_t domid);
 void sim_fdom_drop_all(struct sim_hv *s);
+
+/* The table of our mappings, by address (client_maptab.c). A record
+ * for count pages, or NULL; sim_map_free keeps a few one-page ones. */
+struct sim_mapping *sim_map_new(struct sim_hv *s, unsigned int count);
+void sim_map_free(struct sim_hv *s, struct sim_mapping *m);
+void sim_map_free_spares(struct sim_hv *s);
+void sim_map_add(struct sim_hv *s, struct sim_mapping *m);
+bool sim_map_addr_used(const struct sim_hv *s, const void *addr);
+/* Unlink the mapping at addr if it has that count and kind; else NULL. */
+struct sim_mapping *sim_map_take(struct sim_hv *s, void *addr,
+				 unsigned int count, bool grant);
+/* Unlink any mapping (at close), or NULL when none is left. */
+struct sim_mapping *sim_map_take_any(struct sim_hv *s);
 
 /* ops implemented per file */
 void *sim_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames);

@@ -25,23 +25,10 @@ struct side {
 	uint8_t *p;
 };
 
-static int map_all(struct sim_fdom *f)
-{
-	void *p;
-
-	if (f->mem)
-		return 0;
-	p = mmap(NULL, (size_t)f->nr_pages * HV_PAGE_SIZE,
-		 PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	f->mem = p;
-	return 0;
-}
-
 static int pin(struct sim_hv *s, const struct hv_copy_ptr *cp, bool writable,
 	       struct side *sd)
 {
+	uint8_t *view;
 	uint32_t frame;
 	int err;
 
@@ -53,8 +40,9 @@ static int pin(struct sim_hv *s, const struct hv_copy_ptr *cp, bool writable,
 	sd->f = sim_fdom_get(s, cp->domid, &err);
 	if (!sd->f)
 		return err;
-	err = map_all(sd->f);
-	if (err)
+	/* One view for both sides: a copy only reads its source. */
+	view = sim_fdom_view(sd->f, true, &err);
+	if (!view)
 		goto fail;
 	err = sim_gnt_acquire(sd->f->gnttab, sd->f->active, cp->ref,
 			      s->head.self, writable, sd->f->nr_pages, &frame);
@@ -62,7 +50,7 @@ static int pin(struct sim_hv *s, const struct hv_copy_ptr *cp, bool writable,
 		goto fail;
 	sd->ref = cp->ref;
 	sd->writable = writable;
-	sd->p = sd->f->mem + (size_t)frame * HV_PAGE_SIZE + cp->offset;
+	sd->p = view + (size_t)frame * HV_PAGE_SIZE + cp->offset;
 	return 0;
 fail:
 	sd->f = NULL;

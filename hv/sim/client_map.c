@@ -1,14 +1,22 @@
 /*
- * client_map.c - the mapping side on sim: grant map/unmap, grant copy and
- * foreign map, done by a dom0 process itself on the granting domain's
- * memfd and grant table, with no request to xpv-hv on the data path.
+ * client_map.c - grant map/unmap and foreign map on sim, done by a dom0
+ * process itself on the granting domain's memory and grant table
+ * (client_fdom.c), with no request to xpv-hv on the data path.
  *
- * A domain's fds are fetched once (SIM_OP_DOM_FDS) and cached with the
- * generation xpv-hv published for it; every call first checks that the
- * generation in the domain table is unchanged, so once a domain is
- * destroyed (or its id reused) maps and copies fail with -ESRCH and the
- * cached fds are dropped. Mappings made earlier keep their pages until
- * unmapped, as a mapped grant of a dying domain does on Xen.
+ * A grant map pins each grant (shared_gnttab.c: the check and the claim
+ * Xen makes), then finds the frames a place in our address space:
+ *   - frames that follow each other (one page, or a ring shared in one
+ *     go) are already mapped, in the domain's view: the address returned
+ *     is inside it (read-only view for a read-only map), and neither map
+ *     nor unmap makes a system call;
+ *   - other runs, or an address another of our mappings already has, get
+ *     pages of their own: one mmap of the memfd per frame.
+ * So an address from the view stays readable (writable, for a writable
+ * map) after unmap, as long as we hold the domain cached: unmap drops the
+ * pins and with them the right to use the page, not the page itself. A
+ * use after unmap is the caller's bug and is not caught, as with a kernel
+ * mapping of guest memory; the granter may end the grant and reuse the
+ * frame once unmapped.
  *
  * An unprivileged domain never holds another domain's memfd: it may map
  * only its own memory (hv_foreign_map of HV_DOMID_SELF), its grant maps are
@@ -21,140 +29,6 @@
 #include <unistd.h>
 
 #include "hv/sim/client.h"
-
-bool sim_fdom_alive(const struct sim_hv *s, const struct sim_fdom *f)
-{
-	return __atomic_load_n(&s->domtab[f->domid].gen, __ATOMIC_ACQUIRE) ==
-	       f->gen;
-}
-
-void sim_fdom_put(struct sim_fdom *f)
-{
-	if (--f->refs)
-		return;
-	if (f->mem)
-		munmap(f->mem, (size_t)f->nr_pages * HV_PAGE_SIZE);
-	munmap(f->gnttab, SIM_GNTTAB_PAGES * HV_PAGE_SIZE);
-	munmap(f->active, SIM_NR_GREFS * sizeof(struct sim_active));
-	close(f->memfd);
-	free(f);
-}
-
-static void unlink_fdom(struct sim_hv *s, struct sim_fdom *f)
-{
-	struct sim_fdom **pp;
-
-	for (pp = &s->fdoms; *pp; pp = &(*pp)->next) {
-		if (*pp == f) {
-			*pp = f->next;
-			sim_fdom_put(f);
-			return;
-		}
-	}
-}
-
-/* Drop the cache of every domain that is gone, so that its memory is not
- * kept alive by us once its last mapping is unmapped. */
-void sim_fdom_sweep(struct sim_hv *s)
-{
-	struct sim_fdom *f = s->fdoms, *next;
-
-	if (!s->domtab)
-		return;
-	for (; f; f = next) {
-		next = f->next;
-		if (!sim_fdom_alive(s, f))
-			unlink_fdom(s, f);
-	}
-}
-
-void sim_fdom_forget(struct sim_hv *s, hv_domid_t domid)
-{
-	struct sim_fdom *f;
-
-	for (f = s->fdoms; f; f = f->next) {
-		if (f->domid == domid) {
-			unlink_fdom(s, f);
-			return;
-		}
-	}
-}
-
-void sim_fdom_drop_all(struct sim_hv *s)
-{
-	while (s->fdoms)
-		unlink_fdom(s, s->fdoms);
-}
-
-static struct sim_fdom *fetch(struct sim_hv *s, hv_domid_t domid, int *err)
-{
-	struct sim_req req = { .op = SIM_OP_DOM_FDS, .domid = domid };
-	struct sim_fdom *f;
-	struct sim_rep rep;
-	int fds[SIM_MSG_FDS];
-
-	*err = sim_rpc(s->sock, &req, NULL, 0, NULL, 0, &rep, NULL, 0, NULL,
-		       fds);
-	if (*err)
-		return NULL;
-	*err = -ENOMEM;
-	f = calloc(1, sizeof(*f));
-	if (!f || fds[0] < 0 || fds[1] < 0 || fds[2] < 0)
-		goto fail;
-	f->domid = domid;
-	f->gen = (uint32_t)rep.v[0];
-	f->nr_pages = (uint32_t)rep.v[1];
-	f->gnttab = sim_map_fd(fds[1], 0, SIM_GNTTAB_PAGES, true);
-	f->active = sim_map_fd(
-		fds[2], 0,
-		SIM_NR_GREFS * sizeof(struct sim_active) / HV_PAGE_SIZE, true);
-	if (!f->gnttab || !f->active)
-		goto fail;
-	f->memfd = fds[0];
-	fds[0] = -1;
-	sim_close_fds(fds, SIM_MSG_FDS);
-	f->refs = 1;
-	f->next = s->fdoms;
-	s->fdoms = f;
-	*err = 0;
-	return f;
-fail:
-	if (f && f->gnttab)
-		munmap(f->gnttab, SIM_GNTTAB_PAGES * HV_PAGE_SIZE);
-	if (f && f->active)
-		munmap(f->active, SIM_NR_GREFS * sizeof(struct sim_active));
-	free(f);
-	sim_close_fds(fds, SIM_MSG_FDS);
-	return NULL;
-}
-
-struct sim_fdom *sim_fdom_get(struct sim_hv *s, hv_domid_t domid, int *err)
-{
-	struct sim_fdom *f;
-
-	if (domid == HV_DOMID_SELF)
-		domid = s->head.self;
-	if (domid >= SIM_MAX_DOMS) {
-		*err = -ERANGE;
-		return NULL;
-	}
-	sim_fdom_sweep(s);
-	for (f = s->fdoms; f; f = f->next)
-		if (f->domid == domid)
-			return f;
-	if (!__atomic_load_n(&s->domtab[domid].gen, __ATOMIC_ACQUIRE)) {
-		*err = -ESRCH;
-		return NULL;
-	}
-	return fetch(s, domid, err);
-}
-
-static struct sim_mapping *new_mapping(unsigned int count)
-{
-	struct sim_mapping *m;
-
-	return calloc(1, sizeof(*m) + count * sizeof(m->pins[0]));
-}
 
 /* Note a pin in the log (best effort: a full log only loses the cleanup
  * of that pin should we die). */
@@ -189,7 +63,7 @@ static void unlog_pin(struct sim_hv *s, uint32_t slot)
 }
 
 /* Reserve count pages of address space to map frames into; a single page
- * needs no reservation (one mmap less on the common path). */
+ * needs no reservation. */
 static int reserve(struct sim_mapping *m, unsigned int count)
 {
 	void *p;
@@ -221,16 +95,76 @@ static int map_frame(struct sim_mapping *m, unsigned int i, int fd,
 	return 0;
 }
 
-static void *fail_ptr(int err)
+/* Pin every grant of the map, noting each frame; all or none. */
+static int pin_all(struct sim_hv *s, struct sim_fdom *f, struct sim_mapping *m,
+		   const hv_gref_t *refs, unsigned int count)
 {
-	errno = -err;
-	return NULL;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < count; i++) {
+		err = sim_gnt_acquire(f->gnttab, f->active, refs[i],
+				      s->head.self, m->writable, f->nr_pages,
+				      &m->pins[i].frame);
+		if (err)
+			goto fail;
+		m->pins[i].ref = refs[i];
+		m->pins[i].slot = log_pin(s, f, refs[i], m->writable);
+	}
+	return 0;
+fail:
+	while (i-- > 0) {
+		unlog_pin(s, m->pins[i].slot);
+		sim_gnt_release(f->gnttab, f->active, m->pins[i].ref,
+				m->writable);
+	}
+	return err;
 }
 
-static void add_mapping(struct sim_hv *s, struct sim_mapping *m)
+/* The place of the pinned frames in the domain's view, when they follow
+ * each other and no other mapping of ours is there already; else NULL. */
+static void *place_in_view(struct sim_hv *s, struct sim_fdom *f,
+			   const struct sim_mapping *m, unsigned int count)
 {
-	m->next = s->maps;
-	s->maps = m;
+	uint32_t first = m->pins[0].frame;
+	unsigned int i;
+	uint8_t *view;
+	void *addr;
+	int err;
+
+	for (i = 1; i < count; i++)
+		if (m->pins[i].frame != first + i)
+			return NULL;
+	view = sim_fdom_view(f, m->writable, &err);
+	if (!view)
+		return NULL;
+	addr = view + (size_t)first * HV_PAGE_SIZE;
+	return sim_map_addr_used(s, addr) ? NULL : addr;
+}
+
+/* Pages of its own for each pinned frame. */
+static int place_apart(struct sim_fdom *f, struct sim_mapping *m,
+		       unsigned int count)
+{
+	unsigned int i;
+	int err = reserve(m, count);
+
+	for (i = 0; i < count && !err; i++)
+		err = map_frame(m, i, f->memfd, m->pins[i].frame, m->writable);
+	if (err && m->addr)
+		munmap(m->addr, (size_t)count * HV_PAGE_SIZE);
+	return err;
+}
+
+static void unpin_all(struct sim_hv *s, struct sim_mapping *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->count; i++) {
+		unlog_pin(s, m->pins[i].slot);
+		sim_gnt_release(m->fdom->gnttab, m->fdom->active,
+				m->pins[i].ref, m->writable);
+	}
 }
 
 void *sim_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
@@ -239,90 +173,55 @@ void *sim_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 	struct sim_hv *s = to_sim(hv);
 	struct sim_mapping *m;
 	struct sim_fdom *f;
-	unsigned int i, done = 0;
 	int err;
 
 	if (!hv->privileged)
-		return fail_ptr(-EOPNOTSUPP);
+		return hv_fail_ptr(-EOPNOTSUPP);
 	f = sim_fdom_get(s, from, &err);
 	if (!f)
-		return fail_ptr(err);
-	m = new_mapping(count);
+		return hv_fail_ptr(err);
+	m = sim_map_new(s, count);
 	if (!m)
-		return fail_ptr(-ENOMEM);
-	err = reserve(m, count);
+		return hv_fail_ptr(-ENOMEM);
+	m->writable = writable;
+	err = pin_all(s, f, m, refs, count);
 	if (err)
 		goto fail;
-	for (i = 0; i < count; i++) {
-		uint32_t frame;
-
-		err = sim_gnt_acquire(f->gnttab, f->active, refs[i], hv->self,
-				      writable, f->nr_pages, &frame);
-		if (err)
-			goto fail;
-		m->pins[done].ref = refs[i];
-		m->pins[done++].slot = log_pin(s, f, refs[i], writable);
-		err = map_frame(m, i, f->memfd, frame, writable);
-		if (err)
-			goto fail;
-	}
 	m->count = count;
-	m->writable = writable;
 	m->grant = true;
 	m->fdom = f;
+	m->addr = place_in_view(s, f, m, count);
+	m->in_view = m->addr != NULL;
+	if (!m->in_view) {
+		err = place_apart(f, m, count);
+		if (err) {
+			unpin_all(s, m);
+			goto fail;
+		}
+	}
 	f->refs++;
-	add_mapping(s, m);
+	sim_map_add(s, m);
 	return m->addr;
 fail:
-	for (i = 0; i < done; i++) {
-		unlog_pin(s, m->pins[i].slot);
-		sim_gnt_release(f->gnttab, f->active, m->pins[i].ref, writable);
-	}
-	if (m->addr)
-		munmap(m->addr, (size_t)count * HV_PAGE_SIZE);
-	free(m);
-	return fail_ptr(err);
-}
-
-static struct sim_mapping *take_mapping(struct sim_hv *s, void *addr,
-					unsigned int count, bool grant)
-{
-	struct sim_mapping **pp;
-
-	for (pp = &s->maps; *pp; pp = &(*pp)->next) {
-		struct sim_mapping *m = *pp;
-
-		if (m->addr != addr)
-			continue;
-		if (m->count != count || m->grant != grant)
-			return NULL;
-		*pp = m->next;
-		return m;
-	}
-	return NULL;
+	sim_map_free(s, m);
+	return hv_fail_ptr(err);
 }
 
 static void drop_mapping(struct sim_hv *s, struct sim_mapping *m)
 {
-	unsigned int i;
-
-	if (m->grant) {
-		for (i = 0; i < m->count; i++) {
-			unlog_pin(s, m->pins[i].slot);
-			sim_gnt_release(m->fdom->gnttab, m->fdom->active,
-					m->pins[i].ref, m->writable);
-		}
-	}
-	munmap(m->addr, (size_t)m->count * HV_PAGE_SIZE);
+	if (m->grant)
+		unpin_all(s, m);
+	if (!m->in_view)
+		munmap(m->addr, (size_t)m->count * HV_PAGE_SIZE);
 	if (m->fdom)
 		sim_fdom_put(m->fdom);
-	free(m);
+	sim_map_free(s, m);
 }
 
 int sim_grant_unmap(struct hv *hv, void *addr, unsigned int count)
 {
 	struct sim_hv *s = to_sim(hv);
-	struct sim_mapping *m = take_mapping(s, addr, count, true);
+	struct sim_mapping *m = sim_map_take(s, addr, count, true);
 
 	if (!m)
 		return -EINVAL;
@@ -333,12 +232,11 @@ int sim_grant_unmap(struct hv *hv, void *addr, unsigned int count)
 
 void sim_unmap_all(struct sim_hv *s)
 {
-	while (s->maps) {
-		struct sim_mapping *m = s->maps;
+	struct sim_mapping *m;
 
-		s->maps = m->next;
+	while ((m = sim_map_take_any(s)))
 		drop_mapping(s, m);
-	}
+	sim_map_free_spares(s);
 }
 
 void *sim_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
@@ -354,38 +252,38 @@ void *sim_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 	if (dom != HV_DOMID_SELF && dom != hv->self) {
 		f = sim_fdom_get(s, dom, &err);
 		if (!f)
-			return fail_ptr(err);
+			return hv_fail_ptr(err);
 		fd = f->memfd;
 		nr_pages = f->nr_pages;
 	}
 	for (i = 0; i < count; i++)
 		if (frames[i] >= nr_pages)
-			return fail_ptr(-ERANGE);
-	m = new_mapping(0);
+			return hv_fail_ptr(-ERANGE);
+	m = sim_map_new(s, 0);
 	if (!m)
-		return fail_ptr(-ENOMEM);
+		return hv_fail_ptr(-ENOMEM);
 	err = reserve(m, count);
 	for (i = 0; i < count && !err; i++)
 		err = map_frame(m, i, fd, frames[i], writable);
 	if (err) {
 		if (m->addr)
 			munmap(m->addr, (size_t)count * HV_PAGE_SIZE);
-		free(m);
-		return fail_ptr(err);
+		sim_map_free(s, m);
+		return hv_fail_ptr(err);
 	}
 	m->count = count;
 	m->writable = writable;
 	m->fdom = f;
 	if (f)
 		f->refs++;
-	add_mapping(s, m);
+	sim_map_add(s, m);
 	return m->addr;
 }
 
 int sim_foreign_unmap(struct hv *hv, void *addr, unsigned int count)
 {
 	struct sim_hv *s = to_sim(hv);
-	struct sim_mapping *m = take_mapping(s, addr, count, false);
+	struct sim_mapping *m = sim_map_take(s, addr, count, false);
 
 	if (!m)
 		return -EINVAL;

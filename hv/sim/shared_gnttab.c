@@ -17,6 +17,7 @@
  * recorded in the active entry, checked against the domain's memory size.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -92,11 +93,43 @@ int sim_gnt_end(struct sim_grant_entry *table, uint32_t ref)
 	return 0;
 }
 
+/*
+ * Our pid, as the active-entry lock records its holder. getpid() is a
+ * system call (glibc caches it no more), and a grant map or copy takes
+ * the lock twice: so it is asked once per process. A forked child must
+ * not lock with its parent's pid (its death would go unnoticed), hence
+ * the reset at fork.
+ */
+static uint32_t cached_pid;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void forget_pid(void)
+{
+	cached_pid = 0;
+}
+
+static void reset_at_fork(void)
+{
+	pthread_atfork(NULL, NULL, forget_pid);
+}
+
+static uint32_t locker_id(void)
+{
+	uint32_t me = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
+
+	if (!me) {
+		pthread_once(&atfork_once, reset_at_fork);
+		me = (uint32_t)getpid();
+		__atomic_store_n(&cached_pid, me, __ATOMIC_RELAXED);
+	}
+	return me;
+}
+
 /* The active-entry lock. A holder that died (its pid is gone) cannot
  * release it, so a waiter that sees a dead holder takes the lock over. */
 static void act_lock(struct sim_active *act)
 {
-	uint32_t me = (uint32_t)getpid();
+	uint32_t me = locker_id();
 	unsigned int spins = 0;
 
 	for (;;) {
@@ -149,9 +182,21 @@ static int set_status(struct sim_grant_entry *e, hv_domid_t me, bool writable)
 	return -EBUSY;
 }
 
+/* The in-use flags no pin needs any more: GTF_writing without writers,
+ * both without any pin. */
+static uint16_t unused_flags(const struct sim_active *a)
+{
+	if (a->wpin)
+		return 0;
+	return a->rpin ? SIM_GTF_writing : SIM_GTF_writing | SIM_GTF_reading;
+}
+
+/* One atomic step for both flags: a release costs one, not two. */
 static void clear_flags(struct sim_grant_entry *e, uint16_t bits)
 {
-	__atomic_fetch_and(&e->flags, (uint16_t)~bits, __ATOMIC_RELEASE);
+	if (bits)
+		__atomic_fetch_and(&e->flags, (uint16_t)~bits,
+				   __ATOMIC_RELEASE);
 }
 
 int sim_gnt_acquire(struct sim_grant_entry *table, struct sim_active *act,
@@ -190,10 +235,7 @@ int sim_gnt_acquire(struct sim_grant_entry *table, struct sim_active *act,
 	*frame = a->frame;
 	goto out;
 undo:
-	if (!a->wpin)
-		clear_flags(&table[ref], SIM_GTF_writing);
-	if (!a->wpin && !a->rpin)
-		clear_flags(&table[ref], SIM_GTF_reading);
+	clear_flags(&table[ref], unused_flags(a));
 out:
 	act_unlock(a);
 	return err;
@@ -212,9 +254,6 @@ void sim_gnt_release(struct sim_grant_entry *table, struct sim_active *act,
 		a->wpin--;
 	else if (!writable && a->rpin)
 		a->rpin--;
-	if (!a->wpin)
-		clear_flags(&table[ref], SIM_GTF_writing);
-	if (!a->wpin && !a->rpin)
-		clear_flags(&table[ref], SIM_GTF_reading);
+	clear_flags(&table[ref], unused_flags(a));
 	act_unlock(a);
 }

@@ -2,6 +2,7 @@
 #   test-hv-common  one-domain cases, on sim and on real Xen (XPV_PLATFORM=xen)
 #   test-hv-sim     multi-domain cases on sim, with hv-test-guest as guests
 #   test-hv-doorbell  the event channel transport of sim, attacked alone
+#   test-hv-nosyscall  dom0's grant copies and maps make no system call
 HV_TEST_HARNESS := $(call objs,hv/tests/harness.c)
 
 TEST_PROGS += $(BIN)/test-hv-common
@@ -15,6 +16,13 @@ TEST_PROGS += $(BIN)/test-hv-doorbell
 TESTS += $(BIN)/test-hv-doorbell
 
 $(BIN)/test-hv-doorbell: $(call objs,hv/tests/test-hv-doorbell.c) $(TEST_LIB) $(HV_LIB)
+	$(link)
+
+# dom0's data path under a seccomp filter: not one system call.
+TEST_PROGS += $(BIN)/test-hv-nosyscall
+TESTS += $(BIN)/test-hv-nosyscall
+
+$(BIN)/test-hv-nosyscall: $(call objs,hv/tests/test-hv-nosyscall.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/xpv-hv
 	$(link)
 
 TEST_PROGS += $(BIN)/hv-test-guest $(BIN)/test-hv-sim
