@@ -657,6 +657,10 @@ int blkfront_poll(struct blkfront *bf, int timeout_ms)
 	int n;
 
 	blkfront_kick(bf);
+	/* Called by an event loop whose poll saw the fd ready (blkfront_fds):
+	 * take the notifications, or the fd stays ready. */
+	if (timeout_ms == 0)
+		drain_evtchn(bf);
 	n = take_all(bf, &broken);
 	if (!n && !broken && timeout_ms != 0) {
 		pfd[0].fd = hv_evtchn_fd(xenbus_dev_evtchn(bf->dev));
@@ -675,6 +679,12 @@ int blkfront_poll(struct blkfront *bf, int timeout_ms)
 			return ret == -ETIMEDOUT ? -ENOTCONN : ret;
 	}
 	return n;
+}
+
+void blkfront_fds(const struct blkfront *bf, int fds[2])
+{
+	fds[0] = hv_evtchn_fd(xenbus_dev_evtchn(bf->dev));
+	fds[1] = xenbus_event_fd(bf->xb);
 }
 
 unsigned int blkfront_inflight(const struct blkfront *bf)

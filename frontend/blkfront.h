@@ -97,6 +97,15 @@ int blkfront_kick(struct blkfront *bf);
  */
 int blkfront_poll(struct blkfront *bf, int timeout_ms);
 
+/*
+ * For a caller's own event loop: the two fds blkfront_poll waits on (the
+ * backend's notifications, the store's watch events), to poll for POLLIN
+ * beside its own; when either is ready, blkfront_poll(bf, 0), which then
+ * also takes the notifications, so the fd is quiet again. They may change
+ * after a reconnection: ask again before each poll.
+ */
+void blkfront_fds(const struct blkfront *bf, int fds[2]);
+
 /* Requests queued and not completed. */
 unsigned int blkfront_inflight(const struct blkfront *bf);
 

@@ -4,7 +4,7 @@
 # will join it. A program that links it also lists $(RING_LIB) $(HV_LIB).
 FRONT_SRCS := frontend/xenbus.c frontend/xenbus_ops.c frontend/xenbus_fd.c \
 	frontend/xenbus_ring.c frontend/xenbus_open.c frontend/xenbus_dev.c \
-	frontend/blkfront.c
+	frontend/blkfront.c frontend/xenbus_relay.c
 LIBS += $(FRONT_LIB)
 
 # frontend/net/: netfront (netfront.h), the guest's side of a vif.
@@ -48,4 +48,14 @@ BINS += $(BIN)/xpv-netfront
 
 $(BIN)/xpv-netfront: $(call objs,frontend/net/main.c) $(FRONT_LIB) $(NET_LIB) \
 		$(RING_LIB) $(HV_LIB)
+	$(link)
+
+# Clients sharing one connection through the relay (xenbus_relay.h),
+# against a live store on a socket.
+TEST_PROGS += $(BIN)/test-xenbus-relay
+TESTS += frontend/tests/test-xenbus-relay.sh
+
+$(BIN)/test-xenbus-relay: private LINK_LIBS := -lpthread
+$(BIN)/test-xenbus-relay: $(call objs,frontend/tests/test-xenbus-relay.c) \
+		$(TEST_LIB) $(FRONT_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)
