@@ -41,7 +41,6 @@ $(BIN)/xenbus-smoke: $(call objs,frontend/tests/xenbus-smoke.c) \
 		$(TEST_LIB) $(FRONT_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)
 
-
 # xpv-netfront: the program that makes each vif a NIC of a sim guest
 # (docs/network.md).
 BINS += $(BIN)/xpv-netfront
