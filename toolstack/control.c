@@ -54,8 +54,8 @@ static void stop_monitor(struct xpv *x, unsigned int domid)
 	if (xpv_read_long_file(path, &pid) || !xpv_process_is(pid, "xpv"))
 		return;
 	kill(pid, SIGTERM);
-	for (i = 0; i < 200 && kill(pid, 0) == 0; i++)
-		xpv_sleep_ms(5);
+	for (i = 0; i < 1000 && xpv_process_alive(pid); i++)
+		xpv_sleep_ms(1);
 }
 
 int xpv_cmd_destroy(struct xpv *x, int argc, char **argv)

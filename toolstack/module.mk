@@ -25,3 +25,16 @@ $(BIN)/xpv: $(XPV_OBJS) $(HV_LIB)
 TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
 	toolstack/tests/test-lifecycle.sh toolstack/tests/test-console.sh \
 	toolstack/tests/test-check.sh toolstack/tests/test-hotplug-block.sh
+
+# make bench-lifecycle: create and destroy with 1, 10 and 50 domains
+# running, beside the floors (toolstack/bench/bench-lifecycle.c).
+BENCHES += bench-lifecycle
+TEST_PROGS += $(BIN)/bench-lifecycle
+
+$(BIN)/bench-lifecycle: $(call objs,toolstack/bench/bench-lifecycle.c) $(HV_LIB)
+	$(link)
+
+bench-lifecycle: $(BIN)/bench-lifecycle $(BIN)/xpv $(BIN)/xpv-guest \
+		$(BIN)/xpv-hv $(BIN)/xpv-xenstored
+	@BIN=$(CURDIR)/$(BIN) toolstack/bench/bench-lifecycle.sh
+.PHONY: bench-lifecycle

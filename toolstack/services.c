@@ -416,9 +416,9 @@ static int stop_service(const struct xpv *x, const struct service *s,
 	if (!pid)
 		return 0;
 	kill(pid, SIGTERM);
-	while (kill(pid, 0) == 0 && xpv_now_ms() < deadline)
+	while (xpv_process_alive(pid) && xpv_now_ms() < deadline)
 		xpv_sleep_ms(10);
-	if (kill(pid, 0) == 0) {
+	if (xpv_process_alive(pid)) {
 		xpv_err("%s (pid %d) did not stop within 10 s of SIGTERM; "
 			"killed",
 			s->name, (int)pid);

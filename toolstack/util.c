@@ -116,13 +116,36 @@ void xpv_print_tail(FILE *f, const char *path, unsigned int n)
 		free(lines[i]);
 }
 
+/* A zombie (exited, not yet reaped by its parent, which for a daemon is
+ * whatever reaps orphans here) is not alive. */
+bool xpv_process_alive(pid_t pid)
+{
+	char path[64], stat[256], *paren;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	stat[n] = '\0';
+	paren = strrchr(stat, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
 bool xpv_process_is(pid_t pid, const char *name)
 {
 	char path[64], comm[32];
 	ssize_t n;
 	int fd;
 
-	if (pid <= 0 || kill(pid, 0) < 0)
+	if (!xpv_process_alive(pid))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -23,6 +23,8 @@ int xpv_write_file(const char *path, const char *text);
 /* Print the last n lines of path to f (nothing if it cannot be read). */
 void xpv_print_tail(FILE *f, const char *path, unsigned int n);
 
+/* True when pid runs (exists and is no zombie). */
+bool xpv_process_alive(pid_t pid);
 /* True when pid is alive and its name (comm, 15 characters at most) is
  * name's. */
 bool xpv_process_is(pid_t pid, const char *name);
