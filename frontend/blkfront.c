@@ -653,7 +653,7 @@ static void drain_evtchn(struct blkfront *bf)
 int blkfront_poll(struct blkfront *bf, int timeout_ms)
 {
 	struct pollfd pfd[2];
-	bool broken = false;
+	bool broken = false, store = false;
 	int n;
 
 	blkfront_kick(bf);
@@ -669,10 +669,14 @@ int blkfront_poll(struct blkfront *bf, int timeout_ms)
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
 			return -errno;
-		drain_evtchn(bf);
+		if (pfd[0].revents)
+			drain_evtchn(bf);
 		n = take_all(bf, &broken);
+		/* the store only when it has something: each look at it is a
+		 * system call */
+		store = pfd[1].revents != 0;
 	}
-	if (broken || backend_left(bf) || !bf->connected) {
+	if (broken || (store && backend_left(bf)) || !bf->connected) {
 		int ret = reconnect(bf);
 
 		if (ret)

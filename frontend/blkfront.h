@@ -91,9 +91,10 @@ int blkfront_kick(struct blkfront *bf);
 
 /*
  * Kick, then run completions: wait up to timeout_ms (0: do not wait, < 0:
- * forever) for the first. Handles the backend leaving Connected
- * (reconnect and replay). Returns the number of completions, or -errno
- * (-ENOTCONN: the backend went away and did not come back).
+ * forever) for the first. When it waited, it also handles the backend
+ * leaving Connected (reconnect and replay). Returns the number of
+ * completions, or -errno (-ENOTCONN: the backend went away and did not
+ * come back).
  */
 int blkfront_poll(struct blkfront *bf, int timeout_ms);
 
