@@ -7,7 +7,8 @@
  *   store      its directories as libxl__domain_make and __build_post
  *              write them; the console; each disk and vif
  *   kernel     on sim the guest's "kernel" (xpv-guest), exec'd paused in
- *              its own world (hv_exec)
+ *              its own world (hv_exec); each vif's NIC made in its
+ *              network namespace and handed in
  *   introduce  XS_INTRODUCE: xenstored serves the guest's ring
  *   hotplug    each backend takes its device (InitWait), then its hotplug
  *              script runs
@@ -27,6 +28,7 @@
 #include <xenstore.h>
 
 #include "hv/hv.h"
+#include "net/guest_nic.h"
 #include "ring/xenbus.h"
 #include "toolstack/build.h"
 #include "toolstack/config.h"
@@ -280,6 +282,35 @@ static int start_kernel(struct build *b)
 	return ret;
 }
 
+/* On sim the guest cannot make the TAP that is its NIC: dom0 makes each
+ * in the guest's network namespace and hands it in (docs/network.md),
+ * with a queue per vcpu, as Linux's netfront asks for. */
+static int give_nics(struct build *b)
+{
+	unsigned int i, queues = b->cfg->vcpus;
+	char name[16], tag[32];
+	int ret;
+
+	if (queues > NET_GUEST_NIC_MAX_QUEUES)
+		queues = NET_GUEST_NIC_MAX_QUEUES;
+	for (i = 0; i < b->cfg->nvifs; i++) {
+		const struct xpv_vif *v = &b->cfg->vifs[i];
+
+		snprintf(name, sizeof(name), "eth%u", v->devid);
+		snprintf(tag, sizeof(tag), "device/vif/%u", v->devid);
+		ret = net_guest_nic_give(b->hv, b->domid, name, v->mac, queues,
+					 tag);
+		if (ret == -EOPNOTSUPP)
+			return 0; /* xen: the guest's kernel has its NICs */
+		if (ret) {
+			xpv_err("vif %u: cannot make the guest's NIC %s: %s",
+				v->devid, name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int introduce(struct build *b)
 {
 	if (xs_introduce_domain(b->xs, b->domid, b->si.store_frame,
@@ -384,6 +415,7 @@ int xpv_domain_build(struct xpv *x, struct xpv_domcfg *cfg,
 	ret = save_config(b);
 	ret = ret ?: write_store(b);
 	ret = ret ?: start_kernel(b);
+	ret = ret ?: give_nics(b);
 	ret = ret ?: introduce(b);
 	ret = ret ?: hotplug(b);
 	if (!ret && !o->paused)

@@ -17,14 +17,15 @@ BINS += $(BIN)/xpv
 BUILD_HEADERS += libxlutil.h:libxen-dev
 
 $(BIN)/xpv: private LINK_LIBS := -lxlutil -lxenlight
-$(BIN)/xpv: $(XPV_OBJS) $(HV_LIB)
+$(BIN)/xpv: $(XPV_OBJS) $(NET_LIB) $(HV_LIB)
 	$(link)
 
 # The config reader against good and bad files (toolstack/tests/configs/);
 # dom0's services started, shown and stopped.
 TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
 	toolstack/tests/test-lifecycle.sh toolstack/tests/test-console.sh \
-	toolstack/tests/test-check.sh toolstack/tests/test-hotplug-block.sh
+	toolstack/tests/test-check.sh toolstack/tests/test-hotplug-block.sh \
+	toolstack/tests/test-network.sh
 
 # make bench-lifecycle: create and destroy with 1, 10 and 50 domains
 # running, beside the floors (toolstack/bench/bench-lifecycle.c).

@@ -10,11 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "frontend/guest/guest.h"
 #include "frontend/xenbus.h"
+#include "frontend/xenbus_relay.h"
 
 static const struct guest_driver *const drivers[] = {
-	NULL, /* blkfront and netfront add themselves here */
+	&guest_vif_driver,
 };
 
 static const struct guest_driver *driver_of(const char *class)
@@ -54,26 +58,99 @@ static void attach(struct guest *g, const char *class, const char *id)
 	    !strcmp(class, "suspend"))
 		return;
 	d = &g->devices[g->ndevices++];
+	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "%s", dir);
 	d->driver = driver_of(class);
-	d->priv = NULL;
 	if (!d->driver) {
 		guest_log(g, "%s: no driver for %s devices", dir, class);
 		return;
 	}
-	ret = d->driver->attach(g, dir, &d->priv);
+	ret = d->driver->attach(g, d);
 	if (ret) {
 		guest_log(g, "%s: %s driver failed: %s", dir, class,
 			  strerror(-ret));
 		d->driver = NULL;
+		if (d->relay)
+			xenbus_relay_free(d->relay);
+		d->relay = NULL;
 	}
 }
 
 static void detach(struct guest *g, struct guest_device *d)
 {
 	if (d->driver)
-		d->driver->detach(g, d->priv);
+		d->driver->detach(g, d);
+	if (d->relay)
+		xenbus_relay_free(d->relay);
 	*d = g->devices[--g->ndevices];
+}
+
+int guest_device_relay(struct guest *g, struct guest_device *d)
+{
+	char prefix[40];
+	int sv[2];
+
+	if (d->relay)
+		return -EBUSY;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	/* Unique per device while it is attached: its directory. */
+	snprintf(prefix, sizeof(prefix), "%.30s:", d->dir + 7);
+	d->relay = xenbus_relay_new(g->xb, sv[0], prefix);
+	if (!d->relay) {
+		close(sv[1]);
+		return -errno;
+	}
+	return sv[1];
+}
+
+bool guest_devices_relay_event(struct guest *g, const char *path,
+			       const char *token)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->ndevices; i++)
+		if (g->devices[i].relay &&
+		    xenbus_relay_event(g->devices[i].relay, path, token))
+			return true;
+	return false;
+}
+
+unsigned int guest_devices_relay_fds(struct guest *g, struct pollfd *pfd,
+				     unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < g->ndevices && n < max; i++) {
+		if (!g->devices[i].relay)
+			continue;
+		pfd[n].fd = xenbus_relay_fd(g->devices[i].relay);
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+void guest_devices_relay_serve(struct guest *g, const struct pollfd *pfd,
+			       unsigned int n)
+{
+	unsigned int i, j;
+
+	for (j = 0; j < n; j++) {
+		if (!pfd[j].revents)
+			continue;
+		for (i = 0; i < g->ndevices; i++) {
+			struct guest_device *d = &g->devices[i];
+
+			if (!d->relay || xenbus_relay_fd(d->relay) != pfd[j].fd)
+				continue;
+			if (xenbus_relay_serve(d->relay) == -EPIPE) {
+				xenbus_relay_free(d->relay);
+				d->relay = NULL; /* its driver went away */
+			}
+		}
+	}
 }
 
 /* Is the device still in the store? */

@@ -17,12 +17,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include "hv/hv.h"
 #include "ring/byte_ring.h"
 
 struct xenbus;
+struct xenbus_relay;
 
 struct guest_console {
 	struct xpv_xencons_interface *page;
@@ -46,6 +48,9 @@ struct guest_device {
 	char dir[64]; /* "device/vbd/51712" */
 	const struct guest_driver *driver;
 	void *priv;
+	/* The driver's own xenstore connection, relayed over ours (NULL
+	 * when it has none): served by the main loop. */
+	struct xenbus_relay *relay;
 };
 
 struct guest {
@@ -107,18 +112,45 @@ void guest_balloon_event(struct guest *g);
 
 /* --- devices.c ---------------------------------------------------------- */
 
-/* A frontend driver xpv-guest loads for each device of its class. */
+/*
+ * A frontend driver xpv-guest loads for each device of its class. attach
+ * gets the device (d->dir is "device/<class>/<id>") and sets d->priv;
+ * 0 or -errno. A driver that runs apart from the main loop (a thread or
+ * a process of its own) takes a xenstore connection of its own with
+ * guest_device_relay(). detach undoes attach (the relay is freed after
+ * it).
+ */
 struct guest_driver {
 	const char *class; /* "vbd", "vif" */
-	/* dir is "device/<class>/<id>"; 0 or -errno. */
-	int (*attach)(struct guest *g, const char *dir, void **priv);
-	void (*detach)(struct guest *g, void *priv);
+	int (*attach)(struct guest *g, struct guest_device *d);
+	void (*detach)(struct guest *g, struct guest_device *d);
 };
+
+/* The drivers (devices.c's table): */
+extern const struct guest_driver guest_vif_driver; /* vif.c */
 
 int guest_devices_start(struct guest *g);
 void guest_devices_event(struct guest *g);
 /* Detach every device (before power off). */
 void guest_devices_stop(struct guest *g);
+
+/*
+ * A xenstore connection of the device's own, relayed over the guest's
+ * (frontend/xenbus_relay.h): returns the driver's end, a stream to make
+ * a handle of with xenbus_open_fd() (in any thread or process), or
+ * -errno. The main loop serves the relay until the device is detached.
+ */
+int guest_device_relay(struct guest *g, struct guest_device *d);
+/* A watch event of the guest's connection that belongs to a device's
+ * relay: handed to it (true), or not one (false). */
+bool guest_devices_relay_event(struct guest *g, const char *path,
+			       const char *token);
+/* Relays' fds into pfd (at most max); returns how many. */
+unsigned int guest_devices_relay_fds(struct guest *g, struct pollfd *pfd,
+				     unsigned int max);
+/* Serve the relays whose fds fired (pfd as filled above). */
+void guest_devices_relay_serve(struct guest *g, const struct pollfd *pfd,
+			       unsigned int n);
 
 /* The watch tokens, one per watched path. */
 #define GUEST_TOKEN_SHUTDOWN "shutdown"

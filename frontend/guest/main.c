@@ -86,17 +86,24 @@ static void bring_up(struct guest *g)
 		fatal(g, "cannot start init", ret);
 }
 
+/* One of the guest's own watches fired (not a driver's). */
+static void own_watch(struct guest *g, const char *token)
+{
+	if (!strcmp(token, GUEST_TOKEN_SHUTDOWN))
+		guest_control_event(g);
+	else if (!strcmp(token, GUEST_TOKEN_BALLOON))
+		guest_balloon_event(g);
+	else if (!strcmp(token, GUEST_TOKEN_DEVICES))
+		guest_devices_event(g);
+}
+
 static void on_watch(struct guest *g)
 {
 	char *path, *token;
 
 	while (xenbus_read_event(g->xb, &path, &token) == 0) {
-		if (!strcmp(token, GUEST_TOKEN_SHUTDOWN))
-			guest_control_event(g);
-		else if (!strcmp(token, GUEST_TOKEN_BALLOON))
-			guest_balloon_event(g);
-		else if (!strcmp(token, GUEST_TOKEN_DEVICES))
-			guest_devices_event(g);
+		if (!guest_devices_relay_event(g, path, token))
+			own_watch(g, token);
 		free(path);
 	}
 }
@@ -114,7 +121,8 @@ static void on_signal(struct guest *g)
 static void serve(struct guest *g)
 {
 	enum { XB, CON, PTY, SIG, N };
-	struct pollfd p[N];
+	struct pollfd p[N + GUEST_MAX_DEVICES];
+	unsigned int nrelays;
 
 	for (;;) {
 		p[XB] = (struct pollfd){ xenbus_event_fd(g->xb), POLLIN, 0 };
@@ -122,7 +130,8 @@ static void serve(struct guest *g)
 		p[PTY] = (struct pollfd){ g->con.master,
 					  guest_console_pty_events(g), 0 };
 		p[SIG] = (struct pollfd){ g->sigfd, POLLIN, 0 };
-		if (poll(p, N, -1) < 0) {
+		nrelays = guest_devices_relay_fds(g, p + N, GUEST_MAX_DEVICES);
+		if (poll(p, N + nrelays, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal(g, "poll", -errno);
@@ -135,6 +144,7 @@ static void serve(struct guest *g)
 			on_watch(g);
 		if (p[SIG].revents)
 			on_signal(g);
+		guest_devices_relay_serve(g, p + N, nrelays);
 	}
 }
 

@@ -110,9 +110,8 @@ domain_marks()
 # no monitor. MARKS is what domain_marks said while it ran.
 no_trace()
 {
-	local domid=$1 uuid cg mon hv k
+	local domid=$1 uuid cg mon k
 	read -r uuid cg mon <<<"$2"
-	hv=$(cat "$XPV_RUNDIR/xpv-hv.pid")
 	xs_has "/local/domain/$domid" && { echo "/local/domain/$domid is left"; return 1; }
 	xs_has "/vm/$uuid" && { echo "/vm/$uuid is left"; return 1; }
 	xs_has "/libxl/$domid" && { echo "/libxl/$domid is left"; return 1; }
@@ -120,7 +119,7 @@ no_trace()
 		xs_has "/local/domain/0/backend/$k/$domid" &&
 			{ echo "backend/$k/$domid is left"; return 1; }
 	done
-	[[ -n $(pgrep -P "$hv") ]] && { echo "xpv-hv still has children: $(pgrep -P "$hv")"; return 1; }
+	init_pid "$domid" >/dev/null && { echo "a process of dom$domid is left: $(init_pid "$domid")"; return 1; }
 	[[ $cg != - && -d $cg ]] && { echo "cgroup $cg is left"; return 1; }
 	[[ -e $XPV_RUNDIR/domains/$domid ]] && { echo "$XPV_RUNDIR/domains/$domid is left"; return 1; }
 	[[ $mon != - ]] && ! wait_for 3 bash -c "! kill -0 $mon 2>/dev/null" &&

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test-network.sh: vifs through `xpv create`, in a network namespace of
+# the test's own (dom0's side: bridge xenbr0, 10.98.0.1): dom0 makes each
+# guest's NIC (eth0, the vif's MAC) and hands it in, xpv-guest's vif
+# driver runs netfront on it, xpv-netback's vif<domid>.0 is put on the
+# bridge by hotplug/vif-bridge; two guests ping each other and dom0; the
+# store is valid; destroy takes the vif off the bridge and away; a vif on
+# a bridge that does not exist fails create with the script's own message
+# and leaves nothing.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+if [[ -z ${XPV_NET_TEST_INSIDE:-} ]]; then
+	[[ $(id -u) -eq 0 ]] || { echo "needs root (namespaces, cgroups)"; exit 77; }
+	XPV_NET_TEST_INSIDE=1 exec unshare --net "$0" "$@"
+fi
+# shellcheck source=tests/lib.sh
+. "$top/tests/lib.sh"
+# shellcheck source=toolstack/tests/xpv-lib.sh
+. "$top/toolstack/tests/xpv-lib.sh"
+xpv_need xpv xpv-hv xpv-xenstored xpv-guest xpv-netback xpv-netif
+command -v ping >/dev/null || xpv_skip "needs ping (iputils-ping)"
+xpv_instance xpv-network
+ip link set lo up
+"$BIN/xpv-netif" bridge-add xenbr0 && ip addr add 10.98.0.1/24 dev xenbr0
+check "dom0's bridge" $?
+
+guest()
+{
+	local name=$1 n=$2 peer=$3
+	cat >"$XPV_RUN/$name.cfg" <<CFG
+name = "$name"
+memory = 64
+vif = [ 'mac=00:16:3e:00:98:0$n, bridge=xenbr0' ]
+init = [ "/bin/sh", "-c", "ip link set eth0 up && ip addr add 10.98.0.1$n/24 dev eth0 && ping -c 2 -W 5 10.98.0.1 >/dev/null && echo dom0-reachable; while ! ping -c 1 -W 1 $peer >/dev/null; do sleep 0.2; done; echo peer-reachable; exec sleep 1000" ]
+CFG
+	"$BIN/xpv" create -q "$XPV_RUN/$name.cfg"
+}
+
+guest left 1 10.98.0.12
+check "create a guest with a vif" $?
+guest right 2 10.98.0.11
+check "create a second one on the same bridge" $?
+l=$(domid_of left) r=$(domid_of right)
+# (ip, not /sys: sysfs shows the namespace it was mounted in)
+vifs() { ip -o link show | awk -F': ' '$2 ~ /^vif/ { sub(/@.*/, "", $2); print $2 }'; }
+master=$(ip -o link show master xenbr0 | awk -F': ' '{ print $2 }')
+[[ $master == *"vif$l.0"* ]]
+check "vif$l.0 is on xenbr0" $? "$master"
+for g in left right; do
+	wait_for 20 grep -q peer-reachable "$XPV_LOGDIR/console/guest-$g.log"
+	check "$g reaches dom0 and the other guest" $? "$(cat "$XPV_LOGDIR/console/guest-$g.log")"
+done
+[[ $(xenstore-read "/local/domain/$l/device/vif/0/state") == 4 &&
+	$(xenstore-read "/local/domain/0/backend/vif/$l/0/hotplug-status") == connected ]]
+check "both ends Connected, hotplug-status connected" $?
+store_valid "with two vifs connected"
+
+marks=$(domain_marks "$l")
+"$BIN/xpv" destroy left
+! vifs | grep -qx "vif$l.0"
+check "destroy removes vif$l.0" $? "$(vifs)"
+msg=$(no_trace "$l" "$marks")
+check "and leaves nothing else" $? "$msg"
+
+before=$(xenstore-ls / | wc -l)
+out=$("$BIN/xpv" create -q "$XPV_RUN/right.cfg" 'name="lost"' \
+	'vif=["mac=00:16:3e:00:98:09, bridge=nosuchbr"]' 2>&1)
+[[ $? -eq 1 && $out == *"vif 0 (vif"*"hotplug script failed"*"nosuchbr"* ]]
+check "a bridge that does not exist: create fails with the script's message" $? "$out"
+[[ $(xenstore-ls / | wc -l) -eq $before && $(vifs) == "vif$r.0" ]]
+check "and leaves no store node or vif behind" $? "$(vifs)"
+"$BIN/xpv" destroy right
+[[ -z $(vifs) ]]
+check "no vif left at all" $? "$(vifs)"
+finish
