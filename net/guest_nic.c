@@ -41,7 +41,10 @@ static void *make_in_ns(void *arg)
 			return NULL;
 		}
 	}
-	m->err = net_link_set_mac(m->name, m->mac);
+	/* No carrier until netfront has connected it to its backend. */
+	m->err = net_tap_set_carrier(m->fds[0], false);
+	if (!m->err)
+		m->err = net_link_set_mac(m->name, m->mac);
 	return NULL;
 }
 

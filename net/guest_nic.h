@@ -19,8 +19,11 @@
 
 /*
  * The TAP `name` with nqueues queues (IFF_VNET_HDR, multi-queue) and MAC
- * mac inside domain domid's network namespace, its fds handed in under
- * tag ("device/vif/0"). 0 or -errno; -EOPNOTSUPP on xen.
+ * mac inside domain domid's network namespace, without carrier (netfront
+ * turns it on once connected), its fds handed in under
+ * tag ("device/vif/0"). 0 or -errno; -EOPNOTSUPP on xen. Call it before
+ * writing the vif's frontend directory, so that the guest finds its NIC
+ * when it sees the device (netfront also waits for it a while).
  */
 int net_guest_nic_give(struct hv *hv, hv_domid_t domid, const char *name,
 		       const uint8_t mac[6], unsigned int nqueues,

@@ -162,6 +162,29 @@ static void queue_keys(struct netfront *nf, struct keys *k,
 	}
 }
 
+/* What an earlier connection published and this one may not: a backend
+ * that found event-channel-tx from a split connection before would bind
+ * ports that are gone. */
+static void clear_keys(struct netfront *nf)
+{
+	static const char *const keys[] = {
+		"tx-ring-ref",	    "rx-ring-ref",
+		"event-channel",    "event-channel-tx",
+		"event-channel-rx", "multi-queue-num-queues",
+	};
+	char path[96];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", nf->dir, keys[i]);
+		xenbus_rm(nf->xb, XENBUS_TX_NONE, path);
+	}
+	for (i = 0; i < NETFRONT_MAX_QUEUES; i++) {
+		snprintf(path, sizeof(path), "%s/queue-%u", nf->dir, i);
+		xenbus_rm(nf->xb, XENBUS_TX_NONE, path);
+	}
+}
+
 static int publish(struct netfront *nf)
 {
 	struct keys *k = calloc(1, sizeof(*k));
@@ -170,6 +193,7 @@ static int publish(struct netfront *nf)
 
 	if (!k)
 		return -ENOMEM;
+	clear_keys(nf);
 	for (i = 0; i < nf->nqueues; i++)
 		queue_keys(nf, k, &nf->q[i]);
 	if (nf->nqueues > 1)
@@ -313,11 +337,27 @@ static int handshake(struct netfront *nf, int timeout_ms)
 	return xenbus_dev_switch(nf->dev, XPV_XENBUS_STATE_CONNECTED);
 }
 
+/* No NIC handed in yet and none we could make (no /dev/net/tun, as in a
+ * sim guest): dom0 may still be making it; wait for it as long as we
+ * would wait for the backend. */
+static void wait_handed_in(struct netfront *nf, int timeout_ms)
+{
+	int waited = 0;
+
+	take_handed_in(nf);
+	while (!nf->ntaps && access("/dev/net/tun", R_OK | W_OK) &&
+	       (timeout_ms < 0 || waited < timeout_ms)) {
+		usleep(50000);
+		waited += 50;
+		take_handed_in(nf);
+	}
+}
+
 int nf_connect(struct netfront *nf, int timeout_ms)
 {
 	int ret;
 
-	take_handed_in(nf);
+	wait_handed_in(nf, timeout_ms);
 	ret = handshake(nf, timeout_ms);
 
 	if (!ret)

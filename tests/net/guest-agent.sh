@@ -17,6 +17,11 @@ for _ in $(seq 100); do
 done
 ip link set lo up
 ip link set eth0 up
+# Carrier once xpv-netfront has connected it to its backend.
+for _ in $(seq 100); do
+	ip link show eth0 | grep -q LOWER_UP && break
+	sleep 0.1
+done
 ip addr add "$ip4" dev eth0
 ip -6 addr add "$ip6" dev eth0 nodad
 echo "AGENT READY"

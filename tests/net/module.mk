@@ -11,3 +11,12 @@ TEST_PROGS += $(BIN)/xpv-net-xfer
 $(BIN)/xpv-net-xfer: $(call objs,tests/net/xfer.c)
 	$(link)
 TESTS += tests/net/test-net-sim.sh
+
+# A hostile netfront (hostile.c) against the real daemon while two guests
+# talk beside it.
+TEST_PROGS += $(BIN)/xpv-net-hostile
+TESTS += tests/net/test-net-hostile.sh
+
+$(BIN)/xpv-net-hostile: $(call objs,tests/net/hostile.c) $(FRONT_LIB) \
+		$(RING_LIB) $(HV_LIB)
+	$(link)

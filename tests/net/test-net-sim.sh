@@ -80,8 +80,9 @@ devid=$(net_testbed attach "${DOMID[a]}" mac=00:16:3e:78:00:02,bridge=xenbr1)
 vif_a1=vif${DOMID[a]}.$devid
 check "attach: $vif_a1 on xenbr1" test "$(master_of "$NS0" "$vif_a1")" = xenbr1
 check "attach: eth1 in the guest" \
-	net_run a 20 'for i in $(seq 100); do ip link show eth1 >/dev/null 2>&1 && break; sleep 0.1; done;
-		ip link set eth1 up && ip addr add 10.78.0.2/24 dev eth1'
+	net_run a 20 'for i in $(seq 100); do ip link set eth1 up 2>/dev/null && break; sleep 0.1; done;
+		for i in $(seq 100); do ip link show eth1 | grep -q LOWER_UP && break; sleep 0.1; done;
+		ip link show eth1 | grep -q LOWER_UP && ip addr add 10.78.0.2/24 dev eth1'
 check "attach: traffic over it" net_run a 20 ping -c 2 -i 0.2 -W 2 10.78.0.1
 net_testbed detach "${DOMID[a]}" "$devid"
 check "detach: $vif_a1 off the bridge and gone" \

@@ -269,13 +269,15 @@ static void plug(struct tb *tb, unsigned int domid, unsigned int devid,
 	int s, err;
 
 	paths(domid, devid, fe, be);
-	write_vif(tb, domid, devid, v);
+	/* The NIC before the device: a guest that sees the device finds it
+	 * waiting. */
 	snprintf(ifname, sizeof(ifname), "eth%u", devid);
 	snprintf(tag, sizeof(tag), "device/vif/%u", devid);
 	err = net_guest_nic_give(tb->hv, (hv_domid_t)domid, ifname,
 				 v->mac_bytes, tb->queues, tag);
 	if (err && err != -EOPNOTSUPP)
 		die("making the guest's %s: %s", ifname, strerror(-err));
+	write_vif(tb, domid, devid, v);
 	s = wait_state(tb, be, XPV_XENBUS_STATE_INIT_WAIT);
 	if (s < XPV_XENBUS_STATE_INIT_WAIT)
 		die("%s: the backend did not reach InitWait (state %d); is "
@@ -499,6 +501,7 @@ int main(int argc, char **argv)
 {
 	struct tb tb = { .queues = 1 };
 	char why[256];
+	int ret = 1;
 
 	if (argc < 2)
 		die("usage: create|attach|detach|destroy ...");
@@ -509,13 +512,16 @@ int main(int argc, char **argv)
 	if (!tb.xs)
 		die("xenstored: %s (XENSTORED_PATH?)", strerror(errno));
 	if (!strcmp(argv[1], "create"))
-		return cmd_create(&tb, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "attach"))
-		return cmd_attach(&tb, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "detach"))
-		return cmd_detach(&tb, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "destroy"))
-		return cmd_destroy(&tb, argc - 1, argv + 1);
-	die("unknown command %s", argv[1]);
-	return 1;
+		ret = cmd_create(&tb, argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "attach"))
+		ret = cmd_attach(&tb, argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "detach"))
+		ret = cmd_detach(&tb, argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "destroy"))
+		ret = cmd_destroy(&tb, argc - 1, argv + 1);
+	else
+		die("unknown command %s", argv[1]);
+	xs_close(tb.xs);
+	hv_close(tb.hv);
+	return ret;
 }
