@@ -840,26 +840,34 @@ static void free_argv(char **argv)
 	free(argv);
 }
 
+void xpv_disk_free(struct xpv_disk *d)
+{
+	free(d->target);
+	free(d->vdev);
+	free(d->script);
+}
+
+void xpv_vif_free(struct xpv_vif *v)
+{
+	free(v->bridge);
+	free(v->ip);
+	free(v->script);
+	free(v->vifname);
+	free(v->model);
+	free(v->gatewaydev);
+	free(v->rate);
+}
+
 void xpv_config_free(struct xpv_domcfg *c)
 {
 	unsigned int i;
 
 	if (!c)
 		return;
-	for (i = 0; i < c->ndisks; i++) {
-		free(c->disks[i].target);
-		free(c->disks[i].vdev);
-		free(c->disks[i].script);
-	}
-	for (i = 0; i < c->nvifs; i++) {
-		free(c->vifs[i].bridge);
-		free(c->vifs[i].ip);
-		free(c->vifs[i].script);
-		free(c->vifs[i].vifname);
-		free(c->vifs[i].model);
-		free(c->vifs[i].gatewaydev);
-		free(c->vifs[i].rate);
-	}
+	for (i = 0; i < c->ndisks; i++)
+		xpv_disk_free(&c->disks[i]);
+	for (i = 0; i < c->nvifs; i++)
+		xpv_vif_free(&c->vifs[i]);
 	free(c->disks);
 	free(c->vifs);
 	free_argv(c->init);

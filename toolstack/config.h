@@ -120,6 +120,18 @@ void xpv_config_free(struct xpv_domcfg *cfg);
  */
 int xpv_config_write(FILE *f, const struct xpv_domcfg *cfg);
 
+/*
+ * One disk or vif spec, as a line of a config would have it
+ * (block-attach, network-attach); complaints, named "block-attach" or
+ * "network-attach", go to err. The vif's devid is the caller's to set
+ * (before: a devid= in the spec wins). 0 or -EINVAL; the strings in out
+ * are the caller's to free (xpv_disk_free, xpv_vif_free).
+ */
+int xpv_config_parse_disk(const char *spec, struct xpv_disk *out, FILE *err);
+int xpv_config_parse_vif(const char *spec, struct xpv_vif *out, FILE *err);
+void xpv_disk_free(struct xpv_disk *d);
+void xpv_vif_free(struct xpv_vif *v);
+
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into buf (at least 37 bytes). */
 void xpv_uuid_format(const uint8_t uuid[16], char *buf);
 /* Parse that form; -EINVAL if it is not one. */

@@ -425,3 +425,24 @@ int config_read_vifs(struct loader *l)
 	}
 	return 0;
 }
+
+/* --- One spec, from the command line ----------------------------------- */
+
+int xpv_config_parse_disk(const char *spec, struct xpv_disk *out, FILE *err)
+{
+	struct loader l = { .err = err, .source = "block-attach" };
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = read_disk(&l, spec, out);
+	return ret ?: l.errors ? -EINVAL : 0;
+}
+
+int xpv_config_parse_vif(const char *spec, struct xpv_vif *out, FILE *err)
+{
+	struct loader l = { .err = err, .source = "network-attach" };
+	int ret;
+
+	ret = read_vif(&l, spec, out);
+	return ret ?: l.errors ? -EINVAL : 0;
+}

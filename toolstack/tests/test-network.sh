@@ -56,6 +56,34 @@ done
 check "both ends Connected, hotplug-status connected" $?
 store_valid "with two vifs connected"
 
+# Hot-plug: a second vif into a running guest, and out again.
+out=$("$BIN/xpv" network-attach right mac=00:16:3e:00:98:22 bridge=xenbr0 2>&1)
+check "network-attach" $? "$out"
+[[ $(xenstore-read "/local/domain/$r/device/vif/1/state") == 4 &&
+	$(xenstore-read "/local/domain/0/backend/vif/$r/1/state") == 4 ]]
+check "the new vif connected (the guest's driver took it)" $?
+ip -o link show master xenbr0 | grep -q "vif$r.1"
+check "vif$r.1 is on the bridge" $? "$(ip -o link show master xenbr0)"
+wait_for 5 grep -q "device/vif/1 (eth1): connected" "$XPV_LOGDIR/xpv-right.log"
+check "eth1 is the guest's" $? "$(grep vif "$XPV_LOGDIR/xpv-right.log")"
+list=$("$BIN/xpv" network-list right)
+[[ $(wc -l <<<"$list") -eq 3 && $list == *"00:16:3e:00:98:22"* ]]
+check "network-list shows both" $? "$list"
+grep -q "00:16:3e:00:98:22" "$XPV_RUNDIR/domains/$r/config"
+check "the kept config has it (a reboot keeps it)" $?
+store_valid "after network-attach"
+out=$("$BIN/xpv" network-detach right 00:16:3e:00:98:22 2>&1)
+check "network-detach by MAC" $? "$out"
+! xs_has "/local/domain/$r/device/vif/1" && ! xs_has "/local/domain/0/backend/vif/$r/1" &&
+	! vifs | grep -qx "vif$r.1"
+check "the vif is gone: store nodes and vif$r.1" $? "$(vifs)"
+! grep -q "00:16:3e:00:98:22" "$XPV_RUNDIR/domains/$r/config"
+check "and out of the kept config" $?
+out=$("$BIN/xpv" network-detach right 7 2>&1)
+[[ $? -eq 1 && $out == "xpv: network-detach: domain $r has no vif 7" ]]
+check "detaching a vif that is not there" $? "$out"
+store_valid "after network-detach"
+
 marks=$(domain_marks "$l")
 "$BIN/xpv" destroy left
 ! vifs | grep -qx "vif$l.0"
