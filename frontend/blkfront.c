@@ -35,6 +35,7 @@ struct bf_queue {
 struct bf_req {
 	uint8_t op; /* XPV_BLKIF_OP_* */
 	bool busy, on_ring;
+	bool answered; /* a leader's own part, waiting for the others */
 	uint16_t queue;
 	uint64_t sector, nr_sectors;
 	uint32_t len; /* bytes of data */
@@ -45,6 +46,12 @@ struct bf_req {
 	uint32_t npages;
 	uint64_t seq; /* order of first submission, for a replay */
 	uint32_t next_free;
+	/* an I/O larger than one request is split into parts: each part
+	 * names the first (its leader), which counts the parts not yet
+	 * answered and keeps the first error */
+	uint32_t leader;
+	uint32_t parts;
+	int gstatus;
 };
 
 struct blkfront {
@@ -114,6 +121,7 @@ static struct bf_req *req_alloc(struct blkfront *bf)
 	memset(r, 0, sizeof(*r));
 	r->busy = true;
 	r->pool_first = -1;
+	r->leader = UINT32_MAX;
 	return r;
 }
 
@@ -226,54 +234,83 @@ static int push(struct blkfront *bf, struct bf_req *r)
 	return 0;
 }
 
-static bool room(struct blkfront *bf)
+/* Free ring slots (as many as there are records while disconnected:
+ * everything waits for the reconnection then). */
+static unsigned int room(struct blkfront *bf)
 {
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	if (!bf->connected)
-		return true;
+		return bf->nreqs;
 	for (i = 0; i < bf->nq; i++)
-		if (xpv_front_free_requests(&bf->q[i].fr))
-			return true;
-	return false;
+		n += xpv_front_free_requests(&bf->q[i].fr);
+	return n;
+}
+
+/* A record and its pool pages for len bytes, or NULL (-EBUSY). */
+static struct bf_req *take_part(struct blkfront *bf, size_t len)
+{
+	uint32_t npages = (uint32_t)((len + PAGE - 1) / PAGE);
+	int first = npages ? pool_alloc(bf, npages) : -1;
+	struct bf_req *r;
+
+	if (npages && first < 0)
+		return NULL;
+	r = req_alloc(bf);
+	if (!r) {
+		if (first >= 0)
+			pool_mark(bf, (uint32_t)first, npages, false);
+		return NULL;
+	}
+	r->pool_first = first;
+	r->npages = npages;
+	r->len = (uint32_t)len;
+	return r;
 }
 
 static int submit(struct blkfront *bf, uint8_t op, uint64_t off,
 		  const void *wbuf, void *rbuf, size_t len,
 		  blkfront_done_fn done, void *arg)
 {
-	uint32_t npages = (uint32_t)((len + PAGE - 1) / PAGE);
-	struct bf_req *r;
-	int first;
+	size_t max = bf->info.max_io, n = len ? (len + max - 1) / max : 1;
+	struct bf_req *part[64] = { NULL };
+	size_t i, at;
 
 	if ((off | len) & 511 || (op != XPV_BLKIF_OP_FLUSH_DISKCACHE && !len))
 		return -EINVAL;
-	if (len > bf->info.max_io)
+	if (n > 64)
 		return -E2BIG;
-	if (!room(bf))
+	if (room(bf) < n)
 		return -EBUSY;
-	first = npages ? pool_alloc(bf, npages) : -1;
-	if (npages && first < 0)
-		return -EBUSY;
-	r = req_alloc(bf);
-	if (!r) {
-		if (first >= 0)
-			pool_mark(bf, (uint32_t)first, npages, false);
-		return -EBUSY;
+	for (i = 0; i < n; i++) {
+		part[i] = take_part(bf,
+				    len - i * max < max ? len - i * max : max);
+		if (!part[i]) {
+			while (i-- > 0)
+				req_free(bf, part[i]);
+			return -EBUSY;
+		}
 	}
-	r->op = op;
-	r->sector = off >> 9;
-	r->len = (uint32_t)len;
-	r->buf = rbuf;
-	r->done = done;
-	r->arg = arg;
-	r->pool_first = first;
-	r->npages = npages;
-	r->seq = bf->seq++;
-	if (wbuf)
-		memcpy(req_data(bf, r), wbuf, len);
-	bf->inflight++;
-	return push(bf, r);
+	for (i = 0, at = 0; i < n; at += part[i]->len, i++) {
+		struct bf_req *r = part[i];
+
+		r->op = op;
+		r->sector = (off + at) >> 9;
+		r->buf = rbuf ? (uint8_t *)rbuf + at : NULL;
+		r->seq = bf->seq++;
+		if (n > 1)
+			r->leader = req_id(bf, part[0]);
+		if (wbuf)
+			memcpy(req_data(bf, r), (const uint8_t *)wbuf + at,
+			       r->len);
+		bf->inflight++;
+	}
+	part[0]->done = done;
+	part[0]->arg = arg;
+	part[0]->parts = (uint32_t)n;
+	for (i = 0; i < n; i++)
+		push(bf, part[i]); /* room was checked */
+	return 0;
 }
 
 int blkfront_read(struct blkfront *bf, uint64_t off, void *buf, size_t len,
@@ -309,6 +346,7 @@ int blkfront_discard(struct blkfront *bf, uint64_t off, uint64_t len,
 		return -EINVAL;
 	if (!room(bf) || !(r = req_alloc(bf)))
 		return -EBUSY;
+	r->parts = 1;
 	r->op = XPV_BLKIF_OP_DISCARD;
 	r->sector = off >> 9;
 	r->nr_sectors = len >> 9;
@@ -347,12 +385,26 @@ static int status_of(int16_t st)
 
 static void complete(struct blkfront *bf, struct bf_req *r, int status)
 {
-	blkfront_done_fn done = r->done;
-	void *arg = r->arg;
+	struct bf_req *lead = r->leader == UINT32_MAX ? r :
+							&bf->reqs[r->leader];
+	blkfront_done_fn done;
+	void *arg;
 
 	if (!status && r->op == XPV_BLKIF_OP_READ && r->buf)
 		memcpy(r->buf, req_data(bf, r), r->len);
-	req_free(bf, r);
+	if (status && !lead->gstatus)
+		lead->gstatus = status;
+	r->answered = true;
+	if (r != lead) {
+		req_free(bf, r);
+		bf->inflight--;
+	}
+	if (--lead->parts > 0)
+		return; /* the leader waits for its other parts */
+	done = lead->done;
+	arg = lead->arg;
+	status = lead->gstatus;
+	req_free(bf, lead);
 	bf->inflight--;
 	if (done)
 		done(arg, status);
@@ -585,7 +637,7 @@ static int replay(struct blkfront *bf)
 		for (i = 0; i < bf->nreqs; i++) {
 			const struct bf_req *r = &bf->reqs[i];
 
-			if (r->busy && !r->on_ring &&
+			if (r->busy && !r->on_ring && !r->answered &&
 			    (first || r->seq > last) &&
 			    (best == UINT32_MAX || r->seq < bf->reqs[best].seq))
 				best = i;
@@ -810,14 +862,24 @@ static int wait_for(struct blkfront *bf, int *st)
 	return *st;
 }
 
-/* In pieces of at most max_io, one after the other. */
+/* What the synchronous helpers send at once: several requests' worth
+ * (split by submit), at most half the pool. */
+static size_t sync_chunk(const struct blkfront *bf)
+{
+	size_t chunk = bf->info.max_io * 8,
+	       half = (size_t)bf->o.pool_pages * PAGE / 2;
+
+	return chunk < half ? chunk : half;
+}
+
+/* In chunks, one after the other. */
 int blkfront_pread(struct blkfront *bf, void *buf, size_t len, uint64_t off)
 {
 	size_t done, n;
 	int st, ret = 0;
 
 	for (done = 0; !ret && done < len; done += n) {
-		n = len - done < bf->info.max_io ? len - done : bf->info.max_io;
+		n = len - done < sync_chunk(bf) ? len - done : sync_chunk(bf);
 		st = 1;
 		ret = blkfront_read(bf, off + done, (uint8_t *)buf + done, n,
 				    sync_done, &st);
@@ -833,7 +895,7 @@ int blkfront_pwrite(struct blkfront *bf, const void *buf, size_t len,
 	int st, ret = 0;
 
 	for (done = 0; !ret && done < len; done += n) {
-		n = len - done < bf->info.max_io ? len - done : bf->info.max_io;
+		n = len - done < sync_chunk(bf) ? len - done : sync_chunk(bf);
 		st = 1;
 		ret = blkfront_write(bf, off + done,
 				     (const uint8_t *)buf + done, n, sync_done,

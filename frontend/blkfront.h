@@ -54,7 +54,7 @@ struct blkfront_info {
 	bool readonly, flush, discard, persistent;
 	unsigned int max_indirect; /* 0: none */
 	unsigned int queues, ring_order;
-	size_t max_io; /* bytes one request may carry */
+	size_t max_io; /* bytes one ring request carries */
 	unsigned long reconnects;
 };
 
@@ -72,9 +72,12 @@ void blkfront_close(struct blkfront *bf);
 void blkfront_get_info(const struct blkfront *bf, struct blkfront_info *info);
 
 /*
- * Queue a request: off and len multiples of 512, len at most max_io; buf
- * stays the caller's until done is called. -EBUSY: no room now (poll,
- * then try again); -EINVAL, -E2BIG, -EROFS, -EOPNOTSUPP (not offered).
+ * Queue an I/O: off and len multiples of 512; buf stays the caller's
+ * until done is called. An I/O longer than max_io (what one ring request
+ * carries: 44 KiB, or more with indirect segments) is split into up to 64
+ * requests, and done is called once, when all are answered, with the
+ * first error. -EBUSY: no room now (poll, then try again); -EINVAL,
+ * -E2BIG (more than 64 requests), -EROFS, -EOPNOTSUPP (not offered).
  */
 int blkfront_read(struct blkfront *bf, uint64_t off, void *buf, size_t len,
 		  blkfront_done_fn done, void *arg);

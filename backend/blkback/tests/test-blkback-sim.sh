@@ -7,7 +7,8 @@
 #   raw        writes land in the raw file; read back; info negotiated
 #   qcow2      writes land in a qcow2 image; qemu-img check clean
 #   copy       the same without persistent grants (grant copy), no
-#              indirect, two queues, a 4-page ring
+#              indirect (a 1 MiB I/O split into 24 requests), two
+#              queues, a 4-page ring
 #   readonly   mode=r refuses writes, reads work
 #   discard    discard frees the file's blocks, reads as zeros
 #   flush-kill a flush answered, then xpv-blkback killed -9: every flushed
@@ -114,8 +115,10 @@ fi
 case=copy
 new_raw "$run/c.img"
 if guest copy "$run/c.img" raw w --no-persistent --no-indirect --queues 2 \
-	--order 2 info write:0:40k:6 write:8m:44k:7 read:8m:44k:7 flush; then
+	--order 2 info write:0:40k:6 write:8m:44k:7 read:8m:44k:7 \
+	write:12m:1m:8 read:12m:1m:8 flush; then
 	image_holds "$run/c.img" raw 8388608 45056 7 &&
+		image_holds "$run/c.img" raw 12582912 1048576 8 &&
 		grep -q "persistent=0 indirect=0 queues=2 order=2" "$log" && pass ||
 		fail "$(grep info "$log")"
 fi
