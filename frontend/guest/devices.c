@@ -19,6 +19,7 @@
 
 static const struct guest_driver *const drivers[] = {
 	&guest_vif_driver,
+	&guest_vbd_driver,
 };
 
 static const struct guest_driver *driver_of(const char *class)

@@ -65,6 +65,7 @@ struct guest {
 	pid_t init_pid;
 	int sigfd; /* SIGCHLD */
 	bool stopping;
+	bool devfs; /* devfs.c: /dev is ours */
 };
 
 /* "xpv-guest: " and the message on the console (and stderr). */
@@ -128,6 +129,13 @@ struct guest_driver {
 
 /* The drivers (devices.c's table): */
 extern const struct guest_driver guest_vif_driver; /* vif.c */
+extern const struct guest_driver guest_vbd_driver; /* vbd.c, disk.c */
+
+/* vbd.c: attach the disks present at boot and wait until they are served
+ * (init then finds them), as Linux waits for its boot devices. */
+void guest_vbd_boot(struct guest *g);
+/* devfs.c: /dev becomes a tmpfs of ours with the same entries, once. */
+int guest_devfs(struct guest *g);
 
 int guest_devices_start(struct guest *g);
 void guest_devices_event(struct guest *g);

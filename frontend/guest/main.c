@@ -77,6 +77,7 @@ static void bring_up(struct guest *g)
 	ret = ret ?: guest_devices_start(g);
 	if (ret)
 		fatal(g, "cannot watch the store", ret);
+	guest_vbd_boot(g);
 	ret = guest_console_pty(g, slave, sizeof(slave));
 	if (ret)
 		fatal(g, "cannot make the console's pty", ret);
