@@ -192,7 +192,7 @@ DEB_PACKAGES := gcc make pkg-config clang clang-format libclang-rt-14-dev \
 	libxen-dev xenstore-utils libnl-3-dev libnl-route-3-dev liburing-dev \
 	libaio-dev libfuse3-dev fuse3 fio iperf3 strace valgrind iproute2 \
 	util-linux e2fsprogs procps psmisc kmod cpio gzip busybox-static \
-	qemu-system-x86 qemu-utils dpkg-dev ca-certificates iputils-ping \
+	qemu-system-x86 qemu-utils dpkg-dev ca-certificates fuse2fs iputils-ping \
 	netcat-openbsd
 
 deps:
