@@ -68,8 +68,8 @@ static int send_msg(struct xenbus_relay *r, uint32_t type, uint32_t req_id,
 	return 0;
 }
 
-static int send_error(struct xenbus_relay *r,
-		      const struct xpv_xsd_sockmsg *req, int err)
+static int send_error(struct xenbus_relay *r, const struct xpv_xsd_sockmsg *req,
+		      int err)
 {
 	const char *name = xpv_xsd_error_name(-err);
 	struct iovec body = { (void *)name, strlen(name) + 1 };

@@ -143,8 +143,7 @@ static void requests_script(struct xenbus *xb)
 	v = read_str(xb, "/relay/a");
 	CHECK(v && !strcmp(v, "one"));
 	free(v);
-	CHECK(xenbus_directory(xb, XENBUS_TX_NONE, "/relay", &names, &n) ==
-		      0 &&
+	CHECK(xenbus_directory(xb, XENBUS_TX_NONE, "/relay", &names, &n) == 0 &&
 	      n >= 1);
 	free(names);
 	CHECK(xenbus_read(xb, XENBUS_TX_NONE, "/relay/none", &v, NULL) ==
