@@ -267,6 +267,7 @@ static int start_kernel(struct build *b)
 	ex.envp = b->cfg->env;
 	ex.stdio = stdio;
 	ex.root = b->cfg->rootdir;
+	ex.ro_dirs = b->cfg->host_dirs;
 	/* xpv-guest serves each disk, also a hot-plugged one, as a FUSE
 	 * file (docs/block.md, "The guest's disk on sim"). */
 	ex.fuse = true;

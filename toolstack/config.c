@@ -80,6 +80,10 @@ static const struct key keys[] = {
 	  "a list (init = [ \"/bin/sh\", \"-c\", \"...\" ])" },
 	{ "env", read_sim, "a list of \"NAME=value\" strings" },
 	{ "rootdir", read_sim, "a directory, the guest's root file system" },
+	{ "host_dirs", read_sim,
+	  "a list of at most 8 absolute host "
+	  "directories, shown read-only to the guest "
+	  "(not with rootdir)" },
 	{ "disk", read_devices,
 	  "a list of disk specifications "
 	  "(xl-disk-configuration(5))" },
@@ -597,9 +601,15 @@ static int read_sim(struct loader *l, const struct key *k)
 	ret = get_argv(l, k, &c->init);
 	ret = ret ?: get_argv(l, key_named("env"), &c->env);
 	ret = ret ?: dup_string(l, "rootdir", &c->rootdir);
+	ret = ret ?: get_argv(l, key_named("host_dirs"), &c->host_dirs);
 	for (i = 0; !ret && c->env && c->env[i]; i++)
 		if (!env_ok(c->env[i]))
 			ret = malformed(l, key_named("env"), c->env[i]);
+	for (i = 0; !ret && c->host_dirs && c->host_dirs[i]; i++)
+		if (c->host_dirs[i][0] != '/' ||
+		    strstr(c->host_dirs[i], "..") || i == 8 || c->rootdir)
+			ret = malformed(l, key_named("host_dirs"),
+					c->host_dirs[i]);
 	return ret;
 }
 
@@ -872,6 +882,7 @@ void xpv_config_free(struct xpv_domcfg *c)
 	free(c->vifs);
 	free_argv(c->init);
 	free_argv(c->env);
+	free_argv(c->host_dirs);
 	free(c->rootdir);
 	free(c->kernel);
 	free(c->ramdisk);

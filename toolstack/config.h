@@ -96,6 +96,7 @@ struct xpv_domcfg {
 	char **init;
 	char **env;
 	char *rootdir;
+	char **host_dirs; /* shown read-only in the minimal root */
 
 	struct xpv_disk *disks;
 	unsigned int ndisks;

@@ -42,6 +42,7 @@ static void b_info(struct json *j, const struct xpv_domcfg *c)
 	json_strings(j, "init", c->init);
 	json_strings(j, "env", c->env);
 	json_string(j, "rootdir", c->rootdir);
+	json_strings(j, "host_dirs", c->host_dirs);
 	json_object_end(j);
 }
 

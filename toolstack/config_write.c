@@ -151,6 +151,7 @@ int xpv_config_write(FILE *f, const struct xpv_domcfg *c)
 	list_key(f, "init", c->init);
 	list_key(f, "env", c->env);
 	string_key(f, "rootdir", c->rootdir);
+	list_key(f, "host_dirs", c->host_dirs);
 	devices(f, c);
 	string_key(f, "on_poweroff", xpv_action_name(c->on_poweroff));
 	string_key(f, "on_reboot", xpv_action_name(c->on_reboot));

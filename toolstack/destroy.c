@@ -26,10 +26,10 @@
 static void remove_devices(struct xpv *x, unsigned int domid)
 {
 	struct xpv_devpaths devs[XPV_MAX_DEVICES];
-	int i, n = xpv_devices_list(x, domid, devs, XPV_MAX_DEVICES);
+	int n = xpv_devices_list(x, domid, devs, XPV_MAX_DEVICES);
 
-	for (i = 0; i < n; i++)
-		xpv_device_remove(x, &devs[i], CLOSE_TIMEOUT_MS);
+	if (n > 0)
+		xpv_devices_remove_dead(x, devs, n, CLOSE_TIMEOUT_MS);
 }
 
 /* Backend directories of domid that /libxl/N did not list (a device

@@ -252,3 +252,59 @@ int xpv_device_remove(struct xpv *x, const struct xpv_devpaths *d,
 	xpv_xs_rm(xs, d->libxl, NULL);
 	return ret;
 }
+
+/* Every backend of devs that still has a state is Closed (or gone). */
+static bool all_closed(struct xs_handle *xs, const struct xpv_devpaths *devs,
+		       unsigned int n)
+{
+	unsigned int i;
+	long s;
+
+	for (i = 0; i < n; i++) {
+		s = read_state(xs, devs[i].backend);
+		if (s > XPV_XENBUS_STATE_INITIALISING &&
+		    s != XPV_XENBUS_STATE_CLOSED)
+			return false;
+	}
+	return true;
+}
+
+int xpv_devices_remove_dead(struct xpv *x, const struct xpv_devpaths *devs,
+			    unsigned int n, long long timeout_ms)
+{
+	struct xs_handle *xs = xpv_xs(x);
+	long long deadline = xpv_now_ms() + timeout_ms;
+	char why[512], what[64];
+	unsigned int i;
+	int ret = 0, r;
+
+	for (i = 0; i < n; i++) {
+		long be = read_state(xs, devs[i].backend);
+
+		if (be > XPV_XENBUS_STATE_INITIALISING &&
+		    be < XPV_XENBUS_STATE_CLOSED) {
+			xpv_xs_write(xs, devs[i].backend, "online", "0");
+			xpv_xs_write(xs, devs[i].backend, "state", "%d",
+				     XPV_XENBUS_STATE_CLOSING);
+		}
+		/* The frontend will not answer: its going is the answer. */
+		xpv_xs_rm(xs, devs[i].frontend, NULL);
+	}
+	while (!all_closed(xs, devs, n) && xpv_now_ms() < deadline)
+		xpv_sleep_ms(2);
+	for (i = 0; i < n; i++) {
+		r = ran_hotplug(xs, &devs[i]) ?
+			    xpv_hotplug_run(x, &devs[i], false, why,
+					    sizeof(why)) :
+			    0;
+		if (r) {
+			xpv_device_describe(x, &devs[i], what, sizeof(what));
+			xpv_err("%s: hotplug script remove failed: %s", what,
+				why);
+			ret = ret ?: r;
+		}
+		xpv_xs_rm(xs, devs[i].backend, NULL);
+		xpv_xs_rm(xs, devs[i].libxl, NULL);
+	}
+	return ret;
+}

@@ -39,4 +39,14 @@ int xpv_devices_wait(struct xpv *x, const struct xpv_devpaths *devs,
 int xpv_device_remove(struct xpv *x, const struct xpv_devpaths *d,
 		      long long timeout_ms);
 
+/*
+ * Remove the devices of a domain that is going away (destroy): every
+ * backend asked to close and every frontend directory removed at once (a
+ * paused or dying guest will not answer; its frontend gone is what lets
+ * the backend close), then at most timeout_ms for the backends to be
+ * Closed, then each hotplug script's remove and the directories.
+ */
+int xpv_devices_remove_dead(struct xpv *x, const struct xpv_devpaths *devs,
+			    unsigned int n, long long timeout_ms);
+
 #endif
