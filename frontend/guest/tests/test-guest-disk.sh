@@ -7,9 +7,11 @@
 # clean; once on a raw and once on a qcow2 image. Then in dom0, with the
 # guest gone, the image is checked by tools that know nothing of ours
 # (raw: e2fsck and debugfs; qcow2: qemu-img check, convert to raw, the
-# same). Last, the raw image as a read-only vbd: a write in the guest is
-# refused, reading it works, and the image is unchanged. Exit 0 pass,
-# 77 skip, else fail.
+# same). Then the raw image as a read-only vbd: a write in the guest is
+# refused, reading it works, and the image is unchanged. Last, a disk
+# hot-plugged into a running guest (xpv block-attach) appears as
+# /dev/xvdb, takes a write, and goes with block-detach. Exit 0 pass, 77
+# skip, else fail.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -53,6 +55,16 @@ dd if=/dev/zero of=/dev/xvda bs=4096 count=1 conv=notrunc 2>/dev/null; r WRITE $
 fsck.ext4 -fn /dev/xvda >/dev/null 2>&1; r FSCK $?
 debugfs -R 'cat /dir/seq.txt' /dev/xvda 2>/dev/null | md5sum | cut -d' ' -f1 >/tmp/sum; r READ $?
 echo GUEST-SUM $(cat /tmp/sum)
+GUEST
+)
+
+hotplug_script=$(cat <<'GUEST'
+r() { echo GUEST-$1 $2; }
+i=0; until [ -s /dev/xvdb ] || [ $i -ge 300 ]; do i=$((i+1)); sleep 0.1; done
+[ -s /dev/xvdb ]; r SEEN $?
+printf hot-plugged | dd of=/dev/xvdb bs=512 conv=sync,notrunc 2>/dev/null && sync; r WROTE $?
+i=0; while [ -e /dev/xvdb ] && [ $i -lt 300 ]; do i=$((i+1)); sleep 0.1; done
+[ ! -e /dev/xvdb ]; r GONE $?
 GUEST
 )
 
@@ -140,5 +152,30 @@ grep -q "^GUEST-SUM $SEQ_SUM\$" <<<"$out"
 check "read-only: the guest reads what the first guest wrote" $?
 [[ $(md5sum <"$raw") == "$before" ]]
 check "read-only: the image is unchanged" $?
+
+# --- hot-plugged ----------------------------------------------------------
+hot=$XPV_RUN/hot.raw
+truncate -s 8M "$hot"
+cat >"$XPV_RUN/hot.cfg" <<-EOF
+	name = "disk-hot"
+	memory = 128
+	init = [ "/bin/sh", "-c", "$(tr '\n' ';' <<<"$hotplug_script")" ]
+EOF
+console=$XPV_LOGDIR/console/guest-disk-hot.log
+out=$("$BIN/xpv" create -q "$XPV_RUN/hot.cfg" 2>&1)
+check "hot-plug: a guest without a disk" $? "$out"
+out=$("$BIN/xpv" block-attach disk-hot "format=raw, vdev=xvdb, access=rw, target=$hot" 2>&1)
+check "hot-plug: block-attach connects (the guest's driver took it)" $? "$out"
+wait_for 30 grep -q GUEST-WROTE "$console"
+out=$("$BIN/xpv" block-detach disk-hot xvdb 2>&1)
+check "hot-plug: block-detach" $? "$out"
+wait_for 60 bash -c "! '$BIN/xpv' list 2>/dev/null | grep -q '^disk-hot '" ||
+	"$BIN/xpv" destroy disk-hot
+out=$(tr -d '\r' <"$console")
+step "hot-plug: /dev/xvdb appears in the running guest" SEEN 0
+step "hot-plug: the guest writes it" WROTE 0
+step "hot-plug: /dev/xvdb goes with block-detach" GONE 0
+[[ $(head -c 11 "$hot") == hot-plugged ]]
+check "hot-plug: the bytes are in the image" $?
 
 finish
