@@ -68,6 +68,12 @@ const struct xpv_cmd xpv_cmds[] = {
 	  "                        wrong type, a required key missing in "
 	  "the device's\n"
 	  "                        state); exit status 1 if there is any." },
+	{ "top", xpv_cmd_top,
+	  "Monitor the domains: cpu, memory, vif and vbd traffic, as xentop",
+	  "[options]",
+	  "-b, --batch             Print each sample as text (for scripts).\n"
+	  "-d, --delay=SECONDS     Between samples (default 3).\n"
+	  "-i, --iterations=N      Stop after N samples." },
 	{ "info", xpv_cmd_info, "Get information about the host and hypervisor",
 	  "", NULL },
 	{ "up", xpv_cmd_up,

@@ -9,7 +9,7 @@
 XPV_SRCS := xpv.c commands.c config.c config_devices.c config_values.c \
 	config_json.c config_write.c xlu_view.c json.c util.c store.c services.c \
 	domains.c layout.c devices.c hotplug.c build.c destroy.c monitor.c \
-	create.c control.c list.c console.c check.c attach.c
+	create.c control.c list.c console.c check.c attach.c top.c
 # The schemas' reader is xenstore-schemas/schema.c, compiled in.
 XPV_OBJS := $(call objs,$(addprefix toolstack/,$(XPV_SRCS)) \
 	xenstore-schemas/schema.c)

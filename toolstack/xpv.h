@@ -89,6 +89,7 @@ int xpv_cmd_console(struct xpv *x, int argc, char **argv);
 int xpv_cmd_mem_set(struct xpv *x, int argc, char **argv);
 int xpv_cmd_vcpu_set(struct xpv *x, int argc, char **argv);
 int xpv_cmd_check(struct xpv *x, int argc, char **argv);
+int xpv_cmd_top(struct xpv *x, int argc, char **argv);
 int xpv_cmd_block_attach(struct xpv *x, int argc, char **argv);
 int xpv_cmd_block_detach(struct xpv *x, int argc, char **argv);
 int xpv_cmd_block_list(struct xpv *x, int argc, char **argv);

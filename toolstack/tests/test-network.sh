@@ -32,7 +32,7 @@ guest()
 name = "$name"
 memory = 64
 vif = [ 'mac=00:16:3e:00:98:0$n, bridge=xenbr0' ]
-init = [ "/bin/sh", "-c", "ip link set eth0 up && ip addr add 10.98.0.1$n/24 dev eth0 && ping -c 2 -W 5 10.98.0.1 >/dev/null && echo dom0-reachable; while ! ping -c 1 -W 1 $peer >/dev/null; do sleep 0.2; done; echo peer-reachable; exec sleep 1000" ]
+init = [ "/bin/sh", "-c", "ip link set eth0 up && ip addr add 10.98.0.1$n/24 dev eth0 && ping -c 2 -W 5 10.98.0.1 >/dev/null && echo dom0-reachable; while ! ping -c 1 -W 1 $peer >/dev/null; do sleep 0.2; done; ping -c 20 -i 0.05 -s 1400 $peer >/dev/null; echo peer-reachable; exec sleep 1000" ]
 CFG
 	"$BIN/xpv" create -q "$XPV_RUN/$name.cfg"
 }
@@ -55,6 +55,11 @@ done
 	$(xenstore-read "/local/domain/0/backend/vif/$l/0/hotplug-status") == connected ]]
 check "both ends Connected, hotplug-status connected" $?
 store_valid "with two vifs connected"
+top=$("$BIN/xpv" top -b -i 1)
+row=$(awk '$1 == "left"' <<<"$top")
+read -r _ _ _ _ _ _ _ nets tx rx _ <<<"$row"
+[[ $nets == 1 && $tx -ge 20 && $rx -ge 20 ]]
+check "xpv top -b: left's vif and its traffic (KiB)" $? "$top"
 
 # Hot-plug: a second vif into a running guest, and out again.
 out=$("$BIN/xpv" network-attach right mac=00:16:3e:00:98:22 bridge=xenbr0 2>&1)
