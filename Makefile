@@ -2,7 +2,8 @@
 #
 #   make                 build everything (build/bin, build/lib)
 #   make deps            install the Debian packages the project needs
-#   make demo            the main job: a demo on the embedded hypervisor
+#   make demo            the main job: two guests with disks and NICs on
+#                        the embedded hypervisor (examples/demo.sh)
 #   make check           every test tier below, then one summary line
 #   make test            unit and sim end-to-end tests       (~2 min)
 #   make check-asan      the same tests under ASan + UBSan   (~3 min)
@@ -252,7 +253,7 @@ bench: $(BENCHES)
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
-	@tests/demo.sh
+	@examples/demo.sh
 .PHONY: demo
 
 format:
