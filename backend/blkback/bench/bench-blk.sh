@@ -5,8 +5,12 @@
 #       (build/lib/fio-xpv-blkfront.so) -> ring -> xpv-blkback -> the
 #       same file, with persistent grants on and off, raw and qcow2
 #       (qcow2 allocated by a first write pass);
-#   (c) through the guest's own disk (/dev/xvdX): not built yet, shown as
-#       n/a.
+#   (c) fio in a guest made by `xpv create` (an xpv instance of its own:
+#       xpv-hv, xpv-xenstored, xpv-blkback) on /dev/xvda as the guest's
+#       programs see it: io_uring, O_DIRECT on the FUSE file xpv-guest
+#       serves through blkfront -> ring -> xpv-blkback -> the same file
+#       (docs/block.md, "The guest's disk on sim"); persistent grants on
+#       (what blkfront negotiates by default), raw and qcow2.
 # Jobs: 4 KiB randread and randwrite at iodepth 32, 1 MiB sequential read
 # and write at iodepth 4. Printed: IOPS (4 KiB) or MiB/s (1 MiB), b/a,
 # and xpv-blkback's CPU time per request (utime+stime over requests).
@@ -123,6 +127,41 @@ for fmt in raw qcow2; do
 	done
 done
 
+# (c): fio in a guest of its own xpv instance, on /dev/xvda.
+guest_disk_fio()
+{
+	local img=$1 fmt=$2 name=bench-disk-$2 cfg=$run/c-$2.cfg i
+	cat >"$cfg" <<EOF
+name = "$name"
+memory = 256
+disk = [ 'format=$fmt, vdev=xvda, access=rw, target=$img' ]
+init = [ "/bin/sh", "-c", "fio --ioengine=io_uring --direct=1 --filename=/dev/xvda --size=$size --runtime=$runtime --time_based --output-format=terse ${jobs[*]} 2>&1 | cut -d';' -f3,7,8,48,49 | sed s/^/FIO-/" ]
+EOF
+	"$BIN/xpv" create -q "$cfg" || return 1
+	for ((i = 0; i < 100 * (8 * runtime + 60); i++)); do
+		"$BIN/xpv" list 2>/dev/null | grep -q "^$name " || break
+		sleep 0.01
+	done
+	"$BIN/xpv" destroy "$name" >/dev/null 2>&1
+	# terse: 3 name, 7 read KiB/s, 8 read IOPS, 48 write KiB/s, 49 IOPS
+	tr -d '\r' <"$XPV_LOGDIR/console/guest-$name.log" | awk -F';' '
+		/^FIO-randread;/ { print "randread", $3 }
+		/^FIO-randwrite;/ { print "randwrite", $5 }
+		/^FIO-read;/ { printf "read %.1f\n", $2 / 1024 }
+		/^FIO-write;/ { printf "write %.1f\n", $4 / 1024 }' >"$run/c-$fmt.txt"
+}
+
+if command -v "$BIN/xpv" >/dev/null; then
+	(
+		export XPV_RUNDIR=$run/xpv XPV_LOGDIR=$run/xpv-log XPV_PLATFORM=sim
+		export XENSTORED_PATH=$XPV_RUNDIR/xenstored/socket
+		"$BIN/xpv" up >/dev/null 2>&1
+		guest_disk_fio "$raw" raw
+		guest_disk_fio "$qcow" qcow2
+		"$BIN/xpv" down >/dev/null 2>&1
+	)
+fi
+
 python3 - "$run" <<'PY'
 import os, sys
 run = sys.argv[1]
@@ -137,15 +176,19 @@ def load(name):
     return out
 a = load("a.txt")
 unit = {"randread": "IOPS", "randwrite": "IOPS", "read": "MiB/s", "write": "MiB/s"}
-print("%-10s %-6s %-4s %12s %12s %7s %7s" % ("job", "image", "pgnt", "a (host)", "b (domain)", "b/a", "c/a"))
+print("%-10s %-6s %-4s %12s %12s %12s %7s %7s" % ("job", "image", "pgnt", "a (host)", "b (domain)", "c (disk)", "b/a", "c/a"))
 for fmt in ("raw", "qcow2"):
+    c = load("c-%s.txt" % fmt)
     for pers in ("on", "off"):
         b = load("b-%s-%s.txt" % (fmt, pers))
         for job in ("randread", "randwrite", "read", "write"):
             av, bv = a.get(job), b.get(job)
+            cv = c.get(job) if pers == "on" else None
             ratio = "%.2f" % (bv / av) if av and bv else "-"
-            print("%-10s %-6s %-4s %12s %12s %7s %7s   %s" % (job, fmt, pers,
-                  "%.1f" % av if av else "-", "%.1f" % bv if bv else "-", ratio, "n/a", unit[job]))
+            cratio = "%.2f" % (cv / av) if av and cv else "-"
+            print("%-10s %-6s %-4s %12s %12s %12s %7s %7s   %s" % (job, fmt, pers,
+                  "%.1f" % av if av else "-", "%.1f" % bv if bv else "-",
+                  "%.1f" % cv if cv else "-", ratio, cratio, unit[job]))
 raw_on, q_on = load("b-raw-on.txt"), load("b-qcow2-on.txt")
 for job in ("randread", "randwrite", "read", "write"):
     if raw_on.get(job) and q_on.get(job):
