@@ -130,7 +130,8 @@ int nb_queue_notify(struct nb_queue *q, int port);
 void nb_vif_log(struct nb_vif *vif, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 uint64_t nb_now_ns(void);
-/* Set the timer to the nearest of rate_at_ns and rx_stall_at_ns. */
+/* Make the timer fire by the nearest of rate_at_ns and rx_stall_at_ns
+ * (it may fire earlier: the handler checks the deadlines). */
 void nb_queue_update_timer(struct nb_queue *q);
 
 /* tx.c: serve the tx ring for up to budget batches; true when work is

@@ -301,7 +301,10 @@ void nb_queue_update_timer(struct nb_queue *q)
 
 	if (q->rx_stall_at_ns && (!at || q->rx_stall_at_ns < at))
 		at = q->rx_stall_at_ns;
-	if (at == q->timer_at_ns)
+	/* A timer set for no later fires first and calls this again: moving
+	 * it later, or disarming it, would only cost a system call each time
+	 * a guest's rx buffers run short for a moment. */
+	if (!at || (q->timer_at_ns && q->timer_at_ns <= at))
 		return;
 	q->timer_at_ns = at;
 	its.it_value.tv_sec = (time_t)(at / 1000000000ull);

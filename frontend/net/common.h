@@ -34,6 +34,7 @@ struct nf_queue {
 	hv_gref_t tx_ref, rx_ref;
 	struct xpv_front_ring tx, rx;
 	bool tap_readable; /* no EAGAIN since the last edge */
+	bool more; /* a budget ran out with work left: run again soon */
 
 	uint8_t *tx_pages; /* NF_TX_BUFS pages, granted read-only */
 	hv_gref_t tx_grefs[NF_TX_BUFS];

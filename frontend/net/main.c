@@ -39,6 +39,7 @@ struct vif {
 	int fds[1 + NETFRONT_MAX_QUEUES];
 	unsigned int nfds;
 	bool seen; /* in the last listing of device/vif */
+	bool busy; /* work left after its budget: run again before waiting */
 };
 
 struct prog {
@@ -235,10 +236,14 @@ static void on_data(struct prog *p, void *ptr)
 			continue;
 		n = netfront_fds(v->nf, fds, ev, ptrs, 1 + NETFRONT_MAX_QUEUES);
 		for (j = 0; j < (unsigned int)n; j++) {
+			int r;
+
 			if (ptrs[j] != ptr)
 				continue;
-			if (netfront_event(v->nf, ptr) < 0)
+			r = netfront_event(v->nf, ptr);
+			if (r < 0)
 				unwatch_fds(p, v);
+			v->busy = r > 0;
 			return;
 		}
 	}
@@ -260,13 +265,35 @@ static bool on_signal(struct prog *p)
 	return true;
 }
 
+/* Give each busy vif another turn; true while any is still busy. */
+static bool run_busy(struct prog *p)
+{
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; i < p->nvifs; i++) {
+		struct vif *v = &p->vifs[i];
+		int r;
+
+		if (!v->busy || !v->nf)
+			continue;
+		r = netfront_run(v->nf);
+		if (r < 0)
+			unwatch_fds(p, v);
+		v->busy = r > 0;
+		any |= v->busy;
+	}
+	return any;
+}
+
 static int run(struct prog *p)
 {
 	struct epoll_event evs[32];
+	bool busy = false;
 	int n, i;
 
 	for (;;) {
-		n = epoll_wait(p->epfd, evs, 32, -1);
+		n = epoll_wait(p->epfd, evs, 32, busy ? 0 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -284,6 +311,7 @@ static int run(struct prog *p)
 			else
 				on_data(p, ptr);
 		}
+		busy = run_busy(p);
 	}
 }
 

@@ -129,16 +129,48 @@ int netfront_fds(struct netfront *nf, int *fds, uint32_t *events, void **ptrs,
 	return (int)n;
 }
 
-/* Everything a queue can do now; -EIO when the backend broke a ring. */
+/* What a queue can do now, within its budgets: 1 when work is left, 0,
+ * or -EIO when the backend broke a ring. */
 static int run_queue(struct nf_queue *q)
 {
-	int r = nf_tx_gc(q);
+	int r;
 
+	q->more = false;
+	r = nf_tx_gc(q);
 	if (r >= 0)
 		r = nf_rx_poll(q, NF_BUDGET);
 	if (r >= 0)
 		r = nf_tx_from_tap(q, NF_BUDGET);
-	return r < 0 ? -EIO : 0;
+	if (r < 0)
+		return -EIO;
+	return q->more;
+}
+
+static int broken(struct netfront *nf, const struct nf_queue *q)
+{
+	fprintf(stderr,
+		"netfront: %s: the backend broke a ring of queue %u (tx: "
+		"requests to %u, answers %u to %u; rx: requests to %u, "
+		"answers %u to %u); closing\n",
+		nf->dir, q->id, q->tx.req_prod_pvt, q->tx.rsp_cons,
+		q->tx.sring->rsp_prod, q->rx.req_prod_pvt, q->rx.rsp_cons,
+		q->rx.sring->rsp_prod);
+	nf_disconnect(nf, 5000);
+	return -EIO;
+}
+
+int netfront_run(struct netfront *nf)
+{
+	unsigned int i;
+	int r, more = 0;
+
+	for (i = 0; i < nf->nqueues; i++) {
+		r = run_queue(&nf->q[i]);
+		if (r < 0)
+			return broken(nf, &nf->q[i]);
+		more |= r;
+	}
+	return more;
 }
 
 static void drain_ports(struct netfront *nf)
@@ -153,29 +185,18 @@ static void drain_ports(struct netfront *nf)
 
 int netfront_event(struct netfront *nf, void *ptr)
 {
-	unsigned int i;
-	int err = 0;
+	struct nf_queue *q = ptr;
+	int r;
 
 	if (!nf->nqueues)
 		return 0;
 	if (ptr == &nf->ev_mark) {
 		drain_ports(nf);
-		for (i = 0; !err && i < nf->nqueues; i++)
-			err = run_queue(&nf->q[i]);
-	} else {
-		struct nf_queue *q = ptr;
-
-		q->tap_readable = true;
-		err = run_queue(q);
+		return netfront_run(nf);
 	}
-	if (err) {
-		fprintf(stderr,
-			"netfront: %s: the backend broke a ring; "
-			"closing\n",
-			nf->dir);
-		nf_disconnect(nf, 5000);
-	}
-	return err;
+	q->tap_readable = true;
+	r = run_queue(q);
+	return r < 0 ? broken(nf, q) : r;
 }
 
 int netfront_backend_changed(struct netfront *nf, int timeout_ms)

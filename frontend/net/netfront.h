@@ -77,9 +77,15 @@ bool netfront_connected(const struct netfront *nf);
  */
 int netfront_fds(struct netfront *nf, int *fds, uint32_t *events, void **ptrs,
 		 unsigned int max);
-/* One of those fds is readable. -EIO when the backend broke a ring (then
- * the connection is closed: call netfront_backend_changed to go on). */
+/*
+ * One of those fds is readable. Returns 1 when a budget ran out with work
+ * left (call netfront_run soon, without waiting for an event: none may
+ * come), 0, or -EIO when the backend broke a ring (then the connection is
+ * closed: call netfront_backend_changed to go on).
+ */
 int netfront_event(struct netfront *nf, void *ptr);
+/* Run every queue once, as after an event; the same returns. */
+int netfront_run(struct netfront *nf);
 
 /* The token of this device's watch on its backend's state. */
 const char *netfront_token(const struct netfront *nf);

@@ -188,8 +188,13 @@ int nf_rx_poll(struct nf_queue *q, unsigned int budget)
 			release(q, (unsigned int)n);
 		}
 		nf_rx_refill(q);
-		if (budget == 0)
+		if (budget == 0) {
+			/* Responses may be left, and the backend notifies
+			 * only past rsp_event, which is not armed: the
+			 * caller must come back without an event. */
+			q->more = true;
 			return got;
+		}
 		n = xpv_front_final_check_for_responses(&q->rx);
 		if (n < 0)
 			return n;

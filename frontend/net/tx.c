@@ -172,10 +172,10 @@ static int tx_one(struct nf_queue *q, unsigned int pages)
 
 int nf_tx_from_tap(struct nf_queue *q, unsigned int budget)
 {
-	unsigned int pages = max_pages(q->nf);
+	unsigned int pages = max_pages(q->nf), n;
 	int sent = 0, r = 0;
 
-	while (budget-- > 0 && q->tap_readable) {
+	for (n = 0; n < budget && q->tap_readable; n++) {
 		if (q->tx_nfree < pages ||
 		    xpv_front_free_requests(&q->tx) < pages + 1) {
 			r = nf_tx_gc(q);
@@ -192,5 +192,8 @@ int nf_tx_from_tap(struct nf_queue *q, unsigned int budget)
 	}
 	if (sent && xpv_front_push_requests_and_check_notify(&q->tx))
 		nf_notify(q, q->tx_port);
+	/* The TAP is edge-triggered: frames left there bring no new event. */
+	if (n == budget && q->tap_readable)
+		q->more = true;
 	return sent;
 }

@@ -20,3 +20,13 @@ TESTS += tests/net/test-net-hostile.sh
 $(BIN)/xpv-net-hostile: $(call objs,tests/net/hostile.c) $(FRONT_LIB) \
 		$(RING_LIB) $(HV_LIB)
 	$(link)
+
+# make bench-net: iperf3 through two sim guests against veth pairs on a
+# bridge, in one run (tests/net/bench/bench-net.sh; BENCH_NET_SECONDS).
+BENCHES += bench-net
+
+bench-net: $(BIN)/xpv-hv $(BIN)/xpv-xenstored $(BIN)/xpv-netback \
+		$(BIN)/xpv-netfront $(BIN)/xpv-netif $(BIN)/xpv-net-testbed \
+		$(BIN)/xpv-net-xfer
+	@BIN=$(CURDIR)/$(BIN) tests/net/bench/bench-net.sh
+.PHONY: bench-net

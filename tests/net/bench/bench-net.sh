@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# bench-net.sh - `make bench-net`: the network on sim against veth pairs
+# on a bridge, the same traffic in the same run, printed as ratios.
+#
+# xpv: two sim guests (xpv-netfront, their own Linux stack) on bridge
+# xenbr0 through xpv-netback, so guest -> guest is netfront -> ring ->
+# xpv-netback -> bridge -> xpv-netback -> ring -> netfront; guest -> dom0
+# ends at the bridge's address in dom0's namespace.
+# baseline: two network namespaces joined by veth pairs to a bridge in a
+# third; "dom0" is the bridge's address there.
+#
+# Rows (iperf3, BENCH_NET_SECONDS each, default 5): TCP 1 stream, TCP 4
+# streams (Gbit/s), UDP with 64-byte payloads sent as fast as iperf3 can
+# (packets per second received). Each xpv row also gives xpv-netback's
+# CPU time (user + system) per packet it moved. This script reports; it
+# does not fail on a low ratio (docs/performance.md has the targets).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+. "$top/tests/lib.sh"
+. "$top/hotplug/tests/netns.sh"
+. "$top/tests/net/lib.sh"
+secs=${BENCH_NET_SECONDS:-5}
+command -v iperf3 >/dev/null || xpv_skip "needs iperf3 (make deps)"
+command -v python3 >/dev/null || xpv_skip "needs python3"
+net_setup bench-net
+IPERF_PIDS=()
+XPV_CLEANUP="for p in \${IPERF_PIDS[@]}; do kill \$(cat \$p) 2>/dev/null; done; $XPV_CLEANUP"
+
+echo "bench-net: ${secs}s per run; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+
+# --- xpv ---------------------------------------------------------------
+net_guest a 10.77.0.2/24 fd77::2/64 --memory 256 \
+	--vif mac=00:16:3e:77:00:02,bridge=xenbr0 || exit 1
+net_guest b 10.77.0.3/24 fd77::3/64 --memory 256 \
+	--vif mac=00:16:3e:77:00:03,bridge=xenbr0 || exit 1
+net_run b 5 '(iperf3 -s > /tmp/iperf-s.log 2>&1 &)'
+iperf_server()
+{
+	local ns=$1 pidf=$XPV_RUN/iperf-$1.pid
+	ip netns exec "$ns" iperf3 -s -D -I "$pidf" --logfile "$XPV_RUN/iperf-$ns.log"
+	IPERF_PIDS+=("$pidf")
+}
+iperf_server "$NS0"
+
+# --- baseline ----------------------------------------------------------
+netns_new BA
+netns_new BB
+netns_new BR
+"$BIN/xpv-netif" --netns "$BR" bridge-add brb || exit 1
+ip -n "$BR" addr add 10.99.0.1/24 dev brb
+for side in A B; do
+	ns=B$side
+	ip link add "v$side" netns "${!ns}" type veth peer name "p$side" netns "$BR"
+	"$BIN/xpv-netif" --netns "$BR" attach "p$side" brb || exit 1
+	ip -n "${!ns}" link set "v$side" up
+done
+ip -n "$BA" addr add 10.99.0.2/24 dev vA
+ip -n "$BB" addr add 10.99.0.3/24 dev vB
+iperf_server "$BB"
+iperf_server "$BR"
+ip netns exec "$BA" ping -c 1 -W 2 10.99.0.3 >/dev/null || echo "baseline: no ping"
+sleep 0.5
+
+# value KIND: the figure of iperf3's JSON on stdin.
+value()
+{
+	python3 -c '
+import json, sys
+e = json.load(sys.stdin)["end"]
+r = e.get("sum_received") or e["sum"]
+if sys.argv[1] == "udp64":
+    print("%.0f" % (r["packets"] / r["seconds"]))
+else:
+    print("%.3f" % (r["bits_per_second"] / 1e9))' "$1" 2>/dev/null || echo 0
+}
+
+opts_of()
+{
+	case $1 in
+	tcp1) echo "" ;;
+	tcp4) echo "-P 4" ;;
+	udp64) echo "-u -l 64 -b 0" ;;
+	esac
+}
+
+# Ticks of xpv-netback's user + system time, and the packets its vifs
+# moved (the statistics files, written once a second).
+netback_ticks()
+{
+	awk '{print $14 + $15}' "/proc/${XPV_PIDS[xpv-netback]}/stat"
+}
+netback_packets()
+{
+	cat "$XPV_RUN"/netback/vif* 2>/dev/null |
+		awk '$1 == "tx_packets" || $1 == "rx_packets" {n += $2} END {print n + 0}'
+}
+
+# Not in a $(...) subshell: net_run numbers its commands in this shell.
+xpv_run()
+{
+	local kind=$1 dest=$2
+	net_run a $((secs + 30)) "iperf3 -c $dest -t $secs $(opts_of "$kind") -J > /tmp/r.json 2>&1; cat /tmp/r.json"
+	X=$(printf '%s\n' "$OUT" | value "$kind")
+}
+
+base_run()
+{
+	local kind=$1 dest=$2
+	# shellcheck disable=SC2046
+	ip netns exec "$BA" iperf3 -c "$dest" -t "$secs" $(opts_of "$kind") -J 2>/dev/null | value "$kind"
+}
+
+hz=$(getconf CLK_TCK)
+printf '%-22s %14s %14s %7s %16s\n' "" "xpv" "baseline" "ratio" "netback ns/pkt"
+for path in "guest->guest:10.77.0.3:10.99.0.3" "guest->dom0:10.77.0.1:10.99.0.1"; do
+	IFS=: read -r name xdest bdest <<<"$path"
+	for kind in tcp1 tcp4 udp64; do
+		sleep 1.2
+		t0=$(netback_ticks)
+		p0=$(netback_packets)
+		xpv_run "$kind" "$xdest"
+		x=$X
+		sleep 1.2
+		t1=$(netback_ticks)
+		p1=$(netback_packets)
+		b=$(base_run "$kind" "$bdest")
+		ns=$(awk -v t=$((t1 - t0)) -v p=$((p1 - p0)) -v hz="$hz" \
+			'BEGIN { if (p > 0) printf "%.0f", t * 1e9 / hz / p; else print "-" }')
+		ratio=$(awk -v x="$x" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", x / b; else print "-" }')
+		if [[ $kind == udp64 ]]; then
+			xs=$(awk -v v="$x" 'BEGIN { printf "%.0f kpps", v / 1000 }')
+			bs=$(awk -v v="$b" 'BEGIN { printf "%.0f kpps", v / 1000 }')
+		else
+			xs="$x Gbit/s"
+			bs="$b Gbit/s"
+		fi
+		printf '%-22s %14s %14s %7s %16s\n' "$name $kind" "$xs" "$bs" "$ratio" "$ns"
+	done
+done
+echo "bench-net: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
