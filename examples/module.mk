@@ -1,4 +1,4 @@
 # examples/: the demo's guests (guest-raw.cfg, guest-qcow2.cfg, their
 # program guest-demo.sh) and `make demo`'s script, demo.sh, which also
 # runs as a test.
-TESTS += examples/test-demo.sh
+TESTS += examples/test-make-demo.sh

@@ -103,6 +103,25 @@ out=$("$BIN/xpv" create -q "$XPV_RUN/right.cfg" 'name="lost"' \
 check "a bridge that does not exist: create fails with the script's message" $? "$out"
 [[ $(xenstore-ls / | wc -l) -eq $before && $(vifs) == "vif$r.0" ]]
 check "and leaves no store node or vif behind" $? "$(vifs)"
+# A hotplug script that hangs is killed after XPV_HOTPLUG_TIMEOUT; one
+# that fails is shown with its own words; neither leaves anything.
+printf '#!/bin/sh\nsleep 300\n' >"$XPV_RUN/hang.sh"
+printf '#!/bin/sh\necho "cannot reach the switch" >&2\nexit 1\n' >"$XPV_RUN/fail.sh"
+chmod +x "$XPV_RUN/hang.sh" "$XPV_RUN/fail.sh"
+start=$SECONDS
+out=$(XPV_HOTPLUG_TIMEOUT=2 "$BIN/xpv" create -q "$XPV_RUN/right.cfg" 'name="hang"' \
+	"vif=[\"mac=00:16:3e:00:98:0a, script=$XPV_RUN/hang.sh\"]" 2>&1)
+[[ $? -eq 1 && $out == *"hotplug script failed: no answer within 2 s; killed"* && $((SECONDS - start)) -lt 15 ]]
+check "a hotplug script that hangs: killed, create fails and says so" $? "$out"
+! pgrep -f "$XPV_RUN/hang.sh" >/dev/null && [[ $(xenstore-ls / | wc -l) -eq $before && $(vifs) == "vif$r.0" ]]
+check "and nothing of it is left (script, store, vif)" $? "$(pgrep -af hang.sh) $(vifs)"
+out=$("$BIN/xpv" create -q "$XPV_RUN/right.cfg" 'name="fail"' \
+	"vif=[\"mac=00:16:3e:00:98:0b, script=$XPV_RUN/fail.sh\"]" 2>&1)
+[[ $? -eq 1 && $out == *"hotplug script failed: cannot reach the switch"* ]]
+check "a hotplug script that fails: its own message" $? "$out"
+[[ $(xenstore-ls / | wc -l) -eq $before && $(vifs) == "vif$r.0" ]]
+check "and nothing is left" $? "$(vifs)"
+
 "$BIN/xpv" destroy right
 [[ -z $(vifs) ]]
 check "no vif left at all" $? "$(vifs)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test-demo.sh: `make demo` (examples/demo.sh) succeeds, says what each
+# test-make-demo.sh: `make demo` (examples/demo.sh) succeeds, says what each
 # guest did with its disk and its NIC, and leaves nothing running.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
