@@ -24,6 +24,8 @@ for tool in fuse2fs mkfs.ext4 e2fsck debugfs qemu-img; do
 	command -v "$tool" >/dev/null || xpv_skip "no $tool (make deps)"
 done
 xpv_instance xpv-guest-disk
+# The scripts of this tree, whichever build (build/asan too) runs xpv.
+export XPV_HOTPLUGDIR=$top/hotplug
 
 # What the guests write, and what dom0 expects to read back.
 SEQ_SUM=$(seq 1 20000 | md5sum | cut -d' ' -f1)
