@@ -10,8 +10,8 @@
  *   XPV_LOGDIR       one log per daemon and per domain      (/var/log/xpv)
  *   XENSTORED_PATH   the xenstore socket     ($XPV_RUNDIR/xenstored/socket)
  *   XPV_BINDIR       the daemons and xpv-guest   (the directory of xpv)
- *   XPV_HOTPLUGDIR   the hotplug scripts          (BINDIR/../../hotplug)
- *   XPV_SCHEMADIR    the xenstore schemas (BINDIR/../../xenstore-schemas)
+ *   XPV_HOTPLUGDIR   the hotplug scripts     (hotplug/ above BINDIR)
+ *   XPV_SCHEMADIR    the xenstore schemas (xenstore-schemas/ above BINDIR)
  * XPV_RUNDIR and XENSTORED_PATH are exported to everything xpv starts,
  * so the daemons, the hotplug scripts and libxenstore agree with it.
  */
@@ -70,6 +70,29 @@ static int env_path(char *out, const char *var, const char *fallback)
 	return 0;
 }
 
+/* The tree's dir beside the build directory xpv is in (build/bin,
+ * build/asan/bin): the first ancestor of bindir that has it. */
+static void tree_dir(const char *bindir, const char *name, char *out,
+		     size_t len)
+{
+	char path[PATH_MAX + 64], real[PATH_MAX];
+	int up;
+
+	for (up = 1; up <= 4; up++) {
+		int n = snprintf(path, sizeof(path), "%s", bindir);
+		int i;
+
+		for (i = 0; i < up; i++)
+			n += snprintf(path + n, sizeof(path) - n, "/..");
+		snprintf(path + n, sizeof(path) - n, "/%s", name);
+		if (realpath(path, real)) {
+			snprintf(out, len, "%s", real);
+			return;
+		}
+	}
+	snprintf(out, len, "%s/../../%s", bindir, name);
+}
+
 static int find_paths(struct xpv *x)
 {
 	char self[PATH_MAX], def[PATH_MAX + 32];
@@ -82,14 +105,10 @@ static int find_paths(struct xpv *x)
 	    env_path(x->logdir, "XPV_LOGDIR", "/var/log/xpv") ||
 	    env_path(x->bindir, "XPV_BINDIR", dirname(self)))
 		return -ENAMETOOLONG;
-	snprintf(def, sizeof(def), "%s/../../hotplug", x->bindir);
-	if (realpath(def, self))
-		snprintf(def, sizeof(def), "%s", self);
+	tree_dir(x->bindir, "hotplug", def, sizeof(def));
 	if (env_path(x->hotplugdir, "XPV_HOTPLUGDIR", def))
 		return -ENAMETOOLONG;
-	snprintf(def, sizeof(def), "%s/../../xenstore-schemas", x->bindir);
-	if (realpath(def, self))
-		snprintf(def, sizeof(def), "%s", self);
+	tree_dir(x->bindir, "xenstore-schemas", def, sizeof(def));
 	if (env_path(x->schemadir, "XPV_SCHEMADIR", def))
 		return -ENAMETOOLONG;
 	snprintf(def, sizeof(def), "%s/xenstored/socket", x->rundir);
