@@ -7,6 +7,7 @@
  * everything that needs its own state (grant entries, port tables, frames).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,35 @@ int hv_evtchn_notify(struct hv_evtchn *ev, hv_port_t port)
 int hv_evtchn_pending(struct hv_evtchn *ev)
 {
 	return ev ? ev->hv->ops->evtchn_pending(ev) : -EINVAL;
+}
+
+/* A platform without a wait of its own: poll its fd, then take. */
+static int poll_then_pending(struct hv_evtchn *ev, int timeout_ms)
+{
+	struct pollfd p = { .fd = ev->fd, .events = POLLIN };
+	int n;
+
+	for (;;) {
+		n = poll(&p, 1, timeout_ms);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EAGAIN;
+		n = ev->hv->ops->evtchn_pending(ev);
+		/* A wake-up with nothing to take: wait on (a time-out then
+		 * counts from here; close enough for a fallback). */
+		if (n != -EAGAIN || timeout_ms == 0)
+			return n;
+	}
+}
+
+int hv_evtchn_wait(struct hv_evtchn *ev, int timeout_ms)
+{
+	if (!ev)
+		return -EINVAL;
+	if (ev->hv->ops->evtchn_wait)
+		return ev->hv->ops->evtchn_wait(ev, timeout_ms);
+	return poll_then_pending(ev, timeout_ms);
 }
 
 int hv_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port)

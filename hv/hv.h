@@ -220,6 +220,15 @@ int hv_evtchn_notify(struct hv_evtchn *ev, hv_port_t port);
 /* The next port that fired, or -EAGAIN when none. The port stays masked
  * until hv_evtchn_unmask(), as xenevtchn_pending. */
 int hv_evtchn_pending(struct hv_evtchn *ev);
+/*
+ * Wait up to timeout_ms (< 0: for ever) for a port to fire and return it
+ * as hv_evtchn_pending does (masked); -EAGAIN when none fired in time,
+ * -EINTR when a signal came. What a blocking xenevtchn_pending is, for a
+ * caller that has nothing else to wait on: on sim the sleep is the one
+ * system call of taking an event (poll() and then hv_evtchn_pending are
+ * two).
+ */
+int hv_evtchn_wait(struct hv_evtchn *ev, int timeout_ms);
 int hv_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port);
 
 enum hv_evtchn_state {

@@ -85,6 +85,8 @@ struct hv_ops {
 				 struct hv_start_info *si);
 	/* Optional (NULL: -EOPNOTSUPP). */
 	int (*evtchn_bind_existing)(struct hv_evtchn *ev, hv_port_t port);
+	/* Optional (NULL: hv.c polls the fd, then evtchn_pending). */
+	int (*evtchn_wait)(struct hv_evtchn *ev, int timeout_ms);
 	int (*domain_ns_fd)(struct hv *hv, hv_domid_t domid, const char *ns);
 	int (*domain_give_fd)(struct hv *hv, hv_domid_t domid, const char *tag,
 			      int fd);

@@ -280,6 +280,7 @@ static const struct hv_ops sim_ops = {
 	.domain_info = sim_domain_info,
 	.domain_start_info = sim_domain_start_info,
 	.evtchn_bind_existing = sim_evtchn_bind_existing,
+	.evtchn_wait = sim_evtchn_wait,
 	.domain_ns_fd = sim_domain_ns_fd,
 	.domain_give_fd = sim_domain_give_fd,
 	.take_fd = sim_take_fd,

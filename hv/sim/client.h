@@ -158,6 +158,7 @@ int sim_evtchn_bind_existing(struct hv_evtchn *ev, hv_port_t port);
 int sim_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port);
 int sim_evtchn_notify(struct hv_evtchn *ev, hv_port_t port);
 int sim_evtchn_pending(struct hv_evtchn *ev);
+int sim_evtchn_wait(struct hv_evtchn *ev, int timeout_ms);
 int sim_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port);
 int sim_evtchn_status(struct hv_evtchn *ev, hv_port_t port);
 

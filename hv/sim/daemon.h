@@ -72,6 +72,8 @@ struct port {
 	hv_domid_t rdom; /* unbound: who may bind; interdomain: the peer */
 	uint32_t rport;
 	int rx, tx; /* its doorbell (shared_evtchn.c), or -1 */
+	int pagefd; /* interdomain: the binding's page (both ends' fd), or -1 */
+	uint8_t word; /* which of the page's pending words is this port's */
 	struct conn *owner; /* the handle's connection, NULL: the domain's */
 	bool builder; /* a start-info port: survives its owner's close */
 };

@@ -137,7 +137,7 @@ static struct domain *new_domain(hv_domid_t domid, uint32_t nr_pages, int *err)
 	d->nr_pages = nr_pages;
 	d->gtfd = d->actfd = d->statfd = -1;
 	for (i = 0; i < SIM_NR_PORTS; i++)
-		d->ports[i].rx = d->ports[i].tx = -1;
+		d->ports[i].rx = d->ports[i].tx = d->ports[i].pagefd = -1;
 	d->used = calloc((nr_pages + 63) / 64, sizeof(*d->used));
 	d->memfd = new_memfd("xpv-mem", (uint64_t)nr_pages * HV_PAGE_SIZE, NULL,
 			     false);

@@ -10,9 +10,12 @@
  * here. We keep the sending end for the port's life, to kick the owner
  * ourselves (never waiting, whatever the peer did to it), and the
  * receiving end only of a start-info port, to hand it to its next owner.
- * Every change of a port bumps its generation in the domain's status
- * page; a client that cached a peer's sending end sees the bump and asks
- * again.
+ * A binding also has a page of its own (shared_evtchn.c), mapped by the
+ * two owners only: a pending word for each end, which lets a notify skip
+ * the send while the other end has not taken the last one. Every change
+ * of a port bumps its generation in the domain's status page; a client
+ * that cached a peer's sending end or the binding's page sees the bump
+ * and asks again.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -66,6 +69,16 @@ static void close_doorbell(struct port *pt)
 	pt->rx = pt->tx = -1;
 }
 
+/* A binding ends: its page goes (both ports named the one fd). */
+static void end_binding(struct port *pt, struct port *peer)
+{
+	if (peer && peer->pagefd == pt->pagefd)
+		peer->pagefd = -1;
+	if (pt->pagefd >= 0)
+		close(pt->pagefd);
+	pt->pagefd = -1;
+}
+
 int evtchn_alloc(struct domain *d, hv_domid_t remote, struct conn *owner)
 {
 	uint32_t p;
@@ -99,14 +112,14 @@ void evtchn_close_port(struct domain *d, uint32_t port)
 
 	if (pt->state == HV_EVTCHN_INTERDOMAIN) {
 		struct domain *rd = dom_get(pt->rdom);
+		struct port *rp = NULL;
 
 		/* Only a peer that still names this port as its own. */
 		if (rd && pt->rport < SIM_NR_PORTS &&
 		    rd->ports[pt->rport].state == HV_EVTCHN_INTERDOMAIN &&
 		    rd->ports[pt->rport].rdom == d->domid &&
 		    rd->ports[pt->rport].rport == port) {
-			struct port *rp = &rd->ports[pt->rport];
-
+			rp = &rd->ports[pt->rport];
 			/* The peer may be bound again by our domain. */
 			rp->state = HV_EVTCHN_UNBOUND;
 			rp->rdom = d->domid;
@@ -114,6 +127,7 @@ void evtchn_close_port(struct domain *d, uint32_t port)
 			set_status(rd, pt->rport);
 			kick(rp);
 		}
+		end_binding(pt, rp);
 	}
 	if (pt->state != HV_EVTCHN_CLOSED)
 		d->nports--;
@@ -182,8 +196,10 @@ static int give(struct domain *d, uint32_t port, struct reply *r)
 
 	r->rep.v[0] = port;
 	r->rep.v[1] = __atomic_load_n(&d->status[port].gen, __ATOMIC_ACQUIRE);
+	r->rep.v[2] = pt->word;
 	r->fds[0] = pt->rx;
 	r->fds[1] = peer_tx(pt);
+	r->fds[2] = pt->pagefd;
 	if (!pt->builder) {
 		r->close_fds[0] = true;
 		pt->rx = -1;
@@ -246,21 +262,30 @@ int op_evtchn_bind(struct request *rq, struct reply *r)
 {
 	struct domain *d = dom_get(rq->c->domid), *rd = NULL;
 	struct port *rp;
-	int lp, err;
+	int lp, err, page;
 
 	if (!d)
 		return -ESRCH;
 	rp = bindable(d, rq, &rd, &err);
 	if (!rp)
 		return err;
+	page = sim_chan_page();
+	if (page < 0)
+		return page;
 	lp = evtchn_alloc(d, rd->domid, rq->c);
-	if (lp < 0)
+	if (lp < 0) {
+		close(page);
 		return lp;
+	}
 	d->ports[lp].state = HV_EVTCHN_INTERDOMAIN;
 	d->ports[lp].rport = (uint32_t)rq->req->a;
 	rp->state = HV_EVTCHN_INTERDOMAIN;
 	rp->rdom = d->domid;
 	rp->rport = (uint32_t)lp;
+	/* One page per binding, a pending word for each end. */
+	d->ports[lp].pagefd = rp->pagefd = page;
+	d->ports[lp].word = 1;
+	rp->word = 0;
 	set_status(d, (uint32_t)lp);
 	set_status(rd, (uint32_t)rq->req->a);
 	/* Events sent to the port while it was unbound are lost; like Xen's
@@ -358,7 +383,10 @@ int op_evtchn_peer(struct request *rq, struct reply *r)
 	r->rep.v[0] = pt->state;
 	r->rep.v[1] =
 		__atomic_load_n(&d->status[rq->req->a].gen, __ATOMIC_ACQUIRE);
-	/* Only the peer's sending end: the caller has its own doorbell. */
+	r->rep.v[2] = pt->word;
+	/* The peer's sending end and the binding's page: the caller has its
+	 * own doorbell. */
 	r->fds[0] = peer_tx(pt);
+	r->fds[1] = pt->pagefd;
 	return 0;
 }

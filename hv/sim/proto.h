@@ -38,13 +38,20 @@ enum sim_op {
 	SIM_OP_MEM_FREE, /* a: first frame, b: npages */
 	/* domid -> v[0] gen, v[1] nr_pages; fds memory, gnttab, active */
 	SIM_OP_DOM_FDS,
-	SIM_OP_EVTCHN_ALLOC, /* domid: remote -> v[0] port; fd own */
-	/* domid: remote, a: remote port -> v[0] port; fds own, peer */
+	/* The event channel ops answer with fds of the port's doorbell and
+	 * binding (shared_evtchn.c): "own" its receiving end, "peer" the
+	 * peer port's sending end, "page" the binding's page, whose pending
+	 * word v[2] is the port's. */
+	SIM_OP_EVTCHN_ALLOC, /* domid: remote -> v[0] port, v[1] gen; fd own */
+	/* domid: remote, a: remote port -> v[0] port, v[1] gen, v[2] word;
+	 * fds own, peer, page */
 	SIM_OP_EVTCHN_BIND,
-	SIM_OP_EVTCHN_VIRQ, /* a: virq -> v[0] port; fd own */
-	SIM_OP_EVTCHN_ADOPT, /* a: port -> fd own */
+	SIM_OP_EVTCHN_VIRQ, /* a: virq -> v[0] port, v[1] gen; fd own */
+	/* a: port -> v[0] port, v[1] gen, v[2] word; fds own[, peer, page] */
+	SIM_OP_EVTCHN_ADOPT,
 	SIM_OP_EVTCHN_UNBIND, /* a: port */
-	/* a: port -> v[0] state, v[1] gen; fd peer when interdomain */
+	/* a: port -> v[0] state, v[1] gen, v[2] word; fds peer, page when
+	 * interdomain */
 	SIM_OP_EVTCHN_PEER,
 	SIM_OP_DOM_CREATE, /* domid, a: memory_kb, b: vcpus -> v[0] domid */
 	/* domid; tail struct sim_exec then its strings; fds: the stdio

@@ -132,6 +132,16 @@ void sim_gnt_release(struct sim_grant_entry *table, struct sim_active *act,
 #define SIM_CHAN_DRAIN 512
 
 /*
+ * A binding's page (one memfd page, sealed): two pending words, one per
+ * end (a cache line apart), written by both owners. A notify sets the
+ * peer's word and rings only when it was clear; an owner clears its own
+ * before handling the event. Which word is whose comes with the page.
+ */
+#define SIM_CHAN_WORD_OFFSET(i) ((i)*64u)
+/* A new binding page: its fd, or -errno. */
+int sim_chan_page(void);
+
+/*
  * A port's doorbell: a one-way AF_UNIX stream from *tx (the sending end,
  * for the peer and xpv-hv) to *rx (the receiving end, for the owner).
  * *fds_refused says whether the kernel refuses file descriptors on it

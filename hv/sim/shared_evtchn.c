@@ -34,7 +34,9 @@
  * coalesce as an eventfd's counter did.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,6 +74,25 @@ int sim_chan_pair(int *rx, int *tx, bool *fds_refused)
 	*rx = sv[0];
 	*tx = sv[1];
 	return 0;
+}
+
+int sim_chan_page(void)
+{
+	int fd = memfd_create("xpv-evtchn-binding",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	/* Sealed: no holder can shrink it under the other's mapping. */
+	if (ftruncate(fd, HV_PAGE_SIZE) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
+		    0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 int sim_chan_kick(int tx)

@@ -259,7 +259,8 @@ int chan_notify(struct chan *c)
 	return 0;
 }
 
-int chan_wait(struct chan *c, int timeout_ms)
+/* Sleep on the raw eventfd: poll, then read it. */
+static int raw_wait(struct chan *c, int timeout_ms)
 {
 	struct pollfd p = { .fd = c->wait_fd, .events = POLLIN };
 	uint64_t v;
@@ -270,15 +271,22 @@ int chan_wait(struct chan *c, int timeout_ms)
 		return -errno;
 	if (n == 0)
 		return -ETIMEDOUT;
-	if (c->raw) {
-		if (read(c->mine, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			return -errno;
-		return 0;
-	}
-	/* as xenevtchn: take the pending port, then unmask it */
-	n = hv_evtchn_pending(c->ev);
+	if (read(c->mine, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+int chan_wait(struct chan *c, int timeout_ms)
+{
+	int n;
+
+	if (c->raw)
+		return raw_wait(c, timeout_ms);
+	/* As a blocking xenevtchn_pending: sleep until the port fires and
+	 * take it (one system call on sim), then unmask it. */
+	n = hv_evtchn_wait(c->ev, timeout_ms);
 	if (n == -EAGAIN)
-		return 0;
+		return -ETIMEDOUT;
 	if (n < 0)
 		return n;
 	return hv_evtchn_unmask(c->ev, (hv_port_t)n);
