@@ -35,6 +35,8 @@
 #include "toolstack/util.h"
 
 #define KERNEL_LOG_FD 3
+/* Frames mapped at a time for a core dump. */
+#define CORE_CHUNK 256
 /* What one domain's kernel may write to the log, before it is cut. */
 #define KERNEL_LOG_MAX (1 << 20)
 
@@ -166,6 +168,86 @@ static int rebuild(struct monitor *m)
 	return 0;
 }
 
+/* A page of zeros is left a hole of the core file. */
+static bool zero_page(const unsigned char *p)
+{
+	size_t i;
+
+	for (i = 0; i < HV_PAGE_SIZE; i += 8)
+		if (*(const uint64_t *)(p + i))
+			return false;
+	return true;
+}
+
+static int dump_chunk(struct monitor *m, int fd, hv_frame_t first,
+		      unsigned int n, unsigned long *written)
+{
+	hv_frame_t frames[CORE_CHUNK];
+	unsigned char *map;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n; i++)
+		frames[i] = first + i;
+	map = hv_foreign_map(xpv_hv(m->x), m->domid, n, frames, false);
+	if (!map)
+		return -errno;
+	for (i = 0; i < n && !ret; i++) {
+		const unsigned char *page = map + (size_t)i * HV_PAGE_SIZE;
+
+		if (zero_page(page))
+			continue;
+		if (pwrite(fd, page, HV_PAGE_SIZE,
+			   (off_t)(first + i) * HV_PAGE_SIZE) != HV_PAGE_SIZE)
+			ret = -EIO;
+		(*written)++;
+	}
+	hv_foreign_unmap(xpv_hv(m->x), map, n);
+	return ret;
+}
+
+/*
+ * coredump-destroy / coredump-restart: the domain's memory, frame by
+ * frame, into $XPV_LOGDIR/dump/<name>-<domid>.core (as xl writes
+ * /var/lib/xen/dump/<name>); pages of zeros stay holes.
+ */
+static void dump_core(struct monitor *m)
+{
+	char path[PATH_MAX + 160];
+	struct hv_start_info si;
+	unsigned long written = 0;
+	hv_frame_t f;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/dump", m->x->logdir);
+	xpv_mkdir_p(path, 0700);
+	snprintf(path, sizeof(path), "%s/dump/%s-%u.core", m->x->logdir,
+		 m->cfg->name, m->domid);
+	ret = hv_domain_start_info(xpv_hv(m->x), m->domid, &si);
+	fd = ret ? -1 :
+		   open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		say("no core of domain %u: %s", m->domid,
+		    strerror(ret ? -ret : errno));
+		return;
+	}
+	for (f = 0; f < si.nr_pages && !ret; f += CORE_CHUNK)
+		ret = dump_chunk(m, fd, f,
+				 si.nr_pages - f < CORE_CHUNK ?
+					 si.nr_pages - f :
+					 CORE_CHUNK,
+				 &written);
+	if (!ret && ftruncate(fd, (off_t)si.nr_pages * HV_PAGE_SIZE))
+		ret = -errno;
+	close(fd);
+	if (ret)
+		say("core of domain %u cut short: %s", m->domid,
+		    strerror(-ret));
+	else
+		say("core of domain %u: %s (%lu of %llu pages not zero)",
+		    m->domid, path, written, (unsigned long long)si.nr_pages);
+}
+
 /* What on_poweroff / on_reboot / on_crash says; 1 when the monitor goes
  * on watching (a restarted domain), 0 when it is done. */
 static int act(struct monitor *m, uint32_t reason)
@@ -188,15 +270,21 @@ static int act(struct monitor *m, uint32_t reason)
 		    m->domid, m->domid);
 		return 0;
 	case XPV_ACTION_COREDUMP_DESTROY:
-	case XPV_ACTION_SOFT_RESET:
-		say("%s is not supported on this platform: destroying", name);
+		dump_core(m);
 		/* fall through */
 	case XPV_ACTION_DESTROY:
 		xpv_domain_teardown(m->x, m->domid);
 		xpv_monitor_unlink_lock(m->x, m->cfg->name);
 		say("domain %u destroyed", m->domid);
 		return 0;
+	case XPV_ACTION_SOFT_RESET:
+		say("%s is not supported on this platform: destroying", name);
+		xpv_domain_teardown(m->x, m->domid);
+		xpv_monitor_unlink_lock(m->x, m->cfg->name);
+		return 0;
 	case XPV_ACTION_COREDUMP_RESTART:
+		dump_core(m);
+		return rebuild(m) ? 0 : 1;
 	case XPV_ACTION_RENAME_RESTART:
 		say("%s is not supported on this platform: restarting", name);
 		/* fall through */

@@ -130,6 +130,18 @@ wait_for 10 bash -c "[[ \$('$BIN/xpv' list life 2>/dev/null | awk 'NR == 2 { pri
 check "the crashed domain runs again" $?
 store_valid "after a crash and restart"
 
+# on_crash coredump-destroy: the domain's memory kept, then destroyed
+"$BIN/xpv" create -q "$cfg" 'name="dumped"' 'on_crash="coredump-destroy"'
+idd=$(domid_of dumped)
+wait_for 5 grep -q "guest up" "$XPV_LOGDIR/console/guest-dumped.log" 2>/dev/null ||
+	wait_for 5 xs_has "/local/domain/$idd/control/feature-poweroff"
+kill -KILL "$(init_pid "$idd")"
+core=$XPV_LOGDIR/dump/dumped-$idd.core
+wait_for 10 bash -c "[[ -z \$('$BIN/xpv' list dumped 2>/dev/null | tail -n +2) ]]"
+check "coredump-destroy: the crashed domain is destroyed" $?
+[[ $(stat -c %s "$core" 2>/dev/null) -eq $((96 * 1024 * 1024)) ]] && grep -aq "guest up" "$core"
+check "its core holds its memory (the console ring's text in it)" $? "$(ls -l "$core" 2>&1)"
+
 # shutdown: on_poweroff destroy, nothing left
 id3=$(domid_of life)
 marks=$(domain_marks "$id3")
