@@ -32,6 +32,24 @@
 #define NB_LOG_BURST 10u
 #define NB_LOG_WINDOW_MS 10000u
 
+/* Persistent grants (pgrant.c): at most NB_PGRANT_MAX kept mapped per
+ * queue, in a table of NB_PGRANT_SLOTS. */
+#define NB_PGRANT_MAX 1024u
+#define NB_PGRANT_BITS 11
+#define NB_PGRANT_SLOTS (1u << NB_PGRANT_BITS)
+
+struct nb_pgrant {
+	hv_gref_t ref;
+	bool writable;
+	uint8_t *addr; /* NULL: a free slot */
+};
+
+struct nb_pgrants {
+	bool on; /* the frontend promised feature-persistent */
+	unsigned int n;
+	struct nb_pgrant *tab;
+};
+
 /* What an epoll event of ours points at. */
 enum nb_src_kind { NB_SRC_EVTCHN, NB_SRC_TAP, NB_SRC_TIMER, NB_SRC_STATS };
 
@@ -54,18 +72,23 @@ struct nb_tx_item {
 	struct nb_tx_packet pkt;
 	uint8_t *data; /* in tx_buf: the copied bytes */
 	unsigned int seg; /* its first segment in tx_segs */
-	int16_t status; /* the response to each of its data slots */
+	/* Direct: its slots are persistent grants, written to the TAP from
+	 * the guest's pages (ptr[i]), its virtio header made at admission. */
+	bool direct;
+	uint8_t *ptr[NB_TX_SLOTS_MAX];
+	struct virtio_net_hdr hdr;
 };
 
 /* One rx packet of a batch: where its bytes are, its slots. */
 struct nb_rx_item {
-	uint8_t *data; /* in rx_buf, after the virtio header */
+	uint8_t *data; /* copied: in rx_buf, after the virtio header */
 	unsigned int len;
 	struct net_meta meta;
-	unsigned int seg, nsegs; /* its data segments in rx_segs */
-	unsigned int first_slot; /* ring index of its first response */
+	unsigned int seg, nsegs; /* copied: its segments in rx_segs */
 	uint16_t ids[NB_RX_SLOTS_MAX]; /* request ids, slot by slot */
+	uint16_t lens[NB_RX_SLOTS_MAX]; /* bytes of each data slot */
 	unsigned int nslots; /* data and extra */
+	bool failed; /* a copy into its buffers failed */
 };
 
 struct nb_queue {
@@ -83,6 +106,7 @@ struct nb_queue {
 	bool busy; /* on ctx->busy */
 	struct nb_queue *next_busy;
 
+	struct nb_pgrants pg;
 	struct nb_rate rate;
 	struct nb_tx_item *tx_items;
 	struct hv_copy_seg *tx_segs;
@@ -142,6 +166,12 @@ bool nb_rx_work(struct nb_queue *q, unsigned int budget);
 /* The stall deadline passed: carrier off, what waits is dropped. */
 void nb_rx_stall(struct nb_queue *q);
 unsigned int nb_rx_slots_needed(const struct nb_vif *vif);
+
+/* pgrant.c */
+int nb_pgrants_init(struct nb_pgrants *pg, bool on);
+void nb_pgrants_fini(struct nb_queue *q);
+/* The mapping of a persistent grant (made on first use), or NULL: copy. */
+uint8_t *nb_pgrant_get(struct nb_queue *q, hv_gref_t ref, bool writable);
 
 /* rate.c */
 void nb_rate_init(struct nb_rate *r, uint64_t bytes, uint64_t usec);

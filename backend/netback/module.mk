@@ -4,7 +4,7 @@
 # ring, validated); the daemon adds the control plane on the backend core.
 NETBACK_SRCS := backend/netback/tx_parse.c backend/netback/tx.c \
 	backend/netback/rx.c backend/netback/queue.c backend/netback/vif.c \
-	backend/netback/rate.c backend/netback/stats.c
+	backend/netback/rate.c backend/netback/stats.c backend/netback/pgrant.c
 LIBS += $(NETBACK_LIB)
 
 $(NETBACK_LIB): $(call objs,$(NETBACK_SRCS))

@@ -187,6 +187,8 @@ int nb_queue_connect(struct nb_queue *q, const struct nb_queue_rings *rr,
 
 	q->tap_fd = q->timer_fd = q->tx_port = q->rx_port = -1;
 	err = alloc_batches(q);
+	if (!err)
+		err = nb_pgrants_init(&q->pg, q->vif->f.persistent);
 	if (err)
 		*why = "allocating buffers";
 	if (!err)
@@ -236,6 +238,7 @@ void nb_queue_disconnect(struct nb_queue *q)
 		hv_evtchn_close(q->ev); /* unbinds the ports */
 	if (q->tap_fd >= 0 && q->tap_fd != vif->tap0)
 		close(q->tap_fd);
+	nb_pgrants_fini(q);
 	if (q->tx_page)
 		hv_grant_unmap(vif->ctx->hv, q->tx_page, 1);
 	if (q->rx_page)

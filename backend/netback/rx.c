@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "backend/netback/common.h"
@@ -42,23 +43,27 @@ unsigned int nb_rx_slots_needed(const struct nb_vif *vif)
 	return (frame + XPV_RING_PAGE_SIZE - 1) / XPV_RING_PAGE_SIZE + 1;
 }
 
-/* Make the packet's metadata something the frontend takes; false when it
- * cannot be (then the packet is dropped). */
+/*
+ * Make the packet's metadata something the frontend takes; false when it
+ * cannot be (then the packet is dropped). The frame's first avail bytes
+ * are contiguous at data; a checksum to fill in needs the whole frame
+ * there.
+ */
 static bool fit_frontend(const struct nb_vif *vif, uint8_t *data,
-			 unsigned int len, const struct virtio_net_hdr *h,
-			 struct net_meta *m)
+			 unsigned int avail, unsigned int len,
+			 const struct virtio_net_hdr *h, struct net_meta *m)
 {
 	struct net_l4 l4;
 	bool ok;
 
 	if (!m->csum_blank)
 		return true;
-	if (net_parse_l4(data, len, len, &l4))
+	if (net_parse_l4(data, avail, len, &l4))
 		return false;
 	ok = l4.ipv6 ? vif->f.ipv6_csum : vif->f.csum;
 	if (ok)
 		return true;
-	if (m->gso_type != XPV_NETIF_GSO_TYPE_NONE)
+	if (m->gso_type != XPV_NETIF_GSO_TYPE_NONE || avail < len)
 		return false;
 	if (net_csum_fill(data, len, h->csum_start, h->csum_offset))
 		return false;
@@ -67,46 +72,64 @@ static bool fit_frontend(const struct nb_vif *vif, uint8_t *data,
 	return true;
 }
 
-static unsigned int slots_of(unsigned int len, const struct net_meta *m)
+static bool is_gso(const struct nb_rx_item *it)
 {
-	return (len + XPV_RING_PAGE_SIZE - 1) / XPV_RING_PAGE_SIZE +
-	       (m->gso_type != XPV_NETIF_GSO_TYPE_NONE);
+	return it->meta.gso_type != XPV_NETIF_GSO_TYPE_NONE;
 }
 
-/* Take the packet's requests and plan its copies. */
+/* The data slots' lengths, page by page, and the slots in all (the GSO
+ * extra takes the second). */
+static void layout(struct nb_rx_item *it)
+{
+	unsigned int left = it->len, k = 0;
+
+	while (left) {
+		unsigned int chunk =
+			left < XPV_RING_PAGE_SIZE ? left : XPV_RING_PAGE_SIZE;
+
+		it->lens[k++] = (uint16_t)chunk;
+		left -= chunk;
+	}
+	it->nslots = k + is_gso(it);
+}
+
+/* Slot k's request (k counted from the packet's first). */
+static void request(struct nb_queue *q, struct rx_batch *b, unsigned int k,
+		    struct xpv_netif_rx_request *req)
+{
+	xpv_back_copy_request(&q->rx, q->rx.req_cons + b->slots + k, req);
+}
+
+/* Take a copied packet's requests and plan its copies. */
 static void plan(struct nb_queue *q, struct rx_batch *b, struct nb_rx_item *it)
 {
-	unsigned int off = 0, k;
 	struct xpv_netif_rx_request req;
+	unsigned int off = 0, k, d = 0;
 
-	it->first_slot = q->rx.req_cons + b->slots;
 	it->seg = b->nsegs;
 	it->nsegs = 0;
 	for (k = 0; k < it->nslots; k++) {
-		xpv_back_copy_request(&q->rx, it->first_slot + k, &req);
-		it->ids[k] = req.id;
-		if (k == 1 && it->meta.gso_type != XPV_NETIF_GSO_TYPE_NONE)
-			continue; /* the extra info's slot: its buffer unused */
-		struct hv_copy_seg *s = &q->rx_segs[b->nsegs++];
-		unsigned int chunk = it->len - off;
+		struct hv_copy_seg *s;
 
-		if (chunk > XPV_RING_PAGE_SIZE)
-			chunk = XPV_RING_PAGE_SIZE;
+		request(q, b, k, &req);
+		it->ids[k] = req.id;
+		if (k == 1 && is_gso(it))
+			continue; /* the extra info's slot: its buffer unused */
+		s = &q->rx_segs[b->nsegs++];
 		s->src.foreign = false;
 		s->src.local = it->data + off;
 		s->dst.foreign = true;
 		s->dst.domid = q->vif->cfg.domid;
 		s->dst.ref = req.gref;
 		s->dst.offset = 0;
-		s->len = (uint16_t)chunk;
-		off += chunk;
+		s->len = it->lens[d];
+		off += it->lens[d++];
 		it->nsegs++;
 	}
-	b->slots += it->nslots;
 }
 
-/* Read one packet into the batch: 1 read, 0 dropped, -1 stop. */
-static int read_one(struct nb_queue *q, struct rx_batch *b)
+/* Read one packet into rx_buf: 1 read, 0 dropped, -1 stop. */
+static int read_copied(struct nb_queue *q, struct rx_batch *b)
 {
 	struct nb_rx_item *it = &q->rx_items[b->n];
 	uint8_t *at = q->rx_buf + b->used;
@@ -124,14 +147,73 @@ static int read_one(struct nb_queue *q, struct rx_batch *b)
 	it->data = at + NB_VNET_HDR_LEN;
 	it->len = (unsigned int)r - NB_VNET_HDR_LEN;
 	if (net_meta_from_vnet(&h, &it->meta) ||
-	    !fit_frontend(q->vif, it->data, it->len, &h, &it->meta))
+	    !fit_frontend(q->vif, it->data, it->len, it->len, &h, &it->meta))
 		goto drop;
-	it->nslots = slots_of(it->len, &it->meta);
+	layout(it);
 	if (it->nslots > q->rx_need)
 		goto drop;
 	plan(q, b, it);
 	b->used = (b->used + (size_t)r + 63) & ~(size_t)63;
-	b->n++;
+	return 1;
+drop:
+	q->stats.rx_dropped++;
+	return 0;
+}
+
+/*
+ * Read one packet straight into the guest's posted buffers, kept mapped
+ * (a frontend with feature-persistent): 1 read, 0 dropped, -1 stop, -2
+ * when a buffer is not mapped (then the copy path reads it).
+ *
+ * The second slot is the GSO extra's when the packet is one, which is
+ * known only once it is read: the frame goes into the first buffer and
+ * then the third, fourth... A frame over one page that is not GSO then
+ * moves its pages down by one (only with an MTU over a page).
+ */
+static int read_direct(struct nb_queue *q, struct rx_batch *b)
+{
+	struct nb_rx_item *it = &q->rx_items[b->n];
+	struct iovec iov[1 + NB_RX_SLOTS_MAX];
+	uint8_t *page[NB_RX_SLOTS_MAX];
+	struct xpv_netif_rx_request req;
+	struct virtio_net_hdr h;
+	unsigned int k, n = 0, d;
+	ssize_t r;
+
+	for (k = 0; k < q->rx_need; k++) {
+		request(q, b, k, &req);
+		it->ids[k] = req.id;
+		page[k] = nb_pgrant_get(q, req.gref, true);
+		if (!page[k])
+			return -2;
+	}
+	iov[n].iov_base = &h;
+	iov[n++].iov_len = sizeof(h);
+	for (k = 0; k < q->rx_need; k++)
+		if (k != 1) {
+			iov[n].iov_base = page[k];
+			iov[n++].iov_len = XPV_RING_PAGE_SIZE;
+		}
+	r = readv(q->tap_fd, iov, (int)n);
+	if (r < 0) {
+		if (errno == EAGAIN)
+			q->tap_readable = false;
+		return -1;
+	}
+	if ((size_t)r < NB_VNET_HDR_LEN + NET_ETH_HLEN)
+		goto drop;
+	it->len = (unsigned int)r - NB_VNET_HDR_LEN;
+	if (net_meta_from_vnet(&h, &it->meta))
+		goto drop;
+	layout(it);
+	if (it->nslots > q->rx_need)
+		goto drop;
+	if (!is_gso(it))
+		for (d = 1; d < it->nslots; d++)
+			memcpy(page[d], page[d + 1], it->lens[d]);
+	if (!fit_frontend(q->vif, page[0], it->lens[0], it->len, &h, &it->meta))
+		goto drop;
+	it->nsegs = 0;
 	return 1;
 drop:
 	q->stats.rx_dropped++;
@@ -140,11 +222,21 @@ drop:
 
 static void gather(struct nb_queue *q, struct rx_batch *b, unsigned int avail)
 {
+	int r;
+
 	while (b->n < NB_RX_BATCH && q->tap_readable &&
 	       avail - b->slots >= q->rx_need &&
-	       b->used + NB_MAX_FRAME + NB_VNET_HDR_LEN <= NB_BUF_SIZE)
-		if (read_one(q, b) < 0)
+	       b->used + NB_MAX_FRAME + NB_VNET_HDR_LEN <= NB_BUF_SIZE) {
+		r = q->pg.on ? read_direct(q, b) : -2;
+		if (r == -2)
+			r = read_copied(q, b);
+		if (r < 0)
 			break;
+		if (r == 0)
+			continue;
+		b->slots += q->rx_items[b->n].nslots;
+		b->n++;
+	}
 }
 
 static uint16_t first_flags(const struct nb_rx_item *it)
@@ -174,37 +266,43 @@ static void put_extra(struct nb_queue *q, const struct nb_rx_item *it)
 
 static void respond(struct nb_queue *q, const struct nb_rx_item *it)
 {
-	bool gso = it->meta.gso_type != XPV_NETIF_GSO_TYPE_NONE;
-	unsigned int k, s = 0, left = it->len;
-	bool failed = false;
+	unsigned int k, d = 0, left = it->len;
 
 	for (k = 0; k < it->nslots; k++) {
 		struct xpv_netif_rx_response *rsp;
-		const struct hv_copy_seg *seg;
 
-		if (k == 1 && gso) {
+		if (k == 1 && is_gso(it)) {
 			put_extra(q, it);
 			continue;
 		}
-		seg = &q->rx_segs[it->seg + s++];
-		left -= seg->len;
+		left -= it->lens[d];
 		rsp = xpv_back_next_response(&q->rx);
 		rsp->id = it->ids[k];
 		rsp->offset = 0;
 		rsp->flags = (k == 0 ? first_flags(it) : 0) |
 			     (left ? XPV_NETRXF_MORE_DATA : 0);
-		rsp->status = (int16_t)seg->len;
-		if (seg->status) {
-			rsp->status = XPV_NETIF_RSP_ERROR;
-			failed = true;
-		}
+		rsp->status = it->failed ? XPV_NETIF_RSP_ERROR :
+					   (int16_t)it->lens[d];
+		d++;
 	}
-	if (failed) {
+	if (it->failed) {
 		q->stats.rx_errors++;
 		return;
 	}
 	q->stats.rx_packets++;
 	q->stats.rx_bytes += it->len;
+}
+
+/* A copied packet whose copy into the guest's buffers failed (a grant
+ * not its own, read-only): every data slot is answered ERROR. */
+static bool copy_failed(const struct nb_queue *q, const struct nb_rx_item *it)
+{
+	unsigned int i;
+
+	for (i = 0; i < it->nsegs; i++)
+		if (q->rx_segs[it->seg + i].status)
+			return true;
+	return false;
 }
 
 static void finish(struct nb_queue *q, struct rx_batch *b)
@@ -214,8 +312,12 @@ static void finish(struct nb_queue *q, struct rx_batch *b)
 	q->rx.req_cons += b->slots;
 	if (b->nsegs)
 		hv_grant_copy(q->vif->ctx->hv, b->nsegs, q->rx_segs);
-	for (i = 0; i < b->n; i++)
-		respond(q, &q->rx_items[i]);
+	for (i = 0; i < b->n; i++) {
+		struct nb_rx_item *it = &q->rx_items[i];
+
+		it->failed = copy_failed(q, it);
+		respond(q, it);
+	}
 	if (b->n && xpv_back_push_responses_and_check_notify(&q->rx))
 		nb_queue_notify(q, q->rx_port);
 }

@@ -77,6 +77,33 @@ static void plan_copy(struct nb_queue *q, struct tx_batch *b,
 	b->used = (at + 63) & ~(size_t)63;
 }
 
+/*
+ * A packet whose slots are all persistent grants goes to the TAP from the
+ * guest's pages. Its virtio header is made now, from the headers in its
+ * first slot; a GSO packet without a blank checksum is copied instead,
+ * since its pseudo-header sum would be written into a page the guest
+ * granted read-only. The guest may change the bytes while the kernel
+ * copies them: it only changes its own packet, which the kernel checks
+ * as any TAP's (csum_start and the like within the frame).
+ */
+static bool direct(struct nb_queue *q, struct nb_tx_item *it)
+{
+	struct nb_tx_packet *p = &it->pkt;
+	unsigned int i;
+
+	if (!q->pg.on || (p->meta.gso_type && !p->meta.csum_blank))
+		return false;
+	for (i = 0; i < p->nslots; i++) {
+		uint8_t *page = nb_pgrant_get(q, p->slot[i].gref, false);
+
+		if (!page)
+			return false;
+		it->ptr[i] = page + p->slot[i].offset;
+	}
+	return net_vnet_from_meta(&p->meta, it->ptr[0], p->slot[0].size, p->len,
+				  &it->hdr) == 0;
+}
+
 /* Whether a SEND packet may join the batch; false leaves it on the ring
  * for the next batch (no room) or the next credit. */
 static bool admit(struct nb_queue *q, struct tx_batch *b, struct nb_tx_item *it)
@@ -98,7 +125,9 @@ static bool admit(struct nb_queue *q, struct tx_batch *b, struct nb_tx_item *it)
 		p->why = "bigger than the MTU";
 		return true;
 	}
-	plan_copy(q, b, it);
+	it->direct = direct(q, it);
+	if (!it->direct)
+		plan_copy(q, b, it);
 	return true;
 }
 
@@ -129,15 +158,45 @@ static bool copied(const struct nb_queue *q, const struct nb_tx_item *it)
 	return true;
 }
 
-/* Hand one copied packet to the TAP; its answer. */
+static int16_t write_tap(struct nb_queue *q, struct iovec *iov, int n,
+			 unsigned int len)
+{
+	if (writev(q->tap_fd, iov, n) < 0) {
+		nb_vif_log(q->vif, "tx: the TAP refused %u bytes: %s", len,
+			   strerror(errno));
+		q->stats.tx_dropped++;
+		return XPV_NETIF_RSP_OKAY;
+	}
+	q->stats.tx_packets++;
+	q->stats.tx_bytes += len;
+	return XPV_NETIF_RSP_OKAY;
+}
+
+/* A direct packet: its header, then each slot in the guest's page. */
+static int16_t deliver_direct(struct nb_queue *q, struct nb_tx_item *it)
+{
+	struct iovec iov[1 + NB_TX_SLOTS_MAX];
+	unsigned int i;
+
+	iov[0].iov_base = &it->hdr;
+	iov[0].iov_len = sizeof(it->hdr);
+	for (i = 0; i < it->pkt.nslots; i++) {
+		iov[1 + i].iov_base = it->ptr[i];
+		iov[1 + i].iov_len = it->pkt.slot[i].size;
+	}
+	return write_tap(q, iov, (int)(1 + it->pkt.nslots), it->pkt.len);
+}
+
+/* Hand one packet to the TAP; its answer. */
 static int16_t deliver(struct nb_queue *q, struct nb_tx_item *it)
 {
 	struct virtio_net_hdr h;
 	struct iovec iov[2];
 	unsigned int len = it->pkt.len;
-
 	int err;
 
+	if (it->direct)
+		return deliver_direct(q, it);
 	if (!copied(q, it)) {
 		nb_vif_log(q->vif, "tx: a grant the frontend gave was refused");
 		q->stats.tx_dropped++;
@@ -156,15 +215,7 @@ static int16_t deliver(struct nb_queue *q, struct nb_tx_item *it)
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = it->data;
 	iov[1].iov_len = len;
-	if (writev(q->tap_fd, iov, 2) < 0) {
-		nb_vif_log(q->vif, "tx: the TAP refused %u bytes: %s", len,
-			   strerror(errno));
-		q->stats.tx_dropped++;
-		return XPV_NETIF_RSP_OKAY;
-	}
-	q->stats.tx_packets++;
-	q->stats.tx_bytes += len;
-	return XPV_NETIF_RSP_OKAY;
+	return write_tap(q, iov, 2, len);
 }
 
 static void finish(struct nb_queue *q, struct tx_batch *b)

@@ -67,6 +67,8 @@ struct nb_features {
 	bool gso_tcpv4, gso_tcpv6; /* feature-gso-tcpv4/6: GSO on rx */
 	bool csum; /* IPv4 blank checksums on rx (no feature-no-csum-offload) */
 	bool ipv6_csum; /* feature-ipv6-csum-offload */
+	bool persistent; /* feature-persistent: its buffers' grants are
+			    reused for the connection (pgrant.c) */
 };
 
 /* One queue's rings and ports, as the frontend published them. */

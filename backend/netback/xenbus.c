@@ -100,6 +100,7 @@ static int publish_features(struct xpv_backend_dev *dev)
 		{ "feature-rx-copy", "1" },
 		{ "feature-rx-flip", "0" },
 		{ "feature-split-event-channels", "1" },
+		{ "feature-persistent", "1" },
 		{ "multi-queue-max-queues", max_queues },
 	};
 
@@ -199,6 +200,9 @@ static int read_features(struct xpv_backend_dev *dev, struct nb_features *f)
 	if (!err)
 		err = read_flag(dev, "feature-ipv6-csum-offload", false,
 				&f->ipv6_csum);
+	if (!err)
+		err = read_flag(dev, "feature-persistent", false,
+				&f->persistent);
 	f->csum = !no_csum;
 	return err;
 }

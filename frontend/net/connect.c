@@ -204,6 +204,9 @@ static int publish(struct netfront *nf)
 	add(k, "feature-gso-tcpv4", "1");
 	add(k, "feature-gso-tcpv6", "1");
 	add(k, "feature-ipv6-csum-offload", "1");
+	/* Our buffers' grants stay the same for the whole connection: the
+	 * backend may keep them mapped. */
+	add(k, "feature-persistent", nf->cfg.no_persistent ? "0" : "1");
 	ret = xenbus_dev_publish(nf->dev, k->kv, k->n,
 				 XPV_XENBUS_STATE_INITIALISED);
 	free(k);

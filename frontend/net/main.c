@@ -4,7 +4,7 @@
  * NIC of the guest, eth<N> for device/vif/<N>, until it is stopped.
  *
  *   xpv-netfront [--vif N[=IFNAME]]... [--queues Q] [--no-split]
- *                [--timeout MS]
+ *                [--no-persistent] [--timeout MS]
  *
  * Without --vif it serves every device/vif/<N> of the domain, and those
  * attached later (it watches device/vif); a vif removed is let go. One
@@ -50,7 +50,7 @@ struct prog {
 	unsigned int nvifs;
 	bool watch_all; /* no --vif: follow device/vif */
 	unsigned int queues;
-	bool no_split;
+	bool no_split, no_persistent;
 	int timeout_ms;
 	int sfd;
 };
@@ -107,7 +107,8 @@ static int start_vif(struct prog *p, struct vif *v)
 	struct netfront_config cfg = { .dir = dir,
 				       .ifname = v->ifname,
 				       .queues = p->queues,
-				       .no_split = p->no_split };
+				       .no_split = p->no_split,
+				       .no_persistent = p->no_persistent };
 	int err;
 
 	snprintf(dir, sizeof(dir), "device/vif/%u", v->devid);
@@ -331,7 +332,7 @@ static int parse_vif(struct prog *p, const char *arg)
 static int usage(void)
 {
 	fprintf(stderr, "usage: " NAME " [--vif N[=IFNAME]]... [--queues Q] "
-			"[--no-split] [--timeout MS]\n");
+			"[--no-split] [--no-persistent] [--timeout MS]\n");
 	return 2;
 }
 
@@ -341,6 +342,7 @@ static int parse_args(struct prog *p, int argc, char **argv)
 		{ "vif", required_argument, NULL, 'v' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "no-split", no_argument, NULL, 's' },
+		{ "no-persistent", no_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -361,6 +363,9 @@ static int parse_args(struct prog *p, int argc, char **argv)
 			break;
 		case 's':
 			p->no_split = true;
+			break;
+		case 'p':
+			p->no_persistent = true;
 			break;
 		case 't':
 			p->timeout_ms = atoi(optarg);

@@ -48,6 +48,8 @@ struct netfront_config {
 	const char *ifname; /* the guest NIC, "eth0" */
 	unsigned int queues; /* wanted (0: 1), at most the backend's */
 	bool no_split; /* one event channel per queue even if offered */
+	bool no_persistent; /* do not offer feature-persistent (the backend
+			       then grant-copies every buffer) */
 	/* A TAP dom0 made for the guest and handed in (one fd per queue),
 	 * or none: then netfront makes ifname itself. */
 	const int *tap_fds;

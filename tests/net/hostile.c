@@ -140,6 +140,8 @@ static int connect_vif(struct hostile *h)
 	keys_num(k, vals, &n, "feature-sg", 1);
 	keys_num(k, vals, &n, "feature-gso-tcpv4", 1);
 	keys_num(k, vals, &n, "feature-gso-tcpv6", 1);
+	/* A promise it may break: the backend then maps what it is given. */
+	keys_num(k, vals, &n, "feature-persistent", pick(h, 2));
 	ret = xenbus_dev_publish(h->dev, k, n, XPV_XENBUS_STATE_INITIALISED);
 	if (!ret)
 		ret = xenbus_dev_wait(

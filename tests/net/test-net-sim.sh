@@ -5,6 +5,9 @@
 # through xpv-netback, the hotplug script and the bridge in a namespace
 # standing for dom0's.
 #
+#   guest a connects with persistent grants (xpv-netback maps its buffers
+#   once) and split event channels, guest b without persistent grants
+#   (every buffer grant-copied), one event channel per queue, two queues
 #   ping          guest <-> guest and guest <-> dom0, IPv4 and IPv6
 #   tcp           8 MiB of random bytes guest -> guest over TCP, the same
 #                 sha256 at both ends, with GSO on (the vif's tx packets
@@ -44,12 +47,20 @@ check()
 }
 
 net_guest a 10.77.0.2/24 fd77::2/64 --vif mac=00:16:3e:77:00:02,bridge=xenbr0 || exit 1
-net_guest b 10.77.0.3/24 fd77::3/64 --vif mac=00:16:3e:77:00:03,bridge=xenbr0 || exit 1
+# b without persistent grants and with two queues on one event channel
+# each: xpv-netback grant-copies its buffers; a's it maps once.
+net_guest b 10.77.0.3/24 fd77::3/64 --queues 2 --vif mac=00:16:3e:77:00:03,bridge=xenbr0 \
+	-- --no-persistent --no-split --queues 2 || exit 1
 vif_a=vif${DOMID[a]}.0
 vif_b=vif${DOMID[b]}.0
 
 check "vifs on the bridge" \
 	test "$(master_of "$NS0" "$vif_a")/$(master_of "$NS0" "$vif_b")" = xenbr0/xenbr0
+sleep 1.2 # the statistics files are written once a second
+check "b connected two queues, one event channel each" \
+	test "$(net_vif_stat "$vif_b" queues)/$(xenstore-read "/local/domain/${DOMID[b]}/device/vif/0/multi-queue-num-queues")/$(xenstore-read "/local/domain/${DOMID[b]}/device/vif/0/queue-1/event-channel" >/dev/null && echo single)" = 2/2/single
+check "a connected with split event channels and persistent grants" \
+	test "$(xenstore-read "/local/domain/${DOMID[a]}/device/vif/0/event-channel-rx" >/dev/null && echo split)/$(xenstore-read "/local/domain/${DOMID[a]}/device/vif/0/feature-persistent")" = split/1
 check "the guest's eth0 has the vif's MAC" \
 	net_run a 5 'ip link show eth0 | grep -q 00:16:3e:77:00:02'
 
