@@ -24,7 +24,8 @@
 #define MAX_QUEUES 4u
 #define PAGE XPV_RING_PAGE_SIZE
 #define SECTORS_PER_PAGE (PAGE >> 9)
-#define DEFAULT_POOL 1024u
+/* 2 MiB: Linux's gntalloc lets a process grant 1024 pages in all */
+#define DEFAULT_POOL 512u
 
 struct bf_queue {
 	struct xpv_front_ring fr;
@@ -760,7 +761,7 @@ static int alloc_records(struct blkfront *bf)
 	hv_domid_t be = xenbus_dev_backend_id(bf->dev);
 	uint32_t i;
 
-	bf->nreqs = MAX_QUEUES * xpv_blkif_ring_entries(bf->o.ring_order);
+	bf->nreqs = bf->o.queues * xpv_blkif_ring_entries(bf->o.ring_order);
 	bf->reqs = calloc(bf->nreqs, sizeof(*bf->reqs));
 	bf->pool_refs = calloc(bf->o.pool_pages, sizeof(*bf->pool_refs));
 	bf->pool_used = calloc((bf->o.pool_pages + 63) / 64, 8);
@@ -769,7 +770,10 @@ static int alloc_records(struct blkfront *bf)
 		return -ENOMEM;
 	bf->pool = hv_share_pages(bf->hv, be, bf->o.pool_pages, true,
 				  bf->pool_refs);
-	bf->ind = hv_share_pages(bf->hv, be, bf->nreqs, false, bf->ind_refs);
+	/* writable although the backend only reads them: a backend with
+	 * persistent grants maps every grant writable (Linux xen-blkback
+	 * does, indirect pages included) */
+	bf->ind = hv_share_pages(bf->hv, be, bf->nreqs, true, bf->ind_refs);
 	if (!bf->pool || !bf->ind)
 		return -errno;
 	for (i = 0; i < bf->nreqs; i++)

@@ -44,7 +44,7 @@ struct blkfront_opts {
 	bool no_indirect; /* never send indirect requests */
 	unsigned int queues; /* at most this many (0: 1) */
 	unsigned int ring_order; /* at most this order (0: one page) */
-	unsigned int pool_pages; /* data pages granted (0: 1024) */
+	unsigned int pool_pages; /* data pages granted (0: 512) */
 	int timeout_ms; /* each handshake step (0: 10 s) */
 };
 

@@ -7,7 +7,9 @@
  *
  * The disk is device/vbd/51712 unless XPV_BLKFRONT_DEV names another
  * frontend directory; XPV_BLKFRONT_OPTS takes blkfront's options, comma
- * separated: no-persistent, no-indirect, queues=N, order=N. The engine is
+ * separated: no-persistent, no-indirect, queues=N, order=N, pool=PAGES
+ * (the data pages granted; 512 by default, enough for 2 MiB in
+ * flight: give iodepth x bs / 4096 for large blocks). The engine is
  * diskless to fio (the job's size= is the disk's usable size); reads,
  * writes, trims (discard) and syncs (flush) are asynchronous, completed
  * by blkfront's callbacks.
@@ -145,6 +147,8 @@ static void parse_opts(struct blkfront_opts *o)
 			o->queues = (unsigned int)atoi(tok + 7);
 		else if (!strncmp(tok, "order=", 6))
 			o->ring_order = (unsigned int)atoi(tok + 6);
+		else if (!strncmp(tok, "pool=", 5))
+			o->pool_pages = (unsigned int)atoi(tok + 5);
 	}
 }
 

@@ -120,6 +120,10 @@ build_domU()
 	done
 	[[ -x $BUILD/bin/xenbus-smoke ]] &&
 		add_bin "$dir" "$BUILD/bin/xenbus-smoke" xpv/bin/xenbus-smoke
+	# blkfront in user space (xpv_break=userblk), against the kernel's
+	# xen-blkback (tests/xen/dom0/plan-blk.sh)
+	[[ -x $BUILD/bin/xpv-blk-guest ]] &&
+		add_bin "$dir" "$BUILD/bin/xpv-blk-guest" xpv/bin/xpv-blk-guest
 	# Relative: a copy into this image unpacked in dom0 (hv/xen's
 	# domu-run.sh repacks it) must not write through to dom0's own loader.
 	ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \

@@ -114,8 +114,8 @@ for fmt in raw qcow2; do
 	img=$raw
 	[[ $fmt == qcow2 ]] && img=$qcow
 	for pers in on off; do
-		opts=""
-		[[ $pers == off ]] && opts=no-persistent
+		opts=pool=2048 # 8 MiB: 4 x 1 MiB in flight
+		[[ $pers == off ]] && opts=$opts,no-persistent
 		t0=$(blkback_cpu_ticks)
 		r0=$(requests)
 		XPV_BLKFRONT_OPTS=$opts guest_fio "$img" $fmt "$run/b-$fmt-$pers.json" \

@@ -18,6 +18,10 @@
  *     info                  print what was negotiated
  *     wait                  print "waiting" and read a line from stdin
  *     mark:NAME             print "mark NAME"
+ *     xpvsig                the real-Xen test bed's handshake: read
+ *                           "XPVSIG dom0 <nonce>" on sector 0, write
+ *                           "XPVSIG guest <nonce>" on sector 1, flush
+ *   XPV_BLK_DEV names another frontend directory than device/vbd/51712.
  * Offsets and lengths are decimal bytes, or with a k/m suffix.
  */
 #include <errno.h>
@@ -206,6 +210,27 @@ static int do_denied(struct blkfront *bf, const char *step)
 	return ret ? 0 : -EACCES; /* it must fail */
 }
 
+/* Sector 0 holds "XPVSIG dom0 <nonce>\n": answer on sector 1. */
+static int do_xpvsig(struct blkfront *bf)
+{
+	uint8_t sec[512], reply[512] = { 0 };
+	char *nl;
+	int ret = blkfront_pread(bf, sec, sizeof(sec), 0);
+
+	if (ret)
+		return ret;
+	sec[511] = 0;
+	nl = strchr((char *)sec, '\n');
+	if (strncmp((char *)sec, "XPVSIG dom0 ", 12) || !nl)
+		return -EILSEQ;
+	*nl = 0;
+	/* the nonce is a uuid: it fits with room to spare */
+	snprintf((char *)reply, sizeof(reply), "XPVSIG guest %.400s\n",
+		 (char *)sec + 12);
+	ret = blkfront_pwrite(bf, reply, sizeof(reply), 512);
+	return ret ?: blkfront_sync(bf);
+}
+
 static int run_step(struct blkfront *bf, const char *step)
 {
 	char line[64];
@@ -235,6 +260,8 @@ static int run_step(struct blkfront *bf, const char *step)
 	}
 	if (!strncmp(step, "mark:", 5))
 		return 0;
+	if (!strcmp(step, "xpvsig"))
+		return do_xpvsig(bf);
 	return -EINVAL;
 }
 
@@ -263,7 +290,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	xb = xenbus_open(hv);
-	bf = xb ? blkfront_open(hv, xb, DEV, &o) : NULL;
+	bf = xb ? blkfront_open(hv, xb,
+				getenv("XPV_BLK_DEV") ? getenv("XPV_BLK_DEV") :
+							DEV,
+				&o) :
+		  NULL;
 	result("connect", bf ? 0 : -errno, "blkfront_open");
 	for (; bf && i < argc; i++)
 		result(argv[i], run_step(bf, argv[i]), "step");
