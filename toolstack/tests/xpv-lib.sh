@@ -7,7 +7,8 @@
 #   xpv_instance NAME         make the instance under $XPV_RUN (skip if
 #                             not root)
 #   check NAME STATUS [WHY]   "ok NAME" when STATUS is 0, else "FAIL"
-#   finish                    exit 0 if no check failed, else 1
+#   finish                    stop the instance, fail on a sanitizer report
+#                             in its logs; exit 0 if no check failed, else 1
 #   xs_has PATH               the node exists
 #   domid_of NAME             the domain's id (from xpv list)
 #   state_of NAME             its xl state letters
@@ -30,8 +31,19 @@ check()
 	fi
 }
 
+# Stop the instance, then look for what a sanitizer build of a daemon,
+# a monitor or a guest said in its log (make check-asan): a report is a
+# failure.
 finish()
 {
+	local reports
+	if [[ -n ${XPV_LOGDIR:-} && -d ${XPV_LOGDIR:-} ]]; then
+		"$BIN/xpv" down >/dev/null 2>&1
+		reports=$(grep -rl -e "ERROR: AddressSanitizer" -e "ERROR: LeakSanitizer" \
+			-e "runtime error:" "$XPV_LOGDIR" 2>/dev/null)
+		check "no sanitizer report in the logs" "$([[ -z $reports ]]; echo $?)" \
+			"$(for f in $reports; do echo "$f:"; grep -A15 -e Sanitizer -e "runtime error" "$f"; done)"
+	fi
 	exit $((fails > 0))
 }
 
