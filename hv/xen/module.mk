@@ -18,16 +18,16 @@ HV_XEN_RUNNERS := $(BIN)/hv-xen-guest-run $(BIN)/hv-xen-domu-run
 TEST_PROGS += $(HV_XEN_TESTS) $(HV_XEN_RUNNERS)
 TESTS += $(HV_XEN_TESTS)
 
-$(BIN)/test-hv-xen-open: $(call objs,hv/xen/tests/test-hv-xen-open.c) $(HV_LIB)
+$(BIN)/test-hv-xen-open: $(call objs,hv/xen/tests/test-hv-xen-open.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
 
-$(BIN)/test-hv-xen-dom0: $(call objs,hv/xen/tests/test-hv-xen-dom0.c) $(HV_LIB)
+$(BIN)/test-hv-xen-dom0: $(call objs,hv/xen/tests/test-hv-xen-dom0.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
 
-$(BIN)/test-hv-xen-guest: $(call objs,hv/xen/tests/test-hv-xen-guest.c) $(HV_LIB)
+$(BIN)/test-hv-xen-guest: $(call objs,hv/xen/tests/test-hv-xen-guest.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
 
-$(BIN)/test-hv-xen-domu: $(call objs,hv/xen/tests/test-hv-xen-domu.c) $(HV_LIB)
+$(BIN)/test-hv-xen-domu: $(call objs,hv/xen/tests/test-hv-xen-domu.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
 
 $(BIN)/hv-xen-guest-run: hv/xen/tests/guest-run.sh

@@ -23,34 +23,6 @@
 #define PRIVCMD_PROC "/proc/xen/privcmd"
 #define CAPS_PATH "/proc/xen/capabilities"
 
-static void quiet_vmessage(struct xentoollog_logger *logger
-			   __attribute__((unused)),
-			   xentoollog_level level __attribute__((unused)),
-			   int errnoval __attribute__((unused)),
-			   const char *context __attribute__((unused)),
-			   const char *format __attribute__((unused)),
-			   va_list al __attribute__((unused)))
-{
-}
-
-static void quiet_destroy(struct xentoollog_logger *logger
-			  __attribute__((unused)))
-{
-}
-
-struct xentoollog_logger xen_quiet_logger = {
-	.vmessage = quiet_vmessage,
-	.progress = NULL,
-	.destroy = quiet_destroy,
-};
-
-hv_domid_t xen_domid(const struct hv_xen *x, hv_domid_t d)
-{
-	if (d == HV_DOMID_SELF && x->hv.self != HV_DOMID_SELF)
-		return x->hv.self;
-	return d;
-}
-
 /*
  * Without xenfs mounted there is no capabilities file: then ask Xen, which
  * answers XEN_SYSCTL_getdomaininfolist to the control domain only.

@@ -54,8 +54,9 @@ static inline struct hv_xen *to_xen(struct hv *hv)
 	return (struct hv_xen *)hv;
 }
 
-/* A logger that drops everything: libxen*'s default one prints to stderr,
- * and hv.h promises that nothing here prints. Shared, stateless. */
+/* handle.c: a logger that drops everything (libxen*'s default one prints
+ * to stderr, and hv.h promises that nothing here prints; shared,
+ * stateless), and the domid Xen should be given. */
 extern struct xentoollog_logger xen_quiet_logger;
 
 /* The id Xen should be given for `d`: HV_DOMID_SELF becomes the caller's

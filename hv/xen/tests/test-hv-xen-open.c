@@ -13,23 +13,12 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "tests/lib/check.h"
 #include "hv/platform.h"
 
 #define MSG                                                                  \
 	"xen platform: /dev/xen/privcmd not found; is this a Xen dom0? set " \
 	"XPV_PLATFORM=sim to use the embedded hypervisor"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 /* Run open with stderr captured; return what it wrote, in bytes. */
 static long captured_open(int (*open_fn)(struct hv **, char *, size_t),
@@ -56,30 +45,33 @@ static long captured_open(int (*open_fn)(struct hv **, char *, size_t),
 static void check_open(const char *name,
 		       int (*open_fn)(struct hv **, char *, size_t))
 {
-	struct hv *hv = (struct hv *)&failures; /* must be overwritten */
+	static char unset;
+	struct hv *hv = (struct hv *)&unset; /* must be overwritten */
 	char why[512], small[16];
 	long printed;
 	int rc;
 
 	memset(why, 'x', sizeof(why));
 	printed = captured_open(open_fn, &hv, why, sizeof(why), &rc);
-	CHECK(rc == -ENOENT, "%s: rc %d, want -ENOENT", name, rc);
-	CHECK(strcmp(why, MSG) == 0, "%s: why is \"%.*s\"", name,
-	      (int)sizeof(why) - 1, why);
-	CHECK(printed == 0, "%s: %ld bytes printed to stderr", name, printed);
-	CHECK(rc == 0 || hv == NULL || hv == (struct hv *)&failures,
-	      "%s: a handle was returned on failure", name);
+	check_quiet(rc == -ENOENT, "%s: rc %d, want -ENOENT", name, rc);
+	check_quiet(strcmp(why, MSG) == 0, "%s: why is \"%.*s\"", name,
+		    (int)sizeof(why) - 1, why);
+	check_quiet(printed == 0, "%s: %ld bytes printed to stderr", name,
+		    printed);
+	check_quiet(rc == 0 || hv == NULL || hv == (struct hv *)&unset,
+		    "%s: a handle was returned on failure", name);
 	if (rc == 0)
 		hv_close(hv);
 
 	/* A short buffer gets a truncated, terminated sentence. */
 	memset(small, 'x', sizeof(small));
 	printed = captured_open(open_fn, &hv, small, sizeof(small), &rc);
-	CHECK(rc == -ENOENT, "%s (short why): rc %d", name, rc);
-	CHECK(memchr(small, '\0', sizeof(small)) != NULL &&
-		      strncmp(small, MSG, sizeof(small) - 1) == 0,
-	      "%s: short why not a terminated prefix", name);
-	CHECK(printed == 0, "%s (short why): %ld bytes printed", name, printed);
+	check_quiet(rc == -ENOENT, "%s (short why): rc %d", name, rc);
+	check_quiet(memchr(small, '\0', sizeof(small)) != NULL &&
+			    strncmp(small, MSG, sizeof(small) - 1) == 0,
+		    "%s: short why not a terminated prefix", name);
+	check_quiet(printed == 0, "%s (short why): %ld bytes printed", name,
+		    printed);
 }
 
 int main(void)
@@ -100,14 +92,12 @@ int main(void)
 
 	/* hv_open tolerates a NULL why. */
 	rc = hv_open(&hv, NULL, 0);
-	CHECK(rc == -ENOENT, "hv_open(why=NULL): rc %d", rc);
+	check_quiet(rc == -ENOENT, "hv_open(why=NULL): rc %d", rc);
 	if (rc == 0)
 		hv_close(hv);
 
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
+	if (check_failures)
+		return check_done();
 	printf("ok: XPV_PLATFORM=xen without Xen: -ENOENT, \"%s\"\n", MSG);
 	return 0;
 }
