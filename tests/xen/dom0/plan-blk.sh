@@ -15,8 +15,10 @@
 #                  writes its own back (tests/xen/domU/init) through
 #                  xpv-blkback; its kernel log shows persistent grants and
 #                  indirect descriptors negotiated; xpv-blkback's
-#                  statistics count its reads and writes; xl destroy leaves
-#                  no node; xpv-blkback exits cleanly on SIGTERM
+#                  statistics count its reads and writes; xl
+#                  block-attach of a second disk connects it through
+#                  xpv-blkback, xl block-detach removes it; xl destroy
+#                  leaves no node; xpv-blkback exits cleanly on SIGTERM
 
 BLKGUEST=xpvblk
 
@@ -81,6 +83,31 @@ blk_console()
 	[ -f "$f" ] && sed 's/^/guest console: /' "$f" | tail -n 30
 }
 
+blk_connected()
+{
+	[ "$(xenstore-read "$1/state" 2>/dev/null)" = 4 ]
+}
+
+# xl block-attach of a second disk (xvdb) to the running guest, which its
+# xen-blkfront connects through xpv-blkback; then xl block-detach.
+blk_attach_detach()
+{
+	local be=/local/domain/0/backend/vbd/$1/51728
+	blk_make_disk 4
+	xl block-attach "$BLKGUEST" "format=raw, vdev=xvdb, access=rw, script=/etc/xen/scripts/hotplug-block, target=$(cat /run/xpv/loopdev4)" ||
+		fail "xl block-attach failed (exit $?)"
+	wait_for 30 blk_connected "$be" || {
+		xenstore-ls -f "$be" 2>&1 | tail -n 20
+		fail "the attached disk did not connect through xpv-blkback"
+	}
+	echo "xl block-attach: xvdb connected through xpv-blkback"
+	xl block-list "$BLKGUEST"
+	xl block-detach "$BLKGUEST" xvdb || fail "xl block-detach failed (exit $?)"
+	wait_for 30 sh -c "! xenstore-exists $be" ||
+		fail "the detached disk's backend directory remains"
+	echo "xl block-detach: xvdb gone"
+}
+
 t_blk_xpv_guest()
 {
 	local domid f=/var/log/xen/console/guest-$BLKGUEST.log
@@ -114,6 +141,7 @@ t_blk_xpv_guest()
 	grep -q "^vbd $domid 51712 .*rd_req=[1-9].*wr_req=[1-9]" \
 		/run/xpv/blkback.stats ||
 		fail "xpv-blkback's statistics show no reads and writes"
+	blk_attach_detach "$domid"
 	xl destroy "$BLKGUEST" || fail "xl destroy $BLKGUEST failed"
 	wait_for 20 sh -c "! xenstore-ls /local/domain/0/backend/vbd/$domid" ||
 		fail "the backend's nodes remain after xl destroy"
