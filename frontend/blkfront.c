@@ -524,9 +524,7 @@ static void read_features(struct blkfront *bf)
 {
 	struct blkfront_info *in = &bf->info;
 	unsigned long info = backend_uint(bf, "info", 0xffff, 0);
-	unsigned long segs;
-
-	unsigned long sectors;
+	unsigned long segs, sectors;
 
 	in->sectors = xenbus_dev_read_backend_uint(bf->dev, "sectors", ~0ul,
 						   &sectors) ?

@@ -29,6 +29,14 @@ $(BIN)/test-blkback-ring: $(call objs,backend/blkback/tests/test-blkback-ring.c 
 		$(HV_LIB) | $(BIN)/xpv-hv
 	$(link)
 
+# What the daemon makes of the toolstack's keys (spec.c), case by case.
+TEST_PROGS += $(BIN)/test-blkback-spec
+TESTS += $(BIN)/test-blkback-spec
+
+$(BIN)/test-blkback-spec: $(call objs,backend/blkback/tests/test-blkback-spec.c \
+		backend/blkback/spec.c) $(BACKEND_LIB) $(IMAGE_LIB) $(HV_LIB)
+	$(link)
+
 # The request path fed any ring contents, indirect pages and grants
 # (libFuzzer; seeds in backend/blkback/fuzz/corpus/blkback-ring/, made by
 # make-seeds.py): every file of the request path but grant.c, as the

@@ -102,8 +102,8 @@ static int vbd_probe(struct xpv_backend_dev *dev)
 		return ret;
 	}
 	/* a hotplug script may still be setting the device up: what fails
-	 * now is tried again at connect */
-	ret = open_image(v);
+	 * now (reported in the error node) is tried again at connect */
+	(void)open_image(v);
 	return publish_limits(v);
 }
 
