@@ -692,13 +692,20 @@ static bool backend_left(struct blkfront *bf)
 	return st != XPV_XENBUS_STATE_CONNECTED;
 }
 
+/* At most one look a port: a look that finds none costs a system call,
+ * and an event that comes later wakes the next poll again. */
 static void drain_evtchn(struct blkfront *bf)
 {
 	struct hv_evtchn *ev = xenbus_dev_evtchn(bf->dev);
+	unsigned int i;
 	int port;
 
-	while ((port = hv_evtchn_pending(ev)) >= 0)
+	for (i = 0; i < bf->nq; i++) {
+		port = hv_evtchn_pending(ev);
+		if (port < 0)
+			break;
 		hv_evtchn_unmask(ev, (hv_port_t)port);
+	}
 }
 
 int blkfront_poll(struct blkfront *bf, int timeout_ms)

@@ -139,14 +139,16 @@ static void queue_notify(void *opaque)
 		hv_evtchn_notify(vq->ev, (hv_port_t)vq->port);
 }
 
+/* The queue's handle has one port: one look takes its event (a second
+ * would only cost a system call to say there is none; an event that
+ * comes later wakes the queue's poll again). */
 static void queue_on_evtchn(void *opaque)
 {
 	struct vbd_queue *vq = opaque;
-	int port;
+	int port = hv_evtchn_pending(vq->ev);
 
-	while ((port = hv_evtchn_pending(vq->ev)) >= 0)
-		if (hv_evtchn_unmask(vq->ev, (hv_port_t)port) < 0)
-			break;
+	if (port >= 0)
+		hv_evtchn_unmask(vq->ev, (hv_port_t)port);
 }
 
 static void queue_broken(void *opaque, const char *why)
