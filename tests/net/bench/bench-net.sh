@@ -9,24 +9,28 @@
 # baseline: two network namespaces joined by veth pairs to a bridge in a
 # third; "dom0" is the bridge's address there.
 #
-# Rows (iperf3, BENCH_NET_SECONDS each, default 5): TCP 1 stream, TCP 4
+# Rows (iperf3, BENCH_NET_SECONDS each, default 4): TCP 1 stream, TCP 4
 # streams (Gbit/s), UDP with 64-byte payloads sent as fast as iperf3 can
-# (packets per second received). Each xpv row also gives xpv-netback's
-# CPU time (user + system) per packet it moved. This script reports; it
-# does not fail on a low ratio (docs/performance.md has the targets).
+# (packets per second received). Each row is the best of BENCH_NET_REPEAT
+# (default 3) runs of each side, xpv and baseline alternating, since on a
+# VM shared with other work a run can lose half its time to others. Each
+# xpv row also gives xpv-netback's CPU time (user + system) per packet it
+# moved, over all its runs. This script reports; it does not fail on a
+# low ratio (docs/performance.md has the targets).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/hotplug/tests/netns.sh"
 . "$top/tests/net/lib.sh"
-secs=${BENCH_NET_SECONDS:-5}
+secs=${BENCH_NET_SECONDS:-4}
+repeat=${BENCH_NET_REPEAT:-3}
 command -v iperf3 >/dev/null || xpv_skip "needs iperf3 (make deps)"
 command -v python3 >/dev/null || xpv_skip "needs python3"
 net_setup bench-net
 IPERF_PIDS=()
 XPV_CLEANUP="for p in \${IPERF_PIDS[@]}; do kill \$(cat \$p) 2>/dev/null; done; $XPV_CLEANUP"
 
-echo "bench-net: ${secs}s per run; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "bench-net: best of $repeat runs of ${secs}s; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 # --- xpv ---------------------------------------------------------------
 net_guest a 10.77.0.2/24 fd77::2/64 --memory 256 \
@@ -115,16 +119,20 @@ printf '%-22s %14s %14s %7s %16s\n' "" "xpv" "baseline" "ratio" "netback ns/pkt"
 for path in "guest->guest:10.77.0.3:10.99.0.3" "guest->dom0:10.77.0.1:10.99.0.1"; do
 	IFS=: read -r name xdest bdest <<<"$path"
 	for kind in tcp1 tcp4 udp64; do
-		sleep 1.2
-		t0=$(netback_ticks)
-		p0=$(netback_packets)
-		xpv_run "$kind" "$xdest"
-		x=$X
-		sleep 1.2
-		t1=$(netback_ticks)
-		p1=$(netback_packets)
-		b=$(base_run "$kind" "$bdest")
-		ns=$(awk -v t=$((t1 - t0)) -v p=$((p1 - p0)) -v hz="$hz" \
+		x=0 b=0 ticks=0 pkts=0
+		for ((i = 0; i < repeat; i++)); do
+			sleep 1.2
+			t0=$(netback_ticks)
+			p0=$(netback_packets)
+			xpv_run "$kind" "$xdest"
+			x=$(awk -v a="$x" -v b="$X" 'BEGIN { print (b > a ? b : a) }')
+			sleep 1.2
+			ticks=$((ticks + $(netback_ticks) - t0))
+			pkts=$((pkts + $(netback_packets) - p0))
+			y=$(base_run "$kind" "$bdest")
+			b=$(awk -v a="$b" -v c="$y" 'BEGIN { print (c > a ? c : a) }')
+		done
+		ns=$(awk -v t=$ticks -v p=$pkts -v hz="$hz" \
 			'BEGIN { if (p > 0) printf "%.0f", t * 1e9 / hz / p; else print "-" }')
 		ratio=$(awk -v x="$x" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", x / b; else print "-" }')
 		if [[ $kind == udp64 ]]; then
