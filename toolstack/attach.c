@@ -103,9 +103,14 @@ static int plug(struct xpv *x, const struct xpv_devpaths *d)
 			xpv_err("%s: hotplug script failed: %s", what, why);
 		}
 	}
-	if (!ret && running(x, d->domid))
+	if (!ret && running(x, d->domid)) {
 		ret = xpv_devices_wait(x, d, 1, XPV_XENBUS_STATE_CONNECTED,
 				       PLUG_TIMEOUT_MS);
+		ret = ret   ?:
+			      xpv_device_wait_frontend(
+				      x, d, XPV_XENBUS_STATE_CONNECTED,
+				      PLUG_TIMEOUT_MS);
+	}
 	if (ret)
 		xpv_device_remove(x, d, PLUG_TIMEOUT_MS);
 	return ret;

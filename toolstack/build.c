@@ -346,11 +346,21 @@ static int hotplug(struct build *b)
 	return ret;
 }
 
+/* Both ends of every device Connected: the backends first (what libxl
+ * waits for), then the frontends, so that a caller sees what it asked
+ * for as soon as create returns. */
 static int connect_devices(struct build *b)
 {
-	return xpv_devices_wait(b->x, b->devs, b->ndevs,
-				XPV_XENBUS_STATE_CONNECTED,
-				device_timeout_ms());
+	unsigned int i;
+	int ret = xpv_devices_wait(b->x, b->devs, b->ndevs,
+				   XPV_XENBUS_STATE_CONNECTED,
+				   device_timeout_ms());
+
+	for (i = 0; !ret && i < b->ndevs; i++)
+		ret = xpv_device_wait_frontend(b->x, &b->devs[i],
+					       XPV_XENBUS_STATE_CONNECTED,
+					       device_timeout_ms());
+	return ret;
 }
 
 static int unpause(struct build *b)

@@ -308,3 +308,20 @@ int xpv_devices_remove_dead(struct xpv *x, const struct xpv_devpaths *devs,
 	}
 	return ret;
 }
+
+int xpv_device_wait_frontend(struct xpv *x, const struct xpv_devpaths *d,
+			     int state, long long timeout_ms)
+{
+	struct xs_handle *xs = xpv_xs(x);
+	long long deadline = xpv_now_ms() + timeout_ms;
+	long s;
+
+	while ((s = read_state(xs, d->frontend)) < state) {
+		if (xpv_now_ms() >= deadline) {
+			report(x, d, state, true, timeout_ms);
+			return -ETIMEDOUT;
+		}
+		xpv_sleep_ms(2);
+	}
+	return s >= XPV_XENBUS_STATE_CLOSING ? -EIO : 0;
+}

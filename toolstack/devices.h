@@ -31,6 +31,11 @@ void xpv_device_describe(struct xpv *x, const struct xpv_devpaths *d, char *buf,
 int xpv_devices_wait(struct xpv *x, const struct xpv_devpaths *devs,
 		     unsigned int n, int state, long long timeout_ms);
 
+/* Wait (polling) until the frontend's state is at least state; on a
+ * time-out the same message as above. -EIO when it closed instead. */
+int xpv_device_wait_frontend(struct xpv *x, const struct xpv_devpaths *d,
+			     int state, long long timeout_ms);
+
 /*
  * Remove one device: ask its backend to close (online=0, state Closing),
  * wait for Closed (at most timeout_ms, none when no backend ever took the
