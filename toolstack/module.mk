@@ -27,6 +27,14 @@ TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
 	toolstack/tests/test-check.sh toolstack/tests/test-hotplug-block.sh \
 	toolstack/tests/test-network.sh
 
+# A guest kernel that abuses its console ring, for test-console-hostile.
+TEST_PROGS += $(BIN)/console-hostile-guest
+TESTS += toolstack/tests/test-console-hostile.sh
+
+$(BIN)/console-hostile-guest: $(call objs,toolstack/tests/console-hostile-guest.c) \
+		$(RING_LIB) $(HV_LIB)
+	$(link)
+
 # make bench-lifecycle: create and destroy with 1, 10 and 50 domains
 # running, beside the floors (toolstack/bench/bench-lifecycle.c).
 BENCHES += bench-lifecycle
