@@ -790,6 +790,33 @@ static void set_defaults(struct xpv_domcfg *c)
 	c->on_crash = XPV_ACTION_DESTROY;
 }
 
+/*
+ * libxlutil 4.17 asserts (aborting xl, and us) on a NUL byte inside a
+ * quoted string (xlu__cfgl_dequote; found by fuzz-config): a config file
+ * is text, so a NUL anywhere is refused here, with its line, before
+ * libxlutil sees the file.
+ */
+static int check_text(struct loader *l, const char *path)
+{
+	int c, line = 1, ret = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n')
+			line++;
+		if (c == '\0') {
+			config_complain(l, line, false,
+					"a NUL byte: a config file is text");
+			ret = -EINVAL;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 static int load(struct loader *l, const char *path, int n,
 		char *const overrides[])
 {
@@ -801,6 +828,9 @@ static int load(struct loader *l, const char *path, int n,
 			strerror(errno));
 		return -errno;
 	}
+	ret = check_text(l, path);
+	if (ret)
+		return ret;
 	l->xlu = xlu_cfg_init(l->err, path);
 	if (!l->xlu)
 		return -ENOMEM;

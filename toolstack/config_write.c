@@ -1,8 +1,10 @@
 /*
  * config_write.c - a domain config back into xl.cfg syntax (config.h's
  * xpv_config_write): what xpv keeps of a running domain, and rebuilds
- * it from on restart. Strings are double-quoted with libxlutil's escapes
- * (\\, \", \xHH), so any value reads back as it was.
+ * it from on restart. Strings are double-quoted, with the escapes
+ * libxlutil 4.17 reads back (\\, \" and \n; its \x and octal escapes
+ * refuse every input, found by fuzz-config), and other bytes as they
+ * are: its lexer takes any byte but a newline inside quotes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +19,8 @@ static void quoted(FILE *f, const char *s)
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
+		else if (c == '\n')
+			fputs("\\n", f);
 		else
 			fputc(c, f);
 	}

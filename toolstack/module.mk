@@ -47,3 +47,13 @@ bench-lifecycle: $(BIN)/bench-lifecycle $(BIN)/xpv $(BIN)/xpv-guest \
 		$(BIN)/xpv-hv $(BIN)/xpv-xenstored
 	@BIN=$(CURDIR)/$(BIN) toolstack/bench/bench-lifecycle.sh
 .PHONY: bench-lifecycle
+
+# The config reader under libFuzzer (make fuzz, make check-fuzz); seeds in
+# toolstack/fuzz/corpus/config/.
+FUZZ_TARGETS += $(BIN)/fuzz-config
+XPV_CONFIG_OBJS := $(call objs,$(addprefix toolstack/,config.c \
+	config_devices.c config_values.c config_write.c xlu_view.c))
+
+$(BIN)/fuzz-config: private LINK_LIBS := -lxlutil -lxenlight
+$(BIN)/fuzz-config: $(call objs,toolstack/fuzz/fuzz-config.c) $(XPV_CONFIG_OBJS)
+	$(link)

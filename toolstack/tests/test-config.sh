@@ -111,6 +111,16 @@ out=$("$BIN/xpv" create -n minimal.cfg nonsense 2>&1 >/dev/null)
 [[ $out == "minimal.cfg: command line: \`nonsense': expected key=value (as in memory=512)" ]]
 check "override without =" "$([[ $? -eq 0 ]] && echo ok)" "$out"
 
+# libxlutil aborts on a NUL inside a quoted string (found by fuzz-config):
+# refused before it sees the file.
+nul=$(mktemp)
+printf 'name = "guest1"\nextra = "a\0b"\n' >"$nul"
+out=$("$BIN/xpv" create -n "$nul" 2>&1 >/dev/null)
+rc=$?
+rm -f "$nul"
+[[ $rc -eq 1 && $out == "$nul:2: a NUL byte: a config file is text" ]]
+check "a NUL byte is refused with its line" "$([[ $? -eq 0 ]] && echo ok)" "rc $rc: $out"
+
 out=$("$BIN/xpv" create -n /nonexistent/x.cfg 2>&1 >/dev/null)
 [[ $out == "/nonexistent/x.cfg: cannot read the config file: No such file or directory" ]]
 check "missing config file" "$([[ $? -eq 0 ]] && echo ok)" "$out"
