@@ -21,10 +21,10 @@ guest-xenstore 60 t_guest_xenstore guest-create
 guest-xenbus-smoke 90 t_guest_xenbus_smoke guest-create
 guest-shutdown 90 t_guest_shutdown guest-create
 guest-destroy 60 t_guest_destroy guest-shutdown
-blk-user-guest 200 t_blk_user_guest guest-destroy
-blk-xpv-guest 240 t_blk_xpv_guest guest-destroy
 hv-xen-guest 120 t_hv_xen_guest store
-hv-xen-domu 150 t_hv_xen_domu store"
+hv-xen-domu 150 t_hv_xen_domu store
+blk-user-guest 200 t_blk_user_guest guest-destroy
+blk-xpv-guest 240 t_blk_xpv_guest guest-destroy"
 
 GUEST=xpvguest
 XENSTORED=/usr/lib/xen-4.17/bin/xenstored
