@@ -338,8 +338,11 @@ struct hv_exec {
  * Start the domain's "kernel": on sim, x->path exec'd inside the domain's
  * namespaces and cgroup, in the world struct hv_exec describes. The domain
  * stays paused until hv_domain_unpause. -ENOENT/-EACCES: the program (or
- * the root) cannot be opened; -EBUSY: it has an init already. xen:
- * -EOPNOTSUPP (libxenguest builds PV kernels; the toolstack does that).
+ * the root) cannot be opened; -EBUSY: it has an init already;
+ * -EOPNOTSUPP on sim when the kernel cannot make a socket refuse files
+ * (SO_PASSRIGHTS, Linux 6.16: without it a guest could make the
+ * hypervisor wait, docs/hv.md). xen: -EOPNOTSUPP (libxenguest builds PV
+ * kernels; the toolstack does that).
  */
 int hv_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x);
 /* Kill every process of the domain and free all it had: memory, grants,

@@ -4,10 +4,11 @@
  *
  * A process started as a domain by xpv-hv has its domain's first
  * connection in XPV_HV_FD. That connection only accepts SIM_OP_CLONE: each
- * hv_open() (and each event channel handle) sends it one end of a fresh
- * socketpair and talks on the other, so processes of one domain sharing
- * the inherited fd never read each other's replies. Any other process
- * connects to $XPV_RUNDIR/hv.sock and is dom0.
+ * hv_open() (and each event channel handle) asks it for a connection of
+ * its own, which xpv-hv makes and answers with, so processes of one
+ * domain sharing the inherited fd never read each other's other replies
+ * (one clone is as good as another). Any other process connects to
+ * $XPV_RUNDIR/hv.sock and is dom0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -105,21 +106,20 @@ static int connect_dom0(char *why, size_t why_len)
 	return err;
 }
 
-/* A fresh private connection of the domain behind root. */
-int sim_clone_conn(int root)
+/* A fresh private connection of the domain behind sock: xpv-hv makes it
+ * and hands us our end (it never takes a socket of ours). */
+int sim_clone_conn(int sock)
 {
 	struct sim_req req = { .op = SIM_OP_CLONE };
-	int sv[2], err;
+	int fds[SIM_MSG_FDS], fd, err;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[1], 1, false);
-	close(sv[1]);
-	if (err) {
-		close(sv[0]);
+	err = sim_rpc(sock, &req, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, fds);
+	if (err)
 		return err;
-	}
-	return sv[0];
+	fd = fds[0];
+	fds[0] = -1;
+	sim_close_fds(fds, SIM_MSG_FDS);
+	return fd >= 0 ? fd : -EPROTO;
 }
 
 void sim_close_conn(int sock)

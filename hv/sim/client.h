@@ -95,8 +95,9 @@ int sim_rpc(int sock, const struct sim_req *req, const void *tail,
 	    size_t tail_len, const int *fds, int nfds, struct sim_rep *rep,
 	    void *rtail, size_t rtail_len, size_t *rtail_got, int *rfds);
 
-/* A new private connection of the same domain as root, or -errno. */
-int sim_clone_conn(int root);
+/* A new private connection of the same domain as sock (made by xpv-hv),
+ * or -errno. */
+int sim_clone_conn(int sock);
 /* Close a connection once xpv-hv has dropped its end (and so released
  * what was bound through it). */
 void sim_close_conn(int sock);

@@ -381,6 +381,12 @@ static int setup(void)
 		/* What a SIGKILLed predecessor left: its domains are gone. */
 		cg_remove_leftovers();
 	}
+	hvd.fds_refusable = conn_fds_refusable();
+	if (!hvd.fds_refusable)
+		hvd_log("this kernel cannot make a socket refuse file "
+			"descriptors (SO_PASSRIGHTS, Linux 6.16): a guest could "
+			"make xpv-hv wait on closing one; no guest will run "
+			"here (hv_domain_exec: -EOPNOTSUPP)");
 	err = hvd_open_domtab();
 	if (!err)
 		err = dom_create_dom0();

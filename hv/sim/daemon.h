@@ -107,7 +107,6 @@ struct reply {
 	bool free_tail;
 	int fds[SIM_MSG_FDS];
 	bool close_fds[SIM_MSG_FDS];
-	bool none; /* send nothing (SIM_OP_CLONE) */
 };
 
 /* What a handler gets: the request, its tail, the fds that came with it
@@ -140,6 +139,9 @@ struct hvd {
 	bool use_cgroups;
 	uint64_t dom0_pages;
 	bool quiet; /* no log lines (the fuzzer) */
+	/* The kernel lets our end of a connection refuse files
+	 * (SO_PASSRIGHTS): without it no guest runs (daemon_conn.c). */
+	bool fds_refusable;
 	/* The fd limits we were started with, which a domain's init gets
 	 * back (ours are raised; daemon.c). */
 	struct rlimit guest_nofile;
@@ -156,6 +158,12 @@ void hvd_log_limited(struct hvd_ratelimit *rl, const char *fmt, ...)
 int hvd_open_domtab(void);
 
 /* daemon_conn.c */
+/* Whether this kernel lets a socket refuse SCM_RIGHTS (Linux 6.16). */
+bool conn_fds_refusable(void);
+/* A socket pair for a new connection of domid: *mine (to conn_add) refuses
+ * files, *theirs goes to the client. 0, or -errno (-ENOPROTOOPT: the
+ * kernel cannot refuse files, for a domain other than dom0). */
+int conn_socketpair(hv_domid_t domid, int *mine, int *theirs);
 /* Serve fd as a connection of domid (root: a domain's first, CLONE only);
  * the connection owns fd. NULL (errno set) on failure, fd left open. */
 struct conn *conn_add(int fd, hv_domid_t domid, bool root);

@@ -6,6 +6,19 @@
  * short or too long, a reply it does not read) is closed; a request that
  * is merely wrong gets an error reply. Nothing a client sends can make the
  * daemon block or allocate without bound.
+ *
+ * Files. Closing a file can wait as long as whoever serves it likes: a
+ * TCP socket with SO_LINGER waits for its FIN to be acknowledged, a file
+ * of a FUSE mount waits at every close for its server to answer FLUSH
+ * (uninterruptibly, once a signal came). A guest can make both. So we
+ * never hold a file a domain made: every connection of a domain is a
+ * socket pair we make ourselves (at exec, and at each CLONE, whose reply
+ * carries the client's end), and our end refuses SCM_RIGHTS
+ * (SO_PASSRIGHTS off, Linux 6.16): nothing a domain sends us carries a
+ * file, and nothing queued on our end is the guest's when we close it.
+ * Only dom0's connections, accepted on hv.sock, pass files to us (exec's
+ * stdio, give_fd). On a kernel that cannot refuse them, no guest runs
+ * (op_exec).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +33,38 @@
 #include "hv/sim/daemon.h"
 
 static struct conn *graveyard;
+
+bool conn_fds_refusable(void)
+{
+	int sv[2];
+	bool ok;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return false;
+	ok = sim_msg_refuse_fds(sv[0]) == 0;
+	close(sv[0]);
+	close(sv[1]);
+	return ok;
+}
+
+int conn_socketpair(hv_domid_t domid, int *mine, int *theirs)
+{
+	int sv[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	err = sim_msg_refuse_fds(sv[0]);
+	/* dom0's clones (its event channel handles) pass no files either,
+	 * but dom0 may run where the kernel cannot refuse them. */
+	if (err && domid != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	*mine = sv[0];
+	*theirs = sv[1];
+	return 0;
+}
 
 struct conn *conn_add(int fd, hv_domid_t domid, bool root)
 {
@@ -149,26 +194,6 @@ int reopen_ro(int fd)
 	return r < 0 ? -errno : r;
 }
 
-/*
- * A socket fit to be a new connection: a unix SEQPACKET socket that the
- * client made. One the daemon made itself (a domain's first connection,
- * passed back to us) is refused: both its ends would be ours, and each
- * reply would come back as a request, forever.
- */
-static bool fit_for_clone(int fd)
-{
-	int type = 0, dom = 0;
-	socklen_t l1 = sizeof(type), l2 = sizeof(dom), l3;
-	struct ucred cr;
-
-	l3 = sizeof(cr);
-	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 &&
-	       getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l2) == 0 &&
-	       type == SOCK_SEQPACKET && dom == AF_UNIX &&
-	       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l3) == 0 &&
-	       cr.pid != getpid();
-}
-
 /* The limiter of the lines a connection's domain can cause. */
 static struct hvd_ratelimit *log_rl(hv_domid_t domid)
 {
@@ -177,21 +202,28 @@ static struct hvd_ratelimit *log_rl(hv_domid_t domid)
 	return d ? &d->log_rl : &hvd.log_rl;
 }
 
+/* A new connection of the caller's domain, made here: the reply carries
+ * the client's end. */
 static int op_clone(struct request *rq, struct reply *r)
 {
-	int fd = rq->fds[0];
+	hv_domid_t domid = rq->c->domid;
+	int mine, theirs, err;
 
-	r->none = true;
-	if (fd < 0 || !fit_for_clone(fd))
-		return -EBADF;
-	if (conn_count(rq->c->domid) >= SIM_MAX_CONNS) {
-		hvd_log_limited(log_rl(rq->c->domid),
-				"dom%u: too many connections", rq->c->domid);
+	if (conn_count(domid) >= SIM_MAX_CONNS) {
+		hvd_log_limited(log_rl(domid), "dom%u: too many connections",
+				domid);
 		return -EMFILE;
 	}
-	if (!conn_add(fd, rq->c->domid, false))
+	err = conn_socketpair(domid, &mine, &theirs);
+	if (err)
+		return err;
+	if (!conn_add(mine, domid, false)) {
+		close(mine);
+		close(theirs);
 		return -ENOMEM;
-	rq->fds[0] = -1;
+	}
+	r->fds[0] = theirs;
+	r->close_fds[0] = true;
 	return 0;
 }
 
@@ -235,7 +267,8 @@ static int dispatch(struct request *rq, struct reply *r)
 	uint32_t op = rq->req->op;
 
 	/* The first connection is shared by every process of the domain:
-	 * a reply there could reach the wrong one. */
+	 * a reply there could reach the wrong one, unless every reply is as
+	 * good as any other, as CLONE's (a fresh connection of the domain). */
 	if (rq->c->root && op != SIM_OP_CLONE)
 		return -EPERM;
 	if ((ops[op].flags & PRIV) && rq->c->domid != 0)
@@ -248,14 +281,18 @@ static void send_reply(struct conn *c, struct reply *r, int err)
 	int i;
 
 	r->rep.err = err;
-	if (!r->none && !c->dead &&
+	if (!c->dead &&
 	    sim_msg_send(c->fd, &r->rep, sizeof(r->rep), r->tail, r->tail_len,
 			 r->fds, SIM_MSG_FDS, true) < 0) {
 		hvd_log_limited(log_rl(c->domid),
 				"dom%u: a client does not read its replies; "
-				"closing",
-				c->domid);
-		conn_close(c);
+				"%s",
+				c->domid, c->root ? "dropped" : "closing");
+		/* A domain's first connection stays: its processes share
+		 * it, and a clone that was not delivered goes by itself
+		 * (its client end is closed below). */
+		if (!c->root)
+			conn_close(c);
 	}
 	for (i = 0; i < SIM_MSG_FDS; i++)
 		if (r->close_fds[i] && r->fds[i] >= 0)

@@ -552,6 +552,10 @@ int op_exec(struct request *rq, struct reply *r __attribute__((unused)))
 
 	if (rq->req->domid == 0 || rq->req->domid == HV_DOMID_SELF)
 		return -ERANGE;
+	/* A guest could hand us files whose close never returns
+	 * (daemon_conn.c): said in the log at start. */
+	if (!hvd.fds_refusable)
+		return -EOPNOTSUPP;
 	d = dom_target(rq->c, rq->req->domid, &err);
 	if (!d)
 		return err;
@@ -564,10 +568,9 @@ int op_exec(struct request *rq, struct reply *r __attribute__((unused)))
 		err = -errno;
 		goto out;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		err = -errno;
+	err = conn_socketpair(d->domid, &sv[0], &sv[1]);
+	if (err)
 		goto out;
-	}
 	pid = exec_domain(d, &x, sv[1]);
 	close(sv[1]);
 	if (pid < 0 || !conn_add(sv[0], d->domid, true)) {

@@ -8,7 +8,8 @@
  * send what is decided by the connection, never by a field of the message:
  * a dom0 connection came through hv.sock, a domain's connection was handed
  * to it at exec, and clones inherit the domain of the connection they were
- * requested on.
+ * requested on. Only dom0's hv.sock connections pass files to xpv-hv: the
+ * daemon's end of every other refuses them (daemon_conn.c says why).
  */
 #ifndef XPV_HV_SIM_PROTO_H
 #define XPV_HV_SIM_PROTO_H
@@ -29,10 +30,10 @@ enum sim_op {
 	/* -> u32 domid, privileged; fds memory, gnttab, status(ro)
 	 *    [, domtable(ro) for dom0]; v[2] nr_pages */
 	SIM_OP_HELLO = 1,
-	/* fd: one end of a new socketpair, to serve as a connection of the
-	 * same domain. No reply. The only op a domain's first connection
-	 * (XPV_HV_FD) accepts, so processes sharing it never race for replies.
-	 */
+	/* -> fd: the client's end of a new connection of the same domain,
+	 * a socket pair xpv-hv made. The only op a domain's first connection
+	 * (XPV_HV_FD) accepts: processes sharing it may take each other's
+	 * replies, but any reply is as good as another. */
 	SIM_OP_CLONE,
 	SIM_OP_MEM_ALLOC, /* a: npages -> v[0]: first frame */
 	SIM_OP_MEM_FREE, /* a: first frame, b: npages */
@@ -142,5 +143,9 @@ int sim_msg_send(int sock, const void *hdr, size_t hdr_len, const void *tail,
 ssize_t sim_msg_recv(int sock, void *buf, size_t len, int *fds, bool nonblock);
 /* Close every fd >= 0 of fds[0..n). */
 void sim_close_fds(int *fds, int n);
+/* Make sock refuse SCM_RIGHTS (SO_PASSRIGHTS off, Linux 6.16): a sender's
+ * sendmsg with files then fails with EPERM. 0 or -errno (-ENOPROTOOPT on
+ * an older kernel). */
+int sim_msg_refuse_fds(int sock);
 
 #endif /* XPV_HV_SIM_PROTO_H */

@@ -51,6 +51,21 @@ int sim_msg_send(int sock, const void *hdr, size_t hdr_len, const void *tail,
 	return (size_t)r == hdr_len + tail_len ? 0 : -EIO;
 }
 
+/* Linux 6.16 (af_unix): whether the socket accepts SCM_RIGHTS. */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
+
+int sim_msg_refuse_fds(int sock)
+{
+	int off = 0;
+
+	return setsockopt(sock, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off)) <
+			       0 ?
+		       -errno :
+		       0;
+}
+
 void sim_close_fds(int *fds, int n)
 {
 	int i;

@@ -60,7 +60,8 @@ static struct conn *connect_guest(int *peer)
 	int sv[2];
 	struct conn *c;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	/* As xpv-hv makes a domain's connections: its end refuses files. */
+	if (conn_socketpair(guest, &sv[0], &sv[1]))
 		abort();
 	c = conn_add(sv[0], guest, false);
 	if (!c)

@@ -24,9 +24,9 @@
  *   list | create | destroy DOM   (dom0 only: expect -EPERM)
  *   shutdown REASON
  *   cloneself               hostile: send our first connection back to
- *                           xpv-hv as a new connection
+ *                           xpv-hv with a CLONE (-EPERM: refused)
  *   clonepair               hostile: give xpv-hv both ends of one
- *                           socketpair as two connections, then talk
+ *                           socketpair with CLONEs, then talk (-EPERM)
  *   statuswrite             hostile: take our status page's fd with a
  *                           HELLO of our own and reopen it writable; ok
  *                           means it could be written
@@ -34,15 +34,14 @@
  *                           connection of our own (no hv.c limit) ->
  *                           ok <first frame of the last>
  *   rawfree FIRST N         SIM_OP_MEM_FREE
- *   fdspam ROUNDS           hostile: on fresh connections, requests with
- *                           fds attached: 3 (answered, fds dropped), then
- *                           30 (more than a datagram may carry: the
- *                           connection is closed) -> ok <replies> <eofs>
+ *   fdspam ROUNDS           hostile: requests with fds attached, on our
+ *                           first connection and on ROUNDS fresh ones (3
+ *                           fds, then 30) -> ok <refused> <sent>
  *   portflood REMOTE        hostile: allocate ports for REMOTE until
  *                           refused -> ok <how many> <the error>
  *   connflood N KEEP        hostile: ask for N more connections, keeping
- *                           the first KEEP open (the rest go over the
- *                           domain's limit: each makes xpv-hv log)
+ *                           the first KEEP open (those over the domain's
+ *                           limit are refused: each makes xpv-hv log)
  *   spin                    burn cpu forever (no answer)
  *   exit CODE
  */
@@ -211,20 +210,27 @@ static void spin(void)
 		n++;
 }
 
-static int clone_pair(void)
+/* CLONE on fd carrying the file `give`: the kernel refuses it (the
+ * daemon's end refuses files), 0 if it was sent all the same. */
+static int clone_giving(int fd, int give)
 {
 	struct sim_req req = { .op = SIM_OP_CLONE };
+
+	return sim_msg_send(fd, &req, sizeof(req), NULL, 0, &give, 1, false);
+}
+
+/* Hand xpv-hv both ends of one socketpair, as clients once did to make it
+ * talk to itself; then one request into one end. */
+static int clone_pair(void)
+{
+	struct sim_req req = { .op = SIM_OP_HELLO };
 	int root = atoi(getenv("XPV_HV_FD")), sv[2], err;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[0], 1, false);
+	err = clone_giving(root, sv[0]);
 	if (!err)
-		err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[1], 1,
-				   false);
-	/* A request into one end reaches the daemon on the other; its reply
-	 * comes back in on the first end. */
-	req.op = SIM_OP_HELLO;
+		err = clone_giving(root, sv[1]);
 	if (!err)
 		err = sim_msg_send(sv[0], &req, sizeof(req), NULL, 0, NULL, 0,
 				   false);
@@ -233,21 +239,27 @@ static int clone_pair(void)
 	return err;
 }
 
-/* A fresh connection of our own domain (CLONE on the first one). */
+/* A fresh connection of our own domain: CLONE on the first one, whose
+ * reply carries it. */
 static int own_conn(void)
 {
 	struct sim_req req = { .op = SIM_OP_CLONE };
-	int root = atoi(getenv("XPV_HV_FD")), sv[2], err;
+	int root = atoi(getenv("XPV_HV_FD")), fds[SIM_MSG_FDS], fd;
+	struct sim_rep rep;
+	int err =
+		sim_msg_send(root, &req, sizeof(req), NULL, 0, NULL, 0, false);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[0], 1, false);
-	close(sv[0]);
-	if (err) {
-		close(sv[1]);
+	if (err)
 		return err;
+	if (sim_msg_recv(root, &rep, sizeof(rep), fds, false) !=
+	    (ssize_t)sizeof(rep)) {
+		sim_close_fds(fds, SIM_MSG_FDS);
+		return -EPROTO;
 	}
-	return sv[1];
+	fd = fds[0];
+	fds[0] = -1;
+	sim_close_fds(fds, SIM_MSG_FDS);
+	return rep.err ? rep.err : fd >= 0 ? fd : -EPROTO;
 }
 
 /* Write one byte to fd, through write() and through a shared mapping. */
@@ -323,7 +335,8 @@ static void raw_mem(uint32_t op, unsigned int a, unsigned int b)
 	reply(err, "%llu", (unsigned long long)rep.v[0]);
 }
 
-/* A HELLO with nfds copies of fd attached; 1 answered, 0 closed on us. */
+/* A HELLO with nfds copies of fd attached: 0 sent, else -errno of the
+ * send (-EPERM: the kernel refused the files). */
 static int hello_with_fds(int c, int fd, int nfds)
 {
 	struct sim_req req = { .op = SIM_OP_HELLO };
@@ -338,65 +351,66 @@ static int hello_with_fds(int c, int fd, int nfds)
 			      .msg_controllen =
 				      CMSG_SPACE(sizeof(int) * nfds) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	struct sim_rep rep;
-	int fds[SIM_MSG_FDS], i;
-	ssize_t n;
+	int i;
 
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 	for (i = 0; i < nfds; i++)
 		memcpy(CMSG_DATA(cm) + i * sizeof(int), &fd, sizeof(int));
-	if (sendmsg(c, &msg, MSG_NOSIGNAL) < 0)
-		return -errno;
-	n = sim_msg_recv(c, &rep, sizeof(rep), fds, false);
-	sim_close_fds(fds, SIM_MSG_FDS);
-	return n > 0 ? 1 : n == 0 ? 0 : (int)n;
+	return sendmsg(c, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/* Requests with fds attached, on our first connection and on fresh ones
+ * (3 fds, then 30): -> ok <refused with EPERM> <sent>. */
 static void fd_spam(unsigned int rounds)
 {
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), r = 0;
-	unsigned int i, answered = 0, closed = 0;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), r = 0, err;
+	unsigned int i, refused = 0, sent = 0;
 
-	for (i = 0; i < rounds && fd >= 0 && r >= 0; i++) {
+	if (fd < 0) {
+		reply(-errno, NULL);
+		return;
+	}
+	err = hello_with_fds(atoi(getenv("XPV_HV_FD")), fd, 3);
+	refused += err == -EPERM;
+	sent += err == 0;
+	for (i = 0; i < rounds; i++) {
 		int c = own_conn();
 
 		if (c < 0) {
 			r = c;
 			break;
 		}
-		r = hello_with_fds(c, fd, 3);
-		answered += r == 1;
-		if (r >= 0)
-			r = hello_with_fds(c, fd, 30);
-		closed += r == 0;
+		err = hello_with_fds(c, fd, 3);
+		refused += err == -EPERM;
+		sent += err == 0;
+		err = hello_with_fds(c, fd, 30);
+		refused += err == -EPERM;
+		sent += err == 0;
 		close(c);
 	}
-	if (fd >= 0)
-		close(fd);
-	reply(fd < 0 ? -errno : r < 0 ? r : 0, "%u %u", answered, closed);
+	close(fd);
+	reply(r, "%u %u", refused, sent);
 }
 
-/* Each new connection is one end of a socketpair handed to xpv-hv; the
- * ends we keep hold the first `keep` of them open. */
+/* Ask for n more connections, keeping the first `keep` open; those over
+ * the domain's limit are refused (-EMFILE). */
 static int conn_flood(unsigned int n, unsigned int keep)
 {
-	struct sim_req req = { .op = SIM_OP_CLONE };
-	int root = atoi(getenv("XPV_HV_FD")), sv[2], err = 0;
 	unsigned int i;
 
-	for (i = 0; i < n && !err; i++) {
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) <
-		    0)
-			return -errno;
-		err = sim_msg_send(root, &req, sizeof(req), NULL, 0, &sv[0], 1,
-				   false);
-		close(sv[0]);
+	for (i = 0; i < n; i++) {
+		int c = own_conn();
+
+		if (c == -EMFILE)
+			continue;
+		if (c < 0)
+			return c;
 		if (i >= keep)
-			close(sv[1]);
+			close(c);
 	}
-	return err;
+	return 0;
 }
 
 /* Commands with no argument or with numbers only. */
@@ -438,14 +452,11 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 	else if (strcmp(c, "shutdown") == 0 && n == 2)
 		reply(hv_domain_shutdown(hv, HV_DOMID_SELF, a), NULL);
 	else if (strcmp(c, "cloneself") == 0) {
-		struct sim_req req = { .op = SIM_OP_CLONE };
+		struct sim_req req = { .op = SIM_OP_HELLO };
 		int fd = atoi(getenv("XPV_HV_FD"));
-
-		int err = sim_msg_send(fd, &req, sizeof(req), NULL, 0, &fd, 1,
-				       false);
+		int err = clone_giving(fd, fd);
 
 		/* One message in, to start a reply loop if it was taken. */
-		req.op = SIM_OP_HELLO;
 		if (!err)
 			err = sim_msg_send(fd, &req, sizeof(req), NULL, 0, NULL,
 					   0, false);

@@ -86,9 +86,10 @@ static long ino_of(int fd)
 int hg_exec(struct hv *hv, struct hg *g, const struct hg_start *s, int in_fd,
 	    int out_fd)
 {
-	char *argv[] = { "hostile-world-guest", NULL };
+	const char *prog = s->program ? s->program : "hostile-world-guest";
+	char *argv[] = { (char *)prog, NULL };
 	int stdio[3] = { in_fd, out_fd, -1 };
-	struct hv_exec x = { .path = harness_bin("hostile-world-guest"),
+	struct hv_exec x = { .path = harness_bin(prog),
 			     .argv = argv,
 			     .envp = s->envp,
 			     .stdio = stdio,

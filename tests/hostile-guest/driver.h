@@ -23,6 +23,7 @@ struct hg {
 
 /* How a test wants its guest started (hv.h struct hv_exec). */
 struct hg_start {
+	const char *program; /* in $BIN; NULL: hostile-world-guest */
 	hv_domid_t domid; /* 0: any */
 	char *const *envp;
 	const char *root;

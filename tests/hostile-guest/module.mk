@@ -8,6 +8,9 @@
 #   test-evtchn-stall  event channel ends poisoned (O_NONBLOCK cleared,
 #                      buffers filled, shut down, never read): xpv-hv, a
 #                      dom0 notifier and xpv-xenstored still answer
+#   test-fd-close-stall  files whose close never returns (a lingering TCP
+#                      socket, a file of the guest's FUSE mount) handed to
+#                      xpv-hv and dom0: refused; SIGTERM still ends xpv-hv
 # The world tests' guest is hostile-world-guest (world-guest.c), driven by
 # driver.c; test-evtchn-stall's is evtchn-stall-guest.
 TEST_PROGS += $(BIN)/hostile-world-guest $(BIN)/test-guest-world \
@@ -32,4 +35,13 @@ $(BIN)/evtchn-stall-guest: $(call objs,tests/hostile-guest/evtchn-stall-guest.c)
 	$(link)
 
 $(BIN)/test-evtchn-stall: $(call objs,tests/hostile-guest/test-evtchn-stall.c) $(TEST_LIB) $(HV_LIB)
+	$(link)
+
+TEST_PROGS += $(BIN)/fd-stall-guest $(BIN)/test-fd-close-stall
+TESTS += $(BIN)/test-fd-close-stall
+
+$(BIN)/fd-stall-guest: $(call objs,tests/hostile-guest/fd-stall-guest.c) $(HV_LIB)
+	$(link)
+
+$(BIN)/test-fd-close-stall: $(call objs,tests/hostile-guest/test-fd-close-stall.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/fd-stall-guest $(BIN)/xpv-hv
 	$(link)
