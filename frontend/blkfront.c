@@ -369,8 +369,12 @@ int blkfront_kick(struct blkfront *bf)
 		if (!q->kick)
 			continue;
 		q->kick = false;
-		if (xpv_front_push_requests_and_check_notify(&q->fr))
-			hv_evtchn_notify(ev, (hv_port_t)q->port);
+		if (xpv_front_push_requests_and_check_notify(&q->fr)) {
+			int err = hv_evtchn_notify(ev, (hv_port_t)q->port);
+
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
@@ -704,7 +708,8 @@ static void drain_evtchn(struct blkfront *bf)
 		port = hv_evtchn_pending(ev);
 		if (port < 0)
 			break;
-		hv_evtchn_unmask(ev, (hv_port_t)port);
+		if (hv_evtchn_unmask(ev, (hv_port_t)port) < 0)
+			break; /* the device is going: its ring says so */
 	}
 }
 
@@ -789,10 +794,12 @@ static int alloc_records(struct blkfront *bf)
 
 static void free_all(struct blkfront *bf)
 {
-	if (bf->pool)
-		hv_unshare_pages(bf->hv, bf->pool, bf->o.pool_pages);
-	if (bf->ind)
-		hv_unshare_pages(bf->hv, bf->ind, bf->nreqs);
+	/* A page dom0 still maps stays granted (and ours) until the domain
+	 * goes: nothing more to do about it here. */
+	if (bf->pool && hv_unshare_pages(bf->hv, bf->pool, bf->o.pool_pages))
+		bf->pool = NULL;
+	if (bf->ind && hv_unshare_pages(bf->hv, bf->ind, bf->nreqs))
+		bf->ind = NULL;
 	if (bf->dev)
 		xenbus_dev_close(bf->dev);
 	free(bf->reqs);

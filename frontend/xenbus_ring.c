@@ -43,7 +43,8 @@ static void drain_events(struct ring_priv *p)
 	int port;
 
 	while ((port = hv_evtchn_pending(p->ev)) >= 0)
-		hv_evtchn_unmask(p->ev, (hv_port_t)port);
+		if (hv_evtchn_unmask(p->ev, (hv_port_t)port) < 0)
+			break; /* the port is gone: the ring is all there is */
 }
 
 static ssize_t ring_read(void *priv, void *buf, size_t len)

@@ -23,6 +23,14 @@
  *
  * Threads: an hv handle, and each hv_evtchn handle, may be used by one
  * thread at a time; open one per thread that needs its own.
+ *
+ * HV_MUST_CHECK marks every call whose result must be looked at: a
+ * failure there leaves something not done that the caller relies on (a
+ * grant still granted, a port not re-armed, a peer not woken, a domain
+ * not destroyed), or the result is the answer itself. Not marked: what
+ * tears down (hv_grant_unmap, hv_foreign_unmap, hv_mem_free,
+ * hv_evtchn_unbind, the closes), which fails only on an argument that
+ * names nothing and cannot be retried.
  */
 #ifndef XPV_HV_H
 #define XPV_HV_H
@@ -30,6 +38,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define HV_MUST_CHECK __attribute__((warn_unused_result))
 
 typedef uint16_t hv_domid_t;
 typedef uint32_t hv_gref_t;
@@ -72,8 +82,7 @@ struct hv;
  * domain 0. On failure returns -errno and writes one sentence saying what
  * went wrong and what to do into why (may be NULL).
  */
-int hv_open(struct hv **hvp, char *why, size_t why_len)
-	__attribute__((warn_unused_result));
+int hv_open(struct hv **hvp, char *why, size_t why_len) HV_MUST_CHECK;
 void hv_close(struct hv *hv);
 
 enum hv_platform hv_platform(const struct hv *hv);
@@ -92,7 +101,8 @@ bool hv_privileged(const struct hv *hv);
  * hv_grant_access() grants. sim only (a guest's memory is its memfd); xen:
  * -EOPNOTSUPP, use hv_share_pages().
  */
-void *hv_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames);
+void *hv_mem_alloc(struct hv *hv, unsigned int npages,
+		   hv_frame_t *frames) HV_MUST_CHECK;
 int hv_mem_free(struct hv *hv, void *addr, unsigned int npages);
 
 /*
@@ -101,21 +111,22 @@ int hv_mem_free(struct hv *hv, void *addr, unsigned int npages);
  * the grant reference in *ref. sim only; xen: -EOPNOTSUPP.
  */
 int hv_grant_access(struct hv *hv, hv_domid_t to, hv_frame_t frame,
-		    bool readonly, hv_gref_t *ref);
+		    bool readonly, hv_gref_t *ref) HV_MUST_CHECK;
 /*
  * Revoke a grant. -EBUSY while the grantee has it mapped or is copying
  * (GTF_reading/GTF_writing set), as Xen's gnttab_end_foreign_access_ref.
  */
-int hv_grant_end(struct hv *hv, hv_gref_t ref);
+int hv_grant_end(struct hv *hv, hv_gref_t ref) HV_MUST_CHECK;
 
 /*
  * Allocate npages pages and grant each to `to` (refs[] out), as
  * xengntshr_share_pages. Works on both platforms; what frontends use.
  */
 void *hv_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
-		     bool writable, hv_gref_t *refs);
+		     bool writable, hv_gref_t *refs) HV_MUST_CHECK;
 /* End the grants and free the pages; -EBUSY if any is still mapped. */
-int hv_unshare_pages(struct hv *hv, void *addr, unsigned int npages);
+int hv_unshare_pages(struct hv *hv, void *addr,
+		     unsigned int npages) HV_MUST_CHECK;
 
 /* --- Grant tables: the mapping side ----------------------------------- */
 
@@ -131,7 +142,7 @@ int hv_unshare_pages(struct hv *hv, void *addr, unsigned int npages);
  * gets -EOPNOTSUPP (it may only grant copy: see docs/hv.md).
  */
 void *hv_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
-		   const hv_gref_t *refs, bool writable);
+		   const hv_gref_t *refs, bool writable) HV_MUST_CHECK;
 /*
  * Undo one hv_grant_map (addr and count as it returned and was asked):
  * the grants are released, so the granter may end them and reuse the
@@ -161,7 +172,8 @@ struct hv_copy_seg {
  * Copy each segment, as GNTTABOP_copy. Returns 0 when every segment was
  * attempted (check each status), or -errno when none could be.
  */
-int hv_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs);
+int hv_grant_copy(struct hv *hv, unsigned int count,
+		  struct hv_copy_seg *segs) HV_MUST_CHECK;
 
 /* --- Foreign memory (privileged) ------------------------------------- */
 
@@ -173,7 +185,7 @@ int hv_grant_copy(struct hv *hv, unsigned int count, struct hv_copy_seg *segs);
  * domain's memory.
  */
 void *hv_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
-		     const hv_frame_t *frames, bool writable);
+		     const hv_frame_t *frames, bool writable) HV_MUST_CHECK;
 int hv_foreign_unmap(struct hv *hv, void *addr, unsigned int count);
 
 /*
@@ -181,7 +193,8 @@ int hv_foreign_unmap(struct hv *hv, void *addr, unsigned int count);
  * (/proc/xen/xsd_kva, /proc/xen/xsd_port). xen only; sim: -EOPNOTSUPP
  * (there dom0's clients use the socket).
  */
-int hv_xenstore_local_ring(struct hv *hv, void **ring, hv_port_t *port);
+int hv_xenstore_local_ring(struct hv *hv, void **ring,
+			   hv_port_t *port) HV_MUST_CHECK;
 
 /* --- Event channels --------------------------------------------------- */
 
@@ -192,18 +205,19 @@ struct hv_evtchn;
  * its own and are unbound when it is closed. Its fd is readable while any
  * of its ports has fired; hv_evtchn_pending() says which.
  */
-struct hv_evtchn *hv_evtchn_open(struct hv *hv);
+struct hv_evtchn *hv_evtchn_open(struct hv *hv) HV_MUST_CHECK;
 void hv_evtchn_close(struct hv_evtchn *ev);
 int hv_evtchn_fd(const struct hv_evtchn *ev);
 
 /* Allocate a port for `remote` to bind to. Returns the local port. */
-int hv_evtchn_alloc_unbound(struct hv_evtchn *ev, hv_domid_t remote);
+int hv_evtchn_alloc_unbound(struct hv_evtchn *ev,
+			    hv_domid_t remote) HV_MUST_CHECK;
 /* Bind to `remote_port` of `remote`, which must have been allocated for the
  * caller. Returns the local port. */
 int hv_evtchn_bind_interdomain(struct hv_evtchn *ev, hv_domid_t remote,
-			       hv_port_t remote_port);
+			       hv_port_t remote_port) HV_MUST_CHECK;
 /* Bind a virtual interrupt (HV_VIRQ_*). Returns the local port. */
-int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq);
+int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq) HV_MUST_CHECK;
 /*
  * Attach to this handle a port the domain builder allocated in the
  * caller's own domain (hv_start_info's store_port or console_port), so the
@@ -212,14 +226,14 @@ int hv_evtchn_bind_virq(struct hv_evtchn *ev, unsigned int virq);
  * only detaches the port again. Returns the port. sim only; xen:
  * -EOPNOTSUPP (there the guest kernel owns those ports).
  */
-int hv_evtchn_bind_existing(struct hv_evtchn *ev, hv_port_t port);
+int hv_evtchn_bind_existing(struct hv_evtchn *ev, hv_port_t port) HV_MUST_CHECK;
 int hv_evtchn_unbind(struct hv_evtchn *ev, hv_port_t port);
 /* Signal the peer of an interdomain port. On sim one send() on the peer
  * port's doorbell, never waiting: no daemon on the path. */
-int hv_evtchn_notify(struct hv_evtchn *ev, hv_port_t port);
+int hv_evtchn_notify(struct hv_evtchn *ev, hv_port_t port) HV_MUST_CHECK;
 /* The next port that fired, or -EAGAIN when none. The port stays masked
  * until hv_evtchn_unmask(), as xenevtchn_pending. */
-int hv_evtchn_pending(struct hv_evtchn *ev);
+int hv_evtchn_pending(struct hv_evtchn *ev) HV_MUST_CHECK;
 /*
  * Wait up to timeout_ms (< 0: for ever) for a port to fire and return it
  * as hv_evtchn_pending does (masked); -EAGAIN when none fired in time,
@@ -228,8 +242,8 @@ int hv_evtchn_pending(struct hv_evtchn *ev);
  * system call of taking an event (poll() and then hv_evtchn_pending are
  * two).
  */
-int hv_evtchn_wait(struct hv_evtchn *ev, int timeout_ms);
-int hv_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port);
+int hv_evtchn_wait(struct hv_evtchn *ev, int timeout_ms) HV_MUST_CHECK;
+int hv_evtchn_unmask(struct hv_evtchn *ev, hv_port_t port) HV_MUST_CHECK;
 
 enum hv_evtchn_state {
 	HV_EVTCHN_CLOSED = 0, /* not (or no longer) allocated */
@@ -238,7 +252,7 @@ enum hv_evtchn_state {
 	HV_EVTCHN_VIRQ = 3,
 };
 /* State of a local port (EVTCHNOP_status); >= 0 is an hv_evtchn_state. */
-int hv_evtchn_status(struct hv_evtchn *ev, hv_port_t port);
+int hv_evtchn_status(struct hv_evtchn *ev, hv_port_t port) HV_MUST_CHECK;
 
 /* --- Domain control (privileged unless stated) ------------------------ */
 
@@ -273,7 +287,7 @@ struct hv_domain_config {
  * libxenguest's and the toolstack's).
  */
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
-		     hv_domid_t *domid);
+		     hv_domid_t *domid) HV_MUST_CHECK;
 /* At most this many host directories in hv_exec.ro_dirs. */
 #define HV_EXEC_MAX_RO_DIRS 8
 
@@ -344,13 +358,14 @@ struct hv_exec {
  * hypervisor wait, docs/hv.md). xen: -EOPNOTSUPP (libxenguest builds PV
  * kernels; the toolstack does that).
  */
-int hv_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x);
+int hv_domain_exec(struct hv *hv, hv_domid_t domid,
+		   const struct hv_exec *x) HV_MUST_CHECK;
 /* Kill every process of the domain and free all it had: memory, grants,
  * mappings of its memory by others (they fail from then on), its ports
  * (peers see HV_EVTCHN_UNBOUND). Fires VIRQ_DOM_EXC. */
-int hv_domain_destroy(struct hv *hv, hv_domid_t domid);
-int hv_domain_pause(struct hv *hv, hv_domid_t domid);
-int hv_domain_unpause(struct hv *hv, hv_domid_t domid);
+int hv_domain_destroy(struct hv *hv, hv_domid_t domid) HV_MUST_CHECK;
+int hv_domain_pause(struct hv *hv, hv_domid_t domid) HV_MUST_CHECK;
+int hv_domain_unpause(struct hv *hv, hv_domid_t domid) HV_MUST_CHECK;
 /*
  * Mark a domain shut down with reason (SCHEDOP_shutdown /
  * XEN_DOMCTL_shutdown): any domain may do it to itself with HV_DOMID_SELF,
@@ -359,15 +374,19 @@ int hv_domain_unpause(struct hv *hv, hv_domid_t domid);
  * -EOPNOTSUPP (only the guest's kernel issues SCHEDOP_shutdown).
  */
 int hv_domain_shutdown(struct hv *hv, hv_domid_t domid,
-		       enum hv_shutdown_reason reason);
-int hv_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb);
+		       enum hv_shutdown_reason reason) HV_MUST_CHECK;
+int hv_domain_set_max_memory(struct hv *hv, hv_domid_t domid,
+			     uint64_t max_kb) HV_MUST_CHECK;
 /* xen: -EOPNOTSUPP (max_vcpus is fixed at creation; a PV guest onlines
  * vcpus itself), -ESRCH for a domain that does not exist. */
-int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus);
+int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid,
+			uint32_t vcpus) HV_MUST_CHECK;
 /* Fill info[0..max) with domains in domid order, dom0 included. Returns
  * how many were filled. */
-int hv_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max);
-int hv_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info);
+int hv_domain_list(struct hv *hv, struct hv_dominfo *info,
+		   unsigned int max) HV_MUST_CHECK;
+int hv_domain_info(struct hv *hv, hv_domid_t domid,
+		   struct hv_dominfo *info) HV_MUST_CHECK;
 
 /*
  * What the domain builder gave a domain (Xen's start_info): its xenstore
@@ -385,7 +404,7 @@ struct hv_start_info {
 	hv_port_t console_port;
 };
 int hv_domain_start_info(struct hv *hv, hv_domid_t domid,
-			 struct hv_start_info *si);
+			 struct hv_start_info *si) HV_MUST_CHECK;
 
 /* --- Devices made for a domain (sim) ------------------------------------ */
 

@@ -77,7 +77,13 @@ int xpv_domain_teardown(struct xpv *x, unsigned int domid)
 	if (!hv || !xs)
 		return -EIO;
 	xpv_dompaths(xs, domid, &p);
-	hv_domain_pause(hv, domid); /* its frontends stop answering */
+	/* Its frontends stop answering first. One that cannot be paused
+	 * (gone already, or shut down) is destroyed all the same. */
+	ret = hv_domain_pause(hv, domid);
+	if (ret && ret != -ESRCH)
+		xpv_err("domain %u: pausing it failed (%s); destroying it "
+			"anyway",
+			domid, strerror(-ret));
 	remove_devices(x, domid);
 	remove_stray_backends(xs, domid);
 	ret = hv_domain_destroy(hv, domid);

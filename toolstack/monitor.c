@@ -336,7 +336,8 @@ static int watch(struct monitor *m)
 		if (m->kernel_log >= 0 && p[1].revents)
 			drain_kernel_log(m);
 		while ((port = hv_evtchn_pending(m->ev)) >= 0)
-			hv_evtchn_unmask(m->ev, port);
+			if (hv_evtchn_unmask(m->ev, port) < 0)
+				return -EIO;
 	}
 	drain_kernel_log(m);
 	return 0;

@@ -753,8 +753,11 @@ static void on_event(int fd __attribute__((unused)),
 		port = hv_evtchn_pending(ev);
 		if (port < 0)
 			break;
-		/* Unmask first: a notify during serve() then fires anew. */
-		hv_evtchn_unmask(ev, (hv_port_t)port);
+		/* Unmask first: a notify during serve() then fires anew. A
+		 * port that cannot be re-armed is served now and not again
+		 * until its ring is looked at for another reason. */
+		if (hv_evtchn_unmask(ev, (hv_port_t)port) < 0)
+			xs_log("port %d could not be unmasked", port);
 		if (port == virq_port && doms) {
 			check_domains();
 			continue;

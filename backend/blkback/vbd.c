@@ -131,12 +131,17 @@ static void vbd_remove(struct xpv_backend_dev *dev)
 
 /* --- a queue's callbacks (its own thread) ------------------------------- */
 
+static void queue_broken(void *opaque, const char *why);
+
 static void queue_notify(void *opaque)
 {
 	struct vbd_queue *vq = opaque;
 
-	if (vq->ev && vq->port >= 0)
-		hv_evtchn_notify(vq->ev, (hv_port_t)vq->port);
+	/* A notify fails only if the port is gone: the queue is being torn
+	 * down, or xpv-hv with it; the frontend's own timeouts take over. */
+	if (vq->ev && vq->port >= 0 &&
+	    hv_evtchn_notify(vq->ev, (hv_port_t)vq->port) < 0)
+		queue_broken(vq, "notifying the frontend failed");
 }
 
 /* The queue's handle has one port: one look takes its event (a second

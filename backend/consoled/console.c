@@ -321,15 +321,17 @@ void consoled_serve(struct cons_fd *f)
 	struct cons *c = f->cons;
 	int port, moved;
 
-	if (!f->is_pty)
+	if (!f->is_pty) {
 		while ((port = hv_evtchn_pending(c->ev)) >= 0)
-			hv_evtchn_unmask(c->ev, port);
-	else
+			if (hv_evtchn_unmask(c->ev, port) < 0)
+				broken(c);
+	} else {
 		read_pty(c);
+	}
 	if (c->broken)
 		return;
 	moved = pull_out(c) + push_in(c);
-	if (moved)
-		hv_evtchn_notify(c->ev, c->port);
+	if (moved && hv_evtchn_notify(c->ev, c->port) < 0)
+		broken(c);
 	pty_wanted(c);
 }

@@ -142,6 +142,10 @@ struct nb_vif {
 };
 
 /* queue.c */
+/* One grant copy for a batch; a call refused as a whole (nothing was
+ * attempted) fails every segment with its error. */
+void nb_grant_copy(struct nb_queue *q, unsigned int n,
+		   struct hv_copy_seg *segs);
 int nb_queue_connect(struct nb_queue *q, const struct nb_queue_rings *r,
 		     const char **why);
 void nb_queue_disconnect(struct nb_queue *q);

@@ -275,6 +275,15 @@ void nb_vif_log(struct nb_vif *vif, const char *fmt, ...)
 	va_end(ap);
 }
 
+void nb_grant_copy(struct nb_queue *q, unsigned int n, struct hv_copy_seg *segs)
+{
+	int err = hv_grant_copy(q->vif->ctx->hv, n, segs);
+	unsigned int i;
+
+	for (i = 0; err && i < n; i++)
+		segs[i].status = (int16_t)err;
+}
+
 int nb_queue_notify(struct nb_queue *q, int port)
 {
 	return hv_evtchn_notify(q->ev, (hv_port_t)port);

@@ -311,7 +311,7 @@ static void finish(struct nb_queue *q, struct rx_batch *b)
 
 	q->rx.req_cons += b->slots;
 	if (b->nsegs)
-		hv_grant_copy(q->vif->ctx->hv, b->nsegs, q->rx_segs);
+		nb_grant_copy(q, b->nsegs, q->rx_segs);
 	for (i = 0; i < b->n; i++) {
 		struct nb_rx_item *it = &q->rx_items[i];
 

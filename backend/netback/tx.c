@@ -223,7 +223,7 @@ static void finish(struct nb_queue *q, struct tx_batch *b)
 	unsigned int i;
 
 	if (b->nsegs)
-		hv_grant_copy(q->vif->ctx->hv, b->nsegs, q->tx_segs);
+		nb_grant_copy(q, b->nsegs, q->tx_segs);
 	for (i = 0; i < b->n; i++) {
 		struct nb_tx_item *it = &q->tx_items[i];
 		int16_t status = XPV_NETIF_RSP_OKAY;

@@ -68,6 +68,15 @@ int guest_console_pty(struct guest *g, char *buf, size_t len)
 	return 0;
 }
 
+/* Tell dom0 the rings moved. A notify fails only once the port is gone
+ * (dom0's side closed): then there is no one to tell. */
+static void notify(struct guest_console *c)
+{
+	if (hv_evtchn_notify(c->ev, c->port) < 0) {
+		/* nothing to do: the bytes stay in the ring */
+	}
+}
+
 /* Move pending bytes into the out ring; notify when any went. */
 static void flush_out(struct guest *g)
 {
@@ -81,7 +90,7 @@ static void flush_out(struct guest *g)
 		return; /* full (or broken): wait for dom0's notify */
 	memmove(c->pending, c->pending + n, c->npending - n);
 	c->npending -= n;
-	hv_evtchn_notify(c->ev, c->port);
+	notify(c);
 }
 
 void guest_console_write(struct guest *g, const char *buf, size_t len)
@@ -113,7 +122,7 @@ static void pull_in(struct guest *g)
 	while ((n = xpv_byte_ring_read(&c->in, buf, sizeof(buf))) > 0) {
 		if (c->master >= 0 && write(c->master, buf, n) < 0)
 			break; /* the line discipline is full: drop */
-		hv_evtchn_notify(c->ev, c->port);
+		notify(c);
 	}
 }
 
@@ -123,7 +132,8 @@ void guest_console_event(struct guest *g)
 	int port;
 
 	while ((port = hv_evtchn_pending(c->ev)) >= 0)
-		hv_evtchn_unmask(c->ev, port);
+		if (hv_evtchn_unmask(c->ev, port) < 0)
+			break; /* the console's ring still says what moved */
 	pull_in(g);
 	flush_out(g);
 }

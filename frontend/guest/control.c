@@ -92,7 +92,8 @@ void guest_shutdown(struct guest *g, enum hv_shutdown_reason reason)
 	guest_kill_all(g);
 	guest_devices_stop(g);
 	guest_console_event(g); /* the last words out */
-	hv_domain_shutdown(g->hv, HV_DOMID_SELF, reason);
+	if (hv_domain_shutdown(g->hv, HV_DOMID_SELF, reason) < 0)
+		exit(1); /* init exiting is a crash: stopped all the same */
 	/* The hypervisor stops us; should it not, there is nothing left. */
 	for (;;)
 		pause();

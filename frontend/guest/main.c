@@ -37,8 +37,10 @@ void guest_log(struct guest *g, const char *fmt, ...)
 static void fatal(struct guest *g, const char *what, int err)
 {
 	guest_log(g, "%s: %s; crashing", what, strerror(-err));
-	if (g->hv)
-		hv_domain_shutdown(g->hv, HV_DOMID_SELF, HV_SHUTDOWN_CRASH);
+	/* Should the shutdown fail, init's exit is a crash all the same. */
+	if (g->hv &&
+	    hv_domain_shutdown(g->hv, HV_DOMID_SELF, HV_SHUTDOWN_CRASH) < 0)
+		guest_log(g, "shutting down failed; exiting");
 	exit(1);
 }
 

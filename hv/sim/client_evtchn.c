@@ -90,10 +90,8 @@ struct hv_evtchn *sim_evtchn_open(struct hv *hv)
 	unsigned int i;
 	int err;
 
-	if (!e) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!e)
+		return hv_fail_ptr(-ENOMEM);
 	for (i = 0; i < SIM_NR_PORTS; i++)
 		e->ports[i].rx = e->ports[i].peer = -1;
 	e->head.hv = hv;
@@ -111,8 +109,7 @@ struct hv_evtchn *sim_evtchn_open(struct hv *hv)
 	return &e->head;
 fail:
 	free(e);
-	errno = -err;
-	return NULL;
+	return hv_fail_ptr(err);
 }
 
 /* The binding's page and which of its words are whose (or none). */

@@ -72,8 +72,7 @@ static struct sim_alloc *alloc_pages(struct sim_hv *s, unsigned int npages)
 fail_free:
 	free_frames(s, rep.v[0], npages);
 fail:
-	errno = -err;
-	return NULL;
+	return hv_fail_ptr(err);
 }
 
 void *sim_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames)
@@ -145,11 +144,12 @@ static int end_shared(struct sim_hv *s, struct sim_alloc *a)
 		if (a->refs[i] == SIM_GREF_ENDED)
 			continue;
 		e = sim_gnt_end(s->gnttab, a->refs[i]);
-		if (e == -EBUSY) {
+		/* -ENOENT: no longer granted (we wrote over it ourselves):
+		 * ended all the same. Anything else stays, and is said. */
+		if (e == 0 || e == -ENOENT)
+			a->refs[i] = SIM_GREF_ENDED;
+		else if (!err)
 			err = e;
-			continue;
-		}
-		a->refs[i] = SIM_GREF_ENDED;
 	}
 	return err;
 }
@@ -162,10 +162,8 @@ void *sim_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
 	unsigned int i;
 	int err = 0;
 
-	if (to >= SIM_MAX_DOMS) {
-		errno = ERANGE;
-		return NULL;
-	}
+	if (to >= SIM_MAX_DOMS)
+		return hv_fail_ptr(-ERANGE);
 	a = alloc_pages(s, npages);
 	if (!a)
 		return NULL;
@@ -188,8 +186,7 @@ void *sim_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
 	 * domain), or a frame it still maps would be handed out again. */
 	if (end_shared(s, a) == 0)
 		release(s, find_alloc(s, a->addr));
-	errno = -err;
-	return NULL;
+	return hv_fail_ptr(err);
 }
 
 int sim_unshare_pages(struct hv *hv, void *addr, unsigned int npages)

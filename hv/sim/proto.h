@@ -130,15 +130,17 @@ struct sim_copy_seg {
 
 /* --- message transport (shared_msg.c) --- */
 
-/* Send one datagram of hdr+tail with nfds fds (negative fds are skipped).
- * Never blocks when nonblock; -errno on failure. */
+/* Send one datagram of hdr+tail with nfds fds (negative fds are skipped;
+ * more than SIM_MSG_FDS others: -E2BIG, nothing sent). Never blocks when
+ * nonblock; -errno on failure. */
 int sim_msg_send(int sock, const void *hdr, size_t hdr_len, const void *tail,
 		 size_t tail_len, const int *fds, int nfds, bool nonblock);
 /*
  * Receive one datagram into buf (at most len bytes) and up to SIM_MSG_FDS
  * fds into fds[] (the rest -1; each received fd is the caller's, with
  * O_CLOEXEC). Returns the byte count, 0 at end of stream, or -errno;
- * -EMSGSIZE for a truncated datagram (its fds are closed).
+ * -EMSGSIZE for a truncated datagram, -E2BIG for one that carried more
+ * than SIM_MSG_FDS fds (its fds are closed either way).
  */
 ssize_t sim_msg_recv(int sock, void *buf, size_t len, int *fds, bool nonblock);
 /* Close every fd >= 0 of fds[0..n). */

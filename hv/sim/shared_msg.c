@@ -27,9 +27,13 @@ int sim_msg_send(int sock, const void *hdr, size_t hdr_len, const void *tail,
 	int sendfds[SIM_MSG_FDS], n = 0, i;
 	ssize_t r;
 
-	for (i = 0; i < nfds && n < SIM_MSG_FDS; i++)
-		if (fds[i] >= 0)
-			sendfds[n++] = fds[i];
+	for (i = 0; i < nfds; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (n == SIM_MSG_FDS)
+			return -E2BIG;
+		sendfds[n++] = fds[i];
+	}
 	if (n) {
 		struct cmsghdr *c;
 
@@ -77,12 +81,13 @@ void sim_close_fds(int *fds, int n)
 	}
 }
 
-/* Take the fds out of every SCM_RIGHTS header, keeping at most
- * SIM_MSG_FDS and closing the rest. */
-static void take_fds(struct msghdr *msg, int *fds)
+/* Take the fds out of every SCM_RIGHTS header: 0, or -E2BIG when there
+ * were more than SIM_MSG_FDS (every one of them closed then: a message
+ * that carries more than the protocol allows is refused, not cut). */
+static int take_fds(struct msghdr *msg, int *fds)
 {
 	struct cmsghdr *c;
-	int got = 0;
+	int got = 0, err = 0;
 
 	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
 		size_t n, i;
@@ -94,12 +99,17 @@ static void take_fds(struct msghdr *msg, int *fds)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (got < SIM_MSG_FDS)
+			if (got < SIM_MSG_FDS) {
 				fds[got++] = fd;
-			else
+			} else {
 				close(fd);
+				err = -E2BIG;
+			}
 		}
 	}
+	if (err)
+		sim_close_fds(fds, SIM_MSG_FDS);
+	return err;
 }
 
 ssize_t sim_msg_recv(int sock, void *buf, size_t len, int *fds, bool nonblock)
@@ -116,7 +126,7 @@ ssize_t sim_msg_recv(int sock, void *buf, size_t len, int *fds, bool nonblock)
 		.msg_controllen = sizeof(u.buf),
 	};
 	ssize_t r;
-	int i;
+	int i, err;
 
 	for (i = 0; i < SIM_MSG_FDS; i++)
 		fds[i] = -1;
@@ -126,10 +136,10 @@ ssize_t sim_msg_recv(int sock, void *buf, size_t len, int *fds, bool nonblock)
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return -errno;
-	take_fds(&msg, fds);
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+	err = take_fds(&msg, fds);
+	if (!err && (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		sim_close_fds(fds, SIM_MSG_FDS);
-		return -EMSGSIZE;
+		err = -EMSGSIZE;
 	}
-	return r;
+	return err ? err : r;
 }

@@ -345,14 +345,17 @@ static int t_evtchn_mask(void)
 		printf("    first notify not delivered\n");
 		goto out;
 	}
-	hv_evtchn_notify(p.b, p.pb);
+	if (hv_evtchn_notify(p.b, p.pb)) {
+		printf("    second notify refused\n");
+		goto out;
+	}
 	usleep(20000);
 	if (hv_evtchn_pending(p.a) != -EAGAIN) {
 		printf("    a masked port was delivered again\n");
 		goto out;
 	}
-	hv_evtchn_unmask(p.a, p.pa);
-	if (!fires(hv_evtchn_fd(p.a), 2000) || hv_evtchn_pending(p.a) != p.pa) {
+	if (hv_evtchn_unmask(p.a, p.pa) || !fires(hv_evtchn_fd(p.a), 2000) ||
+	    hv_evtchn_pending(p.a) != p.pa) {
 		printf("    the event latched while masked was lost\n");
 		goto out;
 	}
@@ -434,7 +437,7 @@ static int t_evtchn_rebind(void)
 			break;
 		CHECK(hv_evtchn_unbind(p.b, p.pb) == 0, "unbind");
 		while (hv_evtchn_wait(p.a, 200) == (int)p.pa)
-			hv_evtchn_unmask(p.a, p.pa);
+			CHECK(hv_evtchn_unmask(p.a, p.pa) == 0, "unmask");
 		p.pb = hv_evtchn_bind_interdomain(p.b, self, p.pa);
 		CHECK(p.pb > 0, "rebind: %d", p.pb);
 		CHECK(hv_evtchn_wait(p.b, 2000) == (int)p.pb,
@@ -658,7 +661,8 @@ static int t_bad_grants(void)
 	n += want_int(hv_grant_copy(hv, 1, &seg), 0, "copy: bad gref call");
 	n += want_int(seg.status, ERANGE, "copy: bad gref status");
 	seg.src.domid = BAD_DOMID;
-	hv_grant_copy(hv, 1, &seg);
+	n += want_int(hv_grant_copy(hv, 1, &seg), EINVAL,
+		      "copy: reserved domid call");
 	n += want_int(seg.status, ERANGE, "copy: reserved domid status");
 	seg.src = (struct hv_copy_ptr){ .local = buf };
 	n += want_int(hv_grant_copy(hv, 1, &seg), EINVAL,

@@ -1210,6 +1210,57 @@ static int hostile_exec(int fd, hv_domid_t id)
 	return 0;
 }
 
+/* A HELLO with n copies of fd attached on a fresh dom0 connection: 1
+ * answered, 0 the connection closed on us, else -errno. */
+static int hello_with(int fd, int n)
+{
+	struct sim_req req = { .op = SIM_OP_HELLO };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * (SIM_MSG_FDS + 1))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct pollfd p = { .events = POLLIN };
+	char buf[SIM_MSG_MAX];
+	int c = raw_connect(), i, r;
+
+	if (c < 0)
+		return c;
+	memset(&u, 0, sizeof(u));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	for (i = 0; i < n; i++)
+		memcpy(CMSG_DATA(cm) + i * sizeof(int), &fd, sizeof(int));
+	p.fd = c;
+	r = sendmsg(c, &msg, MSG_NOSIGNAL) < 0 ? -errno :
+	    poll(&p, 1, 3000) != 1	       ? -ETIMEDOUT :
+	    recv(c, buf, sizeof(buf), 0) > 0   ? 1 :
+						 0;
+	close(c);
+	return r;
+}
+
+/* A message carries at most SIM_MSG_FDS fds: one more and it is refused
+ * (its connection closed), not cut down to the limit. */
+static int t_fds_one_too_many(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), at, over;
+
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	at = hello_with(fd, SIM_MSG_FDS);
+	over = hello_with(fd, SIM_MSG_FDS + 1);
+	close(fd);
+	CHECK(at == 1, "%d fds: %d, not answered", SIM_MSG_FDS, at);
+	CHECK(over == 0, "%d fds: %d, not refused", SIM_MSG_FDS + 1, over);
+	return 0;
+}
+
 static int t_hostile_protocol(void)
 {
 	struct hv_domain_config cfg = { .memory_kb = 4096, .vcpus = 1 };
@@ -1256,6 +1307,8 @@ static const struct test_case cases[] = {
 	{ "hostile requests get errors, a bad datagram closes only its "
 	  "connection",
 	  t_hostile_protocol, true },
+	{ "a message with one fd more than the protocol allows is refused",
+	  t_fds_one_too_many, true },
 	{ "a dom0 mapper killed with a grant mapped: the pin is released",
 	  t_killed_mapper, true },
 	{ "a guest cannot join two daemon connections (no reply loop)",

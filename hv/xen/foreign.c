@@ -50,15 +50,11 @@ void *xen_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 
 	/* hv.c refuses 0; the check also tells gcc the arrays below are
 	 * not empty. */
-	if (count == 0) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (count == 0)
+		return hv_fail_ptr(-EINVAL);
 	for (i = 0; i < count; i++)
-		if (frames[i] > XEN_MAX_FRAME) {
-			errno = ERANGE;
-			return NULL;
-		}
+		if (frames[i] > XEN_MAX_FRAME)
+			return hv_fail_ptr(-ERANGE);
 	/* Xen refuses a domain naming itself as the foreign owner
 	 * (x86 get_pg_owner: -ESRCH); its own frames are DOMID_SELF's. */
 	if (dom == x->hv.self)
@@ -86,9 +82,7 @@ void *xen_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 out:
 	free(pfns);
 	free(errs);
-	if (!addr)
-		errno = -err;
-	return addr;
+	return addr ? addr : hv_fail_ptr(err);
 }
 
 int xen_foreign_unmap(struct hv *hv, void *addr, unsigned int count)

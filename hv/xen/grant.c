@@ -29,8 +29,7 @@ void *xen_mem_alloc(struct hv *hv __attribute__((unused)),
 		    unsigned int npages __attribute__((unused)),
 		    hv_frame_t *frames __attribute__((unused)))
 {
-	errno = EOPNOTSUPP;
-	return NULL;
+	return hv_fail_ptr(-EOPNOTSUPP);
 }
 
 int xen_mem_free(struct hv *hv __attribute__((unused)),
@@ -62,10 +61,9 @@ void *xen_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
 	void *addr;
 	int err;
 
-	if (!x->gntshr) {
-		errno = EOPNOTSUPP; /* no /dev/xen/gntalloc in this domain */
-		return NULL;
-	}
+	if (!x->gntshr)
+		/* no /dev/xen/gntalloc in this domain */
+		return hv_fail_ptr(-EOPNOTSUPP);
 	addr = xengntshr_share_pages(x->gntshr, to, (int)npages, refs,
 				     writable);
 	if (!addr)
@@ -81,8 +79,7 @@ void *xen_share_pages(struct hv *hv, hv_domid_t to, unsigned int npages,
 	err = xen_region_add(&x->shares, addr, npages, to, refs);
 	if (err) {
 		xengntshr_unshare(x->gntshr, addr, npages);
-		errno = -err;
-		return NULL;
+		return hv_fail_ptr(err);
 	}
 	return addr;
 }
@@ -139,14 +136,12 @@ void *xen_grant_map(struct hv *hv, hv_domid_t from, unsigned int count,
 			      -errno;
 		if (!err)
 			err = -EIO;
-		errno = -err;
-		return NULL;
+		return hv_fail_ptr(err);
 	}
 	err = xen_region_add(&x->maps, addr, count, from, refs);
 	if (err) {
 		xengnttab_unmap(x->gnttab, addr, count);
-		errno = -err;
-		return NULL;
+		return hv_fail_ptr(err);
 	}
 	return addr;
 }

@@ -135,7 +135,7 @@ static int test_handover(void)
 	CHECK(write(p[1], "x", 1) < 0 && errno == EPIPE,
 	      "what waited for b was closed");
 	close(p[1]);
-	hv_domain_destroy(hv, a.id);
+	CHECK(hv_domain_destroy(hv, a.id) == 0, "destroy a");
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -237,8 +238,11 @@ void chan_close(struct chan *c)
 	} else if (c->hv) {
 		/* the back end unmaps first, or the front end's unshare is
 		 * refused (-EBUSY) and the pages go with its domain */
-		if (c->ring && c->front)
-			hv_unshare_pages(c->hv, c->ring, c->npages);
+		if (c->ring && c->front &&
+		    hv_unshare_pages(c->hv, c->ring, c->npages))
+			fprintf(stderr, "bench-ring: the ring pages stay "
+					"granted (the back end still maps "
+					"them)\n");
 		else if (c->ring)
 			hv_grant_unmap(c->hv, c->ring, c->npages);
 		if (c->ev)

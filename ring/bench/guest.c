@@ -62,8 +62,9 @@ static int start_guest(struct hv *hv, unsigned int order, bool quick,
 	/* xpv-hv without cgroups cannot pause, so the guest never was */
 	if (!err && (err = hv_domain_unpause(hv, *domid)) == -EOPNOTSUPP)
 		err = 0;
-	if (err)
-		hv_domain_destroy(hv, *domid);
+	if (err && hv_domain_destroy(hv, *domid) < 0)
+		fprintf(stderr, "bench-ring: domain %u is left behind\n",
+			*domid);
 	return err;
 }
 
@@ -141,7 +142,8 @@ int guest_run(unsigned int order, bool quick, enum pin_mode pin)
 		err = wait_exit(sv[0], pipefd[0]);
 	close(sv[0]);
 	close(pipefd[0]);
-	hv_domain_destroy(hv, domid);
+	if (hv_domain_destroy(hv, domid) < 0 && !err)
+		err = -EIO;
 out:
 	hv_close(hv);
 	return err;

@@ -132,8 +132,8 @@ int hg_start(struct hv *hv, struct hg *g, const struct hg_start *s)
 
 void hg_stop(struct hv *hv, struct hg *g)
 {
-	if (g->id)
-		hv_domain_destroy(hv, g->id);
+	if (g->id && hv_domain_destroy(hv, g->id) < 0)
+		printf("    dom%u could not be destroyed\n", g->id);
 	if (g->in >= 0)
 		close(g->in);
 	if (g->out >= 0)

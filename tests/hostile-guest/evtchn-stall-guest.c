@@ -80,8 +80,11 @@ static void cmd_loopback(void)
 		reply(b, NULL);
 		return;
 	}
-	hv_evtchn_notify(ev, (hv_port_t)a);
-	hv_evtchn_notify(ev, (hv_port_t)b);
+	if (hv_evtchn_notify(ev, (hv_port_t)a) < 0 ||
+	    hv_evtchn_notify(ev, (hv_port_t)b) < 0) {
+		reply(-EIO, NULL);
+		return;
+	}
 	reply(0, "%d %d", a, b);
 }
 
@@ -89,8 +92,8 @@ static void cmd_bind(unsigned int port)
 {
 	int p = hv_evtchn_bind_interdomain(ev, 0, port);
 
-	if (p >= 0)
-		hv_evtchn_notify(ev, (hv_port_t)p);
+	if (p >= 0 && hv_evtchn_notify(ev, (hv_port_t)p) < 0)
+		p = -EIO;
 	reply(p, "%d", p);
 }
 
@@ -109,7 +112,10 @@ static void cmd_store(void)
 		return;
 	}
 	store_port = si.store_port;
-	hv_evtchn_notify(ev, store_port);
+	if (hv_evtchn_notify(ev, store_port) < 0) {
+		reply(-EIO, NULL);
+		return;
+	}
 	intf = hv_foreign_map(hv, HV_DOMID_SELF, 1, &si.store_frame, true);
 	reply(intf ? 0 : -errno, "%u", store_port);
 }

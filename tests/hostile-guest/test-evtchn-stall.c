@@ -199,7 +199,8 @@ static void start_guest(struct guest *g, struct xs_handle *xs)
 		test_domain_home(xs, g->domid);
 		test_domain_introduce(hv, xs, g->domid);
 	}
-	hv_domain_unpause(hv, g->domid);
+	if (hv_domain_unpause(hv, g->domid) < 0)
+		check_fatal("unpausing the guest", EIO);
 	if (!read_line(g) || strcmp(g->line, "ok ready") != 0)
 		check_fatal("starting the guest", EIO);
 }
@@ -208,7 +209,8 @@ static void stop_guest(struct guest *g, struct xs_handle *xs)
 {
 	if (xs)
 		xs_release_domain(xs, g->domid);
-	hv_domain_destroy(hv, g->domid);
+	check("the attacker is destroyed", hv_domain_destroy(hv, g->domid) == 0,
+	      NULL);
 	close(g->cmd);
 	close(g->out);
 }
@@ -287,7 +289,8 @@ static int drain(struct hv_evtchn *ev)
 	int port, n = 0;
 
 	while ((port = hv_evtchn_pending(ev)) >= 0) {
-		hv_evtchn_unmask(ev, (hv_port_t)port);
+		if (hv_evtchn_unmask(ev, (hv_port_t)port) < 0)
+			return -1;
 		n++;
 	}
 	return n;

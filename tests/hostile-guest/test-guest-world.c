@@ -541,7 +541,7 @@ static int t_named_root(void)
 		memset(&g, 0, sizeof(g));
 		CHECK(hv_domain_create(hv, &cfg, &g.id) == 0, "create");
 		r = hg_exec(hv, &g, &s, -1, -1);
-		hv_domain_destroy(hv, g.id);
+		CHECK(hv_domain_destroy(hv, g.id) == 0, "destroy");
 		if (r != -ENOENT)
 			printf("    a root without /tmp: %d\n", r);
 		r = r == -ENOENT ? 0 : 1;

@@ -366,7 +366,9 @@ static hv_domid_t exec_guest(struct tb *tb, unsigned int mib,
 	if (in >= 0)
 		close(in);
 	if (err) {
-		hv_domain_destroy(tb->hv, domid);
+		if (hv_domain_destroy(tb->hv, domid) < 0)
+			fprintf(stderr, "testbed: domain %u is left behind\n",
+				domid);
 		die("starting %s in the domain: %s", argv[0], strerror(-err));
 	}
 	return domid;
@@ -480,11 +482,14 @@ static int cmd_destroy(struct tb *tb, int argc, char **argv)
 {
 	char dir[96], **ids;
 	unsigned int domid, n = 0, i;
+	int err;
 
 	if (argc != 2)
 		die("destroy DOMID");
 	domid = (unsigned int)atoi(argv[1]);
-	hv_domain_destroy(tb->hv, (hv_domid_t)domid);
+	err = hv_domain_destroy(tb->hv, (hv_domid_t)domid);
+	if (err && err != -ESRCH)
+		die("destroying domain %u: %s", domid, strerror(-err));
 	snprintf(dir, sizeof(dir), "/local/domain/0/backend/vif/%u", domid);
 	ids = xs_directory(tb->xs, XBT_NULL, dir, &n);
 	for (i = 0; ids && i < n; i++)

@@ -331,15 +331,17 @@ int main(int argc, char **argv)
 	xs_write(xs, XBT_NULL, dom_path(b, "data/secret"), "s", 1);
 	xs_set_permissions(xs, XBT_NULL, dom_path(b, "data/secret"),
 			   (struct xs_permissions[]){ { b, XS_PERM_NONE } }, 1);
-	hv_domain_unpause(hv, a);
+	if (hv_domain_unpause(hv, a) < 0)
+		check_fatal("unpausing A", EIO);
 
 	test_guest_a(a, b);
 	test_introduce_missing(argv[2]);
 	test_reintroduce_a(a);
 	test_release_a(a);
-	hv_domain_destroy(hv, a);
+	check("A destroyed", hv_domain_destroy(hv, a) == 0, NULL);
 	drain_events();
-	hv_domain_unpause(hv, b);
+	if (hv_domain_unpause(hv, b) < 0)
+		check_fatal("unpausing B", EIO);
 	test_death_b(b);
 
 	printf("%d failed\n", check_failures);

@@ -113,7 +113,8 @@ static void start_guest(struct guest *g, const char *name)
 	*g = (struct guest){ .domid = domid, .cmd = in[1], .out = out[0] };
 	test_domain_home(xs, domid);
 	test_domain_introduce(hv, xs, domid);
-	hv_domain_unpause(hv, domid);
+	if (hv_domain_unpause(hv, domid) < 0)
+		check_fatal("unpausing the guest", EIO);
 }
 
 /* --- The bystanders ------------------------------------------------------- */
@@ -422,7 +423,8 @@ static void release(struct guest *g, const char *name)
 	check(what, xs_release_domain(xs, g->domid), "%s", strerror(errno));
 	close(g->cmd);
 	close(g->out);
-	hv_domain_destroy(hv, g->domid);
+	snprintf(what, sizeof(what), "the %s guest destroyed", name);
+	check(what, hv_domain_destroy(hv, g->domid) == 0, NULL);
 }
 
 int main(int argc, char **argv)

@@ -99,7 +99,8 @@ static void attach_file(struct relay *r, char **argv)
 static void kick(struct relay *r)
 {
 	if (r->ev) {
-		hv_evtchn_notify(r->ev, r->port);
+		if (hv_evtchn_notify(r->ev, r->port) < 0)
+			fprintf(stderr, "relay: notify failed\n");
 		return;
 	}
 	if (write(r->kick, "!", 1) < 0 && errno != EAGAIN)
@@ -114,7 +115,8 @@ static void drain(struct relay *r)
 
 	if (r->ev) {
 		while ((port = hv_evtchn_pending(r->ev)) >= 0)
-			hv_evtchn_unmask(r->ev, (hv_port_t)port);
+			if (hv_evtchn_unmask(r->ev, (hv_port_t)port) < 0)
+				break;
 		return;
 	}
 	while (read(r->notify, buf, sizeof(buf)) > 0)

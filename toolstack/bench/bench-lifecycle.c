@@ -282,11 +282,13 @@ static double hv_floor(struct hv *hv)
 	if (hv_domain_create(hv, &c, &domid))
 		return -1;
 	if (hv_domain_exec(hv, domid, &x) || hv_domain_unpause(hv, domid)) {
-		hv_domain_destroy(hv, domid);
+		if (hv_domain_destroy(hv, domid) < 0)
+			fprintf(stderr, "domain %u is left behind\n", domid);
 		return -1;
 	}
 	t = wait_init(domid, start);
-	hv_domain_destroy(hv, domid);
+	if (hv_domain_destroy(hv, domid) < 0)
+		return -1;
 	return t;
 }
 

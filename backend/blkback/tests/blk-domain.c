@@ -180,7 +180,10 @@ static int create(struct hv *hv, struct xs_handle *xs, char **argv)
 	if (!ret)
 		ret = hv_domain_unpause(hv, domid);
 	if (ret) {
-		hv_domain_destroy(hv, domid);
+		if (hv_domain_destroy(hv, domid) < 0)
+			fprintf(stderr,
+				"blk-domain: domain %u is left behind\n",
+				domid);
 		return fail("starting the guest", -ret);
 	}
 	printf("%u\n", domid);

@@ -168,7 +168,8 @@ static int wait_answers(struct hostile *h, unsigned int outstanding)
 		if (poll(&pfd, 1, 100) == 0 && ++spins > 50)
 			return -ETIMEDOUT;
 		while ((port = hv_evtchn_pending(ev)) >= 0)
-			hv_evtchn_unmask(ev, (hv_port_t)port);
+			if (hv_evtchn_unmask(ev, (hv_port_t)port) < 0)
+				return -EIO;
 	}
 	return 0;
 }
@@ -187,9 +188,10 @@ static int batch(struct hostile *h, uint64_t *next_id)
 			break; /* sometimes a partial batch */
 	}
 	sent += n;
-	if (xpv_front_push_requests_and_check_notify(&h->fr))
-		hv_evtchn_notify(xenbus_dev_evtchn(h->dev),
-				 (hv_port_t)h->ring.port);
+	if (xpv_front_push_requests_and_check_notify(&h->fr) &&
+	    hv_evtchn_notify(xenbus_dev_evtchn(h->dev),
+			     (hv_port_t)h->ring.port) < 0)
+		return -EIO;
 	return wait_answers(h, n);
 }
 
@@ -201,7 +203,11 @@ static void break_ring(struct hostile *h)
 
 	__atomic_store_n(&h->fr.sring->req_prod,
 			 h->fr.rsp_cons + h->fr.nr_ents + 7, __ATOMIC_RELEASE);
-	hv_evtchn_notify(xenbus_dev_evtchn(h->dev), (hv_port_t)h->ring.port);
+	if (hv_evtchn_notify(xenbus_dev_evtchn(h->dev),
+			     (hv_port_t)h->ring.port) < 0) {
+		say_fail("notifying the backend of the broken ring");
+		return;
+	}
 	st = xenbus_dev_wait(h->dev,
 			     XENBUS_STATE_BIT(XPV_XENBUS_STATE_CLOSING) |
 				     XENBUS_STATE_BIT(XPV_XENBUS_STATE_CLOSED),

@@ -122,9 +122,12 @@ static int front_close(struct tfront *t)
 
 	blkback_queue_destroy(t->q);
 	hv_grant_unmap(hv, t->mapped, 1u << t->order);
-	hv_unshare_pages(hv, t->ring_pages, 1u << t->order);
-	hv_unshare_pages(hv, t->data, DATA_PAGES);
-	hv_unshare_pages(hv, t->ind, XPV_BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
+	/* Every grant must end: the queue unmapped all it mapped. */
+	if (hv_unshare_pages(hv, t->ring_pages, 1u << t->order) ||
+	    hv_unshare_pages(hv, t->data, DATA_PAGES) ||
+	    hv_unshare_pages(hv, t->ind,
+			     XPV_BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST))
+		return -EBUSY;
 	img_close(t->img);
 	snprintf(cmd, sizeof(cmd), "qemu-img check -q %s >&2", t->path);
 	CHECK(!t->qcow2 || system(cmd) == 0, "%s reports errors", cmd);
@@ -482,7 +485,7 @@ static int test_bad_requests(void)
 	      "the response echoes the operation");
 	CHECK(!blkback_queue_broken(t.q) && t.broken_calls == 0,
 	      "bad requests do not break the ring");
-	hv_unshare_pages(hv, other, 1);
+	CHECK(hv_unshare_pages(hv, other, 1) == 0, "the other grant ends");
 	CHECK(front_close(&t) == 0, "close");
 	return 0;
 }

@@ -138,7 +138,8 @@ static void test_share_map(struct hv *hv)
 			    "copy into read-only grant: %d, want -EPERM",
 			    seg[3].status);
 		if (rmap)
-			hv_unshare_pages(hv, rmap, 1);
+			CHECK(hv_unshare_pages(hv, rmap, 1) == 0,
+			      "unshare the read-only page");
 	}
 	check_quiet(hv_unshare_pages(hv, shared, 1) == -EINVAL,
 		    "unshare with the wrong count accepted");
@@ -419,26 +420,24 @@ static void measure(struct hv *hv)
 	}
 	map_us = (now_us() - t0) / n;
 	if (page)
-		hv_unshare_pages(hv, page, 1);
+		CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	if (a && b) {
 		pa = hv_evtchn_alloc_unbound(a, 0);
 		pb = pa > 0 ? hv_evtchn_bind_interdomain(b, 0, pa) : -1;
 	}
+	/* the bind-time event */
 	if (pb > 0 && wait_fd(hv_evtchn_fd(b), 200) == 1 &&
 	    hv_evtchn_pending(b) == pb)
-		hv_evtchn_unmask(b, pb); /* the bind-time event */
+		CHECK(hv_evtchn_unmask(b, pb) == 0, "unmask");
 	t0 = now_us();
 	for (i = 0; pb > 0 && i < n; i++) {
-		hv_evtchn_notify(b, pb);
-		if (wait_fd(hv_evtchn_fd(a), 2000) != 1 ||
-		    hv_evtchn_pending(a) != pa)
+		if (hv_evtchn_notify(b, pb) ||
+		    wait_fd(hv_evtchn_fd(a), 2000) != 1 ||
+		    hv_evtchn_pending(a) != pa || hv_evtchn_unmask(a, pa) ||
+		    hv_evtchn_notify(a, pa) ||
+		    wait_fd(hv_evtchn_fd(b), 2000) != 1 ||
+		    hv_evtchn_pending(b) != pb || hv_evtchn_unmask(b, pb))
 			break;
-		hv_evtchn_unmask(a, pa);
-		hv_evtchn_notify(a, pa);
-		if (wait_fd(hv_evtchn_fd(b), 2000) != 1 ||
-		    hv_evtchn_pending(b) != pb)
-			break;
-		hv_evtchn_unmask(b, pb);
 	}
 	rtt_us = (now_us() - t0) / n;
 	check_quiet(i == n, "measure loop stopped at %d", i);

@@ -43,8 +43,8 @@ static int wait_event(struct hv_evtchn *ev, int ms)
 	if (poll(&p, 1, ms) != 1)
 		return -ETIMEDOUT;
 	port = hv_evtchn_pending(ev);
-	if (port > 0)
-		hv_evtchn_unmask(ev, (hv_port_t)port);
+	if (port > 0 && hv_evtchn_unmask(ev, (hv_port_t)port) < 0)
+		return -EIO;
 	return port;
 }
 
