@@ -138,8 +138,7 @@ static void test_share_map(struct hv *hv)
 			    "copy into read-only grant: %d, want -EPERM",
 			    seg[3].status);
 		if (rmap)
-			CHECK(hv_unshare_pages(hv, rmap, 1) == 0,
-			      "unshare the read-only page");
+			CHECK(hv_unshare_pages(hv, rmap, 1) == 0);
 	}
 	check_quiet(hv_unshare_pages(hv, shared, 1) == -EINVAL,
 		    "unshare with the wrong count accepted");
@@ -420,7 +419,7 @@ static void measure(struct hv *hv)
 	}
 	map_us = (now_us() - t0) / n;
 	if (page)
-		CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
+		CHECK(hv_unshare_pages(hv, page, 1) == 0);
 	if (a && b) {
 		pa = hv_evtchn_alloc_unbound(a, 0);
 		pb = pa > 0 ? hv_evtchn_bind_interdomain(b, 0, pa) : -1;
@@ -428,7 +427,7 @@ static void measure(struct hv *hv)
 	/* the bind-time event */
 	if (pb > 0 && wait_fd(hv_evtchn_fd(b), 200) == 1 &&
 	    hv_evtchn_pending(b) == pb)
-		CHECK(hv_evtchn_unmask(b, pb) == 0, "unmask");
+		CHECK(hv_evtchn_unmask(b, pb) == 0);
 	t0 = now_us();
 	for (i = 0; pb > 0 && i < n; i++) {
 		if (hv_evtchn_notify(b, pb) ||
