@@ -152,8 +152,8 @@ static void queue_on_evtchn(void *opaque)
 	struct vbd_queue *vq = opaque;
 	int port = hv_evtchn_pending(vq->ev);
 
-	if (port >= 0)
-		hv_evtchn_unmask(vq->ev, (hv_port_t)port);
+	if (port >= 0 && hv_evtchn_unmask(vq->ev, (hv_port_t)port) < 0)
+		queue_broken(vq, "re-arming the event channel failed");
 }
 
 static void queue_broken(void *opaque, const char *why)

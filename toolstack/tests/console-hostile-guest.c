@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,10 +47,12 @@ static void flood(struct xpv_xencons_interface *page, struct hv_evtchn *ev,
 		while ((n = xpv_byte_ring_write(&out, line, sizeof(line) - 1)) >
 		       0)
 			;
-		hv_evtchn_notify(ev, port);
+		if (hv_evtchn_notify(ev, port) < 0)
+			exit(1); /* dom0's side is gone */
 		poll(&p, 1, 100);
 		while ((n = hv_evtchn_pending(ev)) >= 0)
-			hv_evtchn_unmask(ev, n);
+			if (hv_evtchn_unmask(ev, n) < 0)
+				exit(1);
 	}
 }
 
@@ -69,7 +72,8 @@ int main(int argc, char **argv)
 	/* break: more unread bytes than the ring holds */
 	__atomic_store_n(&page->out_prod, page->out_cons + 100000,
 			 __ATOMIC_RELEASE);
-	hv_evtchn_notify(ev, port);
+	if (hv_evtchn_notify(ev, port) < 0)
+		return 1;
 	for (;;)
 		pause();
 }
