@@ -154,8 +154,8 @@ static void cmd_wait(int ms)
 		return;
 	}
 	port = hv_evtchn_pending(ev);
-	if (port >= 0)
-		hv_evtchn_unmask(ev, (hv_port_t)port);
+	if (port >= 0 && hv_evtchn_unmask(ev, (hv_port_t)port) < 0)
+		port = -EIO;
 	reply(port, "%d", port);
 }
 

@@ -136,7 +136,8 @@ static void stop_guest(struct guest *g)
 {
 	if (!g->id)
 		return;
-	hv_domain_destroy(hv, g->id);
+	if (hv_domain_destroy(hv, g->id) < 0)
+		printf("    dom%u could not be destroyed\n", g->id);
 	close(g->in);
 	close(g->out);
 	g->id = 0;
@@ -302,7 +303,7 @@ static int evtchn_guest(struct hv_evtchn *ev)
 	CHECK(cmd(&ga, "notify %d", gport) == 0, "guest notify");
 	CHECK(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
 	CHECK(hv_evtchn_pending(ev) == port, "pending");
-	hv_evtchn_unmask(ev, (hv_port_t)port);
+	CHECK(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
 	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "dom0 notify");
 	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
 	      "guest not woken: %s", ga.line);
@@ -351,7 +352,7 @@ static int start_info(struct hv_evtchn *ev)
 	CHECK(port > 0, "dom0 bind to the store port: %d", port);
 	CHECK(fires(hv_evtchn_fd(ev), 2000) && hv_evtchn_pending(ev) == port,
 	      "bind did not fire dom0's port");
-	hv_evtchn_unmask(ev, (hv_port_t)port);
+	CHECK(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
 	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify");
 	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == (long)si.store_port,
 	      "guest not woken on its store port: %s", ga.line);
@@ -1277,7 +1278,7 @@ static int t_hostile_protocol(void)
 		r = hostile_exec(fd, id);
 		close(fd);
 	}
-	hv_domain_destroy(hv, id);
+	CHECK(hv_domain_destroy(hv, id) == 0, "destroy");
 	return r;
 }
 
