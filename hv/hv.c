@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hv/platform.h"
@@ -402,6 +403,27 @@ int hv_domain_exec(struct hv *hv, hv_domid_t domid, const struct hv_exec *x)
 	if (!hv->privileged)
 		return -EPERM;
 	return hv->ops->domain_exec(hv, domid, x);
+}
+
+/* Linux 6.16 (af_unix): whether the socket accepts SCM_RIGHTS. */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
+
+int hv_stdio_pair(int *dom0, int *guest)
+{
+	int sv[2], off = 0;
+
+	if (!dom0 || !guest)
+		return -EINVAL;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	/* An older kernel cannot refuse files; xpv-hv then runs no guest
+	 * (and on xen there is none to start). */
+	setsockopt(sv[0], SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
+	*dom0 = sv[0];
+	*guest = sv[1];
+	return 0;
 }
 
 /* The domain-control calls that take only a target domain share one gate:

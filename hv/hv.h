@@ -309,11 +309,12 @@ int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
  *   O_APPEND), reopen them read-only or write-only through
  *   /proc/self/fd, and, on a terminal, change its settings. So pass only
  *   descriptions made for the guest and never one dom0 itself reads or
- *   writes: one end of a pipe or socketpair whose other end dom0 keeps is
- *   right; dom0's own stdin/stdout/stderr, its log file or its terminal
- *   are not. A file opened for the guest alone is right too (the guest
- *   may read it back). Nothing else of dom0 is inherited: the init has
- *   exactly these three fds and its connection (3).
+ *   writes: the guest's end of hv_stdio_pair() is right; dom0's own
+ *   stdin/stdout/stderr, its log file or its terminal are not, and
+ *   neither is a pipe (see hv_stdio_pair). A file opened for the guest
+ *   alone is right too (the guest may read it back). Nothing else of
+ *   dom0 is inherited: the init has exactly these three fds and its
+ *   connection (3).
  * - root: NULL for the minimal read-only root: an empty file system with
  *   the host's /usr (and /bin, /sbin, /lib* as the host has them, links
  *   or directories) and /etc/ld.so.cache read-only, so dynamically linked
@@ -360,6 +361,21 @@ struct hv_exec {
  */
 int hv_domain_exec(struct hv *hv, hv_domid_t domid,
 		   const struct hv_exec *x) HV_MUST_CHECK;
+/*
+ * A channel for a guest's stdin, stdout or stderr (hv_exec.stdio) that
+ * the guest cannot turn against dom0: *guest to pass (close it once
+ * hv_domain_exec returned), *dom0 to read the guest's output or write its
+ * input. An AF_UNIX stream socket pair, both ends close-on-exec, whose
+ * dom0 end refuses files (SO_PASSRIGHTS, Linux 6.16), so the guest cannot
+ * queue for dom0 a file whose close never returns (docs/hv.md, "Who is
+ * who"). Not a pipe: a pipe's reader and writer hold one mutex while
+ * they copy to or from their own memory, so a guest writing from (or
+ * reading into) a page that faults slowly, a page of its own FUSE file,
+ * makes dom0's read or write of the other end wait, uninterruptibly, as
+ * long as it likes (test-stdio-stall). A socket's sender copies before it
+ * takes any lock of the receiver. Any platform; 0 or -errno.
+ */
+int hv_stdio_pair(int *dom0, int *guest) HV_MUST_CHECK;
 /* Kill every process of the domain and free all it had: memory, grants,
  * mappings of its memory by others (they fail from then on), its ports
  * (peers see HV_EVTCHN_UNBOUND). Fires VIRQ_DOM_EXC. */

@@ -254,11 +254,12 @@ static int start_kernel(struct build *b)
 	else
 		snprintf(kernel, sizeof(kernel), "%s/xpv-guest", b->x->bindir);
 	argv = kernel_argv(b, kernel);
-	/* The kernel's own messages go to a pipe the monitor reads: the
-	 * guest gets the write end, made for it alone. */
-	if (!argv || pipe2(p, O_CLOEXEC) < 0) {
+	/* The kernel's own messages go to a channel the monitor reads: the
+	 * guest gets its end, made for it alone (never a pipe: hv.h). */
+	ret = argv ? hv_stdio_pair(&p[0], &p[1]) : -ENOMEM;
+	if (ret) {
 		free(argv);
-		return -errno;
+		return ret;
 	}
 	b->kernel_log = p[0];
 	stdio[1] = stdio[2] = p[1];

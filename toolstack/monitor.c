@@ -6,7 +6,7 @@
  *
  * `xpv create` starts it as `xpv _monitor DOMID` (a fresh exec, so it
  * holds no handle of its parent's), its output appended to
- * $XPV_LOGDIR/xpv-<name>.log and the kernel's output pipe on fd 3. It
+ * $XPV_LOGDIR/xpv-<name>.log and the kernel's output channel on fd 3. It
  * rebuilds a restarted domain from $XPV_RUNDIR/domains/<domid>/config,
  * the config as it was built.
  *

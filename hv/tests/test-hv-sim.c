@@ -104,7 +104,9 @@ static int start_guest_program(struct guest *g, uint64_t kb,
 	memset(g, 0, sizeof(*g));
 	err = hv_domain_create(hv, &cfg, &g->id);
 	CHECK(err == 0, "create: %s", strerror(-err));
-	CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0, "pipe");
+	CHECK(hv_stdio_pair(&in[1], &in[0]) == 0 &&
+		      hv_stdio_pair(&out[0], &out[1]) == 0,
+	      "stdio pairs");
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = test_console("    guest: ");

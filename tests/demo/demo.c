@@ -13,9 +13,9 @@
  * xpv-echoback (backend/echo/), on the backend core: it finds the device
  * in backend/echo/ and walks the handshake with the guest.
  *
- * The guest's stdout and stderr are a pipe of its own, its console, which
- * the demo copies to its own stdout: a guest is never handed a file
- * description dom0 itself writes (hv.h, struct hv_exec).
+ * The guest's stdout and stderr are a channel of its own (hv_stdio_pair),
+ * its console, which the demo copies to its own stdout: a guest is never
+ * handed a file description dom0 itself writes (hv.h, struct hv_exec).
  *
  * Exit status 0 only if the guest's own check of every answer passed.
  */
@@ -39,7 +39,7 @@ struct demo {
 	struct xs_handle *xs;
 	struct hv_evtchn *ev; /* VIRQ_DOM_EXC */
 	hv_domid_t domid;
-	int console; /* read end of the guest's stdout and stderr */
+	int console; /* our end of the guest's stdout and stderr */
 	int virq_port;
 	char fe[96], be[96]; /* device directories */
 };
@@ -147,19 +147,20 @@ static bool relay_console(struct demo *d)
 	return n == 0;
 }
 
-/* Start the guest's kernel with a pipe as its console. */
+/* Start the guest's kernel with a channel of its own as its console
+ * (never a pipe: hv.h, hv_stdio_pair). */
 static int exec_guest(struct demo *d, char *const argv[])
 {
-	int pipefd[2], stdio[3], ret;
+	int guest, stdio[3], ret;
 	struct hv_exec x = { .path = argv[0], .argv = argv, .stdio = stdio };
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
+	ret = hv_stdio_pair(&d->console, &guest);
+	if (ret)
+		return ret;
 	stdio[0] = -1;
-	stdio[1] = stdio[2] = pipefd[1];
+	stdio[1] = stdio[2] = guest;
 	ret = hv_domain_exec(d->hv, d->domid, &x);
-	close(pipefd[1]);
-	d->console = pipefd[0];
+	close(guest);
 	if (!ret && fcntl(d->console, F_SETFL, O_NONBLOCK) < 0)
 		ret = -errno;
 	return ret;

@@ -16,8 +16,8 @@
 
 struct hg {
 	hv_domid_t id;
-	int in, out; /* its stdin (our write end), its stdout (our read end) */
-	long in_ino, out_ino; /* the inodes of those two pipes */
+	int in, out; /* its stdin (our end), its stdout (our end) */
+	long in_ino, out_ino; /* the inodes of the guest's ends of those */
 	char line[65536]; /* its last answer */
 };
 
@@ -31,6 +31,10 @@ struct hg_start {
 	bool paused; /* leave it paused: no "ready" is read */
 	bool fuse; /* hv_exec.fuse: a /dev/fuse of its own */
 };
+
+/* Whether xpv-hv runs guests on this kernel: it needs sockets that refuse
+ * files (SO_PASSRIGHTS, Linux 6.16; docs/hv.md). */
+bool hg_guests_run(void);
 
 /* The domain's host uid. */
 static inline unsigned int hg_uid(hv_domid_t id)

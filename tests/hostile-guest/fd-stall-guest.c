@@ -12,6 +12,9 @@
  *     server never answers FLUSH: every close waits for the answer,
  *     uninterruptibly once a signal came.
  *
+ * And a guest whose stdout write waits in a page fault it controls
+ * (test-stdio-stall.c): a pipe's writer holds the pipe's mutex meanwhile.
+ *
  * It obeys one command per line on stdin and answers one line on stdout:
  * "ok ..." or "err N" (a negative errno):
  *
@@ -33,6 +36,9 @@
  *                       (closing a socket releases the files queued in
  *                       it) -> ok <0 sent, else the send's -errno>
  *   bind DOM PORT       bind the port DOM offered it -> ok <local port>
+ *   faultwrite          a child writes to its stdout from a page of its
+ *                       FUSE file whose READ is held (mounting it first)
+ *   ping                -> ok
  *
  * Dropping its own copy of the lingering socket would make the guest
  * wait in close() itself when nobody else holds it: a child of its own
@@ -51,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -176,6 +183,8 @@ static void attr_of(uint64_t ino, struct fuse_attr *a)
 	a->mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0644;
 	a->nlink = 1;
 	a->blksize = 4096;
+	if (ino != FUSE_ROOT_ID) /* one page, which mmap can map */
+		a->size = 4096;
 }
 
 static void fuse_op(int dev, const struct fuse_in_header *in, const void *arg)
@@ -225,12 +234,14 @@ static void fuse_op(int dev, const struct fuse_in_header *in, const void *arg)
 	}
 }
 
-/* The server: every FLUSH is held HOLD_SECS, then answered. */
+/* The server: every FLUSH and every READ is held HOLD_SECS, then
+ * answered (a READ with an error). */
 static void serve(int dev)
 {
 	static char buf[1 << 17] __attribute__((aligned(8)));
 	uint64_t held[64];
 	time_t since[64];
+	int err[64];
 	unsigned int nheld = 0, i;
 
 	for (;;) {
@@ -240,8 +251,11 @@ static void serve(int dev)
 
 		for (i = 0; i < nheld; i++)
 			if (time(NULL) - since[i] >= HOLD_SECS) {
-				fuse_answer(dev, held[i], 0, NULL, 0);
-				held[i--] = held[--nheld];
+				fuse_answer(dev, held[i], err[i], NULL, 0);
+				--nheld;
+				held[i] = held[nheld];
+				since[i] = since[nheld];
+				err[i--] = err[nheld];
 			}
 		if (poll(&p, 1, 200) != 1)
 			continue;
@@ -250,10 +264,12 @@ static void serve(int dev)
 			_exit(0);
 		if (n < (ssize_t)sizeof(*in))
 			continue;
-		if (in->opcode == FUSE_FLUSH && nheld < 64) {
+		if ((in->opcode == FUSE_FLUSH || in->opcode == FUSE_READ) &&
+		    nheld < 64) {
 			held[nheld] = in->unique;
+			err[nheld] = in->opcode == FUSE_READ ? -EIO : 0;
 			since[nheld++] = time(NULL);
-		} else if (in->opcode != FUSE_FLUSH) {
+		} else {
 			fuse_op(dev, in, buf + sizeof(*in));
 		}
 	}
@@ -283,6 +299,32 @@ static int make_fuse(void)
 	}
 	close(dev);
 	return open("/tmp/m/f", O_RDONLY | O_CLOEXEC);
+}
+
+/* A child of ours writes to our stdout from a page of our FUSE file,
+ * whose READ the server holds: the write waits in the page fault. On a
+ * pipe it would hold the pipe's mutex meanwhile, and dom0's read (and our
+ * own next answer) would wait too. */
+static void cmd_faultwrite(void)
+{
+	static int f = -1;
+	void *page;
+
+	if (f < 0)
+		f = make_fuse();
+	page = f < 0 ? MAP_FAILED :
+		       mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, 0);
+	if (page == MAP_FAILED) {
+		reply("err %d", -errno);
+		return;
+	}
+	if (fork() == 0) {
+		if (write(1, page, 4096) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	usleep(300000); /* let it get into the fault */
+	reply("ok");
 }
 
 /* --- giving files away ------------------------------------------------ */
@@ -398,6 +440,10 @@ static void obey(const char *line)
 	if (!strcmp(cmd, "linger")) {
 		a = make_linger();
 		reply(a < 0 ? "err %d" : "ok %d", a < 0 ? -errno : a);
+	} else if (!strcmp(cmd, "ping")) {
+		reply("ok");
+	} else if (!strcmp(cmd, "faultwrite")) {
+		cmd_faultwrite();
 	} else if (!strcmp(cmd, "fuse")) {
 		a = make_fuse();
 		reply(a < 0 ? "err %d" : "ok %d", a < 0 ? -errno : a);

@@ -11,6 +11,8 @@
 #   test-fd-close-stall  files whose close never returns (a lingering TCP
 #                      socket, a file of the guest's FUSE mount) handed to
 #                      xpv-hv and dom0: refused; SIGTERM still ends xpv-hv
+#   test-stdio-stall   a guest's stdout write stuck in a fault it controls:
+#                      dom0's reads of its stdio do not wait
 # The world tests' guest is hostile-world-guest (world-guest.c), driven by
 # driver.c; test-evtchn-stall's is evtchn-stall-guest.
 TEST_PROGS += $(BIN)/hostile-world-guest $(BIN)/test-guest-world \
@@ -37,11 +39,15 @@ $(BIN)/evtchn-stall-guest: $(call objs,tests/hostile-guest/evtchn-stall-guest.c)
 $(BIN)/test-evtchn-stall: $(call objs,tests/hostile-guest/test-evtchn-stall.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
 
-TEST_PROGS += $(BIN)/fd-stall-guest $(BIN)/test-fd-close-stall
-TESTS += $(BIN)/test-fd-close-stall
+TEST_PROGS += $(BIN)/fd-stall-guest $(BIN)/test-fd-close-stall \
+	$(BIN)/test-stdio-stall
+TESTS += $(BIN)/test-fd-close-stall $(BIN)/test-stdio-stall
 
 $(BIN)/fd-stall-guest: $(call objs,tests/hostile-guest/fd-stall-guest.c) $(HV_LIB)
 	$(link)
 
 $(BIN)/test-fd-close-stall: $(call objs,tests/hostile-guest/test-fd-close-stall.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/fd-stall-guest $(BIN)/xpv-hv
+	$(link)
+
+$(BIN)/test-stdio-stall: $(call objs,tests/hostile-guest/test-stdio-stall.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/fd-stall-guest $(BIN)/xpv-hv
 	$(link)

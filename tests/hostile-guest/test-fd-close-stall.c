@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,22 +184,6 @@ static const struct test_case cases[] = {
 	  t_sigterm, true },
 };
 
-/* Whether a socket can refuse files here (SO_PASSRIGHTS, Linux 6.16):
- * without it xpv-hv runs no guest (docs/hv.md). */
-static bool kernel_refuses_files(void)
-{
-	int sv[2], off = 0;
-	bool ok;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return false;
-	ok = setsockopt(sv[0], SOL_SOCKET, 83 /* SO_PASSRIGHTS */, &off,
-			sizeof(off)) == 0;
-	close(sv[0]);
-	close(sv[1]);
-	return ok;
-}
-
 int main(void)
 {
 	char why[256];
@@ -210,7 +193,7 @@ int main(void)
 		printf("skip: sim guests need root (namespaces, cgroups)\n");
 		return 77;
 	}
-	if (!kernel_refuses_files()) {
+	if (!hg_guests_run()) {
 		printf("skip: this kernel has no SO_PASSRIGHTS (Linux 6.16): "
 		       "xpv-hv runs no guest\n");
 		return 77;

@@ -151,9 +151,9 @@ static int fds_exact(struct hg *g)
 	char want[128];
 
 	CHECK(hg_cmd(g, "fds") == 0, "fds: %s", g->line);
-	/* 0, 1: the pipes we made for it; 2: its own /dev/null (1:3); 3:
-	 * its connection; nothing else. */
-	snprintf(want, sizeof(want), "ok 0:p%ld 1:p%ld 2:c1:3 3:s", g->in_ino,
+	/* 0, 1: the stdio pairs we made for it; 2: its own /dev/null (1:3);
+	 * 3: its connection; nothing else. */
+	snprintf(want, sizeof(want), "ok 0:s%ld 1:s%ld 2:c1:3 3:s", g->in_ino,
 		 g->out_ino);
 	CHECK(strncmp(g->line, want, strlen(want)) == 0 &&
 		      !strchr(g->line + strlen(want), ' '),

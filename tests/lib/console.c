@@ -4,14 +4,16 @@
  */
 #include "tests/lib/console.h"
 
+#include "hv/hv.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The copier: only the pipe's read end (as fd 3) and stderr stay open,
- * so it keeps no other pipe of the driver's alive. */
+/* The copier: only our end of the pair (as fd 3) and stderr stay open,
+ * so it keeps no other channel of the driver's alive. */
 static void copy_lines(int in, const char *prefix)
 {
 	char line[1024];
@@ -29,11 +31,13 @@ static void copy_lines(int in, const char *prefix)
 
 int test_console(const char *prefix)
 {
-	int p[2];
+	int p[2], err;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
+	/* p[0] ours, p[1] the guest's: never a pipe (hv.h). */
+	err = hv_stdio_pair(&p[0], &p[1]);
+	if (err)
+		return err;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
