@@ -172,11 +172,16 @@ struct conn *conn_add(int fd, hv_domid_t domid, bool root);
 void conn_close(struct conn *c);
 void conn_reap(void);
 unsigned int conn_count(hv_domid_t domid);
-/* Read one datagram of c, handle it, answer it; a transport error or a
- * datagram that is no request closes c. */
-void conn_input(struct conn *c);
+/* The limiter of the lines a connection's domain can cause. */
+struct hvd_ratelimit *conn_log_rl(hv_domid_t domid);
 /* A read-only reopen of fd (the caller closes it), or -errno. */
 int reopen_ro(int fd);
+int op_clone(struct request *rq, struct reply *r);
+int op_pinlog(struct request *rq, struct reply *r);
+
+/* daemon_dispatch.c: read one datagram of c, handle it, answer it; a
+ * transport error or a datagram that is no request closes c. */
+void conn_input(struct conn *c);
 
 /* daemon_domain.c */
 /* The domain of that id, or NULL (none, or out of range). */

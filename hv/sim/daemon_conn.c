@@ -1,11 +1,7 @@
 /*
- * daemon_conn.c - xpv-hv's connections: reading a request, checking who
- * may send it, dispatching it, sending the reply.
- *
- * A connection that misbehaves at the transport level (a datagram too
- * short or too long, a reply it does not read) is closed; a request that
- * is merely wrong gets an error reply. Nothing a client sends can make the
- * daemon block or allocate without bound.
+ * daemon_conn.c - xpv-hv's connections: making one (at exec, and for
+ * SIM_OP_CLONE), its pin log (SIM_OP_PINLOG), closing it and releasing
+ * what it held. Reading and answering its requests is daemon_dispatch.c's.
  *
  * Files. Closing a file can wait as long as whoever serves it likes: a
  * TCP socket with SO_LINGER waits for its FIN to be acknowledged, a file
@@ -113,7 +109,7 @@ static void release_pins(struct conn *c)
 	c->pinlog = NULL;
 }
 
-static int op_pinlog(struct request *rq, struct reply *r)
+int op_pinlog(struct request *rq, struct reply *r)
 {
 	int fd;
 	void *p;
@@ -194,8 +190,7 @@ int reopen_ro(int fd)
 	return r < 0 ? -errno : r;
 }
 
-/* The limiter of the lines a connection's domain can cause. */
-static struct hvd_ratelimit *log_rl(hv_domid_t domid)
+struct hvd_ratelimit *conn_log_rl(hv_domid_t domid)
 {
 	struct domain *d = dom_get(domid);
 
@@ -204,14 +199,14 @@ static struct hvd_ratelimit *log_rl(hv_domid_t domid)
 
 /* A new connection of the caller's domain, made here: the reply carries
  * the client's end. */
-static int op_clone(struct request *rq, struct reply *r)
+int op_clone(struct request *rq, struct reply *r)
 {
 	hv_domid_t domid = rq->c->domid;
 	int mine, theirs, err;
 
 	if (conn_count(domid) >= SIM_MAX_CONNS) {
-		hvd_log_limited(log_rl(domid), "dom%u: too many connections",
-				domid);
+		hvd_log_limited(conn_log_rl(domid),
+				"dom%u: too many connections", domid);
 		return -EMFILE;
 	}
 	err = conn_socketpair(domid, &mine, &theirs);
@@ -225,112 +220,4 @@ static int op_clone(struct request *rq, struct reply *r)
 	r->fds[0] = theirs;
 	r->close_fds[0] = true;
 	return 0;
-}
-
-enum { PRIV = 1 }; /* the op needs a dom0 connection */
-
-static const struct {
-	int (*fn)(struct request *rq, struct reply *r);
-	int flags;
-} ops[SIM_OP_MAX] = {
-	[SIM_OP_HELLO] = { op_hello, 0 },
-	[SIM_OP_CLONE] = { op_clone, 0 },
-	[SIM_OP_MEM_ALLOC] = { op_mem_alloc, 0 },
-	[SIM_OP_MEM_FREE] = { op_mem_free, 0 },
-	[SIM_OP_DOM_FDS] = { op_dom_fds, PRIV },
-	[SIM_OP_EVTCHN_ALLOC] = { op_evtchn_alloc, 0 },
-	[SIM_OP_EVTCHN_BIND] = { op_evtchn_bind, 0 },
-	[SIM_OP_EVTCHN_VIRQ] = { op_evtchn_virq, PRIV },
-	[SIM_OP_EVTCHN_ADOPT] = { op_evtchn_adopt, 0 },
-	[SIM_OP_EVTCHN_UNBIND] = { op_evtchn_unbind, 0 },
-	[SIM_OP_EVTCHN_PEER] = { op_evtchn_peer, 0 },
-	[SIM_OP_DOM_CREATE] = { op_create, PRIV },
-	[SIM_OP_DOM_EXEC] = { op_exec, PRIV },
-	[SIM_OP_DOM_DESTROY] = { op_destroy, PRIV },
-	[SIM_OP_DOM_PAUSE] = { op_pause, PRIV },
-	[SIM_OP_DOM_UNPAUSE] = { op_unpause, PRIV },
-	[SIM_OP_DOM_SHUTDOWN] = { op_shutdown, 0 },
-	[SIM_OP_DOM_SET_MAXMEM] = { op_set_maxmem, PRIV },
-	[SIM_OP_DOM_SET_VCPUS] = { op_set_vcpus, PRIV },
-	[SIM_OP_DOM_LIST] = { op_list, PRIV },
-	[SIM_OP_DOM_INFO] = { op_info, 0 },
-	[SIM_OP_DOM_START_INFO] = { op_start_info, 0 },
-	[SIM_OP_GRANT_COPY] = { op_grant_copy, 0 },
-	[SIM_OP_PINLOG] = { op_pinlog, PRIV },
-	[SIM_OP_DOM_NS_FD] = { op_ns_fd, PRIV },
-	[SIM_OP_DOM_GIVE_FD] = { op_give_fd, PRIV },
-	[SIM_OP_TAKE_FD] = { op_take_fd, 0 },
-};
-
-static int dispatch(struct request *rq, struct reply *r)
-{
-	uint32_t op = rq->req->op;
-
-	/* The first connection is shared by every process of the domain:
-	 * a reply there could reach the wrong one, unless every reply is as
-	 * good as any other, as CLONE's (a fresh connection of the domain). */
-	if (rq->c->root && op != SIM_OP_CLONE)
-		return -EPERM;
-	if ((ops[op].flags & PRIV) && rq->c->domid != 0)
-		return -EPERM;
-	return ops[op].fn(rq, r);
-}
-
-static void send_reply(struct conn *c, struct reply *r, int err)
-{
-	int i;
-
-	r->rep.err = err;
-	if (!c->dead &&
-	    sim_msg_send(c->fd, &r->rep, sizeof(r->rep), r->tail, r->tail_len,
-			 r->fds, SIM_MSG_FDS, true) < 0) {
-		hvd_log_limited(log_rl(c->domid),
-				"dom%u: a client does not read its replies; "
-				"%s",
-				c->domid, c->root ? "dropped" : "closing");
-		/* A domain's first connection stays: its processes share
-		 * it, and a clone that was not delivered goes by itself
-		 * (its client end is closed below). */
-		if (!c->root)
-			conn_close(c);
-	}
-	for (i = 0; i < SIM_MSG_FDS; i++)
-		if (r->close_fds[i] && r->fds[i] >= 0)
-			close(r->fds[i]);
-	if (r->free_tail)
-		free(r->tail);
-}
-
-void conn_input(struct conn *c)
-{
-	static uint8_t buf[SIM_MSG_MAX] __attribute__((aligned(16)));
-	struct reply r = { .fds = { -1, -1, -1, -1 } };
-	struct sim_req req;
-	struct request rq = { .c = c, .req = &req };
-	int fds[SIM_MSG_FDS], err;
-	ssize_t n;
-
-	n = sim_msg_recv(c->fd, buf, sizeof(buf), fds, true);
-	if (n == -EAGAIN)
-		return;
-	if (n < (ssize_t)sizeof(req)) {
-		sim_close_fds(fds, SIM_MSG_FDS);
-		conn_close(c);
-		return;
-	}
-	memcpy(&req, buf, sizeof(req));
-	/* Not a request at all (a reply looped back to us by a client that
-	 * joined two of our connections, say): answering would feed the
-	 * loop, so the connection goes. */
-	if (req.op == 0 || req.op >= SIM_OP_MAX || !ops[req.op].fn) {
-		sim_close_fds(fds, SIM_MSG_FDS);
-		conn_close(c);
-		return;
-	}
-	rq.tail = buf + sizeof(req);
-	rq.tail_len = (size_t)n - sizeof(req);
-	rq.fds = fds;
-	err = dispatch(&rq, &r);
-	sim_close_fds(fds, SIM_MSG_FDS);
-	send_reply(c, &r, err);
 }
