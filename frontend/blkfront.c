@@ -713,6 +713,14 @@ static void drain_evtchn(struct blkfront *bf)
 	}
 }
 
+/* Whether the store's fd has an event, without waiting. */
+static bool store_ready(struct blkfront *bf)
+{
+	struct pollfd p = { .fd = xenbus_event_fd(bf->xb), .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
 int blkfront_poll(struct blkfront *bf, int timeout_ms)
 {
 	struct pollfd pfd[2];
@@ -720,10 +728,13 @@ int blkfront_poll(struct blkfront *bf, int timeout_ms)
 	int n;
 
 	blkfront_kick(bf);
-	/* Called by an event loop whose poll saw the fd ready (blkfront_fds):
-	 * take the notifications, or the fd stays ready. */
-	if (timeout_ms == 0)
+	/* Called by an event loop whose poll saw an fd ready (blkfront_fds):
+	 * take the notifications, or the fd stays ready; and look at the
+	 * store if its fd is the one (a restarted backend) */
+	if (timeout_ms == 0) {
 		drain_evtchn(bf);
+		store = store_ready(bf);
+	}
 	n = take_all(bf, &broken);
 	if (!n && !broken && timeout_ms != 0) {
 		pfd[0].fd = hv_evtchn_fd(xenbus_dev_evtchn(bf->dev));

@@ -94,8 +94,8 @@ int blkfront_kick(struct blkfront *bf);
 
 /*
  * Kick, then run completions: wait up to timeout_ms (0: do not wait, < 0:
- * forever) for the first. When it waited, it also handles the backend
- * leaving Connected (reconnect and replay). Returns the number of
+ * forever) for the first. It also handles the backend leaving Connected
+ * (reconnect and replay) when the store's fd has an event. Returns the number of
  * completions, or -errno (-ENOTCONN: the backend went away and did not
  * come back).
  */
@@ -105,7 +105,8 @@ int blkfront_poll(struct blkfront *bf, int timeout_ms);
  * For a caller's own event loop: the two fds blkfront_poll waits on (the
  * backend's notifications, the store's watch events), to poll for POLLIN
  * beside its own; when either is ready, blkfront_poll(bf, 0), which then
- * also takes the notifications, so the fd is quiet again. They may change
+ * also takes the notifications and the store's events (a backend that
+ * left Connected: reconnect and replay), so the fds are quiet again. They may change
  * after a reconnection: ask again before each poll.
  */
 void blkfront_fds(const struct blkfront *bf, int fds[2]);
