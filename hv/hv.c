@@ -496,6 +496,42 @@ int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus)
 	return err ? err : hv->ops->domain_set_vcpus(hv, domid, vcpus);
 }
 
+int hv_domain_sched_get(struct hv *hv, hv_domid_t domid,
+			struct hv_sched_credit *s)
+{
+	int err = check_target(hv, domid);
+
+	if (!err && !s)
+		err = -EINVAL;
+	if (!err && !hv->ops->domain_sched_get)
+		err = -EOPNOTSUPP;
+	return err ? err : hv->ops->domain_sched_get(hv, domid, s);
+}
+
+int hv_domain_sched_set(struct hv *hv, hv_domid_t domid,
+			const struct hv_sched_credit *s)
+{
+	int err = check_target(hv, domid);
+
+	if (!err && (!s || s->weight == 0 || s->weight > HV_SCHED_WEIGHT_MAX ||
+		     s->cap > HV_SCHED_CAP_MAX))
+		err = -EINVAL;
+	if (!err && !hv->ops->domain_sched_set)
+		err = -EOPNOTSUPP;
+	return err ? err : hv->ops->domain_sched_set(hv, domid, s);
+}
+
+int hv_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask)
+{
+	int err = check_target(hv, domid);
+
+	if (!err && cpumask == 0)
+		err = -EINVAL;
+	if (!err && !hv->ops->domain_pin)
+		err = -EOPNOTSUPP;
+	return err ? err : hv->ops->domain_pin(hv, domid, cpumask);
+}
+
 int hv_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max)
 {
 	if (!hv || !info || max == 0)

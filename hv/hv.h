@@ -397,6 +397,37 @@ int hv_domain_set_max_memory(struct hv *hv, hv_domid_t domid,
  * vcpus itself), -ESRCH for a domain that does not exist. */
 int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid,
 			uint32_t vcpus) HV_MUST_CHECK;
+
+/*
+ * Credit scheduler parameters of a guest (XEN_DOMCTL_SCHEDOP_putinfo /
+ * getinfo for sched_credit): weight 1..65535, a share relative to other
+ * domains' (default 256); cap in percent of one cpu, 0: no cap. Both
+ * apply to the whole domain. sim: the domain's cgroup (docs/hv.md:
+ * cpu.shares = weight * 4; the cap and the vcpus together give
+ * cpu.cfs_quota_us, the lower of the two). dom0: -ERANGE. -EINVAL: a
+ * weight of 0 or above 65535, a cap above HV_SCHED_CAP_MAX (128 cpus).
+ * xen: -EOPNOTSUPP.
+ */
+#define HV_SCHED_WEIGHT_DEFAULT 256u
+#define HV_SCHED_WEIGHT_MAX 65535u
+#define HV_SCHED_CAP_MAX 12800u
+struct hv_sched_credit {
+	uint32_t weight;
+	uint32_t cap;
+};
+int hv_domain_sched_get(struct hv *hv, hv_domid_t domid,
+			struct hv_sched_credit *s) HV_MUST_CHECK;
+int hv_domain_sched_set(struct hv *hv, hv_domid_t domid,
+			const struct hv_sched_credit *s) HV_MUST_CHECK;
+/*
+ * Pin every vcpu of a guest to the cpus in cpumask (bit i: cpu i), as
+ * xc_vcpu_setaffinity of each vcpu would. -EINVAL: an empty mask or one
+ * the host cannot run (a cpu offline or not ours). sim: the domain's
+ * cpuset.cpus, which the kernel applies to every process of it at once.
+ * xen: -EOPNOTSUPP.
+ */
+int hv_domain_pin(struct hv *hv, hv_domid_t domid,
+		  uint64_t cpumask) HV_MUST_CHECK;
 /* Fill info[0..max) with domains in domid order, dom0 included. Returns
  * how many were filled. */
 int hv_domain_list(struct hv *hv, struct hv_dominfo *info,

@@ -91,6 +91,12 @@ struct hv_ops {
 	int (*domain_give_fd)(struct hv *hv, hv_domid_t domid, const char *tag,
 			      int fd);
 	int (*take_fd)(struct hv *hv, const char *tag);
+	/* Optional (NULL: -EOPNOTSUPP). */
+	int (*domain_sched_get)(struct hv *hv, hv_domid_t domid,
+				struct hv_sched_credit *s);
+	int (*domain_sched_set)(struct hv *hv, hv_domid_t domid,
+				const struct hv_sched_credit *s);
+	int (*domain_pin)(struct hv *hv, hv_domid_t domid, uint64_t cpumask);
 };
 
 /*

@@ -139,10 +139,12 @@ static int make_domain(struct build *b)
 		b->hv, b->domid, b->cfg->memory_mib * 1024 + MAXMEM_SLACK_KB);
 	if (!ret)
 		ret = hv_domain_start_info(b->hv, b->domid, &b->si);
-	if (ret)
+	if (ret) {
 		xpv_err("domain %u: cannot set its memory limit: %s", b->domid,
 			strerror(-ret));
-	return ret;
+		return ret;
+	}
+	return xpv_sched_apply(b->hv, b->domid, b->cfg);
 }
 
 /* --- store -------------------------------------------------------------- */

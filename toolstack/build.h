@@ -22,6 +22,11 @@ struct xpv_build_opts {
  * message says what failed, nothing of the domain is left, and -errno is
  * returned.
  */
+/* The config's cpu_weight, cap and cpus applied to domain domid
+ * (sched.c); 0 or -errno, said on stderr. */
+struct hv;
+int xpv_sched_apply(struct hv *hv, unsigned int domid,
+		    const struct xpv_domcfg *cfg);
 int xpv_domain_build(struct xpv *x, struct xpv_domcfg *cfg,
 		     const struct xpv_build_opts *o, unsigned int *domid,
 		     int *kernel_log);

@@ -60,6 +60,16 @@ const struct xpv_cmd xpv_cmds[] = {
 	{ "vcpu-set", xpv_cmd_vcpu_set,
 	  "Set the number of active VCPUs allowed for the domain",
 	  "<Domain> <vCPUs>", NULL },
+	{ "vcpu-pin", xpv_cmd_vcpu_pin,
+	  "Set which CPUs a VCPU can use (here: every vcpu of the domain)",
+	  "<Domain> all <Hard affinity|-|all> [Soft affinity]", NULL },
+	{ "sched-credit", xpv_cmd_sched_credit,
+	  "Get/set credit scheduler parameters",
+	  "[-d <Domain> [-w[=WEIGHT]|-c[=CAP]]]",
+	  "-d DOMAIN, --domain=DOMAIN     Domain to modify\n"
+	  "-w WEIGHT, --weight=WEIGHT     Weight (int, 1-65535, default 256)\n"
+	  "-c CAP, --cap=CAP              Cap (int, percent of one cpu, 0: "
+	  "none)" },
 	{ "check", xpv_cmd_check,
 	  "Check domains' xenstore trees against xenstore-schemas/",
 	  "[Domain...]",

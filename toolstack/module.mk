@@ -9,7 +9,7 @@
 XPV_SRCS := xpv.c commands.c config.c config_devices.c config_values.c \
 	config_json.c config_write.c xlu_view.c json.c util.c store.c services.c \
 	domains.c layout.c devices.c hotplug.c build.c destroy.c monitor.c \
-	create.c control.c list.c console.c check.c attach.c top.c
+	create.c control.c list.c console.c check.c attach.c top.c sched.c
 # The schemas' reader is xenstore-schemas/schema.c, compiled in.
 XPV_OBJS := $(call objs,$(addprefix toolstack/,$(XPV_SRCS)) \
 	xenstore-schemas/schema.c)
@@ -25,7 +25,7 @@ $(BIN)/xpv: $(XPV_OBJS) $(NET_LIB) $(HV_LIB)
 TESTS += toolstack/tests/test-config.sh toolstack/tests/test-services.sh \
 	toolstack/tests/test-lifecycle.sh toolstack/tests/test-console.sh \
 	toolstack/tests/test-check.sh toolstack/tests/test-hotplug-block.sh \
-	toolstack/tests/test-network.sh
+	toolstack/tests/test-network.sh toolstack/tests/test-sched.sh
 
 # A guest kernel that abuses its console ring, for test-console-hostile.
 TEST_PROGS += $(BIN)/console-hostile-guest

@@ -88,6 +88,8 @@ int xpv_cmd_unpause(struct xpv *x, int argc, char **argv);
 int xpv_cmd_console(struct xpv *x, int argc, char **argv);
 int xpv_cmd_mem_set(struct xpv *x, int argc, char **argv);
 int xpv_cmd_vcpu_set(struct xpv *x, int argc, char **argv);
+int xpv_cmd_vcpu_pin(struct xpv *x, int argc, char **argv);
+int xpv_cmd_sched_credit(struct xpv *x, int argc, char **argv);
 int xpv_cmd_check(struct xpv *x, int argc, char **argv);
 int xpv_cmd_top(struct xpv *x, int argc, char **argv);
 int xpv_cmd_block_attach(struct xpv *x, int argc, char **argv);

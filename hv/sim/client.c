@@ -206,6 +206,9 @@ static const struct hv_ops sim_ops = {
 	.domain_ns_fd = sim_domain_ns_fd,
 	.domain_give_fd = sim_domain_give_fd,
 	.take_fd = sim_take_fd,
+	.domain_sched_get = sim_domain_sched_get,
+	.domain_sched_set = sim_domain_sched_set,
+	.domain_pin = sim_domain_pin,
 };
 
 int hv_sim_open(struct hv **hvp, char *why, size_t why_len)

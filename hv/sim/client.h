@@ -178,6 +178,11 @@ int sim_domain_shutdown(struct hv *hv, hv_domid_t domid,
 			enum hv_shutdown_reason reason);
 int sim_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb);
 int sim_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus);
+int sim_domain_sched_get(struct hv *hv, hv_domid_t domid,
+			 struct hv_sched_credit *s);
+int sim_domain_sched_set(struct hv *hv, hv_domid_t domid,
+			 const struct hv_sched_credit *s);
+int sim_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask);
 int sim_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max);
 int sim_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info);
 int sim_domain_start_info(struct hv *hv, hv_domid_t domid,

@@ -94,6 +94,8 @@ struct domain {
 	uint32_t reason;
 	uint64_t max_kb;
 	uint32_t vcpus;
+	uint32_t weight,
+		cap; /* credit scheduler (daemon_sched.c); 0: default */
 	struct hv_start_info si;
 	struct hvd_ratelimit log_rl; /* the lines this domain can cause */
 };
@@ -209,6 +211,10 @@ int op_unpause(struct request *rq, struct reply *r);
 int op_shutdown(struct request *rq, struct reply *r);
 int op_set_maxmem(struct request *rq, struct reply *r);
 int op_set_vcpus(struct request *rq, struct reply *r);
+int op_sched_get(struct request *rq, struct reply *r);
+int op_sched_set(struct request *rq, struct reply *r);
+int op_pin(struct request *rq, struct reply *r);
+int sched_set_cpu_limit(struct domain *d, uint32_t vcpus);
 int op_list(struct request *rq, struct reply *r);
 int op_info(struct request *rq, struct reply *r);
 int op_start_info(struct request *rq, struct reply *r);
@@ -271,6 +277,11 @@ int cg_attach(hv_domid_t domid, pid_t pid);
 int cg_freeze(hv_domid_t domid, bool frozen);
 int cg_set_memory(hv_domid_t domid, uint64_t bytes);
 int cg_set_vcpus(hv_domid_t domid, uint32_t vcpus);
+/* Write val into a file of the domain's cgroup (ctrl: the v1 controller;
+ * ignored on v2); cg_v2: the host has cgroup v2. */
+int cg_write(hv_domid_t domid, const char *ctrl, const char *file,
+	     const char *val);
+bool cg_v2(void);
 int cg_set_pids(hv_domid_t domid, uint32_t max);
 int cg_kill_all(hv_domid_t domid);
 bool cg_empty(hv_domid_t domid);

@@ -14,6 +14,7 @@
  *   vcpus (cap)   cpu.cfs_quota_us (cpu)            cpu.max
  *   pause         freezer.state (freezer)           cgroup.freeze
  *   cpu time      cpuacct.usage (cpuacct)           cpu.stat usage_usec
+ *   weight, cap, pinning: daemon_sched.c, through cg_write
  */
 #include <dirent.h>
 #include <errno.h>
@@ -295,6 +296,17 @@ int cg_set_memory(hv_domid_t domid, uint64_t bytes)
 	if (v2)
 		return ctrl_write(domid, NULL, "memory.max", val);
 	return ctrl_write(domid, "memory", "memory.limit_in_bytes", val);
+}
+
+int cg_write(hv_domid_t domid, const char *ctrl, const char *file,
+	     const char *val)
+{
+	return ctrl_write(domid, ctrl, file, val);
+}
+
+bool cg_v2(void)
+{
+	return v2;
 }
 
 /* vcpus caps the domain's cpu time at that many cpus' worth. */

@@ -49,6 +49,9 @@ static const struct {
 	[SIM_OP_DOM_NS_FD] = { op_ns_fd, PRIV },
 	[SIM_OP_DOM_GIVE_FD] = { op_give_fd, PRIV },
 	[SIM_OP_TAKE_FD] = { op_take_fd, 0 },
+	[SIM_OP_DOM_SCHED_GET] = { op_sched_get, PRIV },
+	[SIM_OP_DOM_SCHED_SET] = { op_sched_set, PRIV },
+	[SIM_OP_DOM_PIN] = { op_pin, PRIV },
 };
 
 static int dispatch(struct request *rq, struct reply *r)

@@ -769,7 +769,7 @@ int op_set_vcpus(struct request *rq, struct reply *r __attribute__((unused)))
 	if (n > SIM_MAX_VCPUS)
 		return -ERANGE;
 	if (d->has_cgroup) {
-		err = cg_set_vcpus(d->domid, (uint32_t)n);
+		err = sched_set_cpu_limit(d, (uint32_t)n);
 		if (err)
 			return err;
 	}

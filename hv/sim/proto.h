@@ -80,6 +80,10 @@ enum sim_op {
 	SIM_OP_DOM_GIVE_FD,
 	/* tail: tag -> fd: the oldest left for the caller's domain */
 	SIM_OP_TAKE_FD,
+	/* Credit scheduler and pinning (daemon_sched.c), privileged: */
+	SIM_OP_DOM_SCHED_GET, /* domid -> v[0] weight, v[1] cap */
+	SIM_OP_DOM_SCHED_SET, /* domid, a: weight, b: cap */
+	SIM_OP_DOM_PIN, /* domid, a: cpumask */
 	SIM_OP_MAX,
 };
 

@@ -1,0 +1,43 @@
+/*
+ * client_sched.c - the credit scheduler's weight and cap and vcpu pinning
+ * on sim: one request each to xpv-hv (daemon_sched.c).
+ */
+#include <errno.h>
+
+#include "hv/sim/client.h"
+
+static int call(struct hv *hv, uint32_t op, hv_domid_t domid, uint64_t a,
+		uint64_t b, struct sim_rep *rep)
+{
+	struct sim_req req = { .op = op, .domid = domid, .a = a, .b = b };
+
+	return sim_rpc(to_sim(hv)->sock, &req, NULL, 0, NULL, 0, rep, NULL, 0,
+		       NULL, NULL);
+}
+
+int sim_domain_sched_get(struct hv *hv, hv_domid_t domid,
+			 struct hv_sched_credit *s)
+{
+	struct sim_rep rep;
+	int err = call(hv, SIM_OP_DOM_SCHED_GET, domid, 0, 0, &rep);
+
+	if (err)
+		return err;
+	if (rep.v[0] == 0 || rep.v[0] > HV_SCHED_WEIGHT_MAX ||
+	    rep.v[1] > HV_SCHED_CAP_MAX)
+		return -EPROTO;
+	s->weight = (uint32_t)rep.v[0];
+	s->cap = (uint32_t)rep.v[1];
+	return 0;
+}
+
+int sim_domain_sched_set(struct hv *hv, hv_domid_t domid,
+			 const struct hv_sched_credit *s)
+{
+	return call(hv, SIM_OP_DOM_SCHED_SET, domid, s->weight, s->cap, NULL);
+}
+
+int sim_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask)
+{
+	return call(hv, SIM_OP_DOM_PIN, domid, cpumask, 0, NULL);
+}
