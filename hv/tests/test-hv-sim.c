@@ -523,6 +523,81 @@ static int t_max_memory(void)
 	return r;
 }
 
+static int read_text(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf[0] ? 0 : -1;
+}
+
+static int sched_and_pin(void)
+{
+	struct hv_sched_credit s = { 0, 0 }, w0 = { 0, 0 };
+	struct hv_sched_credit big = { 256, HV_SCHED_CAP_MAX + 1 };
+	char cpu[PATH_MAX], cpuset[PATH_MAX], cpus[64];
+
+	cg_dir("cpu", ga.id, cpu, sizeof(cpu));
+	cg_dir("cpuset", ga.id, cpuset, sizeof(cpuset));
+	CHECK(hv_domain_sched_get(hv, ga.id, &s) == 0 && s.weight == 256 &&
+		      s.cap == 0,
+	      "default %u %u", s.weight, s.cap);
+	s = (struct hv_sched_credit){ 512, 50 };
+	CHECK(hv_domain_sched_set(hv, ga.id, &s) == 0, "set");
+	CHECK(read_ll(cpu, "cpu.shares") == 2048, "shares %lld",
+	      read_ll(cpu, "cpu.shares"));
+	CHECK(read_ll(cpu, "cpu.cfs_quota_us") == 50000, "quota %lld",
+	      read_ll(cpu, "cpu.cfs_quota_us"));
+	/* The cap stays the bound when vcpus would allow more. */
+	CHECK(hv_domain_set_vcpus(hv, ga.id, 2) == 0, "vcpus");
+	CHECK(read_ll(cpu, "cpu.cfs_quota_us") == 50000, "capped quota %lld",
+	      read_ll(cpu, "cpu.cfs_quota_us"));
+	s = (struct hv_sched_credit){ 65535, 0 };
+	CHECK(hv_domain_sched_set(hv, ga.id, &s) == 0, "uncap");
+	CHECK(read_ll(cpu, "cpu.cfs_quota_us") == 200000 &&
+		      read_ll(cpu, "cpu.shares") == 65535 * 4,
+	      "uncapped %lld %lld", read_ll(cpu, "cpu.cfs_quota_us"),
+	      read_ll(cpu, "cpu.shares"));
+	CHECK(hv_domain_sched_get(hv, ga.id, &s) == 0 && s.weight == 65535 &&
+		      s.cap == 0,
+	      "get %u %u", s.weight, s.cap);
+	CHECK(hv_domain_sched_set(hv, ga.id, &w0) == -EINVAL, "weight 0");
+	CHECK(hv_domain_sched_set(hv, ga.id, &big) == -EINVAL, "cap too big");
+	CHECK(hv_domain_sched_set(hv, 0, &s) == -ERANGE, "dom0");
+	CHECK(hv_domain_pin(hv, ga.id, 1) == 0, "pin 0");
+	CHECK(read_text(cpuset, "cpuset.cpus", cpus, sizeof(cpus)) == 0 &&
+		      !strcmp(cpus, "0"),
+	      "cpuset.cpus %s", cpus);
+	CHECK(hv_domain_pin(hv, ga.id, 0) == -EINVAL, "empty mask");
+	CHECK(hv_domain_pin(hv, ga.id, 1ull << 63) == -EINVAL, "cpu 63");
+	CHECK(read_text(cpuset, "cpuset.cpus", cpus, sizeof(cpus)) == 0 &&
+		      !strcmp(cpus, "0"),
+	      "cpuset.cpus after refusals %s", cpus);
+	return 0;
+}
+
+static int t_sched(void)
+{
+	int r;
+
+	if (access("/sys/fs/cgroup/cpuset/cgroup.procs", F_OK) != 0) {
+		printf("    no cgroup v1 cpu and cpuset controllers here\n");
+		return 77;
+	}
+	r = start_guest(&ga, 16384);
+	if (!r)
+		r = sched_and_pin();
+	stop_all();
+	return r;
+}
+
 /* How many of a process's fds are domain memories. */
 static int memfds_of(pid_t pid)
 {
@@ -1302,6 +1377,9 @@ static const struct test_case cases[] = {
 	{ "pause freezes a busy guest, unpause resumes it", t_pause, true },
 	{ "set_max_memory and set_vcpus change the cgroup; pids.max is set",
 	  t_max_memory, true },
+	{ "sched_set moves cpu.shares and the quota (cap with vcpus), pin "
+	  "cpuset.cpus; bad values refused",
+	  t_sched, true },
 	{ "destroy releases memory, cgroup, processes, ports, mappings",
 	  t_destroy, true },
 	{ "domain list: dom0 and the guests with their figures", t_list, true },
