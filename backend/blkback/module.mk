@@ -52,6 +52,9 @@ $(BIN)/fuzz-blkback-ring: private LINK_LIBS := -luring
 # test-blkback-sim.sh runs them against the real daemons.
 TEST_PROGS += $(BIN)/xpv-blk-guest $(BIN)/xpv-blk-domain $(BIN)/xpv-blk-hostile
 TESTS += backend/blkback/tests/test-blkback-sim.sh
+# A guest's own disk (xpv-guest's FUSE file on blkfront) through a kill -9
+# of xpv-blkback, with dom0's services by `xpv up`.
+TESTS += backend/blkback/tests/test-blkback-guest-restart.sh
 
 $(BIN)/xpv-blk-guest: $(call objs,backend/blkback/tests/blk-guest.c) \
 		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
