@@ -406,7 +406,8 @@ int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid,
  * cpu.shares = weight * 4; the cap and the vcpus together give
  * cpu.cfs_quota_us, the lower of the two). dom0: -ERANGE. -EINVAL: a
  * weight of 0 or above 65535, a cap above HV_SCHED_CAP_MAX (128 cpus).
- * xen: -EOPNOTSUPP.
+ * xen: xc_sched_credit_domain_get/_set (untested on Xen; a domain outside
+ * a credit pool gets Xen's error).
  */
 #define HV_SCHED_WEIGHT_DEFAULT 256u
 #define HV_SCHED_WEIGHT_MAX 65535u
@@ -424,7 +425,7 @@ int hv_domain_sched_set(struct hv *hv, hv_domid_t domid,
  * xc_vcpu_setaffinity of each vcpu would. -EINVAL: an empty mask or one
  * the host cannot run (a cpu offline or not ours). sim: the domain's
  * cpuset.cpus, which the kernel applies to every process of it at once.
- * xen: -EOPNOTSUPP.
+ * xen: xc_vcpu_setaffinity (hard) of each vcpu (untested on Xen).
  */
 int hv_domain_pin(struct hv *hv, hv_domid_t domid,
 		  uint64_t cpumask) HV_MUST_CHECK;

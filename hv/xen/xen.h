@@ -137,6 +137,11 @@ int xen_domain_shutdown(struct hv *hv, hv_domid_t domid,
 			enum hv_shutdown_reason reason);
 int xen_domain_set_max_memory(struct hv *hv, hv_domid_t domid, uint64_t max_kb);
 int xen_domain_set_vcpus(struct hv *hv, hv_domid_t domid, uint32_t vcpus);
+int xen_domain_sched_get(struct hv *hv, hv_domid_t domid,
+			 struct hv_sched_credit *s);
+int xen_domain_sched_set(struct hv *hv, hv_domid_t domid,
+			 const struct hv_sched_credit *s);
+int xen_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask);
 int xen_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max);
 int xen_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info);
 int xen_domain_start_info(struct hv *hv, hv_domid_t domid,
