@@ -8,7 +8,9 @@
  * few hundred ns per segment.
  * An unprivileged domain sends the segments, with the bytes of its local
  * sources, to xpv-hv, which does the same checks and copies, and returns
- * the statuses and the bytes of its local destinations.
+ * the statuses and the bytes of its local destinations: one request per
+ * run of segments within what xpv-hv takes at once (proto.h,
+ * SIM_COPY_MAX_SEGS and SIM_COPY_MAX_BYTES), in order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -149,8 +151,9 @@ static void take_reply(unsigned int count, struct hv_copy_seg *segs,
 	}
 }
 
-static int copy_via_daemon(struct sim_hv *s, unsigned int count,
-			   struct hv_copy_seg *segs)
+/* One request: count segments within xpv-hv's limits. */
+static int copy_request(struct sim_hv *s, unsigned int count,
+			struct hv_copy_seg *segs)
 {
 	struct sim_req req = { .op = SIM_OP_GRANT_COPY, .a = count };
 	size_t tlen =
@@ -160,8 +163,6 @@ static int copy_via_daemon(struct sim_hv *s, unsigned int count,
 	uint8_t *tail, *rbuf;
 	int err = -ENOMEM;
 
-	if (tlen + sizeof(req) > SIM_MSG_MAX || rlen + 64 > SIM_MSG_MAX)
-		return -E2BIG;
 	tail = malloc(tlen);
 	rbuf = malloc(rlen);
 	if (!tail || !rbuf)
@@ -176,6 +177,37 @@ static int copy_via_daemon(struct sim_hv *s, unsigned int count,
 out:
 	free(tail);
 	free(rbuf);
+	return err;
+}
+
+/* How many of the first count segments one request may carry: at most
+ * SIM_COPY_MAX_SEGS, moving at most SIM_COPY_MAX_BYTES (hv.c checked
+ * each length: a page at most, so at least one fits). */
+static unsigned int run_length(unsigned int count,
+			       const struct hv_copy_seg *segs)
+{
+	size_t moved = 0;
+	unsigned int n;
+
+	for (n = 0; n < count && n < SIM_COPY_MAX_SEGS; n++) {
+		if (moved + segs[n].len > SIM_COPY_MAX_BYTES)
+			break;
+		moved += segs[n].len;
+	}
+	return n ? n : 1;
+}
+
+static int copy_via_daemon(struct sim_hv *s, unsigned int count,
+			   struct hv_copy_seg *segs)
+{
+	unsigned int done = 0, n;
+	int err = 0;
+
+	while (!err && done < count) {
+		n = run_length(count - done, segs + done);
+		err = copy_request(s, n, segs + done);
+		done += n;
+	}
 	return err;
 }
 

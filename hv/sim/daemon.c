@@ -33,7 +33,7 @@
 #include "hv/sim/daemon.h"
 
 /* Tags for the epoll entries that are not connections. */
-static int tag_listen, tag_signal;
+static int tag_listen, tag_signal, tag_domains;
 static int listen_fd = -1, sig_fd = -1;
 
 static void usage(FILE *f)
@@ -310,9 +310,12 @@ static void loop(void)
 	while (run) {
 		int timeout = dom_reap_dying() ? REAP_MS : -1;
 		int n = epoll_wait(hvd.epfd, ev, 32, timeout), i;
+		bool domains = false;
 
 		if (n < 0 && errno != EINTR)
 			break;
+		/* dom0 first, then one turn of the other domains: a dom0
+		 * request waits for at most one turn (daemon_dispatch.c). */
 		for (i = 0; i < n; i++) {
 			void *tag = ev[i].data.ptr;
 
@@ -320,9 +323,13 @@ static void loop(void)
 				accept_dom0();
 			else if (tag == &tag_signal)
 				run = handle_signals() && run;
+			else if (tag == &tag_domains)
+				domains = true;
 			else if (!((struct conn *)tag)->dead)
 				conn_input(tag);
 		}
+		if (domains && run)
+			conn_serve_domains();
 		conn_reap();
 	}
 }
@@ -364,7 +371,8 @@ static int setup(void)
 	int err;
 
 	hvd.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (hvd.epfd < 0)
+	hvd.guest_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (hvd.epfd < 0 || hvd.guest_epfd < 0)
 		return -errno;
 	err = lock_rundir();
 	if (err)
@@ -400,6 +408,8 @@ static int setup(void)
 	err = epoll_add(listen_fd, &tag_listen);
 	if (!err)
 		err = epoll_add(sig_fd, &tag_signal);
+	if (!err)
+		err = epoll_add(hvd.guest_epfd, &tag_domains);
 	return err;
 }
 

@@ -3,7 +3,8 @@
  *
  *   daemon.c         options, the socket, the event loop
  *   daemon_state.c   the global state, the log, the domain table
- *   daemon_conn.c    connections, dispatch, the pin logs
+ *   daemon_conn.c    connections (made, closed), CLONE, the pin logs
+ *   daemon_dispatch.c  requests: read, checked, dispatched, answered; turns
  *   daemon_domain.c  domains: create, destroy, lifecycle, memory, info
  *   daemon_evtchn.c  the port tables
  *   daemon_exec.c    starting a domain's init in its namespaces
@@ -12,7 +13,9 @@
  *   daemon_copy.c    grant copy on behalf of unprivileged domains
  *   daemon_handover.c  devices dom0 makes for a domain (its netns, fds)
  *
- * One thread, one epoll loop. Every request is checked against the
+ * One thread, one epoll loop; dom0's requests are served as they come,
+ * the other domains' a turn at a time, each within a budget of work per
+ * turn (daemon_dispatch.c). Every request is checked against the
  * connection it came on: the domain of a connection is fixed when it is
  * made (hv.sock: dom0; a domain's first connection: that domain; a clone:
  * the domain of the connection that asked for it).
@@ -109,6 +112,10 @@ struct reply {
 	bool free_tail;
 	int fds[SIM_MSG_FDS];
 	bool close_fds[SIM_MSG_FDS];
+	/* What the request cost beyond its own receive and send, in the
+	 * system calls it made (grant copy: its reads and writes of domain
+	 * memory); charged to its domain's turn (daemon_dispatch.c). */
+	unsigned int cost;
 };
 
 /* What a handler gets: the request, its tail, the fds that came with it
@@ -124,14 +131,15 @@ struct request {
 /*
  * Every op_* is a request handler: the request in rq (its fds: set a slot
  * to -1 to keep that fd), the reply to fill in r; returns 0 or the -errno
- * the client gets. Who may call it is checked before (daemon_conn.c's
+ * the client gets. Who may call it is checked before (daemon_dispatch.c's
  * table); each still checks every value of the request itself.
  */
 
 struct hvd {
 	char rundir[256];
 	char sock_path[300];
-	int epfd;
+	int epfd; /* dom0's connections, the socket, signals, guest_epfd */
+	int guest_epfd; /* every other domain's connections */
 	struct domain *doms[SIM_MAX_DOMS];
 	struct sim_domslot *domtab;
 	int domtab_fd;
@@ -182,8 +190,12 @@ int op_clone(struct request *rq, struct reply *r);
 int op_pinlog(struct request *rq, struct reply *r);
 
 /* daemon_dispatch.c: read one datagram of c, handle it, answer it; a
- * transport error or a datagram that is no request closes c. */
-void conn_input(struct conn *c);
+ * transport error or a datagram that is no request closes c. Returns what
+ * it cost (the system calls it made us do). */
+unsigned int conn_input(struct conn *c);
+/* Serve one turn of the domains' (not dom0's) ready connections, each
+ * domain within its budget of the turn. */
+void conn_serve_domains(void);
 
 /* daemon_domain.c */
 /* The domain of that id, or NULL (none, or out of range). */

@@ -62,6 +62,13 @@ int conn_socketpair(hv_domid_t domid, int *mine, int *theirs)
 	return 0;
 }
 
+/* dom0's connections are served as soon as they are ready, the domains'
+ * a turn at a time (conn_serve_domains). */
+static int epoll_set(hv_domid_t domid)
+{
+	return domid == 0 ? hvd.epfd : hvd.guest_epfd;
+}
+
 struct conn *conn_add(int fd, hv_domid_t domid, bool root)
 {
 	struct epoll_event ee = { .events = EPOLLIN };
@@ -73,7 +80,7 @@ struct conn *conn_add(int fd, hv_domid_t domid, bool root)
 	c->domid = domid;
 	c->root = root;
 	ee.data.ptr = c;
-	if (epoll_ctl(hvd.epfd, EPOLL_CTL_ADD, fd, &ee) < 0) {
+	if (epoll_ctl(epoll_set(domid), EPOLL_CTL_ADD, fd, &ee) < 0) {
 		free(c);
 		return NULL;
 	}
@@ -146,7 +153,7 @@ void conn_close(struct conn *c)
 		evtchn_conn_gone(d, c);
 	if (c->pinlog)
 		release_pins(c);
-	epoll_ctl(hvd.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(epoll_set(c->domid), EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	for (pp = &hvd.conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {

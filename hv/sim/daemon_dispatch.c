@@ -12,9 +12,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "hv/sim/daemon.h"
+
+/*
+ * Work is counted in the system calls a request makes us do: its receive
+ * and its reply, plus what its handler reports (reply.cost: a grant copy's
+ * reads and writes of domain memory). A domain may spend TURN_BUDGET of
+ * them per turn of the loop; a turn looks at up to TURN_BATCH ready
+ * connections of the domains.
+ */
+#define TURN_REQUEST_COST 2u
+#define TURN_BUDGET 64u
+#define TURN_BATCH 64
 
 enum { PRIV = 1 }; /* the op needs a dom0 connection */
 
@@ -93,7 +105,7 @@ static void send_reply(struct conn *c, struct reply *r, int err)
 		free(r->tail);
 }
 
-void conn_input(struct conn *c)
+unsigned int conn_input(struct conn *c)
 {
 	static uint8_t buf[SIM_MSG_MAX] __attribute__((aligned(16)));
 	struct reply r = { .fds = { -1, -1, -1, -1 } };
@@ -104,11 +116,11 @@ void conn_input(struct conn *c)
 
 	n = sim_msg_recv(c->fd, buf, sizeof(buf), fds, true);
 	if (n == -EAGAIN)
-		return;
+		return TURN_REQUEST_COST;
 	if (n < (ssize_t)sizeof(req)) {
 		sim_close_fds(fds, SIM_MSG_FDS);
 		conn_close(c);
-		return;
+		return TURN_REQUEST_COST;
 	}
 	memcpy(&req, buf, sizeof(req));
 	/* Not a request at all (a reply looped back to us by a client that
@@ -117,7 +129,7 @@ void conn_input(struct conn *c)
 	if (req.op == 0 || req.op >= SIM_OP_MAX || !ops[req.op].fn) {
 		sim_close_fds(fds, SIM_MSG_FDS);
 		conn_close(c);
-		return;
+		return TURN_REQUEST_COST;
 	}
 	rq.tail = buf + sizeof(req);
 	rq.tail_len = (size_t)n - sizeof(req);
@@ -125,4 +137,41 @@ void conn_input(struct conn *c)
 	err = dispatch(&rq, &r);
 	sim_close_fds(fds, SIM_MSG_FDS);
 	send_reply(c, &r, err);
+	return TURN_REQUEST_COST + r.cost;
+}
+
+/*
+ * One turn of the domains' connections. Each ready one is served one
+ * request, as long as its domain has not spent TURN_BUDGET this turn;
+ * the others stay ready (epoll is level-triggered) for the next turn.
+ * dom0's connections are served before each turn (daemon.c), so a dom0
+ * request waits at most one turn: at most TURN_BATCH requests, and from
+ * each domain at most TURN_BUDGET plus one request's cost, however many
+ * connections it has or however costly it makes its requests.
+ */
+void conn_serve_domains(void)
+{
+	static struct {
+		uint32_t turn;
+		unsigned int spent;
+	} budget[SIM_MAX_DOMS];
+	static uint32_t turn;
+	struct epoll_event ev[TURN_BATCH];
+	int n, i;
+
+	turn++;
+	n = epoll_wait(hvd.guest_epfd, ev, TURN_BATCH, 0);
+	for (i = 0; i < n; i++) {
+		struct conn *c = ev[i].data.ptr;
+		hv_domid_t d = c->domid;
+
+		if (c->dead || d >= SIM_MAX_DOMS)
+			continue;
+		if (budget[d].turn != turn) {
+			budget[d].turn = turn;
+			budget[d].spent = 0;
+		}
+		if (budget[d].spent < TURN_BUDGET)
+			budget[d].spent += conn_input(c);
+	}
 }

@@ -115,6 +115,15 @@ struct sim_rep {
 	uint64_t v[3];
 };
 
+/*
+ * What one SIM_OP_GRANT_COPY may make xpv-hv do (daemon_copy.c says why):
+ * at most SIM_COPY_MAX_SEGS segments, moving SIM_COPY_MAX_BYTES bytes in
+ * all (the sum of their lengths, whichever sides are foreign); more is
+ * -E2BIG. The library splits a larger batch into as many requests.
+ */
+#define SIM_COPY_MAX_SEGS 32u
+#define SIM_COPY_MAX_BYTES (32u * 1024u)
+
 /* One segment of SIM_OP_GRANT_COPY: a side with foreign=0 is the caller's
  * buffer, carried in the message. */
 struct sim_copy_side {

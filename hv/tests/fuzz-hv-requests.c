@@ -37,10 +37,12 @@ static int dom0_op(uint32_t op, uint32_t domid, uint64_t a, uint64_t b)
 static int setup(void)
 {
 	hvd.epfd = epoll_create1(EPOLL_CLOEXEC);
+	hvd.guest_epfd = epoll_create1(EPOLL_CLOEXEC);
 	hvd.use_cgroups = false;
 	hvd.quiet = true;
 	hvd.dom0_pages = 64;
-	if (hvd.epfd < 0 || hvd_open_domtab() || dom_create_dom0())
+	if (hvd.epfd < 0 || hvd.guest_epfd < 0 || hvd_open_domtab() ||
+	    dom_create_dom0())
 		return -1;
 	return 0;
 }

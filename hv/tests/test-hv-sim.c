@@ -807,8 +807,10 @@ static int hostile_protocol(int fd, hv_domid_t id)
 	CHECK(hv_domain_exec(hv, id, &x) == -ENOENT,
 	      "exec of a missing program");
 	m.req.op = SIM_OP_GRANT_COPY;
-	m.req.a = 1000; /* segments announced, none sent */
+	m.req.a = 2; /* segments announced, none sent */
 	CHECK(raw_call(fd, &m, sizeof(m.req) + 8) == -EINVAL, "copy, short");
+	m.req.a = 1000; /* more than one request may carry */
+	CHECK(raw_call(fd, &m, sizeof(m.req) + 8) == -E2BIG, "copy, too many");
 	m.req.op = SIM_OP_DOM_LIST;
 	m.req.a = ~0ull;
 	r = raw_call(fd, &m, sizeof(m.req));

@@ -13,6 +13,8 @@
 #                      xpv-hv and dom0: refused; SIGTERM still ends xpv-hv
 #   test-stdio-stall   a guest's stdout write stuck in a fault it controls:
 #                      dom0's reads of its stdio do not wait
+#   test-copy-storm    grant copies as costly as xpv-hv takes, from 500
+#                      connections: refused over the limits, dom0 served
 # The world tests' guest is hostile-world-guest (world-guest.c), driven by
 # driver.c; test-evtchn-stall's is evtchn-stall-guest.
 TEST_PROGS += $(BIN)/hostile-world-guest $(BIN)/test-guest-world \
@@ -50,4 +52,13 @@ $(BIN)/test-fd-close-stall: $(call objs,tests/hostile-guest/test-fd-close-stall.
 	$(link)
 
 $(BIN)/test-stdio-stall: $(call objs,tests/hostile-guest/test-stdio-stall.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/fd-stall-guest $(BIN)/xpv-hv
+	$(link)
+
+TEST_PROGS += $(BIN)/copy-storm-guest $(BIN)/test-copy-storm
+TESTS += $(BIN)/test-copy-storm
+
+$(BIN)/copy-storm-guest: $(call objs,tests/hostile-guest/copy-storm-guest.c) $(HV_LIB)
+	$(link)
+
+$(BIN)/test-copy-storm: $(call objs,tests/hostile-guest/test-copy-storm.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/copy-storm-guest $(BIN)/xpv-hv
 	$(link)
