@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the seed corpus of fuzz-hv-requests (hv/fuzz/corpus/hv-requests/).
 
-Each seed is what hv/tests/fuzz-hv-requests.c reads: datagrams, each a
+Each seed is what hv/fuzz/fuzz-hv-requests.c reads: datagrams, each a
 2-byte little-endian length and then the bytes, as an unprivileged domain's
 hv library sends them (struct sim_req, then the op's tail; hv/sim/proto.h).
 The op numbers are read from proto.h, so the seeds follow the protocol.

@@ -35,22 +35,3 @@ $(BIN)/hv-test-guest: $(call objs,hv/tests/guest.c) $(HV_LIB)
 # tests/lib's console.c).
 $(BIN)/test-hv-sim: $(call objs,hv/tests/test-hv-sim.c) $(HV_TEST_HARNESS) $(TEST_LIB) $(HV_LIB) | $(BIN)/hv-test-guest $(BIN)/xpv-hv
 	$(link)
-
-# bench-hv: the sim data path's costs against a request to xpv-hv.
-BENCHES += bench-hv
-$(BIN)/bench-hv: $(call objs,hv/tests/bench-hv.c) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/xpv-hv
-	$(link)
-
-bench-hv: $(BIN)/bench-hv
-	@BIN=$(CURDIR)/$(BIN) $(BIN)/bench-hv
-.PHONY: bench-hv
-
-# fuzz-hv-requests: the daemon's request handling, fed by libFuzzer
-# (make fuzz / make check-fuzz); every daemon file but main's.
-FUZZ_TARGETS += $(BIN)/fuzz-hv-requests
-HV_FUZZ_SRCS := hv/tests/fuzz-hv-requests.c \
-	$(filter-out hv/sim/daemon.c,$(wildcard hv/sim/daemon*.c)) \
-	$(wildcard hv/sim/shared*.c)
-
-$(BIN)/fuzz-hv-requests: $(call objs,$(HV_FUZZ_SRCS))
-	$(link)
