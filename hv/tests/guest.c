@@ -39,6 +39,9 @@
  *                           fds, then 30) -> ok <refused> <sent>
  *   portflood REMOTE        hostile: allocate ports for REMOTE until
  *                           refused -> ok <how many> <the error>
+ *   rootflood N             hostile: N CLONEs on the first connection
+ *                           without reading, then take the replies and
+ *                           ask for one more -> ok <replies taken>
  *   connflood N KEEP        hostile: ask for N more connections, keeping
  *                           the first KEEP open (those over the domain's
  *                           limit are refused: each makes xpv-hv log)
@@ -394,6 +397,31 @@ static void fd_spam(unsigned int rounds)
 	reply(r, "%u %u", refused, sent);
 }
 
+/* n CLONEs on our first connection without reading a reply, then take
+ * what came (closing each connection it carried) and ask for one more:
+ * xpv-hv drops the replies it cannot queue, never the connection. ->
+ * ok <replies taken> */
+static void root_flood(unsigned int n)
+{
+	struct sim_req req = { .op = SIM_OP_CLONE };
+	int root = atoi(getenv("XPV_HV_FD")), err = 0, c, fds[SIM_MSG_FDS];
+	unsigned int i, taken = 0;
+	struct sim_rep rep;
+
+	for (i = 0; i < n && !err; i++)
+		err = sim_msg_send(root, &req, sizeof(req), NULL, 0, NULL, 0,
+				   false);
+	usleep(300000); /* let xpv-hv answer what it can */
+	while (!err && sim_msg_recv(root, &rep, sizeof(rep), fds, true) > 0) {
+		sim_close_fds(fds, SIM_MSG_FDS);
+		taken++;
+	}
+	c = err ? err : own_conn();
+	if (c >= 0)
+		close(c);
+	reply(c < 0 ? c : 0, "%u", taken);
+}
+
 /* Ask for n more connections, keeping the first `keep` open; those over
  * the domain's limit are refused (-EMFILE). */
 static int conn_flood(unsigned int n, unsigned int keep)
@@ -477,6 +505,8 @@ static bool simple(const char *c, unsigned int a, unsigned int b, int n)
 		while ((p = hv_evtchn_alloc_unbound(ev, (hv_domid_t)a)) > 0)
 			k++;
 		reply(0, "%d %d", k, p);
+	} else if (strcmp(c, "rootflood") == 0 && n == 2) {
+		root_flood(a);
 	} else if (strcmp(c, "connflood") == 0 && n == 3) {
 		reply(conn_flood(a, b), NULL);
 	} else if (strcmp(c, "spin") == 0)

@@ -1014,6 +1014,36 @@ static int t_fds_passed(void)
 	return with_one_guest(fds_passed);
 }
 
+/* A guest that floods its first connection with CLONEs and reads no
+ * reply: the replies xpv-hv cannot queue are dropped with the clones they
+ * carried, the connection stays (the guest gets a clone after), and the
+ * daemon holds no more fds than before once the guest closed what it
+ * took. */
+static int root_flood(void)
+{
+	int before, after = -1, i;
+
+	CHECK(cmd(&ga, "alloc 0") == 0, "alloc: %s", ga.line);
+	before = fd_count(harness_hv_pid());
+	CHECK(cmd(&ga, "rootflood 3000") == 0, "flood: %s", ga.line);
+	printf("    it took %ld replies of 3000\n", num(&ga));
+	CHECK(num(&ga) < 3000, "every reply was queued: nothing tested");
+	CHECK(cmd(&ga, "self") == 0, "guest unserved");
+	for (i = 0; i < 100; i++) {
+		after = fd_count(harness_hv_pid());
+		if (after <= before)
+			break;
+		usleep(10000);
+	}
+	CHECK(after == before, "xpv-hv holds %d fds, %d before", after, before);
+	return 0;
+}
+
+static int t_root_flood(void)
+{
+	return with_one_guest(root_flood);
+}
+
 /* A number from a /proc file: the first after `key` (whole file if key
  * is NULL). -1 if none. */
 static long long proc_number(const char *path, const char *key, int skip)
@@ -1401,6 +1431,8 @@ static const struct test_case cases[] = {
 	  true },
 	{ "fds a guest attaches to requests never reach xpv-hv", t_fds_passed,
 	  true },
+	{ "CLONEs flooding a first connection: replies dropped, not it",
+	  t_root_flood, true },
 	{ "a guest's ports are limited to xl's default, dom0's are not",
 	  t_port_limit, true },
 	{ "xpv-hv's fd limit: the kernel's where allowed, else its hard one",
