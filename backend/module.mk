@@ -26,3 +26,12 @@ $(BIN)/test-backend-core: $(call objs,backend/tests/test-backend-core.c) \
 # The echo device end to end on the core (rounds, a killed and restarted
 # backend, requests pending while none runs, an unplug): backend/tests/.
 TESTS += backend/tests/test-echo.sh
+
+# A frontend that restarts while it rings (backend/tests/echo-stale-guest.c,
+# run by xpv-demo) against the real xpv-echoback.
+TEST_PROGS += $(BIN)/xpv-echo-stale-guest
+TESTS += backend/tests/test-echo-stale.sh
+
+$(BIN)/xpv-echo-stale-guest: $(call objs,backend/tests/echo-stale-guest.c) \
+		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)

@@ -107,6 +107,11 @@ int xpv_backend_fd(const struct xpv_backend *be);
  * Handle every queued watch event and drive each device they touched.
  * -errno only when the core cannot go on (its xenstore connection failed);
  * a device's own failures are reported in its `error` node instead.
+ *
+ * The ops it calls close fds and free what a daemon's epoll events point
+ * at, and a frontend decides when its state changes and its notifications
+ * come: call it after every other event of an epoll_wait batch, never in
+ * the middle of one (else a later event of the batch is stale).
  */
 int xpv_backend_dispatch(struct xpv_backend *be) XPV_BACKEND_WUR;
 

@@ -50,10 +50,16 @@ static int open_signals(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Until a signal, or the core cannot go on. */
+/*
+ * Until a signal, or the core cannot go on. The core is dispatched after
+ * every other event of the batch: its disconnect and remove close a
+ * device's event channel and free the device its events point at, and
+ * those may be further on in evs[].
+ */
 static int run(struct xpv_backend *core, int epfd)
 {
 	struct epoll_event evs[MAX_EVENTS];
+	bool core_ready;
 	int i, n, ret;
 
 	for (;;) {
@@ -62,13 +68,16 @@ static int run(struct xpv_backend *core, int epfd)
 			continue;
 		if (n < 0)
 			return -errno;
+		core_ready = false;
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &signal_mark)
 				return 0;
-			if (evs[i].data.ptr) {
+			if (evs[i].data.ptr)
 				echo_backend_serve(evs[i].data.ptr);
-				continue;
-			}
+			else
+				core_ready = true;
+		}
+		if (core_ready) {
 			ret = xpv_backend_dispatch(core);
 			if (ret)
 				return ret;

@@ -56,11 +56,17 @@ static int open_signals(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Until a signal, or the core cannot go on. */
+/*
+ * Until a signal, or the core cannot go on. The core is dispatched after
+ * every other event of the batch: its disconnect and remove close fds and
+ * free queues whose events may still be in evs[] (a frontend that
+ * restarts while it rings its queues puts both in one batch), so the data
+ * path's events are all handled while their sources still exist.
+ */
 static int run(struct xpv_backend *core, struct nb_ctx *ctx)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	bool busy = false;
+	bool busy = false, core_ready;
 	int i, n, ret;
 
 	for (;;) {
@@ -69,15 +75,18 @@ static int run(struct xpv_backend *core, struct nb_ctx *ctx)
 			continue;
 		if (n < 0)
 			return -errno;
+		core_ready = false;
 		for (i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 
 			if (p == &signal_mark)
 				return 0;
-			if (p != &core_mark) {
+			if (p == &core_mark)
+				core_ready = true;
+			else
 				nb_ctx_event(ctx, p, evs[i].events);
-				continue;
-			}
+		}
+		if (core_ready) {
 			ret = xpv_backend_dispatch(core);
 			if (ret)
 				return ret;

@@ -33,3 +33,12 @@ FUZZ_TARGETS += $(BIN)/fuzz-netback-tx
 $(BIN)/fuzz-netback-tx: $(call objs,backend/netback/fuzz/fuzz-netback-tx.c) \
 		$(NETBACK_LIB) $(NET_LIB)
 	$(link)
+
+# A frontend that restarts, and one unplugged, while it rings its queues
+# (tests/stale-guest.c), against the real daemon through `xpv`.
+TEST_PROGS += $(BIN)/xpv-netback-stale-guest
+TESTS += backend/netback/tests/test-netback-stale.sh
+
+$(BIN)/xpv-netback-stale-guest: $(call objs,backend/netback/tests/stale-guest.c) \
+		$(FRONT_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)

@@ -14,6 +14,11 @@
  *   nb_vif_disconnect(vif)                 unmap, unbind, carrier off
  *   nb_vif_destroy(vif)                    the TAP goes
  *
+ * Disconnect and destroy take the queues' fds out of the epoll set and
+ * free what their events point at: an event already returned by
+ * epoll_wait must reach nb_ctx_event before them (main.c runs the control
+ * plane after the rest of each batch).
+ *
  * A frontend that breaks the ring protocol gets its vif stopped and
  * cfg.on_fatal called once, with a sentence saying what it did; the
  * control plane then closes the device (xpv_backend_fatal). Other vifs go
