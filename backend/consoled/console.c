@@ -232,11 +232,16 @@ const struct xpv_backend_ops consoled_ops = {
 
 /* --- The data path ---------------------------------------------------------- */
 
+/* A broken console takes no more input: its pty leaves the epoll set, so
+ * what is typed stays in the pty (the typist waits, as for a guest that
+ * does not read its keyboard) rather than waking us for ever, since the
+ * pty would stay readable with nowhere to put what it holds. */
 static void broken(struct cons *c)
 {
 	if (c->broken)
 		return;
 	c->broken = true;
+	epoll_ctl(c->cd->epfd, EPOLL_CTL_DEL, c->master, NULL);
 	xpv_backend_log(c->dev, "the guest broke its console ring; "
 				"console stopped");
 }
@@ -333,5 +338,6 @@ void consoled_serve(struct cons_fd *f)
 	moved = pull_out(c) + push_in(c);
 	if (moved && hv_evtchn_notify(c->ev, c->port) < 0)
 		broken(c);
-	pty_wanted(c);
+	if (!c->broken)
+		pty_wanted(c);
 }

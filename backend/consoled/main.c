@@ -64,9 +64,16 @@ static void say_ready(void)
 	unsetenv("XPV_READY_FD");
 }
 
+/*
+ * Until a signal, or the core cannot go on. The core is dispatched after
+ * every other event of the batch: removing a console closes its fds and
+ * frees the struct cons_fd their events point at, and those events may
+ * be further on in evs[].
+ */
 static int run(struct xpv_backend *core, int epfd)
 {
 	struct epoll_event evs[MAX_EVENTS];
+	bool core_ready;
 	int i, n, ret;
 
 	for (;;) {
@@ -75,13 +82,16 @@ static int run(struct xpv_backend *core, int epfd)
 			continue;
 		if (n < 0)
 			return -errno;
+		core_ready = false;
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &signal_mark)
 				return 0;
-			if (evs[i].data.ptr) {
+			if (evs[i].data.ptr)
 				consoled_serve(evs[i].data.ptr);
-				continue;
-			}
+			else
+				core_ready = true;
+		}
+		if (core_ready) {
 			ret = xpv_backend_dispatch(core);
 			if (ret)
 				return ret;
