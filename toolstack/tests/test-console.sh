@@ -40,6 +40,11 @@ check "the session is in the log too" $?
 kill "$(cat "$XPV_RUNDIR/xpv-consoled.pid")"
 wait_for 5 bash -c "! '$BIN/xpv' status >/dev/null"
 "$BIN/xpv" up >/dev/null
+# The new daemon publishes each console's pty once it has found the
+# console again, which may come after it said it was ready; until then
+# console/tty names the killed daemon's pty, which went with it.
+wait_for 5 bash -c "[[ -c \$(xenstore-read /local/domain/$id/console/tty) ]]"
+check "the restarted xpv-consoled publishes a pty" $?
 out=$( (printf 'echo again-$((7 * 6))\n'; sleep 1; printf '\035') |
 	timeout 10 "$BIN/xpv" console talk)
 grep -q "again-42" <<<"$out"
