@@ -24,5 +24,5 @@ $(BIN)/guest-nic-guest: $(call objs,net/tests/guest-nic-guest.c) $(HV_LIB)
 	$(link)
 
 $(BIN)/test-guest-nic: $(call objs,net/tests/test-guest-nic.c hv/tests/harness.c) \
-		$(NET_LIB) $(HV_LIB) | $(BIN)/guest-nic-guest $(BIN)/xpv-hv
+		$(TEST_LIB) $(NET_LIB) $(HV_LIB) | $(BIN)/guest-nic-guest $(BIN)/xpv-hv
 	$(link)

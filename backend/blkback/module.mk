@@ -25,7 +25,7 @@ TEST_PROGS += $(BIN)/test-blkback-ring
 TESTS += $(BIN)/test-blkback-ring
 
 $(BIN)/test-blkback-ring: $(call objs,backend/blkback/tests/test-blkback-ring.c \
-		hv/tests/harness.c) $(BLKBACK_LIB) $(IMAGE_LIB) $(RING_LIB) \
+		hv/tests/harness.c) $(TEST_LIB) $(BLKBACK_LIB) $(IMAGE_LIB) $(RING_LIB) \
 		$(HV_LIB) | $(BIN)/xpv-hv
 	$(link)
 

@@ -281,18 +281,15 @@ int harness_run(const struct test_case *cases, unsigned int n)
 		}
 		fflush(stdout);
 		r = cases[i].fn();
-		if (r == 0) {
-			printf("ok   - %s\n", cases[i].name);
-		} else if (r == 77) {
+		if (r == 77) {
 			printf("skip - %s\n", cases[i].name);
 			skipped++;
-		} else {
-			printf("FAIL - %s\n", cases[i].name);
-			failed++;
+			continue;
 		}
-		fflush(stdout);
+		check(cases[i].name, r == 0, NULL);
+		failed += r != 0;
 	}
 	printf("%u cases: %u passed, %u failed, %u skipped\n", n,
 	       n - failed - skipped, failed, skipped);
-	return failed ? 1 : 0;
+	return check_failures ? 1 : 0;
 }

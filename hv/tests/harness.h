@@ -1,6 +1,8 @@
 /*
  * harness.h - what the hv tests share: a private xpv-hv for the test (sim
- * only), and a table-driven runner that prints one line per case.
+ * only), and a table-driven runner that prints one line per case. Cases
+ * report through tests/lib/check.h: REQUIRE(cond, fmt, ...) fails the
+ * case at once.
  */
 #ifndef XPV_HV_TESTS_HARNESS_H
 #define XPV_HV_TESTS_HARNESS_H
@@ -9,16 +11,18 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "tests/lib/check.h"
+
 struct test_case {
 	const char *name;
-	int (*fn)(void); /* 0 pass, 77 skip, else fail (after CHECK printed) */
+	int (*fn)(void); /* 0 pass, 77 skip, else fail (after REQUIRE printed) */
 	bool sim_only;
 };
 
 /*
  * Start xpv-hv in a fresh temporary XPV_RUNDIR (which it sets in the
  * environment) unless XPV_PLATFORM=xen; stopped and removed at exit, also
- * on a failing CHECK. 0 or -errno.
+ * on a failing REQUIRE. 0 or -errno.
  */
 int harness_start(void);
 /* The same with extra options for xpv-hv (NULL-ended, at most 8). */
@@ -47,17 +51,5 @@ void harness_cgroup_dir(const char *ctrl, unsigned int id, char *buf,
 /* Run each case, print "ok", "skip" or "FAIL" with its name; the exit
  * status for main. */
 int harness_run(const struct test_case *cases, unsigned int n);
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stdout,                                    \
-				"    %s:%d: check failed: %s: ", __FILE__, \
-				__LINE__, #cond);                          \
-			fprintf(stdout, __VA_ARGS__);                      \
-			fputc('\n', stdout);                               \
-			return 1;                                          \
-		}                                                          \
-	} while (0)
 
 #endif /* XPV_HV_TESTS_HARNESS_H */

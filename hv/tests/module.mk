@@ -3,7 +3,7 @@
 #   test-hv-sim     multi-domain cases on sim, with hv-test-guest as guests
 #   test-hv-doorbell  the event channel transport of sim, attacked alone
 #   test-hv-nosyscall  dom0's grant copies and maps make no system call
-HV_TEST_HARNESS := $(call objs,hv/tests/harness.c)
+HV_TEST_HARNESS := $(call objs,hv/tests/harness.c) $(TEST_LIB)
 
 TEST_PROGS += $(BIN)/test-hv-common
 TESTS += $(BIN)/test-hv-common

@@ -62,12 +62,12 @@ static int t_open(void)
 {
 	const char *want = getenv("XPV_PLATFORM");
 
-	CHECK(hv != NULL, "hv_open failed");
+	REQUIRE(hv != NULL, "hv_open failed");
 	if (want && *want)
-		CHECK(strcmp(hv_platform_name(hv), want) == 0, "platform %s",
-		      hv_platform_name(hv));
-	CHECK(hv_privileged(hv), "dom0 is not privileged");
-	CHECK(self == 0, "self is %u", self);
+		REQUIRE(strcmp(hv_platform_name(hv), want) == 0, "platform %s",
+			hv_platform_name(hv));
+	REQUIRE(hv_privileged(hv), "dom0 is not privileged");
+	REQUIRE(self == 0, "self is %u", self);
 	return 0;
 }
 
@@ -78,18 +78,18 @@ static int t_map_write_read(void)
 	int err;
 
 	page = hv_share_pages(hv, self, 1, true, &ref);
-	CHECK(page, "share_pages: %s", strerror(errno));
+	REQUIRE(page, "share_pages: %s", strerror(errno));
 	memset(page, 0x5a, HV_PAGE_SIZE);
 	map = hv_grant_map(hv, self, 1, &ref, true);
-	CHECK(map, "grant_map: %s", strerror(errno));
-	CHECK(map[0] == 0x5a && map[HV_PAGE_SIZE - 1] == 0x5a,
-	      "mapped page does not show the granter's bytes");
+	REQUIRE(map, "grant_map: %s", strerror(errno));
+	REQUIRE(map[0] == 0x5a && map[HV_PAGE_SIZE - 1] == 0x5a,
+		"mapped page does not show the granter's bytes");
 	memcpy(map + 100, "written by the mapper", 22);
-	CHECK(memcmp(page + 100, "written by the mapper", 22) == 0,
-	      "granter does not see the mapper's write");
-	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap");
+	REQUIRE(memcmp(page + 100, "written by the mapper", 22) == 0,
+		"granter does not see the mapper's write");
+	REQUIRE(hv_grant_unmap(hv, map, 1) == 0, "unmap");
 	err = hv_unshare_pages(hv, page, 1);
-	CHECK(err == 0, "unshare: %s", strerror(-err));
+	REQUIRE(err == 0, "unshare: %s", strerror(-err));
 	return 0;
 }
 
@@ -99,17 +99,17 @@ static int t_readonly(void)
 	uint8_t *page, *map;
 
 	page = hv_share_pages(hv, self, 1, false, &ref);
-	CHECK(page, "share_pages: %s", strerror(errno));
+	REQUIRE(page, "share_pages: %s", strerror(errno));
 	strcpy((char *)page, "read only");
 	errno = 0;
 	map = hv_grant_map(hv, self, 1, &ref, true);
 	if (map)
 		hv_grant_unmap(hv, map, 1);
-	CHECK(!want_ptr(map, EPERM, "writable map of a read-only grant"),
-	      "refused");
+	REQUIRE(!want_ptr(map, EPERM, "writable map of a read-only grant"),
+		"refused");
 	map = hv_grant_map(hv, self, 1, &ref, false);
-	CHECK(map, "read-only map: %s", strerror(errno));
-	CHECK(strcmp((char *)map, "read only") == 0, "bytes differ");
+	REQUIRE(map, "read-only map: %s", strerror(errno));
+	REQUIRE(strcmp((char *)map, "read only") == 0, "bytes differ");
 	/* A copy may read it but not write it. */
 	{
 		struct hv_copy_seg seg = { .len = 4 };
@@ -119,14 +119,14 @@ static int t_readonly(void)
 		seg.dst = (struct hv_copy_ptr){ .foreign = true,
 						.domid = self,
 						.ref = ref };
-		CHECK(hv_grant_copy(hv, 1, &seg) == 0, "copy call");
-		CHECK(!want_int(seg.status, EPERM,
-				"copy into a read-only grant"),
-		      "refused");
-		CHECK(strcmp((char *)page, "read only") == 0, "page changed");
+		REQUIRE(hv_grant_copy(hv, 1, &seg) == 0, "copy call");
+		REQUIRE(!want_int(seg.status, EPERM,
+				  "copy into a read-only grant"),
+			"refused");
+		REQUIRE(strcmp((char *)page, "read only") == 0, "page changed");
 	}
-	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap");
-	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
+	REQUIRE(hv_grant_unmap(hv, map, 1) == 0, "unmap");
+	REQUIRE(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	return 0;
 }
 
@@ -137,17 +137,17 @@ static int t_not_granted(void)
 
 	/* A ref that was granted and ended is not granted any more. */
 	page = hv_share_pages(hv, self, 1, true, &ref);
-	CHECK(page, "share_pages: %s", strerror(errno));
-	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
+	REQUIRE(page, "share_pages: %s", strerror(errno));
+	REQUIRE(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	map = hv_grant_map(hv, self, 1, &ref, false);
-	CHECK(!want_ptr(map, ENOENT, "map of an ended grant"), "refused");
+	REQUIRE(!want_ptr(map, ENOENT, "map of an ended grant"), "refused");
 	/* Granted, but to another domain. */
 	page = hv_share_pages(hv, (hv_domid_t)(self + 7), 1, true, &other);
-	CHECK(page, "share_pages: %s", strerror(errno));
+	REQUIRE(page, "share_pages: %s", strerror(errno));
 	map = hv_grant_map(hv, self, 1, &other, false);
-	CHECK(!want_ptr(map, EPERM, "map of another domain's grant"),
-	      "refused");
-	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
+	REQUIRE(!want_ptr(map, EPERM, "map of another domain's grant"),
+		"refused");
+	REQUIRE(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	return 0;
 }
 
@@ -157,15 +157,15 @@ static int t_end_while_mapped(void)
 	uint8_t *page, *map;
 
 	page = hv_share_pages(hv, self, 1, true, &ref);
-	CHECK(page, "share_pages: %s", strerror(errno));
+	REQUIRE(page, "share_pages: %s", strerror(errno));
 	map = hv_grant_map(hv, self, 1, &ref, true);
-	CHECK(map, "grant_map: %s", strerror(errno));
-	CHECK(!want_int(hv_unshare_pages(hv, page, 1), EBUSY,
-			"end access while mapped"),
-	      "refused");
+	REQUIRE(map, "grant_map: %s", strerror(errno));
+	REQUIRE(!want_int(hv_unshare_pages(hv, page, 1), EBUSY,
+			  "end access while mapped"),
+		"refused");
 	map[0] = 1; /* still mapped and usable */
-	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap");
-	CHECK(hv_unshare_pages(hv, page, 1) == 0, "end access after unmap");
+	REQUIRE(hv_grant_unmap(hv, map, 1) == 0, "unmap");
+	REQUIRE(hv_unshare_pages(hv, page, 1) == 0, "end access after unmap");
 	return 0;
 }
 
@@ -176,20 +176,20 @@ static int t_multi_page_map(void)
 	int i;
 
 	page = hv_share_pages(hv, self, 4, true, refs);
-	CHECK(page, "share_pages: %s", strerror(errno));
+	REQUIRE(page, "share_pages: %s", strerror(errno));
 	for (i = 0; i < 4; i++)
 		page[i * HV_PAGE_SIZE] = (uint8_t)(i + 1);
 	map = hv_grant_map(hv, self, 4, refs, true);
-	CHECK(map, "grant_map of 4: %s", strerror(errno));
+	REQUIRE(map, "grant_map of 4: %s", strerror(errno));
 	for (i = 0; i < 4; i++)
-		CHECK(map[i * HV_PAGE_SIZE] == i + 1, "page %d", i);
-	CHECK(hv_grant_unmap(hv, map, 4) == 0, "unmap");
+		REQUIRE(map[i * HV_PAGE_SIZE] == i + 1, "page %d", i);
+	REQUIRE(hv_grant_unmap(hv, map, 4) == 0, "unmap");
 	/* All or nothing: one bad ref maps none and leaves no pin behind. */
 	refs[2] = 1u << 30;
 	map = hv_grant_map(hv, self, 4, refs, true);
-	CHECK(!map, "a map with a bad ref succeeded");
-	CHECK(hv_unshare_pages(hv, page, 4) == 0,
-	      "a failed map left a grant pinned");
+	REQUIRE(!map, "a map with a bad ref succeeded");
+	REQUIRE(hv_unshare_pages(hv, page, 4) == 0,
+		"a failed map left a grant pinned");
 	return 0;
 }
 
@@ -202,7 +202,7 @@ static int t_copy(void)
 	int r;
 
 	page = hv_share_pages(hv, self, 1, true, &ref);
-	CHECK(page, "share_pages: %s", strerror(errno));
+	REQUIRE(page, "share_pages: %s", strerror(errno));
 	memset(seg, 0, sizeof(seg));
 	seg[0].src.local = buf;
 	seg[0].dst = (struct hv_copy_ptr){
@@ -213,13 +213,13 @@ static int t_copy(void)
 	seg[1].dst.local = out;
 	seg[1].len = 10;
 	r = hv_grant_copy(hv, 2, seg);
-	CHECK(r == 0, "grant_copy: %s", strerror(-r));
-	CHECK(seg[0].status == 0 && seg[1].status == 0, "status %d %d",
-	      seg[0].status, seg[1].status);
-	CHECK(strcmp((char *)page + 200, "copied in") == 0, "page: %s",
-	      page + 200);
-	CHECK(strcmp(out, "copied in") == 0, "back: %s", out);
-	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
+	REQUIRE(r == 0, "grant_copy: %s", strerror(-r));
+	REQUIRE(seg[0].status == 0 && seg[1].status == 0, "status %d %d",
+		seg[0].status, seg[1].status);
+	REQUIRE(strcmp((char *)page + 200, "copied in") == 0, "page: %s",
+		page + 200);
+	REQUIRE(strcmp(out, "copied in") == 0, "back: %s", out);
+	REQUIRE(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	return 0;
 }
 
@@ -237,7 +237,7 @@ static int t_copy_mixed(void)
 	int r;
 
 	page = hv_share_pages(hv, self, 1, true, &ref);
-	CHECK(page, "share_pages: %s", strerror(errno));
+	REQUIRE(page, "share_pages: %s", strerror(errno));
 	memcpy(page + 300, "granted bytes", 14);
 	memset(seg, 0, sizeof(seg));
 	seg[0].src.local = in;
@@ -256,17 +256,18 @@ static int t_copy_mixed(void)
 	seg[2].dst.local = out;
 	seg[2].len = 14;
 	r = hv_grant_copy(hv, 3, seg);
-	CHECK(r == 0, "mixed grant_copy: %s", strerror(-r));
-	CHECK(seg[0].status == 0 && seg[1].status == -ERANGE &&
-		      seg[2].status == 0,
-	      "status %d %d %d", seg[0].status, seg[1].status, seg[2].status);
-	CHECK(memcmp(page + 100, "good one in", 12) == 0,
-	      "good segment before the bad one not copied: %.12s", page + 100);
-	CHECK(strcmp(out, "granted bytes") == 0,
-	      "good segment after the bad one not copied: %s", out);
-	CHECK(page[4090] == 0 && page[4095] == 0,
-	      "the bad segment wrote into the page");
-	CHECK(hv_unshare_pages(hv, page, 1) == 0, "unshare");
+	REQUIRE(r == 0, "mixed grant_copy: %s", strerror(-r));
+	REQUIRE(seg[0].status == 0 && seg[1].status == -ERANGE &&
+			seg[2].status == 0,
+		"status %d %d %d", seg[0].status, seg[1].status, seg[2].status);
+	REQUIRE(memcmp(page + 100, "good one in", 12) == 0,
+		"good segment before the bad one not copied: %.12s",
+		page + 100);
+	REQUIRE(strcmp(out, "granted bytes") == 0,
+		"good segment after the bad one not copied: %s", out);
+	REQUIRE(page[4090] == 0 && page[4095] == 0,
+		"the bad segment wrote into the page");
+	REQUIRE(hv_unshare_pages(hv, page, 1) == 0, "unshare");
 	return 0;
 }
 
@@ -279,17 +280,17 @@ static int make_pair(struct pair *p)
 {
 	p->a = hv_evtchn_open(hv);
 	p->b = hv_evtchn_open(hv);
-	CHECK(p->a && p->b, "evtchn_open: %s", strerror(errno));
+	REQUIRE(p->a && p->b, "evtchn_open: %s", strerror(errno));
 	p->pa = hv_evtchn_alloc_unbound(p->a, self);
-	CHECK(p->pa > 0, "alloc_unbound: %d", p->pa);
-	CHECK(hv_evtchn_status(p->a, p->pa) == HV_EVTCHN_UNBOUND, "unbound");
+	REQUIRE(p->pa > 0, "alloc_unbound: %d", p->pa);
+	REQUIRE(hv_evtchn_status(p->a, p->pa) == HV_EVTCHN_UNBOUND, "unbound");
 	p->pb = hv_evtchn_bind_interdomain(p->b, self, p->pa);
-	CHECK(p->pb > 0, "bind_interdomain: %d", p->pb);
+	REQUIRE(p->pb > 0, "bind_interdomain: %d", p->pb);
 	/* Xen fires a newly bound port once (events sent while it was unbound
 	 * would be lost otherwise); sim does the same. Take that event. */
-	CHECK(fires(hv_evtchn_fd(p->b), 2000), "bind did not fire the port");
-	CHECK(hv_evtchn_pending(p->b) == p->pb, "pending after bind");
-	CHECK(hv_evtchn_unmask(p->b, p->pb) == 0, "unmask after bind");
+	REQUIRE(fires(hv_evtchn_fd(p->b), 2000), "bind did not fire the port");
+	REQUIRE(hv_evtchn_pending(p->b) == p->pb, "pending after bind");
+	REQUIRE(hv_evtchn_unmask(p->b, p->pb) == 0, "unmask after bind");
 	return 0;
 }
 
@@ -302,11 +303,11 @@ static void free_pair(struct pair *p)
 static int notify_wakes(struct hv_evtchn *from, int pfrom, struct hv_evtchn *to,
 			int pto)
 {
-	CHECK(!fires(hv_evtchn_fd(to), 0), "fd readable before notify");
-	CHECK(hv_evtchn_notify(from, pfrom) == 0, "notify");
-	CHECK(fires(hv_evtchn_fd(to), 2000), "notify did not wake poll");
-	CHECK(hv_evtchn_pending(to) == pto, "pending is not the port");
-	CHECK(hv_evtchn_unmask(to, pto) == 0, "unmask");
+	REQUIRE(!fires(hv_evtchn_fd(to), 0), "fd readable before notify");
+	REQUIRE(hv_evtchn_notify(from, pfrom) == 0, "notify");
+	REQUIRE(fires(hv_evtchn_fd(to), 2000), "notify did not wake poll");
+	REQUIRE(hv_evtchn_pending(to) == pto, "pending is not the port");
+	REQUIRE(hv_evtchn_unmask(to, pto) == 0, "unmask");
 	return 0;
 }
 
@@ -374,20 +375,21 @@ static int t_evtchn_unbind(void)
 		free_pair(&p);
 		return r;
 	}
-	CHECK(hv_evtchn_unbind(p.b, p.pb) == 0, "unbind");
-	CHECK(hv_evtchn_status(p.a, p.pa) == HV_EVTCHN_UNBOUND,
-	      "peer not unbound after unbind: %d", hv_evtchn_status(p.a, p.pa));
-	CHECK(hv_evtchn_status(p.a, p.pb) == HV_EVTCHN_CLOSED,
-	      "unbound port not closed");
+	REQUIRE(hv_evtchn_unbind(p.b, p.pb) == 0, "unbind");
+	REQUIRE(hv_evtchn_status(p.a, p.pa) == HV_EVTCHN_UNBOUND,
+		"peer not unbound after unbind: %d",
+		hv_evtchn_status(p.a, p.pa));
+	REQUIRE(hv_evtchn_status(p.a, p.pb) == HV_EVTCHN_CLOSED,
+		"unbound port not closed");
 	if (sim())
-		CHECK(fires(hv_evtchn_fd(p.a), 2000),
-		      "peer's poll not woken by the unbind");
+		REQUIRE(fires(hv_evtchn_fd(p.a), 2000),
+			"peer's poll not woken by the unbind");
 	/* The peer may be bound again. */
 	p.pb = hv_evtchn_bind_interdomain(p.b, self, p.pa);
-	CHECK(p.pb > 0, "rebind: %d", p.pb);
+	REQUIRE(p.pb > 0, "rebind: %d", p.pb);
 	hv_evtchn_close(p.b);
-	CHECK(hv_evtchn_status(p.a, p.pa) == HV_EVTCHN_UNBOUND,
-	      "peer not unbound after close");
+	REQUIRE(hv_evtchn_status(p.a, p.pa) == HV_EVTCHN_UNBOUND,
+		"peer not unbound after close");
 	hv_evtchn_close(p.a);
 	return 0;
 }
@@ -400,16 +402,18 @@ static int ping_pong(struct pair *p, int rounds)
 	int i, got;
 
 	for (i = 0; i < rounds; i++) {
-		CHECK(hv_evtchn_notify(p->b, p->pb) == 0, "notify %d", i);
+		REQUIRE(hv_evtchn_notify(p->b, p->pb) == 0, "notify %d", i);
 		got = hv_evtchn_wait(p->a, 2000);
-		CHECK(got == (int)p->pa, "round %d: wait gave %d", i, got);
-		CHECK(hv_evtchn_unmask(p->a, p->pa) == 0, "unmask");
-		CHECK(hv_evtchn_notify(p->a, p->pa) == 0, "notify back %d", i);
+		REQUIRE(got == (int)p->pa, "round %d: wait gave %d", i, got);
+		REQUIRE(hv_evtchn_unmask(p->a, p->pa) == 0, "unmask");
+		REQUIRE(hv_evtchn_notify(p->a, p->pa) == 0, "notify back %d",
+			i);
 		got = hv_evtchn_wait(p->b, 2000);
-		CHECK(got == (int)p->pb, "round %d back: wait gave %d", i, got);
-		CHECK(hv_evtchn_unmask(p->b, p->pb) == 0, "unmask back");
+		REQUIRE(got == (int)p->pb, "round %d back: wait gave %d", i,
+			got);
+		REQUIRE(hv_evtchn_unmask(p->b, p->pb) == 0, "unmask back");
 	}
-	CHECK(hv_evtchn_wait(p->a, 0) == -EAGAIN, "an event too many");
+	REQUIRE(hv_evtchn_wait(p->a, 0) == -EAGAIN, "an event too many");
 	return 0;
 }
 
@@ -446,14 +450,14 @@ static int t_evtchn_rebind(void)
 		r = ping_pong(&p, 100);
 		if (r)
 			break;
-		CHECK(hv_evtchn_unbind(p.b, p.pb) == 0, "unbind");
+		REQUIRE(hv_evtchn_unbind(p.b, p.pb) == 0, "unbind");
 		while (hv_evtchn_wait(p.a, 200) == (int)p.pa)
-			CHECK(hv_evtchn_unmask(p.a, p.pa) == 0, "unmask");
+			REQUIRE(hv_evtchn_unmask(p.a, p.pa) == 0, "unmask");
 		p.pb = hv_evtchn_bind_interdomain(p.b, self, p.pa);
-		CHECK(p.pb > 0, "rebind: %d", p.pb);
-		CHECK(hv_evtchn_wait(p.b, 2000) == (int)p.pb,
-		      "the bind's own event");
-		CHECK(hv_evtchn_unmask(p.b, p.pb) == 0, "unmask");
+		REQUIRE(p.pb > 0, "rebind: %d", p.pb);
+		REQUIRE(hv_evtchn_wait(p.b, 2000) == (int)p.pb,
+			"the bind's own event");
+		REQUIRE(hv_evtchn_unmask(p.b, p.pb) == 0, "unmask");
 	}
 	free_pair(&p);
 	return r;
@@ -496,10 +500,10 @@ static int race_taker(struct racer *r)
 
 	while (seen < r->total) {
 		got = hv_evtchn_wait(r->p->a, 3000);
-		CHECK(got == (int)r->p->pa,
-		      "wait gave %d with %u of %u notifies seen (a lost "
-		      "wake-up)",
-		      got, seen, r->total);
+		REQUIRE(got == (int)r->p->pa,
+			"wait gave %d with %u of %u notifies seen (a lost "
+			"wake-up)",
+			got, seen, r->total);
 		seen = __atomic_load_n(&r->sent, __ATOMIC_ACQUIRE);
 		if (++takes % 7 == 0)
 			sched_yield(); /* notifies land while masked */
@@ -507,8 +511,8 @@ static int race_taker(struct racer *r)
 		 * unmasking; the masked port must not be reported, and what
 		 * rang meanwhile must come at unmask. */
 		got = hv_evtchn_pending(r->p->a);
-		CHECK(got == -EAGAIN, "a masked port reported: %d", got);
-		CHECK(hv_evtchn_unmask(r->p->a, r->p->pa) == 0, "unmask");
+		REQUIRE(got == -EAGAIN, "a masked port reported: %d", got);
+		REQUIRE(hv_evtchn_unmask(r->p->a, r->p->pa) == 0, "unmask");
 	}
 	return 0;
 }
@@ -524,7 +528,7 @@ static int t_evtchn_race(void)
 		free_pair(&p);
 		return rc;
 	}
-	CHECK(pthread_create(&t, NULL, race_sender, &r) == 0, "thread");
+	REQUIRE(pthread_create(&t, NULL, race_sender, &r) == 0, "thread");
 	rc = race_taker(&r);
 	if (rc)
 		r.err = -ECANCELED;
@@ -532,7 +536,7 @@ static int t_evtchn_race(void)
 	free_pair(&p);
 	if (rc)
 		return rc;
-	CHECK(r.err == 0, "notify: %s", strerror(-r.err));
+	REQUIRE(r.err == 0, "notify: %s", strerror(-r.err));
 	return 0;
 }
 
@@ -552,9 +556,9 @@ static int t_platform_bogus(void)
 	} else {
 		unsetenv("XPV_PLATFORM");
 	}
-	CHECK(r == -EINVAL && !h, "hv_open gave %d", r);
-	CHECK(strstr(why, "bogus") && strstr(why, "sim or xen"), "why: %s",
-	      why);
+	REQUIRE(r == -EINVAL && !h, "hv_open gave %d", r);
+	REQUIRE(strstr(why, "bogus") && strstr(why, "sim or xen"), "why: %s",
+		why);
 	return 0;
 }
 
@@ -565,7 +569,7 @@ static int t_no_daemon(void)
 	struct hv *h = NULL;
 	int r;
 
-	CHECK(old && mkdtemp(dir), "mkdtemp");
+	REQUIRE(old && mkdtemp(dir), "mkdtemp");
 	setenv("XPV_RUNDIR", dir, 1);
 	r = hv_open(&h, why, sizeof(why));
 	setenv("XPV_RUNDIR", old, 1);
@@ -575,8 +579,8 @@ static int t_no_daemon(void)
 		 "sim platform: no hypervisor at %s/hv.sock: start "
 		 "build/bin/xpv-hv (XPV_RUNDIR=%s)",
 		 dir, dir);
-	CHECK(r == -ENOENT && !h, "hv_open gave %d", r);
-	CHECK(strcmp(why, want) == 0, "why: %s", why);
+	REQUIRE(r == -ENOENT && !h, "hv_open gave %d", r);
+	REQUIRE(strcmp(why, want) == 0, "why: %s", why);
 	return 0;
 }
 
@@ -587,19 +591,19 @@ static int t_sim_grant_access(void)
 	uint8_t *mem, *map;
 
 	mem = hv_mem_alloc(hv, 2, frames);
-	CHECK(mem, "mem_alloc: %s", strerror(errno));
-	CHECK(frames[1] == frames[0] + 1, "frames not consecutive");
-	CHECK(mem[0] == 0 && mem[2 * HV_PAGE_SIZE - 1] == 0, "not zeroed");
-	CHECK(hv_grant_access(hv, self, frames[1], false, &ref) == 0,
-	      "grant_access");
+	REQUIRE(mem, "mem_alloc: %s", strerror(errno));
+	REQUIRE(frames[1] == frames[0] + 1, "frames not consecutive");
+	REQUIRE(mem[0] == 0 && mem[2 * HV_PAGE_SIZE - 1] == 0, "not zeroed");
+	REQUIRE(hv_grant_access(hv, self, frames[1], false, &ref) == 0,
+		"grant_access");
 	mem[HV_PAGE_SIZE] = 0x77;
 	map = hv_grant_map(hv, self, 1, &ref, true);
-	CHECK(map && map[0] == 0x77, "map: %s", strerror(errno));
-	CHECK(hv_grant_end(hv, ref) == -EBUSY, "end while mapped");
+	REQUIRE(map && map[0] == 0x77, "map: %s", strerror(errno));
+	REQUIRE(hv_grant_end(hv, ref) == -EBUSY, "end while mapped");
 	hv_grant_unmap(hv, map, 1);
-	CHECK(hv_grant_end(hv, ref) == 0, "end");
-	CHECK(hv_grant_end(hv, ref) == -ENOENT, "second end");
-	CHECK(hv_mem_free(hv, mem, 2) == 0, "mem_free");
+	REQUIRE(hv_grant_end(hv, ref) == 0, "end");
+	REQUIRE(hv_grant_end(hv, ref) == -ENOENT, "second end");
+	REQUIRE(hv_mem_free(hv, mem, 2) == 0, "mem_free");
 	return 0;
 }
 
@@ -609,12 +613,12 @@ static int t_sim_foreign_self(void)
 	uint8_t *mem, *map;
 
 	mem = hv_mem_alloc(hv, 1, &frame);
-	CHECK(mem, "mem_alloc: %s", strerror(errno));
+	REQUIRE(mem, "mem_alloc: %s", strerror(errno));
 	mem[7] = 0x42;
 	map = hv_foreign_map(hv, HV_DOMID_SELF, 1, &frame, false);
-	CHECK(map && map[7] == 0x42, "foreign_map self: %s", strerror(errno));
-	CHECK(hv_foreign_unmap(hv, map, 1) == 0, "unmap");
-	CHECK(hv_mem_free(hv, mem, 1) == 0, "mem_free");
+	REQUIRE(map && map[7] == 0x42, "foreign_map self: %s", strerror(errno));
+	REQUIRE(hv_foreign_unmap(hv, map, 1) == 0, "unmap");
+	REQUIRE(hv_mem_free(hv, mem, 1) == 0, "mem_free");
 	return 0;
 }
 
@@ -706,7 +710,7 @@ static int t_bad_grants(void)
 			      "free: wrong count");
 		hv_mem_free(hv, page, 1);
 	}
-	CHECK(n == 0, "%d bad inputs were not refused as they should", n);
+	REQUIRE(n == 0, "%d bad inputs were not refused as they should", n);
 	return 0;
 }
 
@@ -715,7 +719,7 @@ static int t_bad_evtchn(void)
 	struct hv_evtchn *ev = hv_evtchn_open(hv);
 	int n = 0;
 
-	CHECK(ev, "evtchn_open");
+	REQUIRE(ev, "evtchn_open");
 	n += want_ptr(hv_evtchn_open(NULL), EINVAL, "open: NULL");
 	n += want_int(hv_evtchn_fd(NULL), EINVAL, "fd: NULL");
 	n += want_int(hv_evtchn_alloc_unbound(NULL, self), EINVAL,
@@ -758,7 +762,7 @@ static int t_bad_evtchn(void)
 		n += want_int(hv_evtchn_bind_existing(ev, 1), EOPNOTSUPP,
 			      "bind_existing on xen");
 	hv_evtchn_close(ev);
-	CHECK(n == 0, "%d bad inputs were not refused as they should", n);
+	REQUIRE(n == 0, "%d bad inputs were not refused as they should", n);
 	return 0;
 }
 
@@ -868,7 +872,7 @@ static int t_bad_domains(void)
 		n += want_int(hv_domain_create(hv, &cfg, &id), ERANGE,
 			      "create: domid beyond sim's table");
 	}
-	CHECK(n == 0, "%d bad inputs were not refused as they should", n);
+	REQUIRE(n == 0, "%d bad inputs were not refused as they should", n);
 	return 0;
 }
 
@@ -877,10 +881,10 @@ static int t_list_has_dom0(void)
 	struct hv_dominfo info[8];
 	int n = hv_domain_list(hv, info, 8);
 
-	CHECK(n >= 1, "list: %d", n);
-	CHECK(info[0].domid == 0, "first is dom%u", info[0].domid);
-	CHECK(info[0].flags & HV_DOMINF_RUNNING, "dom0 not running");
-	CHECK(info[0].memory_kb > 0 && info[0].vcpus > 0, "dom0 figures");
+	REQUIRE(n >= 1, "list: %d", n);
+	REQUIRE(info[0].domid == 0, "first is dom%u", info[0].domid);
+	REQUIRE(info[0].flags & HV_DOMINF_RUNNING, "dom0 not running");
+	REQUIRE(info[0].memory_kb > 0 && info[0].vcpus > 0, "dom0 figures");
 	return 0;
 }
 

@@ -256,7 +256,7 @@ static int in_child(void (*body)(void))
 	if (!rep)
 		rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(rep != MAP_FAILED, "mmap: %s", strerror(errno));
+	REQUIRE(rep != MAP_FAILED, "mmap: %s", strerror(errno));
 	memset(rep, 0, sizeof(*rep));
 	rep->first_nr = -1;
 	pid = fork();
@@ -264,17 +264,17 @@ static int in_child(void (*body)(void))
 		body();
 		syscall(SYS_exit_group, 0);
 	}
-	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid, "fork: %s",
-	      strerror(errno));
-	CHECK(WIFEXITED(st), "the child died (signal %d)",
-	      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	REQUIRE(pid > 0 && waitpid(pid, &st, 0) == pid, "fork: %s",
+		strerror(errno));
+	REQUIRE(WIFEXITED(st), "the child died (signal %d)",
+		WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	if (rep->setup_err == -EINVAL || rep->setup_err == -EACCES) {
 		printf("    seccomp refused here (%s): skipped\n",
 		       strerror(-rep->setup_err));
 		return 77;
 	}
-	CHECK(rep->setup_err == 0, "%s: %s", rep->setup_step,
-	      strerror(-rep->setup_err));
+	REQUIRE(rep->setup_err == 0, "%s: %s", rep->setup_step,
+		strerror(-rep->setup_err));
 	return 0;
 }
 
@@ -284,13 +284,13 @@ static int t_grants(void)
 
 	if (r)
 		return r;
-	CHECK(rep->copies == OPS && rep->maps == OPS,
-	      "%ld copies and %ld maps done of %d each", rep->copies, rep->maps,
-	      OPS);
-	CHECK(rep->traps == 0, "%ld system calls, the first number %ld",
-	      rep->traps, rep->first_nr);
-	CHECK(rep->failed == 0 && rep->wrong == 0,
-	      "%ld calls failed, %ld results wrong", rep->failed, rep->wrong);
+	REQUIRE(rep->copies == OPS && rep->maps == OPS,
+		"%ld copies and %ld maps done of %d each", rep->copies,
+		rep->maps, OPS);
+	REQUIRE(rep->traps == 0, "%ld system calls, the first number %ld",
+		rep->traps, rep->first_nr);
+	REQUIRE(rep->failed == 0 && rep->wrong == 0,
+		"%ld calls failed, %ld results wrong", rep->failed, rep->wrong);
 	return 0;
 }
 
@@ -300,10 +300,10 @@ static int t_coalesced_notify(void)
 
 	if (r)
 		return r;
-	CHECK(rep->traps == 1 && rep->first_nr == SYS_sendto,
-	      "%ld system calls, the first number %ld", rep->traps,
-	      rep->first_nr);
-	CHECK(rep->failed == 0, "%ld notifies failed", rep->failed);
+	REQUIRE(rep->traps == 1 && rep->first_nr == SYS_sendto,
+		"%ld system calls, the first number %ld", rep->traps,
+		rep->first_nr);
+	REQUIRE(rep->failed == 0, "%ld notifies failed", rep->failed);
 	return 0;
 }
 

@@ -103,10 +103,10 @@ static int start_guest_program(struct guest *g, uint64_t kb,
 
 	memset(g, 0, sizeof(*g));
 	err = hv_domain_create(hv, &cfg, &g->id);
-	CHECK(err == 0, "create: %s", strerror(-err));
-	CHECK(hv_stdio_pair(&in[1], &in[0]) == 0 &&
-		      hv_stdio_pair(&out[0], &out[1]) == 0,
-	      "stdio pairs");
+	REQUIRE(err == 0, "create: %s", strerror(-err));
+	REQUIRE(hv_stdio_pair(&in[1], &in[0]) == 0 &&
+			hv_stdio_pair(&out[0], &out[1]) == 0,
+		"stdio pairs");
 	fds[0] = in[0];
 	fds[1] = out[1];
 	fds[2] = test_console("    guest: ");
@@ -120,12 +120,12 @@ static int start_guest_program(struct guest *g, uint64_t kb,
 		close(fds[2]);
 	g->in = in[1];
 	g->out = out[0];
-	CHECK(err == 0, "exec: %s", strerror(-err));
+	REQUIRE(err == 0, "exec: %s", strerror(-err));
 	err = hv_domain_unpause(hv, g->id);
-	CHECK(err == 0, "unpause: %s", strerror(-err));
+	REQUIRE(err == 0, "unpause: %s", strerror(-err));
 	err = read_line(g);
-	CHECK(err == 0 && strcmp(g->line, "ready") == 0,
-	      "guest did not start: %d %s", err, g->line);
+	REQUIRE(err == 0 && strcmp(g->line, "ready") == 0,
+		"guest did not start: %d %s", err, g->line);
 	return 0;
 }
 
@@ -170,17 +170,17 @@ static void stop_all(void)
 
 static int identity(void)
 {
-	CHECK(cmd(&ga, "self") == 0, "self");
-	CHECK(num(&ga) == ga.id, "guest thinks it is dom%ld, not dom%u",
-	      num(&ga), ga.id);
-	CHECK(strstr(ga.line, " 0"), "guest is privileged: %s", ga.line);
-	CHECK(cmd(&ga, "list") == -EPERM, "guest listed domains");
-	CHECK(cmd(&ga, "create") == -EPERM, "guest created a domain");
-	CHECK(cmd(&ga, "destroy %u", gb.id) == -EPERM,
-	      "guest destroyed another");
-	CHECK(cmd(&ga, "startinfo %u", gb.id) == -EPERM,
-	      "guest read another's start info");
-	CHECK(cmd(&ga, "startinfo %u", HV_DOMID_SELF) == 0, "own start info");
+	REQUIRE(cmd(&ga, "self") == 0, "self");
+	REQUIRE(num(&ga) == ga.id, "guest thinks it is dom%ld, not dom%u",
+		num(&ga), ga.id);
+	REQUIRE(strstr(ga.line, " 0"), "guest is privileged: %s", ga.line);
+	REQUIRE(cmd(&ga, "list") == -EPERM, "guest listed domains");
+	REQUIRE(cmd(&ga, "create") == -EPERM, "guest created a domain");
+	REQUIRE(cmd(&ga, "destroy %u", gb.id) == -EPERM,
+		"guest destroyed another");
+	REQUIRE(cmd(&ga, "startinfo %u", gb.id) == -EPERM,
+		"guest read another's start info");
+	REQUIRE(cmd(&ga, "startinfo %u", HV_DOMID_SELF) == 0, "own start info");
 	return 0;
 }
 
@@ -199,29 +199,29 @@ static int grant_to_dom0(void)
 	hv_gref_t ref;
 	char *map;
 
-	CHECK(cmd(&ga, "share 0 w") == 0, "share");
+	REQUIRE(cmd(&ga, "share 0 w") == 0, "share");
 	ref = (hv_gref_t)num(&ga);
 	map = hv_grant_map(hv, ga.id, 1, &ref, true);
-	CHECK(map, "dom0 map of the guest's grant: %s", strerror(errno));
+	REQUIRE(map, "dom0 map of the guest's grant: %s", strerror(errno));
 	strcpy(map, "from-dom0");
-	CHECK(cmd(&ga, "peek 0 9") == 0 && strcmp(ga.line, "from-dom0") == 0,
-	      "guest reads '%s'", ga.line);
-	CHECK(cmd(&ga, "poke 100 from-guest") == 0, "poke");
-	CHECK(strcmp(map + 100, "from-guest") == 0, "dom0 reads '%s'",
-	      map + 100);
+	REQUIRE(cmd(&ga, "peek 0 9") == 0 && strcmp(ga.line, "from-dom0") == 0,
+		"guest reads '%s'", ga.line);
+	REQUIRE(cmd(&ga, "poke 100 from-guest") == 0, "poke");
+	REQUIRE(strcmp(map + 100, "from-guest") == 0, "dom0 reads '%s'",
+		map + 100);
 	/* End access while mapped is refused until the unmap. */
-	CHECK(cmd(&ga, "end") == -EBUSY, "guest ended a mapped grant");
-	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap");
-	CHECK(cmd(&ga, "end") == 0, "end after unmap: %s", ga.line);
+	REQUIRE(cmd(&ga, "end") == -EBUSY, "guest ended a mapped grant");
+	REQUIRE(hv_grant_unmap(hv, map, 1) == 0, "unmap");
+	REQUIRE(cmd(&ga, "end") == 0, "end after unmap: %s", ga.line);
 	map = hv_grant_map(hv, ga.id, 1, &ref, false);
-	CHECK(!map && errno == ENOENT, "ended grant still mappable");
+	REQUIRE(!map && errno == ENOENT, "ended grant still mappable");
 	/* Read-only: refused for write, fine for read. */
-	CHECK(cmd(&ga, "share 0 r") == 0, "share ro");
+	REQUIRE(cmd(&ga, "share 0 r") == 0, "share ro");
 	ref = (hv_gref_t)num(&ga);
 	map = hv_grant_map(hv, ga.id, 1, &ref, true);
-	CHECK(!map && errno == EPERM, "read-only grant mapped for write");
+	REQUIRE(!map && errno == EPERM, "read-only grant mapped for write");
 	map = hv_grant_map(hv, ga.id, 1, &ref, false);
-	CHECK(map, "read-only map: %s", strerror(errno));
+	REQUIRE(map, "read-only map: %s", strerror(errno));
 	hv_grant_unmap(hv, map, 1);
 	return 0;
 }
@@ -246,36 +246,36 @@ static int guest_to_guest(void)
 {
 	hv_gref_t ref;
 
-	CHECK(cmd(&ga, "share %u w", gb.id) == 0, "A shares to B");
+	REQUIRE(cmd(&ga, "share %u w", gb.id) == 0, "A shares to B");
 	ref = (hv_gref_t)num(&ga);
-	CHECK(cmd(&gb, "map %u %u", ga.id, ref) == -EOPNOTSUPP,
-	      "unprivileged map is not -EOPNOTSUPP");
-	CHECK(cmd(&gb, "copyto %u %u hello-from-B", ga.id, ref) == 0,
-	      "B's grant copy into A's page");
-	CHECK(cmd(&ga, "peek 0 12") == 0 &&
-		      strcmp(ga.line, "hello-from-B") == 0,
-	      "A reads '%s'", ga.line);
-	CHECK(cmd(&ga, "poke 0 back-to-B") == 0, "poke");
-	CHECK(cmd(&gb, "copyfrom %u %u 9", ga.id, ref) == 0 &&
-		      strcmp(gb.line, "back-to-B") == 0,
-	      "B copies out '%s'", gb.line);
+	REQUIRE(cmd(&gb, "map %u %u", ga.id, ref) == -EOPNOTSUPP,
+		"unprivileged map is not -EOPNOTSUPP");
+	REQUIRE(cmd(&gb, "copyto %u %u hello-from-B", ga.id, ref) == 0,
+		"B's grant copy into A's page");
+	REQUIRE(cmd(&ga, "peek 0 12") == 0 &&
+			strcmp(ga.line, "hello-from-B") == 0,
+		"A reads '%s'", ga.line);
+	REQUIRE(cmd(&ga, "poke 0 back-to-B") == 0, "poke");
+	REQUIRE(cmd(&gb, "copyfrom %u %u 9", ga.id, ref) == 0 &&
+			strcmp(gb.line, "back-to-B") == 0,
+		"B copies out '%s'", gb.line);
 	/* Not B's: granted to dom0, never granted, out of range. */
-	CHECK(cmd(&ga, "share 0 w") == 0, "A shares to dom0");
+	REQUIRE(cmd(&ga, "share 0 w") == 0, "A shares to dom0");
 	ref = (hv_gref_t)num(&ga);
-	CHECK(cmd(&gb, "copyfrom %u %u 4", ga.id, ref) == -EPERM,
-	      "B copied from a grant to dom0");
-	CHECK(cmd(&gb, "copyfrom %u 3000 4", ga.id) == -ENOENT,
-	      "B copied from a gref never granted");
-	CHECK(cmd(&gb, "copyfrom %u %u 4", ga.id, 1u << 30) == -ERANGE,
-	      "B copied from a gref out of range");
-	CHECK(cmd(&gb, "copyfrom 999 8 4") == -ESRCH,
-	      "B copied from no domain");
+	REQUIRE(cmd(&gb, "copyfrom %u %u 4", ga.id, ref) == -EPERM,
+		"B copied from a grant to dom0");
+	REQUIRE(cmd(&gb, "copyfrom %u 3000 4", ga.id) == -ENOENT,
+		"B copied from a gref never granted");
+	REQUIRE(cmd(&gb, "copyfrom %u %u 4", ga.id, 1u << 30) == -ERANGE,
+		"B copied from a gref out of range");
+	REQUIRE(cmd(&gb, "copyfrom 999 8 4") == -ESRCH,
+		"B copied from no domain");
 	/* Memory of others: never, whatever the frame. */
-	CHECK(cmd(&gb, "fmap %u 0", ga.id) == -EPERM, "B mapped A's memory");
-	CHECK(cmd(&gb, "fmap 0 0") == -EPERM, "B mapped dom0's memory");
-	CHECK(cmd(&gb, "fmap %u 0", HV_DOMID_SELF) == 0, "B maps its own");
-	CHECK(cmd(&gb, "fmap %u 100000", HV_DOMID_SELF) == -ERANGE,
-	      "B mapped beyond its memory");
+	REQUIRE(cmd(&gb, "fmap %u 0", ga.id) == -EPERM, "B mapped A's memory");
+	REQUIRE(cmd(&gb, "fmap 0 0") == -EPERM, "B mapped dom0's memory");
+	REQUIRE(cmd(&gb, "fmap %u 0", HV_DOMID_SELF) == 0, "B maps its own");
+	REQUIRE(cmd(&gb, "fmap %u 100000", HV_DOMID_SELF) == -ERANGE,
+		"B mapped beyond its memory");
 	return 0;
 }
 
@@ -294,25 +294,25 @@ static int evtchn_guest(struct hv_evtchn *ev)
 	int port, gport;
 
 	port = hv_evtchn_alloc_unbound(ev, ga.id);
-	CHECK(port > 0, "alloc: %d", port);
+	REQUIRE(port > 0, "alloc: %d", port);
 	/* Offered to A: B may not bind it. */
-	CHECK(cmd(&gb, "bind 0 %d", port) == -EPERM, "B bound A's port");
-	CHECK(cmd(&ga, "bind 0 %d", port) == 0, "A binds: %s", ga.line);
+	REQUIRE(cmd(&gb, "bind 0 %d", port) == -EPERM, "B bound A's port");
+	REQUIRE(cmd(&ga, "bind 0 %d", port) == 0, "A binds: %s", ga.line);
 	gport = (int)num(&ga);
 	/* Binding fires the new port once, as on Xen. */
-	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
-	      "bind did not fire the guest's port: %s", ga.line);
-	CHECK(cmd(&ga, "notify %d", gport) == 0, "guest notify");
-	CHECK(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
-	CHECK(hv_evtchn_pending(ev) == port, "pending");
-	CHECK(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
-	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "dom0 notify");
-	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
-	      "guest not woken: %s", ga.line);
+	REQUIRE(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
+		"bind did not fire the guest's port: %s", ga.line);
+	REQUIRE(cmd(&ga, "notify %d", gport) == 0, "guest notify");
+	REQUIRE(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
+	REQUIRE(hv_evtchn_pending(ev) == port, "pending");
+	REQUIRE(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
+	REQUIRE(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "dom0 notify");
+	REQUIRE(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
+		"guest not woken: %s", ga.line);
 	/* A port offered to nobody in particular is not B's either. */
-	CHECK(cmd(&gb, "bind 0 %d", port) == -EBUSY, "B bound a bound port");
-	CHECK(cmd(&gb, "bind %u 1", ga.id) == -EPERM,
-	      "B bound A's start-info port");
+	REQUIRE(cmd(&gb, "bind 0 %d", port) == -EBUSY, "B bound a bound port");
+	REQUIRE(cmd(&gb, "bind %u 1", ga.id) == -EPERM,
+		"B bound A's start-info port");
 	return 0;
 }
 
@@ -334,32 +334,34 @@ static int start_info(struct hv_evtchn *ev)
 	char *ring;
 	int port;
 
-	CHECK(hv_domain_start_info(hv, ga.id, &si) == 0, "start info");
-	CHECK(si.domid == ga.id && si.nr_pages == 16384 / 4, "si fields");
-	CHECK(si.store_frame < si.nr_pages && si.console_frame < si.nr_pages &&
-		      si.store_frame != si.console_frame,
-	      "frames %llu %llu", (unsigned long long)si.store_frame,
-	      (unsigned long long)si.console_frame);
-	CHECK(hv_evtchn_status(ev, 0) >= 0, "status");
+	REQUIRE(hv_domain_start_info(hv, ga.id, &si) == 0, "start info");
+	REQUIRE(si.domid == ga.id && si.nr_pages == 16384 / 4, "si fields");
+	REQUIRE(si.store_frame < si.nr_pages &&
+			si.console_frame < si.nr_pages &&
+			si.store_frame != si.console_frame,
+		"frames %llu %llu", (unsigned long long)si.store_frame,
+		(unsigned long long)si.console_frame);
+	REQUIRE(hv_evtchn_status(ev, 0) >= 0, "status");
 	ring = hv_foreign_map(hv, ga.id, 1, &si.store_frame, true);
-	CHECK(ring, "dom0 foreign map of the store page: %s", strerror(errno));
-	CHECK(ring[0] == 0, "store page not zeroed");
-	CHECK(cmd(&ga, "storepoke hi-store") == 0, "storepoke");
-	CHECK(strcmp(ring, "hi-store") == 0, "dom0 reads '%s'", ring);
+	REQUIRE(ring, "dom0 foreign map of the store page: %s",
+		strerror(errno));
+	REQUIRE(ring[0] == 0, "store page not zeroed");
+	REQUIRE(cmd(&ga, "storepoke hi-store") == 0, "storepoke");
+	REQUIRE(strcmp(ring, "hi-store") == 0, "dom0 reads '%s'", ring);
 	hv_foreign_unmap(hv, ring, 1);
-	CHECK(cmd(&ga, "existing %u", si.store_port) == 0, "bind_existing");
-	CHECK(cmd(&ga, "existing %u", si.store_port) == -EBUSY,
-	      "second bind_existing");
+	REQUIRE(cmd(&ga, "existing %u", si.store_port) == 0, "bind_existing");
+	REQUIRE(cmd(&ga, "existing %u", si.store_port) == -EBUSY,
+		"second bind_existing");
 	port = hv_evtchn_bind_interdomain(ev, ga.id, si.store_port);
-	CHECK(port > 0, "dom0 bind to the store port: %d", port);
-	CHECK(fires(hv_evtchn_fd(ev), 2000) && hv_evtchn_pending(ev) == port,
-	      "bind did not fire dom0's port");
-	CHECK(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
-	CHECK(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify");
-	CHECK(cmd(&ga, "wait 2000") == 0 && num(&ga) == (long)si.store_port,
-	      "guest not woken on its store port: %s", ga.line);
-	CHECK(cmd(&ga, "notify %u", si.store_port) == 0, "guest notify");
-	CHECK(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
+	REQUIRE(port > 0, "dom0 bind to the store port: %d", port);
+	REQUIRE(fires(hv_evtchn_fd(ev), 2000) && hv_evtchn_pending(ev) == port,
+		"bind did not fire dom0's port");
+	REQUIRE(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
+	REQUIRE(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify");
+	REQUIRE(cmd(&ga, "wait 2000") == 0 && num(&ga) == (long)si.store_port,
+		"guest not woken on its store port: %s", ga.line);
+	REQUIRE(cmd(&ga, "notify %u", si.store_port) == 0, "guest notify");
+	REQUIRE(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
 	return 0;
 }
 
@@ -382,17 +384,17 @@ static int exc(struct hv_evtchn *ev, const char *how, uint32_t reason)
 	int virq = hv_evtchn_bind_virq(ev, HV_VIRQ_DOM_EXC);
 	char buf[64];
 
-	CHECK(virq > 0, "bind virq: %d", virq);
-	CHECK(!fires(hv_evtchn_fd(ev), 0), "virq fired early");
+	REQUIRE(virq > 0, "bind virq: %d", virq);
+	REQUIRE(!fires(hv_evtchn_fd(ev), 0), "virq fired early");
 	snprintf(buf, sizeof(buf), "%s\n", how);
-	CHECK(write(ga.in, buf, strlen(buf)) > 0, "write");
-	CHECK(fires(hv_evtchn_fd(ev), 3000), "VIRQ_DOM_EXC did not fire");
-	CHECK(hv_evtchn_pending(ev) == virq, "pending is not the virq");
-	CHECK(hv_domain_info(hv, ga.id, &info) == 0, "info");
-	CHECK(info.flags & HV_DOMINF_SHUTDOWN, "not shut down: 0x%x",
-	      info.flags);
-	CHECK(info.shutdown_reason == reason, "reason %u, want %u",
-	      info.shutdown_reason, reason);
+	REQUIRE(write(ga.in, buf, strlen(buf)) > 0, "write");
+	REQUIRE(fires(hv_evtchn_fd(ev), 3000), "VIRQ_DOM_EXC did not fire");
+	REQUIRE(hv_evtchn_pending(ev) == virq, "pending is not the virq");
+	REQUIRE(hv_domain_info(hv, ga.id, &info) == 0, "info");
+	REQUIRE(info.flags & HV_DOMINF_SHUTDOWN, "not shut down: 0x%x",
+		info.flags);
+	REQUIRE(info.shutdown_reason == reason, "reason %u, want %u",
+		info.shutdown_reason, reason);
 	return 0;
 }
 
@@ -432,26 +434,26 @@ static int pause_freezes(void)
 	struct hv_dominfo info;
 	uint64_t t0, t1, t2, t3;
 
-	CHECK(write(ga.in, "spin\n", 5) == 5, "write");
+	REQUIRE(write(ga.in, "spin\n", 5) == 5, "write");
 	usleep(100000);
 	t0 = cpu_ns(ga.id);
 	usleep(300000);
 	t1 = cpu_ns(ga.id);
-	CHECK(t1 > t0 + 10000000, "spinning guest used %llu ns",
-	      (unsigned long long)(t1 - t0));
-	CHECK(hv_domain_pause(hv, ga.id) == 0, "pause");
-	CHECK(hv_domain_info(hv, ga.id, &info) == 0 &&
-		      (info.flags & HV_DOMINF_PAUSED) &&
-		      !(info.flags & HV_DOMINF_RUNNING),
-	      "flags 0x%x", info.flags);
+	REQUIRE(t1 > t0 + 10000000, "spinning guest used %llu ns",
+		(unsigned long long)(t1 - t0));
+	REQUIRE(hv_domain_pause(hv, ga.id) == 0, "pause");
+	REQUIRE(hv_domain_info(hv, ga.id, &info) == 0 &&
+			(info.flags & HV_DOMINF_PAUSED) &&
+			!(info.flags & HV_DOMINF_RUNNING),
+		"flags 0x%x", info.flags);
 	t2 = cpu_ns(ga.id);
 	usleep(300000);
 	t3 = cpu_ns(ga.id);
-	CHECK(t3 - t2 < 2000000, "paused guest used %llu ns",
-	      (unsigned long long)(t3 - t2));
-	CHECK(hv_domain_unpause(hv, ga.id) == 0, "unpause");
+	REQUIRE(t3 - t2 < 2000000, "paused guest used %llu ns",
+		(unsigned long long)(t3 - t2));
+	REQUIRE(hv_domain_unpause(hv, ga.id) == 0, "unpause");
 	usleep(300000);
-	CHECK(cpu_ns(ga.id) > t3 + 10000000, "unpaused guest does not run");
+	REQUIRE(cpu_ns(ga.id) > t3 + 10000000, "unpaused guest does not run");
 	return 0;
 }
 
@@ -487,24 +489,26 @@ static int max_memory(void)
 	char dir[PATH_MAX];
 
 	cg_dir("memory", ga.id, dir, sizeof(dir));
-	CHECK(read_ll(dir, "memory.limit_in_bytes") == (16384 + 65536) * 1024LL,
-	      "initial limit %lld", read_ll(dir, "memory.limit_in_bytes"));
-	CHECK(hv_domain_set_max_memory(hv, ga.id, 32768) == 0, "set");
-	CHECK(read_ll(dir, "memory.limit_in_bytes") == (32768 + 65536) * 1024LL,
-	      "limit %lld", read_ll(dir, "memory.limit_in_bytes"));
-	CHECK(hv_domain_info(hv, ga.id, &info) == 0 &&
-		      info.max_memory_kb == 32768 && info.memory_kb == 16384,
-	      "info %llu %llu", (unsigned long long)info.max_memory_kb,
-	      (unsigned long long)info.memory_kb);
+	REQUIRE(read_ll(dir, "memory.limit_in_bytes") ==
+			(16384 + 65536) * 1024LL,
+		"initial limit %lld", read_ll(dir, "memory.limit_in_bytes"));
+	REQUIRE(hv_domain_set_max_memory(hv, ga.id, 32768) == 0, "set");
+	REQUIRE(read_ll(dir, "memory.limit_in_bytes") ==
+			(32768 + 65536) * 1024LL,
+		"limit %lld", read_ll(dir, "memory.limit_in_bytes"));
+	REQUIRE(hv_domain_info(hv, ga.id, &info) == 0 &&
+			info.max_memory_kb == 32768 && info.memory_kb == 16384,
+		"info %llu %llu", (unsigned long long)info.max_memory_kb,
+		(unsigned long long)info.memory_kb);
 	cg_dir("pids", ga.id, dir, sizeof(dir));
-	CHECK(read_ll(dir, "pids.max") == SIM_MAX_PIDS, "pids.max %lld",
-	      read_ll(dir, "pids.max"));
-	CHECK(hv_domain_set_vcpus(hv, ga.id, 2) == 0, "vcpus");
+	REQUIRE(read_ll(dir, "pids.max") == SIM_MAX_PIDS, "pids.max %lld",
+		read_ll(dir, "pids.max"));
+	REQUIRE(hv_domain_set_vcpus(hv, ga.id, 2) == 0, "vcpus");
 	cg_dir("cpu", ga.id, dir, sizeof(dir));
-	CHECK(read_ll(dir, "cpu.cfs_quota_us") == 200000, "quota %lld",
-	      read_ll(dir, "cpu.cfs_quota_us"));
-	CHECK(hv_domain_info(hv, ga.id, &info) == 0 && info.vcpus == 2,
-	      "vcpus %u", info.vcpus);
+	REQUIRE(read_ll(dir, "cpu.cfs_quota_us") == 200000, "quota %lld",
+		read_ll(dir, "cpu.cfs_quota_us"));
+	REQUIRE(hv_domain_info(hv, ga.id, &info) == 0 && info.vcpus == 2,
+		"vcpus %u", info.vcpus);
 	return 0;
 }
 
@@ -546,40 +550,40 @@ static int sched_and_pin(void)
 
 	cg_dir("cpu", ga.id, cpu, sizeof(cpu));
 	cg_dir("cpuset", ga.id, cpuset, sizeof(cpuset));
-	CHECK(hv_domain_sched_get(hv, ga.id, &s) == 0 && s.weight == 256 &&
-		      s.cap == 0,
-	      "default %u %u", s.weight, s.cap);
+	REQUIRE(hv_domain_sched_get(hv, ga.id, &s) == 0 && s.weight == 256 &&
+			s.cap == 0,
+		"default %u %u", s.weight, s.cap);
 	s = (struct hv_sched_credit){ 512, 50 };
-	CHECK(hv_domain_sched_set(hv, ga.id, &s) == 0, "set");
-	CHECK(read_ll(cpu, "cpu.shares") == 2048, "shares %lld",
-	      read_ll(cpu, "cpu.shares"));
-	CHECK(read_ll(cpu, "cpu.cfs_quota_us") == 50000, "quota %lld",
-	      read_ll(cpu, "cpu.cfs_quota_us"));
+	REQUIRE(hv_domain_sched_set(hv, ga.id, &s) == 0, "set");
+	REQUIRE(read_ll(cpu, "cpu.shares") == 2048, "shares %lld",
+		read_ll(cpu, "cpu.shares"));
+	REQUIRE(read_ll(cpu, "cpu.cfs_quota_us") == 50000, "quota %lld",
+		read_ll(cpu, "cpu.cfs_quota_us"));
 	/* The cap stays the bound when vcpus would allow more. */
-	CHECK(hv_domain_set_vcpus(hv, ga.id, 2) == 0, "vcpus");
-	CHECK(read_ll(cpu, "cpu.cfs_quota_us") == 50000, "capped quota %lld",
-	      read_ll(cpu, "cpu.cfs_quota_us"));
+	REQUIRE(hv_domain_set_vcpus(hv, ga.id, 2) == 0, "vcpus");
+	REQUIRE(read_ll(cpu, "cpu.cfs_quota_us") == 50000, "capped quota %lld",
+		read_ll(cpu, "cpu.cfs_quota_us"));
 	s = (struct hv_sched_credit){ 65535, 0 };
-	CHECK(hv_domain_sched_set(hv, ga.id, &s) == 0, "uncap");
-	CHECK(read_ll(cpu, "cpu.cfs_quota_us") == 200000 &&
-		      read_ll(cpu, "cpu.shares") == 65535 * 4,
-	      "uncapped %lld %lld", read_ll(cpu, "cpu.cfs_quota_us"),
-	      read_ll(cpu, "cpu.shares"));
-	CHECK(hv_domain_sched_get(hv, ga.id, &s) == 0 && s.weight == 65535 &&
-		      s.cap == 0,
-	      "get %u %u", s.weight, s.cap);
-	CHECK(hv_domain_sched_set(hv, ga.id, &w0) == -EINVAL, "weight 0");
-	CHECK(hv_domain_sched_set(hv, ga.id, &big) == -EINVAL, "cap too big");
-	CHECK(hv_domain_sched_set(hv, 0, &s) == -ERANGE, "dom0");
-	CHECK(hv_domain_pin(hv, ga.id, 1) == 0, "pin 0");
-	CHECK(read_text(cpuset, "cpuset.cpus", cpus, sizeof(cpus)) == 0 &&
-		      !strcmp(cpus, "0"),
-	      "cpuset.cpus %s", cpus);
-	CHECK(hv_domain_pin(hv, ga.id, 0) == -EINVAL, "empty mask");
-	CHECK(hv_domain_pin(hv, ga.id, 1ull << 63) == -EINVAL, "cpu 63");
-	CHECK(read_text(cpuset, "cpuset.cpus", cpus, sizeof(cpus)) == 0 &&
-		      !strcmp(cpus, "0"),
-	      "cpuset.cpus after refusals %s", cpus);
+	REQUIRE(hv_domain_sched_set(hv, ga.id, &s) == 0, "uncap");
+	REQUIRE(read_ll(cpu, "cpu.cfs_quota_us") == 200000 &&
+			read_ll(cpu, "cpu.shares") == 65535 * 4,
+		"uncapped %lld %lld", read_ll(cpu, "cpu.cfs_quota_us"),
+		read_ll(cpu, "cpu.shares"));
+	REQUIRE(hv_domain_sched_get(hv, ga.id, &s) == 0 && s.weight == 65535 &&
+			s.cap == 0,
+		"get %u %u", s.weight, s.cap);
+	REQUIRE(hv_domain_sched_set(hv, ga.id, &w0) == -EINVAL, "weight 0");
+	REQUIRE(hv_domain_sched_set(hv, ga.id, &big) == -EINVAL, "cap too big");
+	REQUIRE(hv_domain_sched_set(hv, 0, &s) == -ERANGE, "dom0");
+	REQUIRE(hv_domain_pin(hv, ga.id, 1) == 0, "pin 0");
+	REQUIRE(read_text(cpuset, "cpuset.cpus", cpus, sizeof(cpus)) == 0 &&
+			!strcmp(cpus, "0"),
+		"cpuset.cpus %s", cpus);
+	REQUIRE(hv_domain_pin(hv, ga.id, 0) == -EINVAL, "empty mask");
+	REQUIRE(hv_domain_pin(hv, ga.id, 1ull << 63) == -EINVAL, "cpu 63");
+	REQUIRE(read_text(cpuset, "cpuset.cpus", cpus, sizeof(cpus)) == 0 &&
+			!strcmp(cpus, "0"),
+		"cpuset.cpus after refusals %s", cpus);
 	return 0;
 }
 
@@ -633,38 +637,39 @@ static int destroy_releases(struct hv_evtchn *ev, struct hv_evtchn *exc)
 	int port, memfds;
 	char *map;
 
-	CHECK(hv_evtchn_bind_virq(exc, HV_VIRQ_DOM_EXC) > 0, "virq");
-	CHECK(cmd(&ga, "share 0 w") == 0, "share");
+	REQUIRE(hv_evtchn_bind_virq(exc, HV_VIRQ_DOM_EXC) > 0, "virq");
+	REQUIRE(cmd(&ga, "share 0 w") == 0, "share");
 	ref = (hv_gref_t)num(&ga);
 	map = hv_grant_map(hv, ga.id, 1, &ref, true);
-	CHECK(map, "map");
+	REQUIRE(map, "map");
 	port = hv_evtchn_alloc_unbound(ev, ga.id);
-	CHECK(port > 0 && cmd(&ga, "bind 0 %d", port) == 0, "bind");
+	REQUIRE(port > 0 && cmd(&ga, "bind 0 %d", port) == 0, "bind");
 	cg_dir("freezer", ga.id, dir, sizeof(dir));
 	pid = read_ll(dir, "cgroup.procs");
-	CHECK(pid > 0, "no process in the domain's cgroup");
+	REQUIRE(pid > 0, "no process in the domain's cgroup");
 	memfds = memfds_of(harness_hv_pid());
-	CHECK(hv_domain_destroy(hv, ga.id) == 0, "destroy");
+	REQUIRE(hv_domain_destroy(hv, ga.id) == 0, "destroy");
 	close(ga.in);
 	close(ga.out);
-	CHECK(memfds_of(harness_hv_pid()) == memfds - 1,
-	      "xpv-hv still holds the memory: %d", memfds_of(harness_hv_pid()));
-	CHECK(access(dir, F_OK) != 0, "cgroup %s still there", dir);
-	CHECK(kill((pid_t)pid, 0) < 0 && errno == ESRCH,
-	      "guest process %lld alive", pid);
-	CHECK(fires(hv_evtchn_fd(ev), 2000), "peer port's poll not woken");
-	CHECK(hv_evtchn_status(ev, (hv_port_t)port) == HV_EVTCHN_UNBOUND,
-	      "peer port not unbound");
-	CHECK(fires(hv_evtchn_fd(exc), 2000), "VIRQ_DOM_EXC not fired");
-	CHECK(!hv_grant_map(hv, ga.id, 1, &ref, false) && errno == ESRCH,
-	      "map after destroy: %s", strerror(errno));
-	CHECK(!hv_foreign_map(hv, ga.id, 1, &f0, false) && errno == ESRCH,
-	      "foreign map after destroy");
-	CHECK(hv_domain_destroy(hv, ga.id) == -ESRCH, "second destroy");
-	CHECK(hv_grant_unmap(hv, map, 1) == 0, "unmap of an old mapping");
+	REQUIRE(memfds_of(harness_hv_pid()) == memfds - 1,
+		"xpv-hv still holds the memory: %d",
+		memfds_of(harness_hv_pid()));
+	REQUIRE(access(dir, F_OK) != 0, "cgroup %s still there", dir);
+	REQUIRE(kill((pid_t)pid, 0) < 0 && errno == ESRCH,
+		"guest process %lld alive", pid);
+	REQUIRE(fires(hv_evtchn_fd(ev), 2000), "peer port's poll not woken");
+	REQUIRE(hv_evtchn_status(ev, (hv_port_t)port) == HV_EVTCHN_UNBOUND,
+		"peer port not unbound");
+	REQUIRE(fires(hv_evtchn_fd(exc), 2000), "VIRQ_DOM_EXC not fired");
+	REQUIRE(!hv_grant_map(hv, ga.id, 1, &ref, false) && errno == ESRCH,
+		"map after destroy: %s", strerror(errno));
+	REQUIRE(!hv_foreign_map(hv, ga.id, 1, &f0, false) && errno == ESRCH,
+		"foreign map after destroy");
+	REQUIRE(hv_domain_destroy(hv, ga.id) == -ESRCH, "second destroy");
+	REQUIRE(hv_grant_unmap(hv, map, 1) == 0, "unmap of an old mapping");
 	/* Our last use of it gone, we hold only dom0's own memory. */
-	CHECK(memfds_of(getpid()) == 1, "dom0 still holds %d memories",
-	      memfds_of(getpid()));
+	REQUIRE(memfds_of(getpid()) == 1, "dom0 still holds %d memories",
+		memfds_of(getpid()));
 	ga.id = 0;
 	return 0;
 }
@@ -726,15 +731,15 @@ static int killed_mapper(void)
 	pid_t pid;
 	char c;
 
-	CHECK(cmd(&ga, "share 0 w") == 0, "share");
+	REQUIRE(cmd(&ga, "share 0 w") == 0, "share");
 	ref = (hv_gref_t)num(&ga);
-	CHECK(pipe(p) == 0, "pipe");
+	REQUIRE(pipe(p) == 0, "pipe");
 	pid = mapper(ga.id, ref, p[1]);
 	close(p[1]);
 	i = (int)read(p[0], &c, 1);
 	close(p[0]);
-	CHECK(pid > 0 && i == 1, "the mapper did not map");
-	CHECK(cmd(&ga, "end") == -EBUSY, "end while the mapper holds it");
+	REQUIRE(pid > 0 && i == 1, "the mapper did not map");
+	REQUIRE(cmd(&ga, "end") == -EBUSY, "end while the mapper holds it");
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	for (i = 0; i < 100 && r != 0; i++) {
@@ -742,7 +747,7 @@ static int killed_mapper(void)
 		if (r)
 			usleep(20000);
 	}
-	CHECK(r == 0, "end after the mapper was killed: %d", r);
+	REQUIRE(r == 0, "end after the mapper was killed: %d", r);
 	return 0;
 }
 
@@ -802,39 +807,40 @@ static int hostile_protocol(int fd, hv_domid_t id)
 	m.req.op = SIM_OP_DOM_EXEC;
 	m.req.domid = id;
 	memcpy(m.tail, "/bin/true", 9); /* no NUL anywhere */
-	CHECK(raw_call(fd, &m, sizeof(m.req) + 9) == -EINVAL,
-	      "exec, unterminated");
-	CHECK(hv_domain_exec(hv, id, &x) == -ENOENT,
-	      "exec of a missing program");
+	REQUIRE(raw_call(fd, &m, sizeof(m.req) + 9) == -EINVAL,
+		"exec, unterminated");
+	REQUIRE(hv_domain_exec(hv, id, &x) == -ENOENT,
+		"exec of a missing program");
 	m.req.op = SIM_OP_GRANT_COPY;
 	m.req.a = 2; /* segments announced, none sent */
-	CHECK(raw_call(fd, &m, sizeof(m.req) + 8) == -EINVAL, "copy, short");
+	REQUIRE(raw_call(fd, &m, sizeof(m.req) + 8) == -EINVAL, "copy, short");
 	m.req.a = 1000; /* more than one request may carry */
-	CHECK(raw_call(fd, &m, sizeof(m.req) + 8) == -E2BIG, "copy, too many");
+	REQUIRE(raw_call(fd, &m, sizeof(m.req) + 8) == -E2BIG,
+		"copy, too many");
 	m.req.op = SIM_OP_DOM_LIST;
 	m.req.a = ~0ull;
 	r = raw_call(fd, &m, sizeof(m.req));
-	CHECK(r == 0, "list with a huge max: %d", r);
+	REQUIRE(r == 0, "list with a huge max: %d", r);
 	m.req.op = SIM_OP_EVTCHN_UNBIND;
 	m.req.a = ~0ull;
-	CHECK(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "unbind huge port");
+	REQUIRE(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "unbind huge port");
 	m.req.op = SIM_OP_MEM_ALLOC;
 	m.req.a = ~0ull;
-	CHECK(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "alloc huge");
+	REQUIRE(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "alloc huge");
 	m.req.op = SIM_OP_MEM_FREE;
 	m.req.a = ~0ull - 1;
 	m.req.b = 4;
-	CHECK(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "free wrapping");
+	REQUIRE(raw_call(fd, &m, sizeof(m.req)) == -ERANGE, "free wrapping");
 	/* A datagram too short to be a request closes that connection, and
 	 * so does one that is not a request (replies never look like one). */
-	CHECK(raw_call(fd, &m, 3) == 1, "short datagram kept the connection");
+	REQUIRE(raw_call(fd, &m, 3) == 1, "short datagram kept the connection");
 	close(fd);
 	fd = raw_connect();
 	m.req.op = 9999;
-	CHECK(raw_call(fd, &m, sizeof(m.req)) == 1, "unknown op answered");
+	REQUIRE(raw_call(fd, &m, sizeof(m.req)) == 1, "unknown op answered");
 	close(fd);
 	/* and nothing else is hurt. */
-	CHECK(hv_domain_list(hv, info, 4) >= 1, "daemon stopped serving");
+	REQUIRE(hv_domain_list(hv, info, 4) >= 1, "daemon stopped serving");
 	return 0;
 }
 
@@ -865,15 +871,15 @@ static int clone_self(void)
 	long long t0, t1;
 
 	/* Our end of every connection refuses files: the kernel says no. */
-	CHECK(cmd(&ga, "cloneself") == -EPERM, "send: %s", ga.line);
-	CHECK(cmd(&ga, "clonepair") == -EPERM, "send pair: %s", ga.line);
+	REQUIRE(cmd(&ga, "cloneself") == -EPERM, "send: %s", ga.line);
+	REQUIRE(cmd(&ga, "clonepair") == -EPERM, "send pair: %s", ga.line);
 	usleep(100000);
 	t0 = hv_ticks();
 	usleep(500000);
 	t1 = hv_ticks();
-	CHECK(t0 >= 0 && t1 - t0 < 10, "xpv-hv busy: %lld ticks in 0.5 s",
-	      t1 - t0);
-	CHECK(cmd(&ga, "self") == 0 && num(&ga) == ga.id, "guest unserved");
+	REQUIRE(t0 >= 0 && t1 - t0 < 10, "xpv-hv busy: %lld ticks in 0.5 s",
+		t1 - t0);
+	REQUIRE(cmd(&ga, "self") == 0 && num(&ga) == ga.id, "guest unserved");
 	return 0;
 }
 
@@ -892,7 +898,7 @@ static int t_status_readonly(void)
 		return r;
 	err = cmd(&ga, "statuswrite");
 	stop_all();
-	CHECK(err == -EPERM, "a guest wrote its status page: %d", err);
+	REQUIRE(err == -EPERM, "a guest wrote its status page: %d", err);
 	return 0;
 }
 
@@ -915,18 +921,18 @@ static int mem_first_fit(void)
 	const unsigned int frames = 16u << 20;
 	long long t0, t1;
 
-	CHECK(alloc_at(70, 1) == 0, "70 frames at %ld", alloc_at(70, 1));
-	CHECK(alloc_at(1, 1) == 70, "next frame");
-	CHECK(alloc_at(64, 1) == 71, "a run across a word boundary");
-	CHECK(cmd(&ga, "rawfree 0 70") == 0, "free the first 70");
-	CHECK(alloc_at(60, 1) == 0, "first fit into the hole");
-	CHECK(alloc_at(10, 1) == 60, "the rest of the hole");
-	CHECK(alloc_at(1, 1) == 135, "past what is used");
+	REQUIRE(alloc_at(70, 1) == 0, "70 frames at %ld", alloc_at(70, 1));
+	REQUIRE(alloc_at(1, 1) == 70, "next frame");
+	REQUIRE(alloc_at(64, 1) == 71, "a run across a word boundary");
+	REQUIRE(cmd(&ga, "rawfree 0 70") == 0, "free the first 70");
+	REQUIRE(alloc_at(60, 1) == 0, "first fit into the hole");
+	REQUIRE(alloc_at(10, 1) == 60, "the rest of the hole");
+	REQUIRE(alloc_at(1, 1) == 135, "past what is used");
 	t0 = hv_ticks();
-	CHECK(alloc_at(frames - 1, 50) == -ENOMEM, "an impossible run");
+	REQUIRE(alloc_at(frames - 1, 50) == -ENOMEM, "an impossible run");
 	t1 = hv_ticks();
-	CHECK(t0 >= 0 && t1 - t0 < 30,
-	      "50 impossible allocations took %lld ticks of xpv-hv", t1 - t0);
+	REQUIRE(t0 >= 0 && t1 - t0 < 30,
+		"50 impossible allocations took %lld ticks of xpv-hv", t1 - t0);
 	return 0;
 }
 
@@ -949,14 +955,14 @@ static int port_limit(struct hv_evtchn *ev)
 {
 	int got, err, p;
 
-	CHECK(cmd(&ga, "portflood 0") == 0, "flood: %s", ga.line);
-	CHECK(sscanf(ga.line, "%d %d", &got, &err) == 2, "reply %s", ga.line);
-	CHECK(got == (int)SIM_GUEST_MAX_PORTS - 2 && err == -ENOSPC,
-	      "%d ports, then %d", got, err);
-	CHECK(cmd(&ga, "self") == 0, "guest unserved");
+	REQUIRE(cmd(&ga, "portflood 0") == 0, "flood: %s", ga.line);
+	REQUIRE(sscanf(ga.line, "%d %d", &got, &err) == 2, "reply %s", ga.line);
+	REQUIRE(got == (int)SIM_GUEST_MAX_PORTS - 2 && err == -ENOSPC,
+		"%d ports, then %d", got, err);
+	REQUIRE(cmd(&ga, "self") == 0, "guest unserved");
 	p = hv_evtchn_alloc_unbound(ev, ga.id);
-	CHECK(p > 0, "dom0's own ports refused: %d", p);
-	CHECK(hv_evtchn_unbind(ev, (hv_port_t)p) == 0, "unbind");
+	REQUIRE(p > 0, "dom0's own ports refused: %d", p);
+	REQUIRE(hv_evtchn_unbind(ev, (hv_port_t)p) == 0, "unbind");
 	return 0;
 }
 
@@ -990,14 +996,14 @@ static int fds_passed(void)
 	/* The guest's event channel connection is a clone xpv-hv adds in
 	 * its own time: a request on it (a port, kept to the end) makes sure
 	 * it is counted before, not after. */
-	CHECK(cmd(&ga, "alloc 0") == 0, "alloc: %s", ga.line);
+	REQUIRE(cmd(&ga, "alloc 0") == 0, "alloc: %s", ga.line);
 	before = fd_count(harness_hv_pid());
 
-	CHECK(cmd(&ga, "fdspam 50") == 0, "spam: %s", ga.line);
-	CHECK(sscanf(ga.line, "%u %u", &refused, &sent) == 2 &&
-		      refused == 101 && sent == 0,
-	      "refused %u, sent %u of 101", refused, sent);
-	CHECK(cmd(&ga, "self") == 0, "guest unserved");
+	REQUIRE(cmd(&ga, "fdspam 50") == 0, "spam: %s", ga.line);
+	REQUIRE(sscanf(ga.line, "%u %u", &refused, &sent) == 2 &&
+			refused == 101 && sent == 0,
+		"refused %u, sent %u of 101", refused, sent);
+	REQUIRE(cmd(&ga, "self") == 0, "guest unserved");
 	/* The daemon sees each closed connection go in its own time. */
 	for (i = 0; i < 100; i++) {
 		after = fd_count(harness_hv_pid());
@@ -1005,7 +1011,8 @@ static int fds_passed(void)
 			break;
 		usleep(10000);
 	}
-	CHECK(after == before, "xpv-hv holds %d fds, %d before", after, before);
+	REQUIRE(after == before, "xpv-hv holds %d fds, %d before", after,
+		before);
 	return 0;
 }
 
@@ -1096,15 +1103,16 @@ static int t_fd_limit(void)
 	/* "Max open files   <soft>   <hard>   files" */
 	soft = proc_number(path, "Max open files", 0);
 	hard = proc_number(path, "Max open files", 1);
-	CHECK(getrlimit(RLIMIT_NOFILE, &mine) == 0, "getrlimit");
-	CHECK(soft == hard, "soft limit %lld below the hard %lld", soft, hard);
+	REQUIRE(getrlimit(RLIMIT_NOFILE, &mine) == 0, "getrlimit");
+	REQUIRE(soft == hard, "soft limit %lld below the hard %lld", soft,
+		hard);
 	if (may_raise_to(most))
-		CHECK(hard == most, "hard fd limit %lld, not fs.nr_open %lld",
-		      hard, most);
+		REQUIRE(hard == most, "hard fd limit %lld, not fs.nr_open %lld",
+			hard, most);
 	else
-		CHECK(hard == (long long)mine.rlim_max,
-		      "hard fd limit %lld, not ours %llu", hard,
-		      (unsigned long long)mine.rlim_max);
+		REQUIRE(hard == (long long)mine.rlim_max,
+			"hard fd limit %lld, not ours %llu", hard,
+			(unsigned long long)mine.rlim_max);
 	return 0;
 }
 
@@ -1145,15 +1153,15 @@ static int log_limited(void)
 	int n;
 
 	snprintf(text, sizeof(text), "dom%u: too many connections", ga.id);
-	CHECK(cmd(&ga, "connflood %u %u", SIM_MAX_CONNS + 300u,
-		  SIM_MAX_CONNS) == 0,
-	      "flood: %s", ga.line);
+	REQUIRE(cmd(&ga, "connflood %u %u", SIM_MAX_CONNS + 300u,
+		    SIM_MAX_CONNS) == 0,
+		"flood: %s", ga.line);
 	usleep(500000);
 	n = log_lines(text);
-	CHECK(n >= 1, "the limit was never hit (%d lines)", n);
-	CHECK(n <= (int)HVD_LOG_BURST, "%d log lines from one guest in 0.5 s",
-	      n);
-	CHECK(cmd(&ga, "self") == 0 && num(&ga) == ga.id, "guest unserved");
+	REQUIRE(n >= 1, "the limit was never hit (%d lines)", n);
+	REQUIRE(n <= (int)HVD_LOG_BURST, "%d log lines from one guest in 0.5 s",
+		n);
+	REQUIRE(cmd(&ga, "self") == 0 && num(&ga) == ga.id, "guest unserved");
 	return 0;
 }
 
@@ -1221,9 +1229,9 @@ static int t_exec_unreachable_path(void)
 {
 	int r = run_placed_program(false);
 
-	CHECK(r == 0, "a guest from a 0700 directory did not run: %d", r);
+	REQUIRE(r == 0, "a guest from a 0700 directory did not run: %d", r);
 	r = run_placed_program(true);
-	CHECK(r == 0, "a #! script from a 0700 directory did not run: %d", r);
+	REQUIRE(r == 0, "a #! script from a 0700 directory did not run: %d", r);
 	return 0;
 }
 
@@ -1310,13 +1318,13 @@ static int hostile_exec(int fd, hv_domid_t id)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		r = raw_exec(fd, id, bad[i].h, bad[i].s, bad[i].len);
-		CHECK(r == bad[i].err, "exec, %s: %d", bad[i].what, r);
+		REQUIRE(r == bad[i].err, "exec, %s: %d", bad[i].what, r);
 	}
 	/* Still a domain without an init: a good exec works. */
 	r = raw_exec(fd, id, (struct sim_exec){ .argc = 1 }, ok,
 		     sizeof(ok) - 1);
-	CHECK(r == 0, "a good exec after the bad ones: %d", r);
-	CHECK(hv_domain_info(hv, id, &info) == 0, "info");
+	REQUIRE(r == 0, "a good exec after the bad ones: %d", r);
+	REQUIRE(hv_domain_info(hv, id, &info) == 0, "info");
 	return 0;
 }
 
@@ -1362,12 +1370,12 @@ static int t_fds_one_too_many(void)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), at, over;
 
-	CHECK(fd >= 0, "open: %s", strerror(errno));
+	REQUIRE(fd >= 0, "open: %s", strerror(errno));
 	at = hello_with(fd, SIM_MSG_FDS);
 	over = hello_with(fd, SIM_MSG_FDS + 1);
 	close(fd);
-	CHECK(at == 1, "%d fds: %d, not answered", SIM_MSG_FDS, at);
-	CHECK(over == 0, "%d fds: %d, not refused", SIM_MSG_FDS + 1, over);
+	REQUIRE(at == 1, "%d fds: %d, not answered", SIM_MSG_FDS, at);
+	REQUIRE(over == 0, "%d fds: %d, not refused", SIM_MSG_FDS + 1, over);
 	return 0;
 }
 
@@ -1377,17 +1385,17 @@ static int t_hostile_protocol(void)
 	int fd = raw_connect(), r;
 	hv_domid_t id;
 
-	CHECK(fd >= 0, "connect");
-	CHECK(hv_domain_create(hv, &cfg, &id) == 0, "create");
+	REQUIRE(fd >= 0, "connect");
+	REQUIRE(hv_domain_create(hv, &cfg, &id) == 0, "create");
 	r = hostile_protocol(fd, id); /* closes fd */
 	if (!r) {
 		/* A connection of its own: hostile_protocol's end closed. */
 		fd = raw_connect();
-		CHECK(fd >= 0, "connect");
+		REQUIRE(fd >= 0, "connect");
 		r = hostile_exec(fd, id);
 		close(fd);
 	}
-	CHECK(hv_domain_destroy(hv, id) == 0, "destroy");
+	REQUIRE(hv_domain_destroy(hv, id) == 0, "destroy");
 	return r;
 }
 

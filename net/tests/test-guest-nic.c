@@ -77,65 +77,67 @@ static int test_handover(void)
 	struct stat own, theirs;
 	int nsfd, p[2], i, err;
 
-	CHECK(start_guest(&a) == 0, "guest a");
-	CHECK(start_guest(&b) == 0, "guest b");
+	REQUIRE(start_guest(&a) == 0, "guest a");
+	REQUIRE(start_guest(&b) == 0, "guest b");
 
 	nsfd = hv_domain_ns_fd(hv, a.id, "net");
-	CHECK(nsfd >= 0, "ns fd: %s", strerror(-nsfd));
-	CHECK(stat("/proc/self/ns/net", &own) == 0 && fstat(nsfd, &theirs) == 0,
-	      "stat");
-	CHECK(own.st_ino != theirs.st_ino, "the guest's netns is not ours");
+	REQUIRE(nsfd >= 0, "ns fd: %s", strerror(-nsfd));
+	REQUIRE(stat("/proc/self/ns/net", &own) == 0 &&
+			fstat(nsfd, &theirs) == 0,
+		"stat");
+	REQUIRE(own.st_ino != theirs.st_ino, "the guest's netns is not ours");
 	close(nsfd);
-	CHECK(hv_domain_ns_fd(hv, a.id, "mnt") == -EINVAL, "only net");
-	CHECK(hv_domain_ns_fd(hv, 999, "net") == -ESRCH, "no domain 999");
+	REQUIRE(hv_domain_ns_fd(hv, a.id, "mnt") == -EINVAL, "only net");
+	REQUIRE(hv_domain_ns_fd(hv, 999, "net") == -ESRCH, "no domain 999");
 
 	err = net_guest_nic_give(hv, a.id, "xnic0", mac, 2, "device/vif/0");
-	CHECK(err == 0, "give: %s", strerror(-err));
-	CHECK(if_nametoindex("xnic0") == 0, "no xnic0 in dom0's namespace");
+	REQUIRE(err == 0, "give: %s", strerror(-err));
+	REQUIRE(if_nametoindex("xnic0") == 0, "no xnic0 in dom0's namespace");
 
 	/* Refusals, and b's mailbox filled up with the read end of a pipe
 	 * among what waits. */
-	CHECK(pipe(p) == 0, "pipe");
-	CHECK(hv_domain_give_fd(hv, b.id, "", p[0]) == -EINVAL, "empty tag");
-	CHECK(hv_domain_give_fd(hv, b.id, "a b", p[0]) == -EINVAL,
-	      "a tag with a blank");
-	CHECK(hv_domain_give_fd(hv, b.id,
-				"0123456789012345678901234567890123456789"
-				"012345678901234567890123",
-				p[0]) == -EINVAL,
-	      "a 64-byte tag");
-	CHECK(hv_domain_give_fd(hv, 999, "x", p[0]) == -ESRCH, "no domain");
-	CHECK(hv_take_fd(hv, "device/vif/0") == -ENOENT, "dom0 has none");
+	REQUIRE(pipe(p) == 0, "pipe");
+	REQUIRE(hv_domain_give_fd(hv, b.id, "", p[0]) == -EINVAL, "empty tag");
+	REQUIRE(hv_domain_give_fd(hv, b.id, "a b", p[0]) == -EINVAL,
+		"a tag with a blank");
+	REQUIRE(hv_domain_give_fd(hv, b.id,
+				  "0123456789012345678901234567890123456789"
+				  "012345678901234567890123",
+				  p[0]) == -EINVAL,
+		"a 64-byte tag");
+	REQUIRE(hv_domain_give_fd(hv, 999, "x", p[0]) == -ESRCH, "no domain");
+	REQUIRE(hv_take_fd(hv, "device/vif/0") == -ENOENT, "dom0 has none");
 	for (i = 0; i < HV_HANDOVER_MAX; i++)
-		CHECK(hv_domain_give_fd(hv, b.id, "other", p[0]) == 0,
-		      "give %d", i);
-	CHECK(hv_domain_give_fd(hv, b.id, "other", p[0]) == -ENOSPC,
-	      "more than HV_HANDOVER_MAX wait");
+		REQUIRE(hv_domain_give_fd(hv, b.id, "other", p[0]) == 0,
+			"give %d", i);
+	REQUIRE(hv_domain_give_fd(hv, b.id, "other", p[0]) == -ENOSPC,
+		"more than HV_HANDOVER_MAX wait");
 	close(p[0]);
 
-	CHECK(hv_domain_unpause(hv, a.id) == 0, "unpause");
+	REQUIRE(hv_domain_unpause(hv, a.id) == 0, "unpause");
 	read_report(&a, report, sizeof(report));
-	CHECK(strstr(report, "TAKEN 2 xnic0 00:16:3e:12:34:56 vnet=1 mq=1 "
-			     "index="),
-	      "the guest took its NIC: %s", report);
-	CHECK(!strstr(report, "index=0"), "xnic0 in its namespace: %s", report);
-	CHECK(strstr(report, "AGAIN 2\n"), "nothing more for it: %s", report);
-	CHECK(strstr(report, "NSFD 1\n"),
-	      "a guest gets no namespace (EPERM): "
-	      "%s",
-	      report);
-	CHECK(strstr(report, "GIVE 1\n"), "a guest gives nothing (EPERM): %s",
-	      report);
-	CHECK(strstr(report, "OTHER 2\n"), "b's fds are not a's: %s", report);
+	REQUIRE(strstr(report, "TAKEN 2 xnic0 00:16:3e:12:34:56 vnet=1 mq=1 "
+			       "index="),
+		"the guest took its NIC: %s", report);
+	REQUIRE(!strstr(report, "index=0"), "xnic0 in its namespace: %s",
+		report);
+	REQUIRE(strstr(report, "AGAIN 2\n"), "nothing more for it: %s", report);
+	REQUIRE(strstr(report, "NSFD 1\n"),
+		"a guest gets no namespace (EPERM): "
+		"%s",
+		report);
+	REQUIRE(strstr(report, "GIVE 1\n"), "a guest gives nothing (EPERM): %s",
+		report);
+	REQUIRE(strstr(report, "OTHER 2\n"), "b's fds are not a's: %s", report);
 
 	/* b goes with 16 fds waiting: they are closed (at the next give or
 	 * take), so the pipe has no reader left. */
-	CHECK(hv_domain_destroy(hv, b.id) == 0, "destroy b");
-	CHECK(hv_take_fd(hv, "x") == -ENOENT, "a take that sweeps");
-	CHECK(write(p[1], "x", 1) < 0 && errno == EPIPE,
-	      "what waited for b was closed");
+	REQUIRE(hv_domain_destroy(hv, b.id) == 0, "destroy b");
+	REQUIRE(hv_take_fd(hv, "x") == -ENOENT, "a take that sweeps");
+	REQUIRE(write(p[1], "x", 1) < 0 && errno == EPIPE,
+		"what waited for b was closed");
 	close(p[1]);
-	CHECK(hv_domain_destroy(hv, a.id) == 0, "destroy a");
+	REQUIRE(hv_domain_destroy(hv, a.id) == 0, "destroy a");
 	return 0;
 }
 

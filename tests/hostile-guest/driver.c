@@ -125,24 +125,24 @@ int hg_start(struct hv *hv, struct hg *g, const struct hg_start *s)
 	memset(g, 0, sizeof(*g));
 	g->in = g->out = -1;
 	err = hv_domain_create(hv, &cfg, &g->id);
-	CHECK(err == 0, "create: %s", strerror(-err));
+	REQUIRE(err == 0, "create: %s", strerror(-err));
 	/* Never pipes: a guest could hold their mutex (hv.h). */
-	CHECK(hv_stdio_pair(&g->in, &in) == 0 &&
-		      hv_stdio_pair(&g->out, &out) == 0,
-	      "stdio pairs");
+	REQUIRE(hv_stdio_pair(&g->in, &in) == 0 &&
+			hv_stdio_pair(&g->out, &out) == 0,
+		"stdio pairs");
 	g->in_ino = ino_of(in);
 	g->out_ino = ino_of(out);
 	err = hg_exec(hv, g, s, in, out);
 	close(in);
 	close(out);
-	CHECK(err == 0, "exec: %s", strerror(-err));
+	REQUIRE(err == 0, "exec: %s", strerror(-err));
 	if (s->paused)
 		return 0;
 	err = hv_domain_unpause(hv, g->id);
-	CHECK(err == 0, "unpause: %s", strerror(-err));
+	REQUIRE(err == 0, "unpause: %s", strerror(-err));
 	err = read_line(g);
-	CHECK(err == 0 && strcmp(g->line, "ready") == 0,
-	      "guest did not start: %d %s", err, g->line);
+	REQUIRE(err == 0 && strcmp(g->line, "ready") == 0,
+		"guest did not start: %d %s", err, g->line);
 	return 0;
 }
 

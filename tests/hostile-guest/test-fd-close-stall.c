@@ -77,8 +77,8 @@ static int bind_to_dom0(struct hg *g)
 {
 	int port = hv_evtchn_alloc_unbound(ev, g->id);
 
-	CHECK(port > 0, "alloc_unbound: %s", strerror(-port));
-	CHECK(hg_cmd(g, "bind 0 %d", port) == 0, "bind: %s", g->line);
+	REQUIRE(port > 0, "alloc_unbound: %s", strerror(-port));
+	REQUIRE(hg_cmd(g, "bind 0 %d", port) == 0, "bind: %s", g->line);
 	return 0;
 }
 
@@ -89,16 +89,16 @@ static int give_everywhere(struct hg *g, long fd, const char *keep)
 {
 	long sockets, sent, refused;
 
-	CHECK(hg_cmd(g, "every %ld %s", fd, keep) == 0, "every: %s", g->line);
+	REQUIRE(hg_cmd(g, "every %ld %s", fd, keep) == 0, "every: %s", g->line);
 	sockets = hg_field(g, 0);
 	sent = hg_field(g, 1);
 	refused = hg_field(g, 2);
 	printf("    %ld of its %ld unix sockets refused the file\n", refused,
 	       sockets);
-	CHECK(answers(g->id), "xpv-hv did not answer in %d ms", PROBE_MS);
-	CHECK(sent == 0, "%ld sockets took the file: %s", sent, g->line);
-	CHECK(refused >= 4, "refused on %ld sockets only: %s", refused,
-	      g->line);
+	REQUIRE(answers(g->id), "xpv-hv did not answer in %d ms", PROBE_MS);
+	REQUIRE(sent == 0, "%ld sockets took the file: %s", sent, g->line);
+	REQUIRE(refused >= 4, "refused on %ld sockets only: %s", refused,
+		g->line);
 	return 0;
 }
 
@@ -106,10 +106,10 @@ static int give_everywhere(struct hg *g, long fd, const char *keep)
  * with CLONE: refused too. */
 static int give_parked(struct hg *g, long fd, const char *keep)
 {
-	CHECK(hg_cmd(g, "park %ld %s", fd, keep) == 0, "park: %s", g->line);
-	CHECK(hg_field(g, 0) == -EPERM, "CLONE with a socket: %ld",
-	      hg_field(g, 0));
-	CHECK(answers(g->id), "xpv-hv did not answer in %d ms", PROBE_MS);
+	REQUIRE(hg_cmd(g, "park %ld %s", fd, keep) == 0, "park: %s", g->line);
+	REQUIRE(hg_field(g, 0) == -EPERM, "CLONE with a socket: %ld",
+		hg_field(g, 0));
+	REQUIRE(answers(g->id), "xpv-hv did not answer in %d ms", PROBE_MS);
 	return 0;
 }
 
@@ -118,14 +118,14 @@ static int t_linger(void)
 	struct hg_start s = { .program = "fd-stall-guest" };
 	long fd;
 
-	CHECK(hg_start(hv, &tcp, &s) == 0, "starting the guest");
+	REQUIRE(hg_start(hv, &tcp, &s) == 0, "starting the guest");
 	if (bind_to_dom0(&tcp))
 		return 1;
-	CHECK(hg_cmd(&tcp, "linger") == 0, "linger: %s", tcp.line);
+	REQUIRE(hg_cmd(&tcp, "linger") == 0, "linger: %s", tcp.line);
 	/* Dropped: a receiver's close would be the last. */
 	if (give_everywhere(&tcp, hg_field(&tcp, 0), "drop"))
 		return 1;
-	CHECK(hg_cmd(&tcp, "linger") == 0, "linger: %s", tcp.line);
+	REQUIRE(hg_cmd(&tcp, "linger") == 0, "linger: %s", tcp.line);
 	fd = hg_field(&tcp, 0);
 	return give_parked(&tcp, fd, "drop");
 }
@@ -135,10 +135,10 @@ static int t_fuse(void)
 	struct hg_start s = { .program = "fd-stall-guest", .fuse = true };
 	long fd;
 
-	CHECK(hg_start(hv, &fuse, &s) == 0, "starting the guest");
+	REQUIRE(hg_start(hv, &fuse, &s) == 0, "starting the guest");
 	if (bind_to_dom0(&fuse))
 		return 1;
-	CHECK(hg_cmd(&fuse, "fuse") == 0, "fuse: %s", fuse.line);
+	REQUIRE(hg_cmd(&fuse, "fuse") == 0, "fuse: %s", fuse.line);
 	fd = hg_field(&fuse, 0);
 	/* Kept: FLUSH comes at every close, not only the last. */
 	if (give_everywhere(&fuse, fd, "keep"))
@@ -166,12 +166,12 @@ static int t_sigterm(void)
 	tcp.id = fuse.id = 0; /* gone with their hypervisor */
 	hg_stop(NULL, &tcp);
 	hg_stop(NULL, &fuse);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "xpv-hv's status 0x%x",
-	      st);
-	CHECK(ms <= TERM_DEADLINE_MS, "SIGTERM took %lld ms", ms);
-	CHECK(n >= 4, "the guests' processes: %d", n);
-	CHECK(hg_alive(pids, n) == 0, "%d of their %d processes remain",
-	      hg_alive(pids, n), n);
+	REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "xpv-hv's status 0x%x",
+		st);
+	REQUIRE(ms <= TERM_DEADLINE_MS, "SIGTERM took %lld ms", ms);
+	REQUIRE(n >= 4, "the guests' processes: %d", n);
+	REQUIRE(hg_alive(pids, n) == 0, "%d of their %d processes remain",
+		hg_alive(pids, n), n);
 	return 0;
 }
 

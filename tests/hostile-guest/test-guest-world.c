@@ -66,15 +66,15 @@ static int sees_nothing_of_host(struct hg *g)
 
 	/* Our own name is in our cmdline: visible only through a /proc of
 	 * the host's pid namespace. */
-	CHECK(hg_cmd(g, "procscan test-guest-world") == 0, "procscan: %s",
-	      g->line);
-	CHECK(hg_field(g, 1) == 0, "a host process is visible: %s", g->line);
-	CHECK(hg_field(g, 0) > 0 && hg_field(g, 0) <= 4,
-	      "the guest sees %ld processes", hg_field(g, 0));
+	REQUIRE(hg_cmd(g, "procscan test-guest-world") == 0, "procscan: %s",
+		g->line);
+	REQUIRE(hg_field(g, 1) == 0, "a host process is visible: %s", g->line);
+	REQUIRE(hg_field(g, 0) > 0 && hg_field(g, 0) <= 4,
+		"the guest sees %ld processes", hg_field(g, 0));
 	for (i = 0; i < sizeof(host_paths) / sizeof(host_paths[0]); i++) {
-		CHECK(hg_cmd(g, "exists %s", host_paths[i]) == 0, "exists");
-		CHECK(hg_field(g, 0) == 0, "the guest sees the host's %s",
-		      host_paths[i]);
+		REQUIRE(hg_cmd(g, "exists %s", host_paths[i]) == 0, "exists");
+		REQUIRE(hg_field(g, 0) == 0, "the guest sees the host's %s",
+			host_paths[i]);
 	}
 	return 0;
 }
@@ -86,9 +86,9 @@ static int unmount_proc(struct hg *g)
 	if (sees_nothing_of_host(g))
 		return 1;
 	r = hg_cmd(g, "umount /proc");
-	CHECK(r == -EINVAL || r == -EPERM, "umount /proc: %d", r);
+	REQUIRE(r == -EINVAL || r == -EPERM, "umount /proc: %d", r);
 	r = hg_cmd(g, "umountall");
-	CHECK(r == 0, "umountall: %s", g->line);
+	REQUIRE(r == 0, "umountall: %s", g->line);
 	return sees_nothing_of_host(g);
 }
 
@@ -106,18 +106,18 @@ static int remount_writable(struct hg *g)
 
 	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
 		r = hg_cmd(g, "remount %s rw", ro[i]);
-		CHECK(r < 0, "remount %s rw: %s", ro[i], g->line);
+		REQUIRE(r < 0, "remount %s rw: %s", ro[i], g->line);
 		r = hg_cmd(g, "setattr %s", ro[i]);
-		CHECK(r < 0, "mount_setattr %s rw: %s", ro[i], g->line);
+		REQUIRE(r < 0, "mount_setattr %s rw: %s", ro[i], g->line);
 	}
 	r = hg_cmd(g, "remount /tmp size=1g");
-	CHECK(r < 0, "/tmp grown: %s", g->line);
+	REQUIRE(r < 0, "/tmp grown: %s", g->line);
 	r = hg_cmd(g, "remount /dev/pts max=4096");
-	CHECK(r < 0, "/dev/pts grown: %s", g->line);
+	REQUIRE(r < 0, "/dev/pts grown: %s", g->line);
 	r = hg_cmd(g, "write /usr/hostile");
-	CHECK(r == -EROFS, "write to /usr: %d", r);
+	REQUIRE(r == -EROFS, "write to /usr: %d", r);
 	r = hg_cmd(g, "write /hostile");
-	CHECK(r == -EROFS, "write to /: %d", r);
+	REQUIRE(r == -EROFS, "write to /: %d", r);
 	return 0;
 }
 
@@ -130,9 +130,9 @@ static int t_locked(void)
 
 static int env_exact(struct hg *g)
 {
-	CHECK(hg_cmd(g, "env") == 0, "env: %s", g->line);
-	CHECK(strcmp(g->line, "ok\tGUEST=named\tXPV_HV_FD=3") == 0,
-	      "the init's environment: \"%s\"", g->line);
+	REQUIRE(hg_cmd(g, "env") == 0, "env: %s", g->line);
+	REQUIRE(strcmp(g->line, "ok\tGUEST=named\tXPV_HV_FD=3") == 0,
+		"the init's environment: \"%s\"", g->line);
 	return 0;
 }
 
@@ -150,14 +150,14 @@ static int fds_exact(struct hg *g)
 {
 	char want[128];
 
-	CHECK(hg_cmd(g, "fds") == 0, "fds: %s", g->line);
+	REQUIRE(hg_cmd(g, "fds") == 0, "fds: %s", g->line);
 	/* 0, 1: the stdio pairs we made for it; 2: its own /dev/null (1:3);
 	 * 3: its connection; nothing else. */
 	snprintf(want, sizeof(want), "ok 0:s%ld 1:s%ld 2:c1:3 3:s", g->in_ino,
 		 g->out_ino);
-	CHECK(strncmp(g->line, want, strlen(want)) == 0 &&
-		      !strchr(g->line + strlen(want), ' '),
-	      "its fds: \"%s\", want \"%s<ino>\"", g->line, want);
+	REQUIRE(strncmp(g->line, want, strlen(want)) == 0 &&
+			!strchr(g->line + strlen(want), ' '),
+		"its fds: \"%s\", want \"%s<ino>\"", g->line, want);
 	return 0;
 }
 
@@ -173,13 +173,13 @@ static int stdio_of_dom0(struct hg *g)
 	/* The run directory's name is in xpv-hv's log and in our stdout
 	 * and stderr (main printed it): reopening any of them would show
 	 * it. */
-	CHECK(hg_cmd(g, "reopen %s", harness_rundir()) == 0, "reopen: %s",
-	      g->line);
-	CHECK(hg_field(g, 0) > 0, "nothing could be reopened: %s", g->line);
-	CHECK(hg_field(g, 1) == 0, "dom0's output read back: %s", g->line);
-	CHECK(hg_cmd(g, "setfl") == 0, "setfl: %s", g->line);
-	CHECK(fcntl(1, F_GETFL) == before1 && fcntl(2, F_GETFL) == before2,
-	      "our stdout/stderr flags changed");
+	REQUIRE(hg_cmd(g, "reopen %s", harness_rundir()) == 0, "reopen: %s",
+		g->line);
+	REQUIRE(hg_field(g, 0) > 0, "nothing could be reopened: %s", g->line);
+	REQUIRE(hg_field(g, 1) == 0, "dom0's output read back: %s", g->line);
+	REQUIRE(hg_cmd(g, "setfl") == 0, "setfl: %s", g->line);
+	REQUIRE(fcntl(1, F_GETFL) == before1 && fcntl(2, F_GETFL) == before2,
+		"our stdout/stderr flags changed");
 	return 0;
 }
 
@@ -219,16 +219,16 @@ static int host_dirs(struct hg *g)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		r = hg_cmd(g, "write %s/%s", dirs[i], name);
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
-		CHECK(access(path, F_OK) != 0, "the guest wrote the host's %s",
-		      path);
+		REQUIRE(access(path, F_OK) != 0,
+			"the guest wrote the host's %s", path);
 		/* Its own /tmp and /dev/shm take it; the others are not
 		 * there and cannot be made (read-only root and /dev). */
 		if (strcmp(dirs[i], "/tmp") == 0 ||
 		    strcmp(dirs[i], "/dev/shm") == 0)
-			CHECK(r == 0, "its own %s: %s", dirs[i], g->line);
+			REQUIRE(r == 0, "its own %s: %s", dirs[i], g->line);
 		else
-			CHECK(r == -ENOENT || r == -EROFS, "%s: %d", dirs[i],
-			      r);
+			REQUIRE(r == -ENOENT || r == -EROFS, "%s: %d", dirs[i],
+				r);
 	}
 	return 0;
 }
@@ -247,14 +247,14 @@ static int fill_tmpfs(struct hg *g)
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
-		CHECK(hg_cmd(g, "fill %s/fill 64", dirs[i]) == 0, "fill: %s",
-		      g->line);
-		CHECK(hg_field(g, 1) == ENOSPC,
-		      "%s did not stop at its size: %s", dirs[i], g->line);
-		CHECK(hg_field(g, 0) <= HG_MEMORY_KB * 1024LL &&
-			      hg_field(g, 0) >=
-				      HG_MEMORY_KB * 1024LL - (1 << 20),
-		      "%s took %ld bytes", dirs[i], hg_field(g, 0));
+		REQUIRE(hg_cmd(g, "fill %s/fill 64", dirs[i]) == 0, "fill: %s",
+			g->line);
+		REQUIRE(hg_field(g, 1) == ENOSPC,
+			"%s did not stop at its size: %s", dirs[i], g->line);
+		REQUIRE(hg_field(g, 0) <= HG_MEMORY_KB * 1024LL &&
+				hg_field(g, 0) >=
+					HG_MEMORY_KB * 1024LL - (1 << 20),
+			"%s took %ld bytes", dirs[i], hg_field(g, 0));
 		wrote += hg_field(g, 0);
 	}
 	if (before >= 0) {
@@ -263,9 +263,9 @@ static int fill_tmpfs(struct hg *g)
 		printf("    memory cgroup: %lld -> %lld bytes after %lld "
 		       "written to tmpfs\n",
 		       before, after, wrote);
-		CHECK(after - before >= wrote - (2 << 20),
-		      "tmpfs pages not charged to the domain: %lld -> %lld",
-		      before, after);
+		REQUIRE(after - before >= wrote - (2 << 20),
+			"tmpfs pages not charged to the domain: %lld -> %lld",
+			before, after);
 	}
 	return 0;
 }
@@ -293,9 +293,9 @@ static int t_domid_reuse(void)
 	if (!r && (n = hg_cgroup_pids(a.id, pids, 64)) < 2)
 		r = 1;
 	hg_stop(hv, &a);
-	CHECK(r == 0, "domain 7's first guest (%d processes): %s", n, a.line);
-	CHECK(hg_alive(pids, n) == 0,
-	      "processes of domain 7 outlive its destroy");
+	REQUIRE(r == 0, "domain 7's first guest (%d processes): %s", n, a.line);
+	REQUIRE(hg_alive(pids, n) == 0,
+		"processes of domain 7 outlive its destroy");
 	r = hg_start(hv, &b, &s);
 	if (!r) {
 		int t = hg_cmd(&b, "look /tmp/left"),
@@ -336,30 +336,30 @@ static int own_fuse(struct hg *g)
 {
 	struct stat host;
 
-	CHECK(hg_cmd(g, "statnode /dev/fuse") == 0, "statnode: %s", g->line);
-	CHECK(!strcmp(g->line, "ok 20600 0 10:229"),
-	      "the guest's /dev/fuse: %s (want its root's, 0600, 10:229)",
-	      g->line);
-	CHECK(hg_cmd(g, "mknod /dev/null2") != 0 &&
-		      hg_cmd(g, "mknod /tmp/null2") != 0,
-	      "the guest made a device node: %s", g->line);
-	CHECK(hg_cmd(g, "fuse /tmp") == 0, "fuse mount: %s", g->line);
-	CHECK(hg_cmd(g, "mounted /tmp") == 0 && hg_field(g, 0) == 1 &&
-		      strstr(g->line, " fuse"),
-	      "the guest's mount: %s", g->line);
-	CHECK(!host_has_source("world-guest"), "dom0 sees the guest's mount");
-	CHECK(stat("/dev/fuse", &host) == 0 && host.st_uid == 0 &&
-		      (host.st_mode & 07777) == 0600,
-	      "the host's /dev/fuse changed: %o uid %u", host.st_mode,
-	      host.st_uid);
-	CHECK(hg_cmd(g, "release") == 0, "release: %s", g->line);
+	REQUIRE(hg_cmd(g, "statnode /dev/fuse") == 0, "statnode: %s", g->line);
+	REQUIRE(!strcmp(g->line, "ok 20600 0 10:229"),
+		"the guest's /dev/fuse: %s (want its root's, 0600, 10:229)",
+		g->line);
+	REQUIRE(hg_cmd(g, "mknod /dev/null2") != 0 &&
+			hg_cmd(g, "mknod /tmp/null2") != 0,
+		"the guest made a device node: %s", g->line);
+	REQUIRE(hg_cmd(g, "fuse /tmp") == 0, "fuse mount: %s", g->line);
+	REQUIRE(hg_cmd(g, "mounted /tmp") == 0 && hg_field(g, 0) == 1 &&
+			strstr(g->line, " fuse"),
+		"the guest's mount: %s", g->line);
+	REQUIRE(!host_has_source("world-guest"), "dom0 sees the guest's mount");
+	REQUIRE(stat("/dev/fuse", &host) == 0 && host.st_uid == 0 &&
+			(host.st_mode & 07777) == 0600,
+		"the host's /dev/fuse changed: %o uid %u", host.st_mode,
+		host.st_uid);
+	REQUIRE(hg_cmd(g, "release") == 0, "release: %s", g->line);
 	return 0;
 }
 
 static int no_fuse(struct hg *g)
 {
-	CHECK(hg_cmd(g, "exists /dev/fuse") == 0 && hg_field(g, 0) == 0,
-	      "a guest not given FUSE has /dev/fuse");
+	REQUIRE(hg_cmd(g, "exists /dev/fuse") == 0 && hg_field(g, 0) == 0,
+		"a guest not given FUSE has /dev/fuse");
 	return 0;
 }
 
@@ -377,14 +377,15 @@ static int own_ptys(struct hg *g)
 	struct stat host;
 	char want[64];
 
-	CHECK(stat("/dev/pts", &host) == 0, "stat /dev/pts");
-	CHECK(hg_cmd(g, "statdev /dev/pts") == 0, "statdev: %s", g->line);
+	REQUIRE(stat("/dev/pts", &host) == 0, "stat /dev/pts");
+	REQUIRE(hg_cmd(g, "statdev /dev/pts") == 0, "statdev: %s", g->line);
 	snprintf(want, sizeof(want), "ok %u:%u", major(host.st_dev),
 		 minor(host.st_dev));
-	CHECK(strcmp(g->line, want) != 0, "the guest's /dev/pts is the host's");
-	CHECK(hg_cmd(g, "ptmx 100") == 0, "ptmx: %s", g->line);
-	CHECK(hg_field(g, 0) == WORLD_MAX_PTYS && hg_field(g, 1) == ENOSPC,
-	      "ptys opened: %s", g->line);
+	REQUIRE(strcmp(g->line, want) != 0,
+		"the guest's /dev/pts is the host's");
+	REQUIRE(hg_cmd(g, "ptmx 100") == 0, "ptmx: %s", g->line);
+	REQUIRE(hg_field(g, 0) == WORLD_MAX_PTYS && hg_field(g, 1) == ENOSPC,
+		"ptys opened: %s", g->line);
 	return hg_cmd(g, "release") == 0 ? 0 : 1;
 }
 
@@ -397,7 +398,7 @@ static int no_aio(struct hg *g)
 {
 	int r = hg_cmd(g, "aio");
 
-	CHECK(r == -ENOSYS, "io_setup in a guest: %d", r);
+	REQUIRE(r == -ENOSYS, "io_setup in a guest: %d", r);
 	return 0;
 }
 
@@ -412,14 +413,14 @@ static int inotify_own_count(struct hg *g)
 {
 	int fd;
 
-	CHECK(hg_cmd(g, "inotify 100000") == 0, "inotify: %s", g->line);
-	CHECK(hg_field(g, 1) == EMFILE, "not stopped by the per-user limit: %s",
-	      g->line);
+	REQUIRE(hg_cmd(g, "inotify 100000") == 0, "inotify: %s", g->line);
+	REQUIRE(hg_field(g, 1) == EMFILE,
+		"not stopped by the per-user limit: %s", g->line);
 	fd = inotify_init1(IN_CLOEXEC);
-	CHECK(fd >= 0,
-	      "dom0 cannot make an inotify instance (%s) while the "
-	      "guest holds %ld",
-	      strerror(errno), hg_field(g, 0));
+	REQUIRE(fd >= 0,
+		"dom0 cannot make an inotify instance (%s) while the "
+		"guest holds %ld",
+		strerror(errno), hg_field(g, 0));
 	close(fd);
 	return hg_cmd(g, "release") == 0 ? 0 : 1;
 }
@@ -459,13 +460,13 @@ static int make_named_root(uid_t owner)
 	unsigned int i;
 	FILE *f;
 
-	CHECK(mkdtemp(named_root) && chmod(named_root, 0755) == 0, "mkdtemp");
-	CHECK(!mk("proc", 0755) && !mk("dev", 0755) && !mk("tmp", 0755) &&
-		      !mk("usr", 0755) && !mk("data", 0755),
-	      "mkdir");
+	REQUIRE(mkdtemp(named_root) && chmod(named_root, 0755) == 0, "mkdtemp");
+	REQUIRE(!mk("proc", 0755) && !mk("dev", 0755) && !mk("tmp", 0755) &&
+			!mk("usr", 0755) && !mk("data", 0755),
+		"mkdir");
 	snprintf(p, sizeof(p), "%s/usr", named_root);
-	CHECK(mount("/usr", p, NULL, MS_BIND | MS_REC, NULL) == 0,
-	      "bind /usr: %s", strerror(errno));
+	REQUIRE(mount("/usr", p, NULL, MS_BIND | MS_REC, NULL) == 0,
+		"bind /usr: %s", strerror(errno));
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		char host[64];
 		ssize_t n;
@@ -476,15 +477,15 @@ static int make_named_root(uid_t owner)
 			continue;
 		target[n] = '\0';
 		snprintf(p, sizeof(p), "%s/%s", named_root, links[i]);
-		CHECK(symlink(target, p) == 0, "symlink");
+		REQUIRE(symlink(target, p) == 0, "symlink");
 	}
 	snprintf(p, sizeof(p), "%s/marker", named_root);
 	f = fopen(p, "w");
-	CHECK(f && fputs("named-root\n", f) >= 0 && fclose(f) == 0, "marker");
+	REQUIRE(f && fputs("named-root\n", f) >= 0 && fclose(f) == 0, "marker");
 	snprintf(p, sizeof(p), "%s/data", named_root);
-	CHECK(chown(p, owner, owner) == 0, "chown");
+	REQUIRE(chown(p, owner, owner) == 0, "chown");
 	snprintf(p, sizeof(p), "%s/nulldev", named_root);
-	CHECK(mknod(p, S_IFCHR | 0666, makedev(1, 3)) == 0, "mknod");
+	REQUIRE(mknod(p, S_IFCHR | 0666, makedev(1, 3)) == 0, "mknod");
 	return 0;
 }
 
@@ -505,19 +506,20 @@ static int in_named_root(struct hg *g)
 	struct stat st;
 	int r;
 
-	CHECK(hg_cmd(g, "look /marker") == 0 &&
-		      !strcmp(g->line, "ok named-root"),
-	      "the named root's marker: %s", g->line);
-	CHECK(hg_cmd(g, "write /data/mine") == 0, "its own directory: %s",
-	      g->line);
+	REQUIRE(hg_cmd(g, "look /marker") == 0 &&
+			!strcmp(g->line, "ok named-root"),
+		"the named root's marker: %s", g->line);
+	REQUIRE(hg_cmd(g, "write /data/mine") == 0, "its own directory: %s",
+		g->line);
 	snprintf(p, sizeof(p), "%s/data/mine", named_root);
-	CHECK(stat(p, &st) == 0 && st.st_uid == hg_uid(g->id),
-	      "the file it wrote, on the host");
+	REQUIRE(stat(p, &st) == 0 && st.st_uid == hg_uid(g->id),
+		"the file it wrote, on the host");
 	r = hg_cmd(g, "write /hostile");
-	CHECK(r == -EACCES, "write to the root's top (root's, 0755): %d", r);
+	REQUIRE(r == -EACCES, "write to the root's top (root's, 0755): %d", r);
 	r = hg_cmd(g, "look /nulldev");
-	CHECK(r == -EACCES, "a device node in the named root opened: %d", r);
-	CHECK(hg_cmd(g, "look /proc/self/comm") == 0, "its /proc: %s", g->line);
+	REQUIRE(r == -EACCES, "a device node in the named root opened: %d", r);
+	REQUIRE(hg_cmd(g, "look /proc/self/comm") == 0, "its /proc: %s",
+		g->line);
 	return sees_nothing_of_host(g);
 }
 
@@ -539,9 +541,9 @@ static int t_named_root(void)
 		snprintf(p, sizeof(p), "%s/tmp", named_root);
 		rmdir(p);
 		memset(&g, 0, sizeof(g));
-		CHECK(hv_domain_create(hv, &cfg, &g.id) == 0, "create");
+		REQUIRE(hv_domain_create(hv, &cfg, &g.id) == 0, "create");
 		r = hg_exec(hv, &g, &s, -1, -1);
-		CHECK(hv_domain_destroy(hv, g.id) == 0, "destroy");
+		REQUIRE(hv_domain_destroy(hv, g.id) == 0, "destroy");
 		if (r != -ENOENT)
 			printf("    a root without /tmp: %d\n", r);
 		r = r == -ENOENT ? 0 : 1;
@@ -556,11 +558,11 @@ static int ro_dir(struct hg *g)
 {
 	int r;
 
-	CHECK(hg_cmd(g, "exists %s/hostile-world-guest", bin_dir) == 0 &&
-		      hg_field(g, 0) == 1,
-	      "the read-only directory is not there: %s", g->line);
+	REQUIRE(hg_cmd(g, "exists %s/hostile-world-guest", bin_dir) == 0 &&
+			hg_field(g, 0) == 1,
+		"the read-only directory is not there: %s", g->line);
 	r = hg_cmd(g, "write %s/hostile", bin_dir);
-	CHECK(r == -EROFS, "write to a read-only directory: %d", r);
+	REQUIRE(r == -EROFS, "write to a read-only directory: %d", r);
 	return 0;
 }
 

@@ -35,7 +35,7 @@ static int open_hv(void)
 	char why[256];
 	int err = hv_open(&hv, why, sizeof(why));
 
-	CHECK(err == 0, "hv_open: %s", why);
+	REQUIRE(err == 0, "hv_open: %s", why);
 	return 0;
 }
 
@@ -81,15 +81,15 @@ static int leftovers_there(hv_domid_t a, hv_domid_t b)
 	int na, nb;
 
 	snprintf(sock, sizeof(sock), "%s/hv.sock", harness_rundir());
-	CHECK(access(sock, F_OK) == 0, "no stale socket to find");
-	CHECK(cgroup_exists(a) && cgroup_exists(b), "no cgroups left");
+	REQUIRE(access(sock, F_OK) == 0, "no stale socket to find");
+	REQUIRE(cgroup_exists(a) && cgroup_exists(b), "no cgroups left");
 	na = hg_cgroup_pids(a, left_pids, 64);
 	nb = hg_cgroup_pids(b, left_pids + na, 64);
 	nleft = na + nb;
-	CHECK(hg_alive(left_pids, na) >= 1,
-	      "the running guest's child did not outlive xpv-hv");
-	CHECK(hg_alive(left_pids + na, nb) >= 1,
-	      "the paused guest's init did not outlive xpv-hv");
+	REQUIRE(hg_alive(left_pids, na) >= 1,
+		"the running guest's child did not outlive xpv-hv");
+	REQUIRE(hg_alive(left_pids + na, nb) >= 1,
+		"the paused guest's init did not outlive xpv-hv");
 	return 0;
 }
 
@@ -99,14 +99,14 @@ static int leftovers_gone(hv_domid_t a, hv_domid_t b)
 	struct hv_dominfo info[8];
 	int n = hv_domain_list(hv, info, 8);
 
-	CHECK(n == 1 && info[0].domid == 0, "domains listed: %d", n);
-	CHECK(hv_domain_info(hv, a, info) == -ESRCH, "domain %u still there",
-	      a);
-	CHECK(!cgroup_exists(a) && !cgroup_exists(b), "cgroups still there");
-	CHECK(hg_alive(left_pids, nleft) == 0,
-	      "processes of the old domains still run");
-	CHECK(logged_removed(a) && logged_removed(b),
-	      "hv.log does not report both domains gone");
+	REQUIRE(n == 1 && info[0].domid == 0, "domains listed: %d", n);
+	REQUIRE(hv_domain_info(hv, a, info) == -ESRCH, "domain %u still there",
+		a);
+	REQUIRE(!cgroup_exists(a) && !cgroup_exists(b), "cgroups still there");
+	REQUIRE(hg_alive(left_pids, nleft) == 0,
+		"processes of the old domains still run");
+	REQUIRE(logged_removed(a) && logged_removed(b),
+		"hv.log does not report both domains gone");
 	return 0;
 }
 
@@ -123,13 +123,13 @@ static int t_restart_after_kill(void)
 		r = hg_cmd(&a, "spawn") ? 1 : 0;
 	if (!r)
 		r = hg_start(hv, &b, &paused);
-	CHECK(r == 0, "starting the guests: %s", a.line);
+	REQUIRE(r == 0, "starting the guests: %s", a.line);
 	harness_signal(SIGKILL, NULL);
 	hv_close(hv);
 	r = leftovers_there(a.id, b.id);
 	if (!r) {
 		r = harness_spawn(no_pid_ns);
-		CHECK(r == 0, "restart: %s", strerror(-r));
+		REQUIRE(r == 0, "restart: %s", strerror(-r));
 		r = open_hv() || leftovers_gone(a.id, b.id);
 	}
 	/* The old ids are free again, and work. */
@@ -151,11 +151,11 @@ static int misbehave(struct hg *spin, struct hg *flood, struct hg *frozen)
 {
 	struct hg_start run = { 0 }, paused = { .paused = true };
 
-	CHECK(hg_start(hv, spin, &run) == 0 && hg_cmd(spin, "spin 50") == 0,
-	      "spinning guest: %s", spin->line);
-	CHECK(hg_start(hv, flood, &run) == 0 && hg_cmd(flood, "flood 8") == 0,
-	      "flooding guest: %s", flood->line);
-	CHECK(hg_start(hv, frozen, &paused) == 0, "paused guest");
+	REQUIRE(hg_start(hv, spin, &run) == 0 && hg_cmd(spin, "spin 50") == 0,
+		"spinning guest: %s", spin->line);
+	REQUIRE(hg_start(hv, flood, &run) == 0 && hg_cmd(flood, "flood 8") == 0,
+		"flooding guest: %s", flood->line);
+	REQUIRE(hg_start(hv, frozen, &paused) == 0, "paused guest");
 	return 0;
 }
 
@@ -168,7 +168,7 @@ static int t_sigterm(void)
 
 	harness_signal(SIGTERM, NULL);
 	r = harness_spawn(NULL);
-	CHECK(r == 0, "starting xpv-hv: %s", strerror(-r));
+	REQUIRE(r == 0, "starting xpv-hv: %s", strerror(-r));
 	r = open_hv() || misbehave(&spin, &flood, &frozen);
 	ids[0] = spin.id;
 	ids[1] = flood.id;
@@ -185,15 +185,15 @@ static int t_sigterm(void)
 	hg_stop(hv, &frozen);
 	if (r)
 		return r;
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "xpv-hv's status 0x%x",
-	      st);
-	CHECK(ms <= TERM_DEADLINE_MS, "SIGTERM took %lld ms", ms);
-	CHECK(n >= 50 + 8 + 3, "the guests' processes: %d", n);
-	CHECK(hg_alive(pids, n) == 0, "%d of their %d processes remain",
-	      hg_alive(pids, n), n);
+	REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0, "xpv-hv's status 0x%x",
+		st);
+	REQUIRE(ms <= TERM_DEADLINE_MS, "SIGTERM took %lld ms", ms);
+	REQUIRE(n >= 50 + 8 + 3, "the guests' processes: %d", n);
+	REQUIRE(hg_alive(pids, n) == 0, "%d of their %d processes remain",
+		hg_alive(pids, n), n);
 	for (i = 0; i < 3; i++)
-		CHECK(!cgroup_exists(ids[i]), "domain %u's cgroup remains",
-		      ids[i]);
+		REQUIRE(!cgroup_exists(ids[i]), "domain %u's cgroup remains",
+			ids[i]);
 	return 0;
 }
 

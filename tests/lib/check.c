@@ -54,6 +54,20 @@ bool check_quiet(bool ok, const char *fmt, ...)
 	return false;
 }
 
+void check_fail(const char *file, int line, const char *text, const char *fmt,
+		...)
+{
+	va_list ap;
+
+	printf("FAIL %s:%d: %s: ", file, line, text);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	check_failures++;
+}
+
 void check_case(const char *name, void (*run)(void))
 {
 	int before = check_failures;

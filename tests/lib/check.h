@@ -9,8 +9,13 @@
  * Inside a case, assertions are quiet when they hold: CHECK(cond) prints
  * "FAIL <function>:<line>: <cond>" when cond is false, check_quiet() a
  * message of its own; both return whether it held, so a case can stop
- * early (`if (!CHECK(p)) return;`). check_case() runs one case of a table
- * and gives it its result line.
+ * early (`if (!CHECK(p)) return;`). check_quiet() is a function: its
+ * arguments are evaluated before it runs, in no set order with its
+ * condition. EXPECT(cond, fmt, ...) prints "FAIL <file>:<line>: <cond>:
+ * <message>", building the message only on failure; REQUIRE(cond, fmt,
+ * ...) does the same and then returns 1, for a case written as an int
+ * function (0 pass, 77 skip, else fail: the hv tests' harness).
+ * check_case() runs one case of a table and gives it its result line.
  *
  * Every failure is counted in check_failures; check_done() prints the
  * total and returns the exit status (0 when nothing failed, else 1).
@@ -35,6 +40,23 @@ void check(const char *name, bool ok, const char *fmt, ...)
 bool check_at(const char *func, int line, const char *text, bool ok);
 bool check_quiet(bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* EXPECT and REQUIRE evaluate the message's arguments only on failure,
+ * after cond (errno is still the one cond left). */
+#define EXPECT(cond, ...)                                                   \
+	do {                                                                \
+		if (!(cond))                                                \
+			check_fail(__FILE__, __LINE__, #cond, __VA_ARGS__); \
+	} while (0)
+#define REQUIRE(cond, ...)                                                  \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			check_fail(__FILE__, __LINE__, #cond, __VA_ARGS__); \
+			return 1;                                           \
+		}                                                           \
+	} while (0)
+void check_fail(const char *file, int line, const char *text, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 
 /* Run one case: "ok   NAME" if it counted no failure, else "FAIL NAME". */
 void check_case(const char *name, void (*run)(void));

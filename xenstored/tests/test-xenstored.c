@@ -181,9 +181,9 @@ static void expect_none(struct mem *m)
 
 /* Short forms: strings with \0 inside, length by sizeof. */
 #define REQ(m, type, tx, lit) req(m, type, tx, lit, sizeof(lit) - 1)
-#define EXPECT(m, type, lit) expect(m, type, lit, sizeof(lit) - 1)
-#define OK(m, type) EXPECT(m, type, "OK\0")
-#define ERR(m, name) EXPECT(m, XPV_XS_ERROR, name "\0")
+#define REPLY(m, type, lit) expect(m, type, lit, sizeof(lit) - 1)
+#define OK(m, type) REPLY(m, type, "OK\0")
+#define ERR(m, name) REPLY(m, XPV_XS_ERROR, name "\0")
 
 static uint32_t start_tx(struct mem *m)
 {
@@ -255,22 +255,22 @@ static void t_basic(void)
 	REQ(m, XPV_XS_WRITE, 0, "/b/x\0v1");
 	OK(m, XPV_XS_WRITE);
 	REQ(m, XPV_XS_READ, 0, "/b/x\0");
-	EXPECT(m, XPV_XS_READ, "v1");
+	REPLY(m, XPV_XS_READ, "v1");
 	/* The intermediate node exists, empty. */
 	REQ(m, XPV_XS_READ, 0, "/b\0");
-	EXPECT(m, XPV_XS_READ, "");
+	REPLY(m, XPV_XS_READ, "");
 	REQ(m, XPV_XS_WRITE, 0, "/b/a\0");
 	OK(m, XPV_XS_WRITE);
 	/* Children in creation order, as Xen lists them. */
 	REQ(m, XPV_XS_DIRECTORY, 0, "/b\0");
-	EXPECT(m, XPV_XS_DIRECTORY, "x\0a\0");
+	REPLY(m, XPV_XS_DIRECTORY, "x\0a\0");
 	/* DIRECTORY of a leaf: an empty list. */
 	REQ(m, XPV_XS_DIRECTORY, 0, "/b/x\0");
-	EXPECT(m, XPV_XS_DIRECTORY, "");
+	REPLY(m, XPV_XS_DIRECTORY, "");
 	REQ(m, XPV_XS_MKDIR, 0, "/b/x\0");
 	OK(m, XPV_XS_MKDIR);
 	REQ(m, XPV_XS_READ, 0, "/b/x\0");
-	EXPECT(m, XPV_XS_READ, "v1");
+	REPLY(m, XPV_XS_READ, "v1");
 	REQ(m, XPV_XS_READ, 0, "/nope\0");
 	ERR(m, "ENOENT");
 	REQ(m, XPV_XS_READ, 0, "/b/\0");
@@ -281,7 +281,7 @@ static void t_basic(void)
 	REQ(m, XPV_XS_WRITE, 0, "rel\0r");
 	OK(m, XPV_XS_WRITE);
 	REQ(m, XPV_XS_READ, 0, "/local/domain/0/rel\0");
-	EXPECT(m, XPV_XS_READ, "r");
+	REPLY(m, XPV_XS_READ, "r");
 	REQ(m, XPV_XS_RM, 0, "/b\0");
 	OK(m, XPV_XS_RM);
 	REQ(m, XPV_XS_READ, 0, "/b/x\0");
@@ -294,7 +294,7 @@ static void t_basic(void)
 	REQ(m, XPV_XS_RM, 0, "/\0");
 	ERR(m, "EINVAL");
 	REQ(m, XPV_XS_GET_DOMAIN_PATH, 0, "7\0");
-	EXPECT(m, XPV_XS_GET_DOMAIN_PATH, "/local/domain/7\0");
+	REPLY(m, XPV_XS_GET_DOMAIN_PATH, "/local/domain/7\0");
 	REQ(m, 20, 0, "\0");
 	ERR(m, "ENOSYS");
 	REQ(m, 99, 0, "\0");
@@ -329,7 +329,7 @@ static void t_perms(void)
 	REQ(g5, XPV_XS_WRITE, 0, "data/x\0hello");
 	OK(g5, XPV_XS_WRITE);
 	REQ(g5, XPV_XS_GET_PERMS, 0, "data/x\0");
-	EXPECT(g5, XPV_XS_GET_PERMS, "n5\0");
+	REPLY(g5, XPV_XS_GET_PERMS, "n5\0");
 	/* Another guest may not read it, nor learn whether a node exists. */
 	REQ(g6, XPV_XS_READ, 0, "/local/domain/5/data/x\0");
 	ERR(g6, "EACCES");
@@ -339,12 +339,12 @@ static void t_perms(void)
 	ERR(g6, "EACCES");
 	/* dom0 reads everything. */
 	REQ(d0, XPV_XS_READ, 0, "/local/domain/5/data/x\0");
-	EXPECT(d0, XPV_XS_READ, "hello");
+	REPLY(d0, XPV_XS_READ, "hello");
 	/* Give 6 read access: the default for others stays none. */
 	REQ(g5, XPV_XS_SET_PERMS, 0, "data/x\0n5\0r6\0");
 	OK(g5, XPV_XS_SET_PERMS);
 	REQ(g6, XPV_XS_READ, 0, "/local/domain/5/data/x\0");
-	EXPECT(g6, XPV_XS_READ, "hello");
+	REPLY(g6, XPV_XS_READ, "hello");
 	REQ(g6, XPV_XS_WRITE, 0, "/local/domain/5/data/x\0v");
 	ERR(g6, "EACCES");
 	/* An unprivileged owner cannot give a node away. */
@@ -381,20 +381,20 @@ static void t_watches(void)
 	REQ(w, XPV_XS_WATCH, 0, "/w\0tok\0");
 	OK(w, XPV_XS_WATCH);
 	/* The initial event. */
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/w\0tok\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/w\0tok\0");
 	REQ(w, XPV_XS_WATCH, 0, "/w\0tok\0");
 	ERR(w, "EEXIST");
 	REQ(d0, XPV_XS_WRITE, 0, "/w/a/b\0x");
 	OK(d0, XPV_XS_WRITE);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a/b\0tok\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/w/a/b\0tok\0");
 	/* Removal fires the removed node and, exactly, the ones below. */
 	REQ(w, XPV_XS_WATCH, 0, "/w/a/b\0deep\0");
 	OK(w, XPV_XS_WATCH);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a/b\0deep\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/w/a/b\0deep\0");
 	REQ(d0, XPV_XS_RM, 0, "/w/a\0");
 	OK(d0, XPV_XS_RM);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a/b\0deep\0");
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/a\0tok\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/w/a/b\0deep\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/w/a\0tok\0");
 	expect_none(w);
 	REQ(w, XPV_XS_UNWATCH, 0, "/w/a/b\0deep\0");
 	OK(w, XPV_XS_UNWATCH);
@@ -405,30 +405,30 @@ static void t_watches(void)
 	make_home(d0, 5);
 	REQ(g5, XPV_XS_WATCH, 0, "dev\0t5\0");
 	OK(g5, XPV_XS_WATCH);
-	EXPECT(g5, XPV_XS_WATCH_EVENT, "dev\0t5\0");
+	REPLY(g5, XPV_XS_WATCH_EVENT, "dev\0t5\0");
 	REQ(d0, XPV_XS_WRITE, 0, "/local/domain/5/dev/x\0y");
 	OK(d0, XPV_XS_WRITE);
-	EXPECT(g5, XPV_XS_WATCH_EVENT, "dev/x\0t5\0");
+	REPLY(g5, XPV_XS_WATCH_EVENT, "dev/x\0t5\0");
 	REQ(g5, XPV_XS_WATCH, 0, "/w\0t\0");
 	OK(g5, XPV_XS_WATCH);
-	EXPECT(g5, XPV_XS_WATCH_EVENT, "/w\0t\0");
+	REPLY(g5, XPV_XS_WATCH_EVENT, "/w\0t\0");
 	REQ(d0, XPV_XS_WRITE, 0, "/w/secret\0s");
 	OK(d0, XPV_XS_WRITE);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/w/secret\0tok\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/w/secret\0tok\0");
 	expect_none(g5);
 	/* Special watches: only privileged connections by default. */
 	REQ(w, XPV_XS_WATCH, 0, "@releaseDomain\0r\0");
 	OK(w, XPV_XS_WATCH);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
 	REQ(g5, XPV_XS_WATCH, 0, "@releaseDomain\0r\0");
 	OK(g5, XPV_XS_WATCH);
-	EXPECT(g5, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	REPLY(g5, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
 	/* A watch on "/" does not get special events. */
 	REQ(w, XPV_XS_WATCH, 0, "/\0root\0");
 	OK(w, XPV_XS_WATCH);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/\0root\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/\0root\0");
 	watch_fire_special(XS_SPECIAL_RELEASE);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "@releaseDomain\0r\0");
 	expect_none(w);
 	expect_none(g5);
 	REQ(w, XPV_XS_RESET_WATCHES, 0, "");
@@ -463,20 +463,20 @@ static void t_transactions(void)
 	    "2");
 	OK(a, XPV_XS_WRITE);
 	REQ(a, XPV_XS_READ, t, "/t/y\0");
-	EXPECT(a, XPV_XS_READ, "2");
+	REPLY(a, XPV_XS_READ, "2");
 	REQ(b, XPV_XS_READ, 0, "/t/y\0");
 	ERR(b, "ENOENT");
 	REQ(a, XPV_XS_DIRECTORY, t, "/t\0");
-	EXPECT(a, XPV_XS_DIRECTORY, "x\0y\0");
+	REPLY(a, XPV_XS_DIRECTORY, "x\0y\0");
 	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
 	OK(a, XPV_XS_TRANSACTION_END);
 	REQ(b, XPV_XS_READ, 0, "/t/y\0");
-	EXPECT(b, XPV_XS_READ, "2");
+	REPLY(b, XPV_XS_READ, "2");
 	/* Conflict: a node read in the transaction changed -> EAGAIN, and
 	 * nothing of the transaction is applied. */
 	t = start_tx(a);
 	REQ(a, XPV_XS_READ, t, "/t/x\0");
-	EXPECT(a, XPV_XS_READ, "1");
+	REPLY(a, XPV_XS_READ, "1");
 	REQ(b, XPV_XS_WRITE, 0,
 	    "/t/x\0"
 	    "b");
@@ -487,7 +487,7 @@ static void t_transactions(void)
 	OK(a, XPV_XS_WRITE);
 	/* The snapshot: still the old value inside. */
 	REQ(a, XPV_XS_READ, t, "/t/x\0");
-	EXPECT(a, XPV_XS_READ, "1");
+	REPLY(a, XPV_XS_READ, "1");
 	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
 	ERR(a, "EAGAIN");
 	REQ(b, XPV_XS_READ, 0, "/t/z\0");
@@ -503,7 +503,7 @@ static void t_transactions(void)
 	/* Unrelated changes do not conflict. */
 	t = start_tx(a);
 	REQ(a, XPV_XS_READ, t, "/t/x\0");
-	EXPECT(a, XPV_XS_READ, "b");
+	REPLY(a, XPV_XS_READ, "b");
 	REQ(b, XPV_XS_WRITE, 0, "/t/other\0o");
 	OK(b, XPV_XS_WRITE);
 	REQ(a, XPV_XS_WRITE, t,
@@ -547,7 +547,7 @@ static void t_tx_watch(void)
 
 	REQ(w, XPV_XS_WATCH, 0, "/tw\0k\0");
 	OK(w, XPV_XS_WATCH);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/tw\0k\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/tw\0k\0");
 	t = start_tx(a);
 	REQ(a, XPV_XS_WRITE, t,
 	    "/tw/a\0"
@@ -556,7 +556,7 @@ static void t_tx_watch(void)
 	expect_none(w);
 	REQ(a, XPV_XS_TRANSACTION_END, t, "T\0");
 	OK(a, XPV_XS_TRANSACTION_END);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/tw/a\0k\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/tw/a\0k\0");
 	/* A node created and removed in one transaction: no event at all,
 	 * not even for a privileged watcher (Xen's watch_permitted()). */
 	t = start_tx(a);
@@ -572,7 +572,7 @@ static void t_tx_watch(void)
 	/* Nodes below a removed one fire only watches exactly on them. */
 	REQ(a, XPV_XS_RM, 0, "/tw\0");
 	OK(a, XPV_XS_RM);
-	EXPECT(w, XPV_XS_WATCH_EVENT, "/tw\0k\0");
+	REPLY(w, XPV_XS_WATCH_EVENT, "/tw\0k\0");
 	expect_none(w);
 	close_conn(a);
 	close_conn(w);
@@ -693,7 +693,7 @@ static void t_bad_input(void)
 		    "oversized message did not close its connection");
 	free(bad);
 	REQ(good, XPV_XS_READ, 0, "/tool\0");
-	EXPECT(good, XPV_XS_READ, "");
+	REPLY(good, XPV_XS_READ, "");
 	/* Missing NUL, empty payloads, an extra string. */
 	REQ(good, XPV_XS_READ, 0, "/tool");
 	ERR(good, "EINVAL");
@@ -761,7 +761,7 @@ static void t_fairness(void)
 	check_quiet(got > 0 && got < 200, "one turn handled %u of 200 requests",
 		    got);
 	REQ(other, XPV_XS_READ, 0, "/tool\0");
-	EXPECT(other, XPV_XS_READ, "");
+	REPLY(other, XPV_XS_READ, "");
 	while (conn_resume_all())
 		got += count_replies(flood);
 	got += count_replies(flood);
@@ -789,7 +789,7 @@ static void t_forget_oom(void)
 	node_forget_domain(9);
 	realloc_fails = false;
 	REQ(d0, XPV_XS_READ, 0, "/vm9\0");
-	EXPECT(d0, XPV_XS_READ, "x");
+	REPLY(d0, XPV_XS_READ, "x");
 	node_forget_domain(9);
 	REQ(d0, XPV_XS_READ, 0, "/vm9\0");
 	ERR(d0, "ENOENT");

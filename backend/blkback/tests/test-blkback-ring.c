@@ -81,25 +81,26 @@ static int front_open(struct tfront *t, const struct opts *o)
 		snprintf(cmd, sizeof(cmd),
 			 "qemu-img create -q -f qcow2 %s %u >&2", t->path,
 			 IMAGE_BYTES);
-		CHECK(system(cmd) == 0, "%s", cmd);
+		REQUIRE(system(cmd) == 0, "%s", cmd);
 	} else {
 		fd = open(t->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-		CHECK(fd >= 0 && ftruncate(fd, IMAGE_BYTES) == 0, "image: %s",
-		      strerror(errno));
+		REQUIRE(fd >= 0 && ftruncate(fd, IMAGE_BYTES) == 0, "image: %s",
+			strerror(errno));
 		close(fd);
 	}
 	t->img = img_open(t->path, &args, why, sizeof(why));
-	CHECK(t->img, "open image: %s", why);
+	REQUIRE(t->img, "open image: %s", why);
 	t->ring_pages = hv_share_pages(hv, 0, n, true, t->ring_refs);
 	t->data = hv_share_pages(hv, 0, DATA_PAGES, true, t->data_refs);
 	t->ind = hv_share_pages(hv, 0, XPV_BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
 				false, t->ind_refs);
-	CHECK(t->ring_pages && t->data && t->ind, "share: %s", strerror(errno));
+	REQUIRE(t->ring_pages && t->data && t->ind, "share: %s",
+		strerror(errno));
 	xpv_sring_init(t->ring_pages);
-	CHECK(xpv_blkif_front_attach(&t->fr, t->ring_pages, o->order) == 0,
-	      "attach");
+	REQUIRE(xpv_blkif_front_attach(&t->fr, t->ring_pages, o->order) == 0,
+		"attach");
 	t->mapped = hv_grant_map(hv, 0, n, t->ring_refs, true);
-	CHECK(t->mapped, "map ring: %s", strerror(errno));
+	REQUIRE(t->mapped, "map ring: %s", strerror(errno));
 	c.grants = blkback_grants_hv(hv, false, 0);
 	c.img = t->img;
 	c.sring = t->mapped;
@@ -111,7 +112,7 @@ static int front_open(struct tfront *t, const struct opts *o)
 	c.broken = on_broken;
 	c.opaque = t;
 	t->q = blkback_queue_create(&c);
-	CHECK(t->q, "queue: %s", strerror(errno));
+	REQUIRE(t->q, "queue: %s", strerror(errno));
 	return 0;
 }
 
@@ -130,7 +131,7 @@ static int front_close(struct tfront *t)
 		return -EBUSY;
 	img_close(t->img);
 	snprintf(cmd, sizeof(cmd), "qemu-img check -q %s >&2", t->path);
-	CHECK(!t->qcow2 || system(cmd) == 0, "%s reports errors", cmd);
+	REQUIRE(!t->qcow2 || system(cmd) == 0, "%s reports errors", cmd);
 	unlink(t->path);
 	return 0;
 }
@@ -206,13 +207,13 @@ static int collect(struct tfront *t, struct xpv_blkif_response *out,
 	while (got < n && now_ms() < deadline) {
 		int k = blkback_queue_poll(t->q, false);
 
-		CHECK(k >= 0, "poll: %s", strerror(-k));
+		REQUIRE(k >= 0, "poll: %s", strerror(-k));
 		k = xpv_front_peek_responses(&t->fr, NULL);
-		CHECK(k >= 0, "response index broken");
+		REQUIRE(k >= 0, "response index broken");
 		while (k-- > 0 && got < n)
 			xpv_front_take_response(&t->fr, &out[got++]);
 	}
-	CHECK(got == n, "%u of %u responses", got, n);
+	REQUIRE(got == n, "%u of %u responses", got, n);
 	return 0;
 }
 
@@ -278,28 +279,28 @@ static int write_then_read(bool persistent, bool qcow2)
 	uint8_t *copy = malloc(11 * 4096);
 	struct blkback_stats st;
 
-	CHECK(copy && front_open(&t, &o) == 0, "setup");
+	REQUIRE(copy && front_open(&t, &o) == 0, "setup");
 	fill(t.data, 11 * 4096, 1);
 	memcpy(copy, t.data, 11 * 4096);
 	push_rw(&t, XPV_BLKIF_OP_WRITE, 0xfeedULL << 40, 100 * 8, 0, 11);
-	CHECK(one_status(&t, 0xfeedULL << 40) == XPV_BLKIF_RSP_OKAY,
-	      "write answered OK with its id");
-	CHECK(file_equals(&t, 100 * 4096, copy, 11 * 4096),
-	      "the image file holds the written bytes");
+	REQUIRE(one_status(&t, 0xfeedULL << 40) == XPV_BLKIF_RSP_OKAY,
+		"write answered OK with its id");
+	REQUIRE(file_equals(&t, 100 * 4096, copy, 11 * 4096),
+		"the image file holds the written bytes");
 	push_rw(&t, XPV_BLKIF_OP_READ, 7, 100 * 8, 20, 11);
-	CHECK(one_status(&t, 7) == XPV_BLKIF_RSP_OKAY, "read OK");
-	CHECK(memcmp(t.data + 20 * 4096, copy, 11 * 4096) == 0,
-	      "the read brought the bytes back");
+	REQUIRE(one_status(&t, 7) == XPV_BLKIF_RSP_OKAY, "read OK");
+	REQUIRE(memcmp(t.data + 20 * 4096, copy, 11 * 4096) == 0,
+		"the read brought the bytes back");
 	blkback_queue_stats(t.q, &st);
-	CHECK(st.rd_req == 1 && st.wr_req == 1 && st.rd_sect == 88 &&
-		      st.wr_sect == 88 && st.inflight == 0,
-	      "stats rd %llu wr %llu rs %llu ws %llu inflight %llu",
-	      (unsigned long long)st.rd_req, (unsigned long long)st.wr_req,
-	      (unsigned long long)st.rd_sect, (unsigned long long)st.wr_sect,
-	      (unsigned long long)st.inflight);
-	CHECK(st.pgrants == (persistent ? 22u : 0u), "pgrants %llu",
-	      (unsigned long long)st.pgrants);
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(st.rd_req == 1 && st.wr_req == 1 && st.rd_sect == 88 &&
+			st.wr_sect == 88 && st.inflight == 0,
+		"stats rd %llu wr %llu rs %llu ws %llu inflight %llu",
+		(unsigned long long)st.rd_req, (unsigned long long)st.wr_req,
+		(unsigned long long)st.rd_sect, (unsigned long long)st.wr_sect,
+		(unsigned long long)st.inflight);
+	REQUIRE(st.pgrants == (persistent ? 22u : 0u), "pgrants %llu",
+		(unsigned long long)st.pgrants);
+	REQUIRE(front_close(&t) == 0, "close");
 	free(copy);
 	return 0;
 }
@@ -330,17 +331,17 @@ static int test_partial_segments(void)
 	uint8_t want[4 * 512];
 	struct tfront t;
 
-	CHECK(front_open(&t, &o) == 0, "setup");
+	REQUIRE(front_open(&t, &o) == 0, "setup");
 	fill(t.data, 2 * 4096, 3);
 	r.seg[0] = (struct xpv_blkif_request_segment){ t.data_refs[0], 3, 5 };
 	r.seg[1] = (struct xpv_blkif_request_segment){ t.data_refs[1], 0, 0 };
 	memcpy(want, t.data + 3 * 512, 3 * 512);
 	memcpy(want + 3 * 512, t.data + 4096, 512);
 	push_raw(&t, &r, sizeof(r));
-	CHECK(one_status(&t, 1) == XPV_BLKIF_RSP_OKAY, "write");
-	CHECK(file_equals(&t, 40 * 512, want, sizeof(want)),
-	      "4 sectors from two partial segments, in order");
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(one_status(&t, 1) == XPV_BLKIF_RSP_OKAY, "write");
+	REQUIRE(file_equals(&t, 40 * 512, want, sizeof(want)),
+		"4 sectors from two partial segments, in order");
+	REQUIRE(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -350,19 +351,19 @@ static int indirect(bool persistent, bool qcow2)
 	uint8_t *copy = malloc(256 * 4096);
 	struct tfront t;
 
-	CHECK(copy && front_open(&t, &o) == 0, "setup");
+	REQUIRE(copy && front_open(&t, &o) == 0, "setup");
 	fill(t.data, 256 * 4096, 9);
 	memcpy(copy, t.data, 256 * 4096);
 	push_indirect(&t, XPV_BLKIF_OP_WRITE, 11, 2048, 0, 256);
-	CHECK(one_status(&t, 11) == XPV_BLKIF_RSP_OKAY, "indirect write");
-	CHECK(file_equals(&t, 2048 * 512, copy, 256 * 4096),
-	      "1 MiB through 256 indirect segments on 1 page");
+	REQUIRE(one_status(&t, 11) == XPV_BLKIF_RSP_OKAY, "indirect write");
+	REQUIRE(file_equals(&t, 2048 * 512, copy, 256 * 4096),
+		"1 MiB through 256 indirect segments on 1 page");
 	memset(t.data + 256 * 4096, 0, 256 * 4096);
 	push_indirect(&t, XPV_BLKIF_OP_READ, 12, 2048, 256, 256);
-	CHECK(one_status(&t, 12) == XPV_BLKIF_RSP_OKAY, "indirect read");
-	CHECK(memcmp(t.data + 256 * 4096, copy, 256 * 4096) == 0,
-	      "indirect read brought it back");
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(one_status(&t, 12) == XPV_BLKIF_RSP_OKAY, "indirect read");
+	REQUIRE(memcmp(t.data + 256 * 4096, copy, 256 * 4096) == 0,
+		"indirect read brought it back");
+	REQUIRE(front_close(&t) == 0, "close");
 	free(copy);
 	return 0;
 }
@@ -417,9 +418,9 @@ static int test_bad_requests(void)
 	hv_gref_t other_ref;
 	void *other;
 
-	CHECK(front_open(&t, &o) == 0, "setup");
+	REQUIRE(front_open(&t, &o) == 0, "setup");
 	other = hv_share_pages(hv, 7, 1, true, &other_ref);
-	CHECK(other, "share with domain 7: %s", strerror(errno));
+	REQUIRE(other, "share with domain 7: %s", strerror(errno));
 #define RW(op, nseg, sec)                                                      \
 	do {                                                                   \
 		memset(&r, 0, sizeof(r));                                      \
@@ -474,19 +475,19 @@ static int test_bad_requests(void)
 	RW(XPV_BLKIF_OP_READ, 1, 0);
 	r.id = 14, push_raw(&t, &r, sizeof(r));
 #undef RW
-	CHECK(collect(&t, rsp, n) == 0, "responses");
+	REQUIRE(collect(&t, rsp, n) == 0, "responses");
 	for (i = 0; i < n; i++)
-		CHECK(rsp[i].id == i && rsp[i].status == want[i].status,
-		      "%s: id %llu status %d, want %d", want[i].name,
-		      (unsigned long long)rsp[i].id, rsp[i].status,
-		      want[i].status);
-	CHECK(rsp[0].operation == 4 &&
-		      rsp[9].operation == XPV_BLKIF_OP_INDIRECT,
-	      "the response echoes the operation");
-	CHECK(!blkback_queue_broken(t.q) && t.broken_calls == 0,
-	      "bad requests do not break the ring");
-	CHECK(hv_unshare_pages(hv, other, 1) == 0, "the other grant ends");
-	CHECK(front_close(&t) == 0, "close");
+		REQUIRE(rsp[i].id == i && rsp[i].status == want[i].status,
+			"%s: id %llu status %d, want %d", want[i].name,
+			(unsigned long long)rsp[i].id, rsp[i].status,
+			want[i].status);
+	REQUIRE(rsp[0].operation == 4 &&
+			rsp[9].operation == XPV_BLKIF_OP_INDIRECT,
+		"the response echoes the operation");
+	REQUIRE(!blkback_queue_broken(t.q) && t.broken_calls == 0,
+		"bad requests do not break the ring");
+	REQUIRE(hv_unshare_pages(hv, other, 1) == 0, "the other grant ends");
+	REQUIRE(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -502,24 +503,24 @@ static int test_readonly(void)
 	};
 	uint8_t zero[4096] = { 0 };
 
-	CHECK(front_open(&t, &o) == 0, "setup");
+	REQUIRE(front_open(&t, &o) == 0, "setup");
 	fill(t.data, 4096, 5);
 	push_rw(&t, XPV_BLKIF_OP_WRITE, 1, 0, 0, 1);
-	CHECK(one_status(&t, 1) == XPV_BLKIF_RSP_ERROR, "write refused");
-	CHECK(file_equals(&t, 0, zero, 4096), "nothing written");
+	REQUIRE(one_status(&t, 1) == XPV_BLKIF_RSP_ERROR, "write refused");
+	REQUIRE(file_equals(&t, 0, zero, 4096), "nothing written");
 	push_indirect(&t, XPV_BLKIF_OP_WRITE, 5, 0, 0, 2);
-	CHECK(one_status(&t, 5) == XPV_BLKIF_RSP_ERROR,
-	      "indirect write refused");
+	REQUIRE(one_status(&t, 5) == XPV_BLKIF_RSP_ERROR,
+		"indirect write refused");
 	push_rw(&t, XPV_BLKIF_OP_READ, 2, 0, 0, 1);
-	CHECK(one_status(&t, 2) == XPV_BLKIF_RSP_OKAY, "read allowed");
+	REQUIRE(one_status(&t, 2) == XPV_BLKIF_RSP_OKAY, "read allowed");
 	push_raw(&t, &d, sizeof(d));
-	CHECK(one_status(&t, 3) == XPV_BLKIF_RSP_EOPNOTSUPP,
-	      "discard not offered");
+	REQUIRE(one_status(&t, 3) == XPV_BLKIF_RSP_EOPNOTSUPP,
+		"discard not offered");
 	push_raw(&t, &f, sizeof(f));
-	CHECK(one_status(&t, 4) == XPV_BLKIF_RSP_EOPNOTSUPP,
-	      "flush not offered");
-	CHECK(file_equals(&t, 0, zero, 4096), "still nothing written");
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(one_status(&t, 4) == XPV_BLKIF_RSP_EOPNOTSUPP,
+		"flush not offered");
+	REQUIRE(file_equals(&t, 0, zero, 4096), "still nothing written");
+	REQUIRE(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -536,16 +537,16 @@ static int test_flush_after_writes(void)
 	struct tfront t;
 	unsigned int i;
 
-	CHECK(front_open(&t, &o) == 0, "setup");
+	REQUIRE(front_open(&t, &o) == 0, "setup");
 	fill(t.data, 8 * 11 * 4096, 6);
 	for (i = 0; i < 8; i++)
 		push_rw(&t, XPV_BLKIF_OP_WRITE, i, i * 88, i * 11, 11);
 	push_raw(&t, &f, sizeof(f));
-	CHECK(collect(&t, rsp, 9) == 0, "responses");
-	CHECK(rsp[8].id == 100 && rsp[8].status == XPV_BLKIF_RSP_OKAY,
-	      "the flush is answered last (id %llu)",
-	      (unsigned long long)rsp[8].id);
-	CHECK(file_equals(&t, 0, t.data, 8 * 11 * 4096), "all written");
+	REQUIRE(collect(&t, rsp, 9) == 0, "responses");
+	REQUIRE(rsp[8].id == 100 && rsp[8].status == XPV_BLKIF_RSP_OKAY,
+		"the flush is answered last (id %llu)",
+		(unsigned long long)rsp[8].id);
+	REQUIRE(file_equals(&t, 0, t.data, 8 * 11 * 4096), "all written");
 	/* a barrier with data: its data written too */
 	fill(t.data, 4096, 8);
 	memset(&b, 0, sizeof(b));
@@ -560,11 +561,11 @@ static int test_flush_after_writes(void)
 							       0, 7 };
 		push_raw(&t, &w, sizeof(w));
 	}
-	CHECK(one_status(&t, 101) == XPV_BLKIF_RSP_OKAY, "barrier");
-	CHECK(file_equals(&t, 4096, t.data, 4096), "barrier's data written");
+	REQUIRE(one_status(&t, 101) == XPV_BLKIF_RSP_OKAY, "barrier");
+	REQUIRE(file_equals(&t, 4096, t.data, 4096), "barrier's data written");
 	blkback_queue_stats(t.q, &st);
-	CHECK(st.flush_req == 2, "two flushes counted");
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(st.flush_req == 2, "two flushes counted");
+	REQUIRE(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -587,18 +588,18 @@ static int test_discard_punches_holes(void)
 	long long before, after;
 	struct tfront t;
 
-	CHECK(front_open(&t, &o) == 0, "setup");
+	REQUIRE(front_open(&t, &o) == 0, "setup");
 	fill(t.data, 256 * 4096, 2);
 	push_indirect(&t, XPV_BLKIF_OP_WRITE, 1, 0, 0, 256);
-	CHECK(one_status(&t, 1) == XPV_BLKIF_RSP_OKAY, "write 1 MiB");
+	REQUIRE(one_status(&t, 1) == XPV_BLKIF_RSP_OKAY, "write 1 MiB");
 	before = blocks_of(t.path);
 	push_raw(&t, &d, sizeof(d));
-	CHECK(one_status(&t, 9) == XPV_BLKIF_RSP_OKAY, "discard");
+	REQUIRE(one_status(&t, 9) == XPV_BLKIF_RSP_OKAY, "discard");
 	after = blocks_of(t.path);
-	CHECK(before >= 2048 && after <= before - 2048,
-	      "1 MiB freed: %lld -> %lld blocks", before, after);
-	CHECK(file_equals(&t, 0, zero, sizeof(zero)), "reads as zeros");
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(before >= 2048 && after <= before - 2048,
+		"1 MiB freed: %lld -> %lld blocks", before, after);
+	REQUIRE(file_equals(&t, 0, zero, sizeof(zero)), "reads as zeros");
+	REQUIRE(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -610,22 +611,23 @@ static int test_ring_overflow(void)
 	struct tfront t;
 	struct xpv_blkif_response rsp;
 
-	CHECK(front_open(&t, &o) == 0, "setup");
+	REQUIRE(front_open(&t, &o) == 0, "setup");
 	push_rw(&t, XPV_BLKIF_OP_READ, 1, 0, 0, 1);
-	CHECK(one_status(&t, 1) == XPV_BLKIF_RSP_OKAY, "a good read first");
+	REQUIRE(one_status(&t, 1) == XPV_BLKIF_RSP_OKAY, "a good read first");
 	__atomic_store_n(&t.fr.sring->req_prod,
 			 t.fr.req_prod_pvt + t.fr.nr_ents + 1,
 			 __ATOMIC_RELEASE);
 	blkback_queue_poll(t.q, false);
 	blkback_queue_poll(t.q, false);
-	CHECK(blkback_queue_broken(t.q) && t.broken_calls == 1,
-	      "broken reported once (%d)", t.broken_calls);
-	CHECK(strstr(t.broken_why, "producer index"), "why: %s", t.broken_why);
-	CHECK(xpv_front_peek_responses(&t.fr, NULL) == 0 &&
-		      t.fr.sring->rsp_prod == 1,
-	      "nothing answered for garbage");
+	REQUIRE(blkback_queue_broken(t.q) && t.broken_calls == 1,
+		"broken reported once (%d)", t.broken_calls);
+	REQUIRE(strstr(t.broken_why, "producer index"), "why: %s",
+		t.broken_why);
+	REQUIRE(xpv_front_peek_responses(&t.fr, NULL) == 0 &&
+			t.fr.sring->rsp_prod == 1,
+		"nothing answered for garbage");
 	(void)rsp;
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -638,26 +640,26 @@ static int test_multipage_flood(void)
 	struct tfront t;
 	unsigned int round, i, n;
 
-	CHECK(front_open(&t, &o) == 0, "setup");
+	REQUIRE(front_open(&t, &o) == 0, "setup");
 	n = t.fr.nr_ents;
-	CHECK(n == 128, "a 4-page blkif ring has 128 slots (%u)", n);
+	REQUIRE(n == 128, "a 4-page blkif ring has 128 slots (%u)", n);
 	rsp = calloc(n, sizeof(*rsp));
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < n; i++)
 			push_rw(&t,
 				i % 2 ? XPV_BLKIF_OP_READ : XPV_BLKIF_OP_WRITE,
 				round * n + i, (i % 64) * 8, i % 400, 1);
-		CHECK(xpv_front_full(&t.fr), "ring full");
-		CHECK(collect(&t, rsp, n) == 0, "round %u", round);
+		REQUIRE(xpv_front_full(&t.fr), "ring full");
+		REQUIRE(collect(&t, rsp, n) == 0, "round %u", round);
 		for (i = 0; i < n; i++)
-			CHECK(rsp[i].status == XPV_BLKIF_RSP_OKAY, "status");
+			REQUIRE(rsp[i].status == XPV_BLKIF_RSP_OKAY, "status");
 	}
 	blkback_queue_stats(t.q, &st);
-	CHECK(st.inflight == 0 && st.rd_req + st.wr_req == 4 * n &&
-		      st.errors == 0,
-	      "counters");
+	REQUIRE(st.inflight == 0 && st.rd_req + st.wr_req == 4 * n &&
+			st.errors == 0,
+		"counters");
 	free(rsp);
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(front_close(&t) == 0, "close");
 	return 0;
 }
 
@@ -672,22 +674,22 @@ static int test_pgrant_cache_bounded(void)
 	struct tfront t;
 	unsigned int i;
 
-	CHECK(copy && front_open(&t, &o) == 0, "setup");
+	REQUIRE(copy && front_open(&t, &o) == 0, "setup");
 	fill(t.data, 44 * 4096, 4);
 	memcpy(copy, t.data, 44 * 4096);
 	for (i = 0; i < 4; i++) {
 		push_rw(&t, XPV_BLKIF_OP_WRITE, i, i * 88, i * 11, 11);
-		CHECK(one_status(&t, i) == XPV_BLKIF_RSP_OKAY, "write %u", i);
+		REQUIRE(one_status(&t, i) == XPV_BLKIF_RSP_OKAY, "write %u", i);
 	}
 	for (i = 0; i < 40; i++) { /* one page at a time: cache churns */
 		push_rw(&t, XPV_BLKIF_OP_WRITE, 50 + i, i * 8, i, 1);
-		CHECK(one_status(&t, 50 + i) == XPV_BLKIF_RSP_OKAY, "small");
+		REQUIRE(one_status(&t, 50 + i) == XPV_BLKIF_RSP_OKAY, "small");
 	}
 	blkback_queue_stats(t.q, &st);
-	CHECK(st.pgrants <= 4, "cache holds %llu",
-	      (unsigned long long)st.pgrants);
-	CHECK(file_equals(&t, 0, copy, 44 * 4096), "data right");
-	CHECK(front_close(&t) == 0, "close");
+	REQUIRE(st.pgrants <= 4, "cache holds %llu",
+		(unsigned long long)st.pgrants);
+	REQUIRE(file_equals(&t, 0, copy, 44 * 4096), "data right");
+	REQUIRE(front_close(&t) == 0, "close");
 	free(copy);
 	return 0;
 }

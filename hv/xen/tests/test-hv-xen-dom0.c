@@ -35,64 +35,60 @@ static void test_share_map(struct hv *hv)
 	int rc;
 
 	shared = hv_share_pages(hv, 0, 2, true, refs);
-	check_quiet(shared != NULL, "share 2 pages with dom0: %s",
-		    strerror(errno));
+	EXPECT(shared != NULL, "share 2 pages with dom0: %s", strerror(errno));
 	if (!shared)
 		return;
-	check_quiet(shared[0] == 0 && shared[8191] == 0,
-		    "shared pages not zeroed");
+	EXPECT(shared[0] == 0 && shared[8191] == 0, "shared pages not zeroed");
 	memcpy(shared, "from-sharer", 12);
 	mapped = hv_grant_map(hv, 0, 2, refs, true);
-	check_quiet(mapped != NULL, "map own grants %u,%u: %s", refs[0],
-		    refs[1], strerror(errno));
+	EXPECT(mapped != NULL, "map own grants %u,%u: %s", refs[0], refs[1],
+	       strerror(errno));
 	if (mapped) {
-		check_quiet(memcmp(mapped, "from-sharer", 12) == 0,
-			    "mapping does not show the shared page");
+		EXPECT(memcmp(mapped, "from-sharer", 12) == 0,
+		       "mapping does not show the shared page");
 		memcpy(mapped + 4096, "from-mapper", 12);
-		check_quiet(memcmp(shared + 4096, "from-mapper", 12) == 0,
-			    "write through mapping not seen by sharer");
+		EXPECT(memcmp(shared + 4096, "from-mapper", 12) == 0,
+		       "write through mapping not seen by sharer");
 		rc = hv_unshare_pages(hv, shared, 2);
-		check_quiet(rc == -EBUSY,
-			    "unshare while mapped: %d, want -EBUSY", rc);
-		check_quiet(hv_grant_unmap(hv, mapped, 1) == -EINVAL,
-			    "unmap with the wrong count accepted");
+		EXPECT(rc == -EBUSY, "unshare while mapped: %d, want -EBUSY",
+		       rc);
+		EXPECT(hv_grant_unmap(hv, mapped, 1) == -EINVAL,
+		       "unmap with the wrong count accepted");
 		rc = hv_grant_unmap(hv, mapped, 2);
-		check_quiet(rc == 0, "unmap: %d", rc);
+		EXPECT(rc == 0, "unmap: %d", rc);
 	}
-	check_quiet(hv_grant_unmap(hv, shared, 2) == -EINVAL,
-		    "unmap of a non-mapping accepted");
+	EXPECT(hv_grant_unmap(hv, shared, 2) == -EINVAL,
+	       "unmap of a non-mapping accepted");
 
 	errno = 0;
-	check_quiet(hv_grant_map(hv, 0, 1, &bad, false) == NULL &&
-			    errno == ERANGE,
-		    "map of bad gref: errno %d (%s), want ERANGE", errno,
-		    strerror(errno));
+	EXPECT(hv_grant_map(hv, 0, 1, &bad, false) == NULL && errno == ERANGE,
+	       "map of bad gref: errno %d (%s), want ERANGE", errno,
+	       strerror(errno));
 	errno = 0;
-	check_quiet(hv_grant_map(hv, NO_DOMAIN, 1, refs, false) == NULL &&
-			    errno == ESRCH,
-		    "map from missing domain: errno %d (%s), want ESRCH", errno,
-		    strerror(errno));
+	EXPECT(hv_grant_map(hv, NO_DOMAIN, 1, refs, false) == NULL &&
+		       errno == ESRCH,
+	       "map from missing domain: errno %d (%s), want ESRCH", errno,
+	       strerror(errno));
 
 	rmap = hv_share_pages(hv, 0, 1, false, &ro);
-	check_quiet(rmap != NULL, "share read-only: %s", strerror(errno));
+	EXPECT(rmap != NULL, "share read-only: %s", strerror(errno));
 	if (rmap) {
 		uint8_t *m;
 
 		memcpy(rmap, "read-only", 10);
 		errno = 0;
 		m = hv_grant_map(hv, 0, 1, &ro, true);
-		check_quiet(m == NULL && errno == EPERM,
-			    "writable map of read-only grant: %p errno %d (%s)",
-			    (void *)m, errno, strerror(errno));
+		EXPECT(m == NULL && errno == EPERM,
+		       "writable map of read-only grant: %p errno %d (%s)",
+		       (void *)m, errno, strerror(errno));
 		if (m)
 			hv_grant_unmap(hv, m, 1);
 		m = hv_grant_map(hv, 0, 1, &ro, false);
-		check_quiet(m && memcmp(m, "read-only", 10) == 0,
-			    "read-only map of read-only grant: %s",
-			    strerror(errno));
+		EXPECT(m && memcmp(m, "read-only", 10) == 0,
+		       "read-only map of read-only grant: %s", strerror(errno));
 		if (m)
-			check_quiet(hv_grant_unmap(hv, m, 1) == 0, "unmap ro");
-		check_quiet(hv_unshare_pages(hv, rmap, 1) == 0, "unshare ro");
+			EXPECT(hv_grant_unmap(hv, m, 1) == 0, "unmap ro");
+		EXPECT(hv_unshare_pages(hv, rmap, 1) == 0, "unshare ro");
 	}
 
 	/* copy: local -> grant, grant -> local, and refusals */
@@ -124,25 +120,24 @@ static void test_share_map(struct hv *hv)
 		rmap = hv_share_pages(hv, 0, 1, false, &ro);
 		seg[3].dst.ref = ro;
 		rc = hv_grant_copy(hv, 4, seg);
-		check_quiet(rc == 0, "grant copy: %d", rc);
-		check_quiet(seg[0].status == 0 && seg[1].status == 0,
-			    "copy statuses %d %d", seg[0].status,
-			    seg[1].status);
-		check_quiet(memcmp(shared + 4096 + 100, "copied-in", 10) == 0,
-			    "copy into grant not seen in shared page");
-		check_quiet(strcmp(out, "copied-in") == 0,
-			    "copy out got \"%s\"", out);
-		check_quiet(seg[2].status == -ERANGE, "copy from bad gref: %d",
-			    seg[2].status);
-		check_quiet(seg[3].status == -EPERM,
-			    "copy into read-only grant: %d, want -EPERM",
-			    seg[3].status);
+		EXPECT(rc == 0, "grant copy: %d", rc);
+		EXPECT(seg[0].status == 0 && seg[1].status == 0,
+		       "copy statuses %d %d", seg[0].status, seg[1].status);
+		EXPECT(memcmp(shared + 4096 + 100, "copied-in", 10) == 0,
+		       "copy into grant not seen in shared page");
+		EXPECT(strcmp(out, "copied-in") == 0, "copy out got \"%s\"",
+		       out);
+		EXPECT(seg[2].status == -ERANGE, "copy from bad gref: %d",
+		       seg[2].status);
+		EXPECT(seg[3].status == -EPERM,
+		       "copy into read-only grant: %d, want -EPERM",
+		       seg[3].status);
 		if (rmap)
 			CHECK(hv_unshare_pages(hv, rmap, 1) == 0);
 	}
-	check_quiet(hv_unshare_pages(hv, shared, 1) == -EINVAL,
-		    "unshare with the wrong count accepted");
-	check_quiet(hv_unshare_pages(hv, shared, 2) == 0, "unshare");
+	EXPECT(hv_unshare_pages(hv, shared, 1) == -EINVAL,
+	       "unshare with the wrong count accepted");
+	EXPECT(hv_unshare_pages(hv, shared, 2) == 0, "unshare");
 }
 
 /*
@@ -198,20 +193,20 @@ static void test_unshare_other_mapper(struct hv *hv)
 	int rc;
 
 	page = hv_share_pages(hv, 0, 1, true, &ref);
-	check_quiet(page != NULL, "share: %s", strerror(errno));
+	EXPECT(page != NULL, "share: %s", strerror(errno));
 	if (!page || pipe(ready) || pipe(go))
 		return;
 	memcpy(page, "deferred", 9);
 	pid = fork();
 	if (pid == 0)
 		_exit(child_map(ref, ready[1], go[0]));
-	check_quiet(read(ready[0], &c, 1) == 1, "child did not map the grant");
+	EXPECT(read(ready[0], &c, 1) == 1, "child did not map the grant");
 	rc = hv_unshare_pages(hv, page, 1);
-	check_quiet(rc == 0, "unshare while another process maps it: %d", rc);
-	check_quiet(write(go[1], "g", 1) == 1, "cannot wake the child");
+	EXPECT(rc == 0, "unshare while another process maps it: %d", rc);
+	EXPECT(write(go[1], "g", 1) == 1, "cannot wake the child");
 	waitpid(pid, &status, 0);
-	check_quiet(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "mapper child: status %#x", status);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "mapper child: status %#x", status);
 	close(ready[0]);
 	close(ready[1]);
 	close(go[0]);
@@ -230,64 +225,57 @@ static void test_evtchn(struct hv *hv)
 	struct hv_evtchn *a = hv_evtchn_open(hv), *b = hv_evtchn_open(hv);
 	int pa, pb, rc;
 
-	check_quiet(a && b, "evtchn open: %s", strerror(errno));
+	EXPECT(a && b, "evtchn open: %s", strerror(errno));
 	if (!a || !b)
 		goto out;
 	pa = hv_evtchn_alloc_unbound(a, 0);
-	check_quiet(pa > 0, "alloc unbound: %d", pa);
+	EXPECT(pa > 0, "alloc unbound: %d", pa);
 	if (pa <= 0)
 		goto out;
-	check_quiet(hv_evtchn_status(a, pa) == HV_EVTCHN_UNBOUND,
-		    "status unbound");
+	EXPECT(hv_evtchn_status(a, pa) == HV_EVTCHN_UNBOUND, "status unbound");
 	pb = hv_evtchn_bind_interdomain(b, 0, pa);
-	check_quiet(pb > 0, "bind interdomain: %d", pb);
+	EXPECT(pb > 0, "bind interdomain: %d", pb);
 	if (pb <= 0)
 		goto out;
-	check_quiet(hv_evtchn_status(a, pa) == HV_EVTCHN_INTERDOMAIN,
-		    "status interdomain: %d", hv_evtchn_status(a, pa));
+	EXPECT(hv_evtchn_status(a, pa) == HV_EVTCHN_INTERDOMAIN,
+	       "status interdomain: %d", hv_evtchn_status(a, pa));
 	/*
 	 * Xen marks a newly bound interdomain port pending, in case the peer
 	 * notified while it was unbound (evtchn_bind_interdomain); whether
 	 * Linux's evtchn device passes that on depends on timing.
 	 */
 	if (wait_fd(hv_evtchn_fd(b), 200) == 1) {
-		check_quiet(hv_evtchn_pending(b) == pb,
-			    "bind-time event not pb");
-		check_quiet(hv_evtchn_unmask(b, pb) == 0,
-			    "unmask b after bind");
+		EXPECT(hv_evtchn_pending(b) == pb, "bind-time event not pb");
+		EXPECT(hv_evtchn_unmask(b, pb) == 0, "unmask b after bind");
 		printf("bind_interdomain: the new port fired once\n");
 	}
-	check_quiet(hv_evtchn_pending(a) == -EAGAIN, "pending before notify");
-	check_quiet(hv_evtchn_notify(b, pb) == 0, "notify");
-	check_quiet(wait_fd(hv_evtchn_fd(a), 5000) == 1,
-		    "notify did not wake poll");
+	EXPECT(hv_evtchn_pending(a) == -EAGAIN, "pending before notify");
+	EXPECT(hv_evtchn_notify(b, pb) == 0, "notify");
+	EXPECT(wait_fd(hv_evtchn_fd(a), 5000) == 1, "notify did not wake poll");
 	rc = hv_evtchn_pending(a);
-	check_quiet(rc == pa, "pending: %d, want %d", rc, pa);
-	check_quiet(hv_evtchn_unmask(a, pa) == 0, "unmask");
-	check_quiet(hv_evtchn_notify(a, pa) == 0, "notify back");
-	check_quiet(wait_fd(hv_evtchn_fd(b), 5000) == 1,
-		    "notify back: no wake");
-	check_quiet(hv_evtchn_pending(b) == pb, "pending b");
-	check_quiet(hv_evtchn_unmask(b, pb) == 0, "unmask b");
+	EXPECT(rc == pa, "pending: %d, want %d", rc, pa);
+	EXPECT(hv_evtchn_unmask(a, pa) == 0, "unmask");
+	EXPECT(hv_evtchn_notify(a, pa) == 0, "notify back");
+	EXPECT(wait_fd(hv_evtchn_fd(b), 5000) == 1, "notify back: no wake");
+	EXPECT(hv_evtchn_pending(b) == pb, "pending b");
+	EXPECT(hv_evtchn_unmask(b, pb) == 0, "unmask b");
 
-	check_quiet(hv_evtchn_notify(a, pb) == -ENOENT || pa == pb,
-		    "notify of a port of another handle accepted");
-	check_quiet(hv_evtchn_notify(a, 0) == -ERANGE, "notify port 0");
-	check_quiet(hv_evtchn_unmask(a, 1u << 20) == -ERANGE,
-		    "unmask huge port");
-	check_quiet(hv_evtchn_bind_interdomain(a, NO_DOMAIN, 1) < 0,
-		    "bind to missing domain accepted");
-	check_quiet(hv_evtchn_bind_virq(a, 1000) == -ERANGE,
-		    "bad virq accepted");
+	EXPECT(hv_evtchn_notify(a, pb) == -ENOENT || pa == pb,
+	       "notify of a port of another handle accepted");
+	EXPECT(hv_evtchn_notify(a, 0) == -ERANGE, "notify port 0");
+	EXPECT(hv_evtchn_unmask(a, 1u << 20) == -ERANGE, "unmask huge port");
+	EXPECT(hv_evtchn_bind_interdomain(a, NO_DOMAIN, 1) < 0,
+	       "bind to missing domain accepted");
+	EXPECT(hv_evtchn_bind_virq(a, 1000) == -ERANGE, "bad virq accepted");
 	rc = hv_evtchn_bind_virq(a, HV_VIRQ_DOM_EXC);
-	check_quiet(rc > 0 || rc == -EEXIST, "bind VIRQ_DOM_EXC: %d", rc);
+	EXPECT(rc > 0 || rc == -EEXIST, "bind VIRQ_DOM_EXC: %d", rc);
 	if (rc > 0)
-		check_quiet(hv_evtchn_status(a, rc) == HV_EVTCHN_VIRQ,
-			    "status virq");
-	check_quiet(hv_evtchn_unbind(b, pb) == 0, "unbind");
-	check_quiet(hv_evtchn_status(a, pa) == HV_EVTCHN_UNBOUND,
-		    "peer unbound: status %d", hv_evtchn_status(a, pa));
-	check_quiet(hv_evtchn_unbind(b, pb) == -ENOENT, "double unbind");
+		EXPECT(hv_evtchn_status(a, rc) == HV_EVTCHN_VIRQ,
+		       "status virq");
+	EXPECT(hv_evtchn_unbind(b, pb) == 0, "unbind");
+	EXPECT(hv_evtchn_status(a, pa) == HV_EVTCHN_UNBOUND,
+	       "peer unbound: status %d", hv_evtchn_status(a, pa));
+	EXPECT(hv_evtchn_unbind(b, pb) == -ENOENT, "double unbind");
 out:
 	hv_evtchn_close(a);
 	hv_evtchn_close(b);
@@ -301,38 +289,34 @@ static void test_domains(struct hv *hv)
 	int n, rc;
 
 	n = hv_domain_list(hv, list, 8);
-	check_quiet(n >= 1 && list[0].domid == 0, "domain list: %d", n);
+	EXPECT(n >= 1 && list[0].domid == 0, "domain list: %d", n);
 	if (n >= 1) {
-		check_quiet(list[0].flags &
-				    (HV_DOMINF_RUNNING | HV_DOMINF_BLOCKED),
-			    "dom0 flags %#x", list[0].flags);
-		check_quiet(list[0].memory_kb > 0 && list[0].vcpus >= 1,
-			    "dom0 memory %llu kB, %u vcpus",
-			    (unsigned long long)list[0].memory_kb,
-			    list[0].vcpus);
+		EXPECT(list[0].flags & (HV_DOMINF_RUNNING | HV_DOMINF_BLOCKED),
+		       "dom0 flags %#x", list[0].flags);
+		EXPECT(list[0].memory_kb > 0 && list[0].vcpus >= 1,
+		       "dom0 memory %llu kB, %u vcpus",
+		       (unsigned long long)list[0].memory_kb, list[0].vcpus);
 		printf("dom0: flags %#x mem %llu kB max %llu kB vcpus %u cpu "
 		       "%llu ns\n",
 		       list[0].flags, (unsigned long long)list[0].memory_kb,
 		       (unsigned long long)list[0].max_memory_kb, list[0].vcpus,
 		       (unsigned long long)list[0].cpu_time_ns);
 	}
-	check_quiet(hv_domain_info(hv, 0, &info) == 0 && info.domid == 0,
-		    "info dom0");
-	check_quiet(hv_domain_info(hv, NO_DOMAIN, &info) == -ESRCH,
-		    "info of missing domain");
-	check_quiet(hv_domain_pause(hv, NO_DOMAIN) == -ESRCH, "pause missing");
-	check_quiet(hv_domain_destroy(hv, NO_DOMAIN) == -ESRCH,
-		    "destroy missing");
-	check_quiet(hv_domain_start_info(hv, 0, &si) == -EOPNOTSUPP,
-		    "start_info of PV dom0");
-	check_quiet(hv_foreign_map(hv, 0, 1, &bad, false) == NULL &&
-			    errno == ERANGE,
-		    "foreign map of impossible frame");
+	EXPECT(hv_domain_info(hv, 0, &info) == 0 && info.domid == 0,
+	       "info dom0");
+	EXPECT(hv_domain_info(hv, NO_DOMAIN, &info) == -ESRCH,
+	       "info of missing domain");
+	EXPECT(hv_domain_pause(hv, NO_DOMAIN) == -ESRCH, "pause missing");
+	EXPECT(hv_domain_destroy(hv, NO_DOMAIN) == -ESRCH, "destroy missing");
+	EXPECT(hv_domain_start_info(hv, 0, &si) == -EOPNOTSUPP,
+	       "start_info of PV dom0");
+	EXPECT(hv_foreign_map(hv, 0, 1, &bad, false) == NULL && errno == ERANGE,
+	       "foreign map of impossible frame");
 	/* Not possible on Xen, but a missing domain is still -ESRCH (as
 	 * test-hv-common asserts); a real guest gets -EOPNOTSUPP
 	 * (test-hv-xen-guest). */
 	rc = hv_domain_set_vcpus(hv, NO_DOMAIN, 1);
-	check_quiet(rc == -ESRCH, "set_vcpus of a missing domain: %d", rc);
+	EXPECT(rc == -ESRCH, "set_vcpus of a missing domain: %d", rc);
 }
 
 /* Map dom0's own shared-info page, the one frame of dom0 whose number the
@@ -346,20 +330,19 @@ static void test_foreign_map(struct hv *hv)
 	void *p;
 
 	if (!xc || xc_domain_getinfolist(xc, 0, 1, &d) != 1) {
-		check_quiet(0, "libxenctrl getinfo of dom0");
+		EXPECT(0, "libxenctrl getinfo of dom0");
 		goto out;
 	}
 	frame = d.shared_info_frame;
 	p = hv_foreign_map(hv, 0, 1, &frame, false);
-	check_quiet(p != NULL,
-		    "foreign map of dom0 shared info frame %#llx: %s",
-		    (unsigned long long)frame, strerror(errno));
+	EXPECT(p != NULL, "foreign map of dom0 shared info frame %#llx: %s",
+	       (unsigned long long)frame, strerror(errno));
 	if (p) {
 		printf("shared info: vcpu0 time version %u\n",
 		       *(volatile uint32_t *)((char *)p + 32));
-		check_quiet(hv_foreign_unmap(hv, p, 2) == -EINVAL,
-			    "foreign unmap with the wrong count accepted");
-		check_quiet(hv_foreign_unmap(hv, p, 1) == 0, "foreign unmap");
+		EXPECT(hv_foreign_unmap(hv, p, 2) == -EINVAL,
+		       "foreign unmap with the wrong count accepted");
+		EXPECT(hv_foreign_unmap(hv, p, 1) == 0, "foreign unmap");
 	}
 out:
 	if (xc)
@@ -377,12 +360,12 @@ static void test_xenstore_ring(struct hv *hv)
 		return;
 	}
 	rc = hv_xenstore_local_ring(hv, &ring, &port);
-	check_quiet(rc == 0 && port > 0, "xenstore local ring: %d", rc);
+	EXPECT(rc == 0 && port > 0, "xenstore local ring: %d", rc);
 	if (rc)
 		return;
-	check_quiet(hv_xenstore_local_ring(hv, &again, &port2) == 0 &&
-			    again == ring && port2 == port,
-		    "second call differs");
+	EXPECT(hv_xenstore_local_ring(hv, &again, &port2) == 0 &&
+		       again == ring && port2 == port,
+	       "second call differs");
 	/* xen/io/xs_wire.h: req[1024], rsp[1024], req_cons, req_prod */
 	printf("xenstore ring: port %u, req_prod %u\n", port,
 	       *(volatile uint32_t *)((char *)ring + 2052));
@@ -439,7 +422,7 @@ static void measure(struct hv *hv)
 			break;
 	}
 	rtt_us = (now_us() - t0) / n;
-	check_quiet(i == n, "measure loop stopped at %d", i);
+	EXPECT(i == n, "measure loop stopped at %d", i);
 	printf("cost under emulation: grant map+unmap %.0f us, event round "
 	       "trip %.0f us (%d each)\n",
 	       map_us, rtt_us, n);
@@ -469,8 +452,8 @@ int main(void)
 		printf("skip: a Xen domU, this test needs dom0\n");
 		return 77;
 	}
-	check_quiet(hv_platform(hv) == HV_PLATFORM_XEN && hv_self(hv) == 0,
-		    "platform %s self %u", hv_platform_name(hv), hv_self(hv));
+	EXPECT(hv_platform(hv) == HV_PLATFORM_XEN && hv_self(hv) == 0,
+	       "platform %s self %u", hv_platform_name(hv), hv_self(hv));
 	printf("-- %s\n", "test_share_map");
 	test_share_map(hv);
 	printf("-- %s\n", "test_evtchn");

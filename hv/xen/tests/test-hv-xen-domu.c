@@ -75,12 +75,10 @@ static void guest_refusals(struct hv *hv)
 	struct hv_dominfo info;
 	hv_frame_t f = 1;
 
-	check_quiet(hv_domain_pause(hv, 1) == -EPERM, "pause from a domU");
-	check_quiet(hv_foreign_map(hv, 0, 1, &f, false) == NULL &&
-			    errno == EPERM,
-		    "foreign map of dom0 from a domU");
-	check_quiet(hv_domain_info(hv, 0, &info) < 0,
-		    "domain info from a domU");
+	EXPECT(hv_domain_pause(hv, 1) == -EPERM, "pause from a domU");
+	EXPECT(hv_foreign_map(hv, 0, 1, &f, false) == NULL && errno == EPERM,
+	       "foreign map of dom0 from a domU");
+	EXPECT(hv_domain_info(hv, 0, &info) < 0, "domain info from a domU");
 }
 
 /*
@@ -112,50 +110,48 @@ static int guest(struct hv *hv)
 
 	printf("guest: self %u, privileged %d\n", hv_self(hv),
 	       hv_privileged(hv));
-	check_quiet(hv_self(hv) != 0 && hv_self(hv) < HV_DOMID_FIRST_RESERVED,
-		    "self %u", hv_self(hv));
-	check_quiet(xs && ev, "xs_open / evtchn_open");
+	EXPECT(hv_self(hv) != 0 && hv_self(hv) < HV_DOMID_FIRST_RESERVED,
+	       "self %u", hv_self(hv));
+	EXPECT(xs && ev, "xs_open / evtchn_open");
 	if (!xs || !ev)
 		return 1;
 	page = hv_share_pages(hv, 0, 1, true, &ref);
-	check_quiet(page != NULL, "share with dom0: %s", strerror(errno));
+	EXPECT(page != NULL, "share with dom0: %s", strerror(errno));
 	port = hv_evtchn_alloc_unbound(ev, 0);
-	check_quiet(port > 0, "unbound port for dom0: %d", port);
+	EXPECT(port > 0, "unbound port for dom0: %d", port);
 	if (!page || port <= 0)
 		return 1;
 	strcpy((char *)page, TO_DOM0);
 	ro = hv_share_pages(hv, 0, 1, false, &ro_ref);
 	other = hv_share_pages(hv, OTHER_DOMAIN, 1, true, &other_ref);
-	check_quiet(ro && other, "extra shares: %s", strerror(errno));
+	EXPECT(ro && other, "extra shares: %s", strerror(errno));
 	if (!ro || !other)
 		return 1;
 	strcpy(ro, READ_ONLY);
-	check_quiet(xs_put(xs, "data/xpv-ro", ro_ref) == 0 &&
-			    xs_put(xs, "data/xpv-other", other_ref) == 0,
-		    "publish the extra grants");
-	check_quiet(xs_put(xs, "data/xpv-ref", ref) == 0 &&
-			    xs_put(xs, "data/xpv-port", (unsigned long)port) ==
-				    0,
-		    "publish in xenstore");
-	check_quiet(wait_text(ev, page, TO_GUEST), "no message from dom0");
+	EXPECT(xs_put(xs, "data/xpv-ro", ro_ref) == 0 &&
+		       xs_put(xs, "data/xpv-other", other_ref) == 0,
+	       "publish the extra grants");
+	EXPECT(xs_put(xs, "data/xpv-ref", ref) == 0 &&
+		       xs_put(xs, "data/xpv-port", (unsigned long)port) == 0,
+	       "publish in xenstore");
+	EXPECT(wait_text(ev, page, TO_GUEST), "no message from dom0");
 	st = hv_evtchn_status(ev, (hv_port_t)port);
 	if (privcmd_restricted())
-		check_quiet(st == -EPERM, "status with privcmd restricted: %d",
-			    st);
+		EXPECT(st == -EPERM, "status with privcmd restricted: %d", st);
 	else
-		check_quiet(st == HV_EVTCHN_INTERDOMAIN,
-			    "port status %d, not interdomain", st);
+		EXPECT(st == HV_EVTCHN_INTERDOMAIN,
+		       "port status %d, not interdomain", st);
 	printf("guest: privcmd %s, port status %d\n",
 	       privcmd_restricted() ? "restricted" : "unrestricted", st);
 	strcpy((char *)page, ANSWER);
-	check_quiet(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify dom0");
+	EXPECT(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify dom0");
 	guest_refusals(hv);
 	/* dom0 unmaps before the guest ends the grant */
 	sleep(2);
-	check_quiet(hv_unshare_pages(hv, (void *)page, 1) == 0, "unshare");
-	check_quiet(hv_unshare_pages(hv, ro, 1) == 0 &&
-			    hv_unshare_pages(hv, other, 1) == 0,
-		    "unshare the extra grants");
+	EXPECT(hv_unshare_pages(hv, (void *)page, 1) == 0, "unshare");
+	EXPECT(hv_unshare_pages(hv, ro, 1) == 0 &&
+		       hv_unshare_pages(hv, other, 1) == 0,
+	       "unshare the extra grants");
 	hv_evtchn_close(ev);
 	xs_close(xs);
 	return 0;
@@ -185,26 +181,25 @@ static void dom0_refusals(struct hv *hv, struct xs_handle *xs, hv_domid_t d)
 
 	errno = 0;
 	m = hv_grant_map(hv, d, 1, &ro, true);
-	check_quiet(!m && errno == EPERM,
-		    "writable map of a read-only grant: %s",
-		    m ? "mapped" : strerror(errno));
+	EXPECT(!m && errno == EPERM, "writable map of a read-only grant: %s",
+	       m ? "mapped" : strerror(errno));
 	m = hv_grant_map(hv, d, 1, &ro, false);
-	check_quiet(m && strcmp(m, READ_ONLY) == 0, "read-only map: %s",
-		    m ? m : strerror(errno));
+	EXPECT(m && strcmp(m, READ_ONLY) == 0, "read-only map: %s",
+	       m ? m : strerror(errno));
 	if (m)
 		hv_grant_unmap(hv, m, 1);
 	errno = 0;
 	m = hv_grant_map(hv, d, 1, &other, false);
-	check_quiet(!m && errno == EPERM, "map of a grant for domain %d: %s",
-		    OTHER_DOMAIN, m ? "mapped" : strerror(errno));
+	EXPECT(!m && errno == EPERM, "map of a grant for domain %d: %s",
+	       OTHER_DOMAIN, m ? "mapped" : strerror(errno));
 	errno = 0;
 	m = hv_grant_map(hv, d, 1, &unused, false);
-	check_quiet(!m && errno == ENOENT, "map of a never granted ref: %s",
-		    m ? "mapped" : strerror(errno));
+	EXPECT(!m && errno == ENOENT, "map of a never granted ref: %s",
+	       m ? "mapped" : strerror(errno));
 	errno = 0;
 	m = hv_grant_map(hv, d, 1, &huge, false);
-	check_quiet(!m && errno == ERANGE, "map of a ref beyond the table: %s",
-		    m ? "mapped" : strerror(errno));
+	EXPECT(!m && errno == ERANGE, "map of a ref beyond the table: %s",
+	       m ? "mapped" : strerror(errno));
 }
 
 static int dom0(struct hv *hv, hv_domid_t d)
@@ -216,7 +211,7 @@ static int dom0(struct hv *hv, hv_domid_t d)
 	hv_gref_t gref;
 	int waited, local;
 
-	check_quiet(xs && ev, "xs_open / evtchn_open");
+	EXPECT(xs && ev, "xs_open / evtchn_open");
 	if (!xs || !ev)
 		return 1;
 	for (waited = 0; waited < WAIT_MS && port < 0; waited += 250) {
@@ -225,25 +220,24 @@ static int dom0(struct hv *hv, hv_domid_t d)
 		if (port < 0)
 			usleep(250 * 1000);
 	}
-	check_quiet(ref >= 0 && port > 0, "the guest published nothing");
+	EXPECT(ref >= 0 && port > 0, "the guest published nothing");
 	if (ref < 0 || port <= 0)
 		return 1;
 	printf("dom0: guest %u shares gref %ld, port %ld\n", d, ref, port);
 	gref = (hv_gref_t)ref;
 	page = hv_grant_map(hv, d, 1, &gref, true);
-	check_quiet(page != NULL, "map the guest's grant: %s", strerror(errno));
+	EXPECT(page != NULL, "map the guest's grant: %s", strerror(errno));
 	local = hv_evtchn_bind_interdomain(ev, d, (hv_port_t)port);
-	check_quiet(local > 0, "bind to the guest's port: %d", local);
+	EXPECT(local > 0, "bind to the guest's port: %d", local);
 	if (!page || local <= 0)
 		return 1;
-	check_quiet(strcmp((const char *)page, TO_DOM0) == 0,
-		    "page holds \"%.40s\"", (const char *)page);
+	EXPECT(strcmp((const char *)page, TO_DOM0) == 0, "page holds \"%.40s\"",
+	       (const char *)page);
 	dom0_refusals(hv, xs, d);
 	strcpy((char *)page, TO_GUEST);
-	check_quiet(hv_evtchn_notify(ev, (hv_port_t)local) == 0,
-		    "notify guest");
-	check_quiet(wait_text(ev, page, ANSWER), "no answer from the guest");
-	check_quiet(hv_grant_unmap(hv, (void *)page, 1) == 0, "unmap");
+	EXPECT(hv_evtchn_notify(ev, (hv_port_t)local) == 0, "notify guest");
+	EXPECT(wait_text(ev, page, ANSWER), "no answer from the guest");
+	EXPECT(hv_grant_unmap(hv, (void *)page, 1) == 0, "unmap");
 	hv_evtchn_close(ev);
 	xs_close(xs);
 	return 0;

@@ -27,38 +27,38 @@ static void test_info(struct hv *hv, hv_domid_t d)
 	struct hv_dominfo info, list[16];
 	int n, i, found = 0, rc;
 
-	check_quiet(hv_domain_info(hv, d, &info) == 0, "info");
+	EXPECT(hv_domain_info(hv, d, &info) == 0, "info");
 	printf("guest %u: flags %#x mem %llu kB max %llu kB vcpus %u\n", d,
 	       info.flags, (unsigned long long)info.memory_kb,
 	       (unsigned long long)info.max_memory_kb, info.vcpus);
-	check_quiet(info.domid == d && info.vcpus == 1, "guest info");
-	check_quiet(info.memory_kb >= 16 * 1024 &&
-			    info.max_memory_kb >= info.memory_kb,
-		    "guest memory %llu kB, max %llu kB",
-		    (unsigned long long)info.memory_kb,
-		    (unsigned long long)info.max_memory_kb);
+	EXPECT(info.domid == d && info.vcpus == 1, "guest info");
+	EXPECT(info.memory_kb >= 16 * 1024 &&
+		       info.max_memory_kb >= info.memory_kb,
+	       "guest memory %llu kB, max %llu kB",
+	       (unsigned long long)info.memory_kb,
+	       (unsigned long long)info.max_memory_kb);
 	n = hv_domain_list(hv, list, 16);
 	for (i = 0; i < n; i++)
 		found += list[i].domid == d;
-	check_quiet(n >= 2 && found == 1, "list: %d domains, guest found %d", n,
-		    found);
+	EXPECT(n >= 2 && found == 1, "list: %d domains, guest found %d", n,
+	       found);
 
-	check_quiet(hv_domain_pause(hv, d) == 0, "pause");
-	check_quiet(hv_domain_info(hv, d, &info) == 0 &&
-			    (info.flags & HV_DOMINF_PAUSED),
-		    "paused flag: %#x", info.flags);
-	check_quiet(hv_domain_unpause(hv, d) == 0, "unpause");
-	check_quiet(hv_domain_info(hv, d, &info) == 0 &&
-			    !(info.flags & HV_DOMINF_PAUSED),
-		    "unpaused flag: %#x", info.flags);
+	EXPECT(hv_domain_pause(hv, d) == 0, "pause");
+	EXPECT(hv_domain_info(hv, d, &info) == 0 &&
+		       (info.flags & HV_DOMINF_PAUSED),
+	       "paused flag: %#x", info.flags);
+	EXPECT(hv_domain_unpause(hv, d) == 0, "unpause");
+	EXPECT(hv_domain_info(hv, d, &info) == 0 &&
+		       !(info.flags & HV_DOMINF_PAUSED),
+	       "unpaused flag: %#x", info.flags);
 	rc = hv_domain_set_vcpus(hv, d, 1);
-	check_quiet(rc == -EOPNOTSUPP, "set_vcpus of a guest: %d", rc);
+	EXPECT(rc == -EOPNOTSUPP, "set_vcpus of a guest: %d", rc);
 	rc = hv_domain_set_max_memory(hv, d, 256 * 1024);
-	check_quiet(rc == 0, "set max memory: %d", rc);
-	check_quiet(hv_domain_info(hv, d, &info) == 0 &&
-			    info.max_memory_kb == 256 * 1024,
-		    "max memory now %llu kB",
-		    (unsigned long long)info.max_memory_kb);
+	EXPECT(rc == 0, "set max memory: %d", rc);
+	EXPECT(hv_domain_info(hv, d, &info) == 0 &&
+		       info.max_memory_kb == 256 * 1024,
+	       "max memory now %llu kB",
+	       (unsigned long long)info.max_memory_kb);
 }
 
 static void test_store_page(struct hv *hv, hv_domid_t d, hv_frame_t frame)
@@ -68,27 +68,25 @@ static void test_store_page(struct hv *hv, hv_domid_t d, hv_frame_t frame)
 
 	errno = 0;
 	g = hv_grant_map(hv, d, 1, &unused, false);
-	check_quiet(!g && errno == ENOENT, "map of a never granted ref: %s",
-		    g ? "mapped" : strerror(errno));
+	EXPECT(!g && errno == ENOENT, "map of a never granted ref: %s",
+	       g ? "mapped" : strerror(errno));
 	g = hv_grant_map(hv, d, 1, &ref, true);
-	check_quiet(g != NULL, "map guest's xenstore grant: %s",
-		    strerror(errno));
+	EXPECT(g != NULL, "map guest's xenstore grant: %s", strerror(errno));
 	f = hv_foreign_map(hv, d, 1, &frame, true);
-	check_quiet(f != NULL, "foreign map of store frame %#llx: %s",
-		    (unsigned long long)frame, strerror(errno));
+	EXPECT(f != NULL, "foreign map of store frame %#llx: %s",
+	       (unsigned long long)frame, strerror(errno));
 	if (g && f) {
 		f[SPARE_OFFSET] = 0x5a;
-		check_quiet(g[SPARE_OFFSET] == 0x5a,
-			    "grant and foreign map are not the same page");
+		EXPECT(g[SPARE_OFFSET] == 0x5a,
+		       "grant and foreign map are not the same page");
 		g[SPARE_OFFSET] = 0;
-		check_quiet(f[SPARE_OFFSET] == 0, "write back not seen");
+		EXPECT(f[SPARE_OFFSET] == 0, "write back not seen");
 	}
 	if (g)
-		check_quiet(hv_grant_unmap(hv, (void *)g, 1) == 0,
-			    "grant unmap");
+		EXPECT(hv_grant_unmap(hv, (void *)g, 1) == 0, "grant unmap");
 	if (f)
-		check_quiet(hv_foreign_unmap(hv, (void *)f, 1) == 0,
-			    "foreign unmap");
+		EXPECT(hv_foreign_unmap(hv, (void *)f, 1) == 0,
+		       "foreign unmap");
 }
 
 static void test_port(struct hv *hv, hv_domid_t d)
@@ -96,15 +94,15 @@ static void test_port(struct hv *hv, hv_domid_t d)
 	struct hv_evtchn *ev = hv_evtchn_open(hv);
 	int p;
 
-	check_quiet(ev != NULL, "evtchn open");
+	EXPECT(ev != NULL, "evtchn open");
 	if (!ev)
 		return;
 	p = hv_evtchn_alloc_unbound(ev, d);
-	check_quiet(p > 0, "unbound port for the guest: %d", p);
+	EXPECT(p > 0, "unbound port for the guest: %d", p);
 	if (p > 0) {
-		check_quiet(hv_evtchn_status(ev, p) == HV_EVTCHN_UNBOUND,
-			    "status of the port");
-		check_quiet(hv_evtchn_unbind(ev, p) == 0, "unbind");
+		EXPECT(hv_evtchn_status(ev, p) == HV_EVTCHN_UNBOUND,
+		       "status of the port");
+		EXPECT(hv_evtchn_unbind(ev, p) == 0, "unbind");
 	}
 	hv_evtchn_close(ev);
 }
@@ -115,25 +113,23 @@ static void test_end(struct hv *hv, hv_domid_t d)
 	struct hv_dominfo info;
 	int i, rc;
 
-	check_quiet(hv_domain_start_info(hv, d, &si) == -EOPNOTSUPP,
-		    "start info of a PV guest");
-	check_quiet(hv_domain_shutdown(hv, d, HV_SHUTDOWN_REBOOT) == 0,
-		    "shutdown");
-	check_quiet(hv_domain_info(hv, d, &info) == 0 &&
-			    (info.flags & HV_DOMINF_SHUTDOWN) &&
-			    info.shutdown_reason == HV_SHUTDOWN_REBOOT,
-		    "shutdown flags %#x reason %u", info.flags,
-		    info.shutdown_reason);
-	check_quiet(hv_domain_destroy(hv, d) == 0, "destroy");
+	EXPECT(hv_domain_start_info(hv, d, &si) == -EOPNOTSUPP,
+	       "start info of a PV guest");
+	EXPECT(hv_domain_shutdown(hv, d, HV_SHUTDOWN_REBOOT) == 0, "shutdown");
+	EXPECT(hv_domain_info(hv, d, &info) == 0 &&
+		       (info.flags & HV_DOMINF_SHUTDOWN) &&
+		       info.shutdown_reason == HV_SHUTDOWN_REBOOT,
+	       "shutdown flags %#x reason %u", info.flags,
+	       info.shutdown_reason);
+	EXPECT(hv_domain_destroy(hv, d) == 0, "destroy");
 	for (i = 0; i < 50; i++) {
 		rc = hv_domain_info(hv, d, &info);
 		if (rc == -ESRCH)
 			break;
 		usleep(100 * 1000);
 	}
-	check_quiet(rc == -ESRCH,
-		    "guest still there after destroy: %d flags %#x", rc,
-		    info.flags);
+	EXPECT(rc == -ESRCH, "guest still there after destroy: %d flags %#x",
+	       rc, info.flags);
 }
 
 int main(void)

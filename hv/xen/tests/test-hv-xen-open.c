@@ -53,25 +53,24 @@ static void check_open(const char *name,
 
 	memset(why, 'x', sizeof(why));
 	printed = captured_open(open_fn, &hv, why, sizeof(why), &rc);
-	check_quiet(rc == -ENOENT, "%s: rc %d, want -ENOENT", name, rc);
-	check_quiet(strcmp(why, MSG) == 0, "%s: why is \"%.*s\"", name,
-		    (int)sizeof(why) - 1, why);
-	check_quiet(printed == 0, "%s: %ld bytes printed to stderr", name,
-		    printed);
-	check_quiet(rc == 0 || hv == NULL || hv == (struct hv *)&unset,
-		    "%s: a handle was returned on failure", name);
+	EXPECT(rc == -ENOENT, "%s: rc %d, want -ENOENT", name, rc);
+	EXPECT(strcmp(why, MSG) == 0, "%s: why is \"%.*s\"", name,
+	       (int)sizeof(why) - 1, why);
+	EXPECT(printed == 0, "%s: %ld bytes printed to stderr", name, printed);
+	EXPECT(rc == 0 || hv == NULL || hv == (struct hv *)&unset,
+	       "%s: a handle was returned on failure", name);
 	if (rc == 0)
 		hv_close(hv);
 
 	/* A short buffer gets a truncated, terminated sentence. */
 	memset(small, 'x', sizeof(small));
 	printed = captured_open(open_fn, &hv, small, sizeof(small), &rc);
-	check_quiet(rc == -ENOENT, "%s (short why): rc %d", name, rc);
-	check_quiet(memchr(small, '\0', sizeof(small)) != NULL &&
-			    strncmp(small, MSG, sizeof(small) - 1) == 0,
-		    "%s: short why not a terminated prefix", name);
-	check_quiet(printed == 0, "%s (short why): %ld bytes printed", name,
-		    printed);
+	EXPECT(rc == -ENOENT, "%s (short why): rc %d", name, rc);
+	EXPECT(memchr(small, '\0', sizeof(small)) != NULL &&
+		       strncmp(small, MSG, sizeof(small) - 1) == 0,
+	       "%s: short why not a terminated prefix", name);
+	EXPECT(printed == 0, "%s (short why): %ld bytes printed", name,
+	       printed);
 }
 
 int main(void)
@@ -92,7 +91,7 @@ int main(void)
 
 	/* hv_open tolerates a NULL why. */
 	rc = hv_open(&hv, NULL, 0);
-	check_quiet(rc == -ENOENT, "hv_open(why=NULL): rc %d", rc);
+	EXPECT(rc == -ENOENT, "hv_open(why=NULL): rc %d", rc);
 	if (rc == 0)
 		hv_close(hv);
 
