@@ -258,8 +258,21 @@ int cg_attach(hv_domid_t domid, pid_t pid)
 	return 0;
 }
 
-/* v1 freezing is asynchronous: wait (up to a second) until it is done, so
- * that a paused domain is really stopped when pause returns. */
+/*
+ * v1 freezing is asynchronous: a task is frozen when it next leaves the
+ * kernel. Running tasks get there at once, so we wait a little
+ * (FREEZE_WAIT_MS) for the state to read FROZEN, which it normally does
+ * within a millisecond or two. But a task asleep in the kernel in a wait
+ * that is not freezable stays FREEZING as long as it sleeps, and a guest
+ * chooses that: a process of it faulting on a page of its own FUSE file,
+ * whose server (its other process, frozen) never answers. Waiting for it
+ * would make xpv-hv wait as long as the guest likes (it once waited a
+ * second per freeze, pause then failing), so we stop waiting: such a task
+ * is stopped as surely, in the kernel, and freezes on its way out before
+ * it runs a single instruction of the guest. Thawing is immediate.
+ */
+#define FREEZE_WAIT_MS 20
+
 static int wait_frozen(hv_domid_t domid, const char *want)
 {
 	struct timespec ts = { 0, 1000 * 1000 };
@@ -267,13 +280,14 @@ static int wait_frozen(hv_domid_t domid, const char *want)
 	int i;
 
 	cg_path(domid, "freezer", dir, sizeof(dir));
-	for (i = 0; i < 1000; i++) {
-		if (read_str(dir, "freezer.state", val, sizeof(val)) == 0 &&
-		    strncmp(val, want, strlen(want)) == 0)
+	for (i = 0; i < FREEZE_WAIT_MS; i++) {
+		if (read_str(dir, "freezer.state", val, sizeof(val)) < 0)
+			return -EIO;
+		if (strncmp(val, want, strlen(want)) == 0)
 			return 0;
 		nanosleep(&ts, NULL);
 	}
-	return -ETIMEDOUT;
+	return 0; /* still FREEZING: see above */
 }
 
 int cg_freeze(hv_domid_t domid, bool frozen)
@@ -402,14 +416,16 @@ static void find_leftovers(bool *found)
 
 /* Kill what is left in a predecessor's domain cgroup (frozen, a paused
  * domain's tasks would not die until thawed; freezing first also stops
- * them forking meanwhile), up to a second; how many were found. */
+ * them forking meanwhile), up to a second (each round 10 ms, and at most
+ * FREEZE_WAIT_MS more while a task cannot be frozen); how many were
+ * found. */
 static int kill_leftover(hv_domid_t domid)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	pid_t pids[256];
 	int found = read_procs(domid, pids, 256), i;
 
-	for (i = 0; i < 100 && !cg_empty(domid); i++) {
+	for (i = 0; i < 30 && !cg_empty(domid); i++) {
 		cg_freeze(domid, true);
 		cg_kill_all(domid);
 		cg_freeze(domid, false);

@@ -512,8 +512,20 @@ static void finish_destroy(struct domain *d)
 	free_domain(d);
 }
 
+/* Whether we are asked to stop: SIGTERM or SIGINT waits, unread, in the
+ * signalfd (those signals are blocked, so they stay pending). */
+static bool stop_pending(void)
+{
+	sigset_t set;
+
+	return sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 ||
+					 sigismember(&set, SIGINT) == 1);
+}
+
 /* Wait up to ms for each of the dying domains to be gone, finishing
- * those that are; true when all of them are. */
+ * those that are; true when all of them are. A SIGTERM ends the wait:
+ * a guest whose processes cannot be killed must not delay our exit past
+ * its own bound (the exit's wait, EXIT_WAIT_MS). */
 static bool wait_gone(struct domain **ds, unsigned int n, long ms)
 {
 	struct timespec ts = { 0, 2 * 1000 * 1000 };
@@ -528,7 +540,7 @@ static bool wait_gone(struct domain **ds, unsigned int n, long ms)
 			}
 			left += ds[i] != NULL;
 		}
-		if (!left || waited >= ms)
+		if (!left || waited >= ms || stop_pending())
 			return !left;
 		nanosleep(&ts, NULL);
 	}

@@ -13,7 +13,8 @@
  *     uninterruptibly once a signal came.
  *
  * And a guest whose stdout write waits in a page fault it controls
- * (test-stdio-stall.c): a pipe's writer holds the pipe's mutex meanwhile.
+ * (test-stdio-stall.c): a pipe's writer holds the pipe's mutex meanwhile;
+ * the task waiting in that fault cannot be frozen (test-freeze-stall.c).
  *
  * It obeys one command per line on stdin and answers one line on stdout:
  * "ok ..." or "err N" (a negative errno):
@@ -39,6 +40,7 @@
  *   faultwrite          a child writes to its stdout from a page of its
  *                       FUSE file whose READ is held (mounting it first)
  *   ping                -> ok
+ *   shutdown            shut its own domain down (poweroff)
  *
  * Dropping its own copy of the lingering socket would make the guest
  * wait in close() itself when nobody else holds it: a child of its own
@@ -442,6 +444,9 @@ static void obey(const char *line)
 		reply(a < 0 ? "err %d" : "ok %d", a < 0 ? -errno : a);
 	} else if (!strcmp(cmd, "ping")) {
 		reply("ok");
+	} else if (!strcmp(cmd, "shutdown")) {
+		a = hv_domain_shutdown(hv, HV_DOMID_SELF, HV_SHUTDOWN_POWEROFF);
+		reply(a < 0 ? "err %d" : "ok %d", a);
 	} else if (!strcmp(cmd, "faultwrite")) {
 		cmd_faultwrite();
 	} else if (!strcmp(cmd, "fuse")) {

@@ -15,6 +15,8 @@
 #                      dom0's reads of its stdio do not wait
 #   test-copy-storm    grant copies as costly as xpv-hv takes, from 500
 #                      connections: refused over the limits, dom0 served
+#   test-freeze-stall  a guest task the freezer cannot stop: pause,
+#                      shutdown and destroy do not wait for it
 # The world tests' guest is hostile-world-guest (world-guest.c), driven by
 # driver.c; test-evtchn-stall's is evtchn-stall-guest.
 TEST_PROGS += $(BIN)/hostile-world-guest $(BIN)/test-guest-world \
@@ -42,8 +44,9 @@ $(BIN)/test-evtchn-stall: $(call objs,tests/hostile-guest/test-evtchn-stall.c) $
 	$(link)
 
 TEST_PROGS += $(BIN)/fd-stall-guest $(BIN)/test-fd-close-stall \
-	$(BIN)/test-stdio-stall
-TESTS += $(BIN)/test-fd-close-stall $(BIN)/test-stdio-stall
+	$(BIN)/test-stdio-stall $(BIN)/test-freeze-stall
+TESTS += $(BIN)/test-fd-close-stall $(BIN)/test-stdio-stall \
+	$(BIN)/test-freeze-stall
 
 $(BIN)/fd-stall-guest: $(call objs,tests/hostile-guest/fd-stall-guest.c) $(HV_LIB)
 	$(link)
@@ -52,6 +55,9 @@ $(BIN)/test-fd-close-stall: $(call objs,tests/hostile-guest/test-fd-close-stall.
 	$(link)
 
 $(BIN)/test-stdio-stall: $(call objs,tests/hostile-guest/test-stdio-stall.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/fd-stall-guest $(BIN)/xpv-hv
+	$(link)
+
+$(BIN)/test-freeze-stall: $(call objs,tests/hostile-guest/test-freeze-stall.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/fd-stall-guest $(BIN)/xpv-hv
 	$(link)
 
 TEST_PROGS += $(BIN)/copy-storm-guest $(BIN)/test-copy-storm
