@@ -5,8 +5,10 @@
  *   Initialising; the backend's InitWait; its features
  *   per queue: a tx and an rx ring (one page each), one port (two with
  *     split event channels), NF_TX_BUFS + NF_RX_BUFS buffer pages granted
- *   publish the rings, ports and our features with Initialised in one
- *     transaction; the backend's Connected; Connected
+ *   publish the rings, ports and our features with Connected in one
+ *     transaction (as Linux's netfront does: Linux's netback connects
+ *     only once its frontend says Connected, never on Initialised); wait
+ *     for the backend's Connected
  *   the NIC: a TAP queue per ring pair, with the vif's MAC and the
  *     backend's MTU, offloads as far as the backend takes them
  *   post the rx buffers
@@ -208,7 +210,7 @@ static int publish(struct netfront *nf)
 	 * backend may keep them mapped. */
 	add(k, "feature-persistent", nf->cfg.no_persistent ? "0" : "1");
 	ret = xenbus_dev_publish(nf->dev, k->kv, k->n,
-				 XPV_XENBUS_STATE_INITIALISED);
+				 XPV_XENBUS_STATE_CONNECTED);
 	free(k);
 	return ret;
 }
@@ -228,20 +230,23 @@ static unsigned int nic_offloads(const struct netfront *nf)
 }
 
 /* A NIC dom0 made for us and handed in (net/guest_nic.h), tagged with
- * our directory: taken once, kept across reconnects. */
-static void take_handed_in(struct netfront *nf)
+ * our directory: taken once, kept across reconnects. Returns the last
+ * hv_take_fd error (-ENOENT: none waiting; -EOPNOTSUPP: the platform
+ * hands nothing in, as on xen). */
+static int take_handed_in(struct netfront *nf)
 {
-	int fd;
+	int fd = -ENOENT;
 
 	while (!nf->ntaps || nf->taps_handed_in) {
 		if (nf->ntaps == NETFRONT_MAX_QUEUES)
-			return;
+			return 0;
 		fd = hv_take_fd(nf->hv, nf->dir);
 		if (fd < 0)
-			return;
+			return fd;
 		nf->tap_fds[nf->ntaps++] = fd;
 		nf->taps_handed_in = true;
 	}
+	return 0;
 }
 
 /* The NIC: a TAP queue per ring pair (kept across reconnects). One handed
@@ -335,9 +340,7 @@ static int handshake(struct netfront *nf, int timeout_ms)
 			timeout_ms);
 	if (ret < 0)
 		return ret;
-	if (ret != XPV_XENBUS_STATE_CONNECTED)
-		return -ECONNREFUSED;
-	return xenbus_dev_switch(nf->dev, XPV_XENBUS_STATE_CONNECTED);
+	return ret == XPV_XENBUS_STATE_CONNECTED ? 0 : -ECONNREFUSED;
 }
 
 /* No NIC handed in yet and none we could make (no /dev/net/tun, as in a
@@ -347,7 +350,8 @@ static void wait_handed_in(struct netfront *nf, int timeout_ms)
 {
 	int waited = 0;
 
-	take_handed_in(nf);
+	if (take_handed_in(nf) == -EOPNOTSUPP)
+		return;
 	while (!nf->ntaps && access("/dev/net/tun", R_OK | W_OK) &&
 	       (timeout_ms < 0 || waited < timeout_ms)) {
 		usleep(50000);

@@ -23,9 +23,10 @@ LIBPATH="$CROOT/usr/lib/x86_64-linux-gnu"
 # backends; bridge and loop serve the guest's NIC and disk.
 DOM0_MODS=(xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-blkback
 	xen-netback bridge loop tun)
-# domU: the frontends, and the devices a user-space frontend needs.
+# domU: the frontends, and the devices a user-space frontend needs (tun:
+# our netfront's NIC, tests/xen/dom0/plan-net.sh).
 DOMU_MODS=(xen-blkfront xen-netfront xen-privcmd xenfs xen-evtchn
-	xen-gntdev xen-gntalloc)
+	xen-gntdev xen-gntalloc tun)
 
 XEN_TOOLS=(xl xenstored xen-init-dom0 xenconsoled test-xenstore
 	libxl-save-helper xenstore-control)
@@ -124,11 +125,17 @@ build_domU()
 	# xen-blkback (tests/xen/dom0/plan-blk.sh)
 	[[ -x $BUILD/bin/xpv-blk-guest ]] &&
 		add_bin "$dir" "$BUILD/bin/xpv-blk-guest" xpv/bin/xpv-blk-guest
+	# netfront in user space (xpv_net=...,user), against the kernel's
+	# xen-netback (tests/xen/dom0/plan-net.sh)
+	[[ -x $BUILD/bin/xpv-netfront ]] &&
+		add_bin "$dir" "$BUILD/bin/xpv-netfront" xpv/bin/xpv-netfront
 	# Relative: a copy into this image unpacked in dom0 (hv/xen's
 	# domu-run.sh repacks it) must not write through to dom0's own loader.
 	ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
 		"$dir/lib64/ld-linux-x86-64.so.2"
 	cp "$top/tests/xen/domU/init" "$dir/init"
+	mkdir -p "$dir/xpv"
+	cp "$top/tests/xen/domU/net-guest.sh" "$dir/xpv/net-guest.sh"
 	cp "$top/tests/xen/domU/poweroff" "$dir/sbin/poweroff.xpv"
 	chmod +x "$dir/init" "$dir/sbin/poweroff.xpv"
 	pack "$dir" "$XEN_OUT/domU.cpio.gz"
@@ -160,6 +167,11 @@ build_dom0()
 	cp "$CROOT/boot/vmlinuz-$KVER" "$dir/guest/vmlinuz"
 	cp "$XEN_OUT/domU.cpio.gz" "$dir/guest/initrd.gz"
 	cp "$top"/tests/xen/dom0/hotplug-* "$dir/etc/xen/scripts/"
+	# Our vif-bridge and its common file, as a drop-in for Xen's (bash,
+	# as Xen's scripts are; tests/xen/dom0/plan-net.sh).
+	cp "$top/hotplug/vif-bridge" "$top/hotplug/xpv-hotplug-common.sh" \
+		"$dir/etc/xen/scripts/"
+	add_bin "$dir" /bin/bash bin/bash
 	: >"$dir/etc/xen/xl.conf"
 	cp "$top/tests/xen/dom0/init" "$dir/init"
 	cp "$top"/tests/xen/dom0/*.sh "$dir/xpv/"

@@ -24,13 +24,17 @@ guest-destroy 60 t_guest_destroy guest-shutdown
 hv-xen-guest 120 t_hv_xen_guest store
 hv-xen-domu 150 t_hv_xen_domu store
 blk-user-guest 200 t_blk_user_guest guest-destroy
-blk-xpv-guest 240 t_blk_xpv_guest guest-destroy"
+blk-xpv-guest 240 t_blk_xpv_guest guest-destroy
+net-user-guest 360 t_net_user_guest guest-destroy
+net-xpv-guest 300 t_net_xpv_guest guest-destroy"
 
 GUEST=xpvguest
 XENSTORED=/usr/lib/xen-4.17/bin/xenstored
 
 # The block tests (xpv-blkback on real Xen).
 . /xpv/plan-blk.sh
+# The network tests (xpv-netback and netfront on real Xen).
+. /xpv/plan-net.sh
 
 # --- the store -----------------------------------------------------------
 
