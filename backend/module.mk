@@ -1,8 +1,8 @@
 # backend/: dom0's backends. $(BACKEND_LIB) (libxpvbackend.a) is the
-# xenbus backend core (xenbus.h) every backend daemon links, with $(HV_LIB)
-# after it. backend/echo/ is the demo device's backend, xpv-echoback.
+# xenbus backend core (xenbus.h) and the daemon skeleton (daemon.h) every
+# backend daemon links, with $(HV_LIB) after it. backend/echo/ is the demo device's backend, xpv-echoback.
 BACKEND_SRCS := backend/xenbus.c backend/state.c backend/store.c \
-	backend/error.c
+	backend/error.c backend/daemon.c
 LIBS += $(BACKEND_LIB)
 
 $(BACKEND_LIB): $(call objs,$(BACKEND_SRCS))

@@ -21,7 +21,7 @@ struct cons;
 /* What every console shares. */
 struct consoled {
 	struct hv *hv;
-	int epfd; /* data.ptr: a struct cons_fd of a console, or NULL (core) */
+	int epfd; /* the daemon's; data.ptr: a struct cons_fd of a console */
 	char logdir[4096];
 };
 

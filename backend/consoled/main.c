@@ -5,50 +5,23 @@
  *
  * It reaches xenstored through $XENSTORED_PATH and the hypervisor through
  * hv_open(); console logs go to DIR/console/ (DIR: --log-dir, else
- * $XPV_LOGDIR, else /var/log/xpv). One epoll set holds the backend core's
- * fd, each console's event channel and pty, and a signalfd: SIGTERM or
- * SIGINT ends it. When $XPV_READY_FD names an fd (xpv up), "READY\n" is
- * written there once it serves, and the fd closed.
+ * $XPV_LOGDIR, else /var/log/xpv). The daemon skeleton (backend/daemon.h)
+ * holds the epoll set, with the backend core's fd, a signalfd and each
+ * console's event channel and pty: SIGTERM or SIGINT ends it. When
+ * $XPV_READY_FD names an fd (xpv up), "READY\n" is written there once it
+ * serves, and the fd closed.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "backend/consoled/consoled.h"
-#include "hv/hv.h"
+#include "backend/daemon.h"
 
 #define NAME "xpv-consoled"
-#define MAX_EVENTS 64
-
-static int signal_mark; /* the signalfd's epoll tag */
-
-static int add_fd(int epfd, int fd, void *ptr)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ptr };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static int open_signals(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	signal(SIGPIPE, SIG_IGN);
-	fd = signalfd(-1, &set, SFD_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
 
 static void say_ready(void)
 {
@@ -64,70 +37,11 @@ static void say_ready(void)
 	unsetenv("XPV_READY_FD");
 }
 
-/*
- * Until a signal, or the core cannot go on. The core is dispatched after
- * every other event of the batch: removing a console closes its fds and
- * frees the struct cons_fd their events point at, and those events may
- * be further on in evs[].
- */
-static int run(struct xpv_backend *core, int epfd)
+/* An event of a console's ring or pty: tag is its struct cons_fd. */
+static void serve_event(void *opaque __attribute__((unused)), void *tag,
+			uint32_t events __attribute__((unused)))
 {
-	struct epoll_event evs[MAX_EVENTS];
-	bool core_ready;
-	int i, n, ret;
-
-	for (;;) {
-		n = epoll_wait(epfd, evs, MAX_EVENTS, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		core_ready = false;
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &signal_mark)
-				return 0;
-			if (evs[i].data.ptr)
-				consoled_serve(evs[i].data.ptr);
-			else
-				core_ready = true;
-		}
-		if (core_ready) {
-			ret = xpv_backend_dispatch(core);
-			if (ret)
-				return ret;
-		}
-	}
-}
-
-static int serve(struct consoled *cd)
-{
-	struct xpv_backend *core;
-	int sfd, ret;
-
-	core = xpv_backend_open(NAME, hv_self(cd->hv));
-	if (!core) {
-		fprintf(stderr,
-			NAME ": cannot reach xenstored (%s); is "
-			     "XENSTORED_PATH set?\n",
-			strerror(errno));
-		return -errno;
-	}
-	sfd = open_signals();
-	ret = sfd < 0 ? sfd : add_fd(cd->epfd, sfd, &signal_mark);
-	ret = ret ?: add_fd(cd->epfd, xpv_backend_fd(core), NULL);
-	ret = ret ?: xpv_backend_add_class(core, "console", &consoled_ops, cd);
-	if (!ret) {
-		fprintf(stderr,
-			NAME ": serving backend/console; logs in "
-			     "%s/console\n",
-			cd->logdir);
-		say_ready();
-		ret = run(core, cd->epfd);
-	}
-	xpv_backend_close(core);
-	if (sfd >= 0)
-		close(sfd);
-	return ret;
+	consoled_serve(tag);
 }
 
 static int parse_args(int argc, char **argv, struct consoled *cd)
@@ -162,22 +76,24 @@ static int parse_args(int argc, char **argv, struct consoled *cd)
 int main(int argc, char **argv)
 {
 	static struct consoled cd = { .epfd = -1 };
-	char why[256];
+	const struct xpv_daemon_loop loop = { .event = serve_event };
+	struct xpv_daemon d;
 	int ret = parse_args(argc, argv, &cd);
 
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	ret = hv_open(&cd.hv, why, sizeof(why));
-	if (ret) {
-		fprintf(stderr, NAME ": %s\n", why);
+	if (xpv_daemon_open(&d, NAME))
 		return 1;
+	cd.hv = d.hv;
+	cd.epfd = d.epfd;
+	ret = xpv_backend_add_class(d.core, "console", &consoled_ops, &cd);
+	if (!ret) {
+		fprintf(stderr,
+			NAME ": serving backend/console; logs in "
+			     "%s/console\n",
+			cd.logdir);
+		say_ready();
+		ret = xpv_daemon_run(&d, &loop);
 	}
-	cd.epfd = epoll_create1(EPOLL_CLOEXEC);
-	ret = cd.epfd < 0 ? -errno : serve(&cd);
-	if (ret)
-		fprintf(stderr, NAME ": %s\n", strerror(-ret));
-	if (cd.epfd >= 0)
-		close(cd.epfd);
-	hv_close(cd.hv);
-	return ret ? 1 : 0;
+	return xpv_daemon_close(&d, ret);
 }

@@ -16,8 +16,8 @@ struct echo_dev;
 /* What every echo device shares: the daemon's hv handle and epoll set. */
 struct echo_backend {
 	struct hv *hv;
-	/* Each connected device's event channel fd is in it, with
-	 * data.ptr = its struct echo_dev (the core's fd has NULL). */
+	/* The daemon's (backend/daemon.h): each connected device's event
+	 * channel fd is in it, with data.ptr = its struct echo_dev. */
 	int epfd;
 	unsigned long served; /* requests answered, all devices */
 };
