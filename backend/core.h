@@ -48,6 +48,9 @@ struct xpv_backend_dev {
 	 * backend state; Initialising until probed. */
 	enum xpv_xenbus_state state;
 	enum xpv_xenbus_state fe_state; /* as last read */
+	/* The furthest state the frontend was read in since the device
+	 * last went InitWait: one read behind it, it has started over. */
+	enum xpv_xenbus_state fe_furthest;
 	bool probed; /* probe succeeded, remove not yet called */
 	bool connected; /* connect succeeded, disconnect not yet called */
 	bool watching; /* the frontend's state is watched */

@@ -24,7 +24,8 @@
  *        |           v      |
  *        |        Closing   |   <- fatal from InitWait or Connected,
  *        |           |      |      or the toolstack's Closing
- *        |  [Closed] |      |
+ *        |  [Closed, |      |
+ *        |  or started over]|
  *        |           v      v
  *        +------- Closed <--+   (InitWait goes to Closed too, on [Closed])
  *      reopen [Initialising,
@@ -59,6 +60,13 @@
  * - A new backend daemon probes a device it finds in any state but
  *   offline: with a frontend still Connected, it connects to the same
  *   ring, so a backend restart is survived by the guest.
+ * - A frontend in Closing waits for nothing: a restarting one writes
+ *   Closed and Initialising at once, and the drive (which reads the store
+ *   afresh) may never see the Closed. A frontend read in a state before
+ *   the furthest it reached since our InitWait (dev->fe_furthest) has
+ *   been through Closed and started over: a Closing device then closes
+ *   and reopens as if it had seen the Closed. Without that it waited in
+ *   Closing for a Closed that had come and gone.
  */
 #include <assert.h>
 #include <errno.h>
@@ -98,7 +106,7 @@ struct transition {
 };
 
 static step_fn step_probe, step_connect, step_restart, step_closing,
-	step_closed, step_reopen, step_bad;
+	step_closed, step_started_over, step_reopen, step_bad;
 
 static const struct transition transitions[] = {
 	{ XPV_XENBUS_STATE_INITIALISING, FE_ANY, step_probe },
@@ -113,6 +121,8 @@ static const struct transition transitions[] = {
 	{ XPV_XENBUS_STATE_CONNECTED, FE_BAD, step_bad },
 	{ XPV_XENBUS_STATE_CLOSING, FE_CLOSED, step_closed },
 	{ XPV_XENBUS_STATE_CLOSING, FE_GONE, step_closed },
+	{ XPV_XENBUS_STATE_CLOSING, FE_NEW, step_started_over },
+	{ XPV_XENBUS_STATE_CLOSING, FE_READY, step_started_over },
 	{ XPV_XENBUS_STATE_CLOSED, FE_NEW, step_reopen },
 	{ XPV_XENBUS_STATE_CLOSED, FE_READY, step_reopen },
 };
@@ -160,6 +170,8 @@ static void set_state(struct xpv_backend_dev *dev, enum xpv_xenbus_state to)
 	enum xpv_xenbus_state from = dev->state;
 
 	dev->state = to;
+	if (to == XPV_XENBUS_STATE_INIT_WAIT)
+		dev->fe_furthest = dev->fe_state; /* a new handshake */
 	if (dev->cls->ops->state_changed)
 		dev->cls->ops->state_changed(dev, from, to);
 }
@@ -316,6 +328,16 @@ static void step_closed(struct xpv_backend_dev *dev,
 	switch_or_log(dev, XPV_XENBUS_STATE_CLOSED);
 }
 
+/* Closing, and the frontend is back in Initialising..Connected: when it
+ * was further on before, it closed and started over (see above). */
+static void step_started_over(struct xpv_backend_dev *dev, const struct view *v)
+{
+	if (dev->fe_state >= dev->fe_furthest)
+		return; /* it has not answered our Closing yet */
+	log_dev(dev, "the frontend closed and started over");
+	step_closed(dev, v);
+}
+
 static void step_reopen(struct xpv_backend_dev *dev, const struct view *v)
 {
 	if (!dev->probed) {
@@ -381,6 +403,9 @@ static int read_view(struct xpv_backend_dev *dev, struct view *v)
 	if (ret && ret != -ENOENT && ret != -EINVAL && ret != -ERANGE)
 		return ret;
 	v->fe = classify(dev, ret, n);
+	if (v->fe != FE_GONE && v->fe != FE_BAD &&
+	    dev->fe_state > dev->fe_furthest)
+		dev->fe_furthest = dev->fe_state;
 	return 0;
 }
 

@@ -190,6 +190,8 @@ enum op {
 	ADD_WRONG_ID, /* ... whose frontend-id is not the path's domain */
 	READY, /* the frontend publishes ring-ref, event-channel, state 3 */
 	FE, /* the frontend writes key = value */
+	FE_STATES, /* the frontend writes each state of value ("6 1") in
+		      turn, the core not running between (a quick one) */
 	BE, /* the toolstack (or hotplug) writes key = value */
 	RM_FE, /* the frontend's directory goes (guest destroyed) */
 	RM_BE, /* the toolstack removes the device */
@@ -238,6 +240,33 @@ static const struct scenario scenarios[] = {
 	    { FE, "state", "6", 6, "6", { 1, 1, 1, 0 }, NULL },
 	    { FE, "state", "1", 2, "2", { 1, 1, 1, 0 }, NULL },
 	    { READY, 0, 0, 4, "4", { 1, 2, 1, 0 }, NULL } } },
+	/* Closing x NEW and x READY: the frontend closed and started over
+	 * before the core saw its Closed (a restarting frontend); the
+	 * device must not stay in Closing, whatever sent it there. */
+	{ "frontend closes and restarts at once",
+	  "test",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { FE, "state", "5", 5, "5", { 1, 1, 0, 0 }, NULL },
+	    { FE_STATES, 0, "6 1", 2, "6 2", { 1, 1, 1, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 2, 1, 0 }, NULL },
+	    { FE, "state", "5", 5, "5", { 1, 2, 1, 0 }, NULL },
+	    { FE_STATES, 0, "6 1 3", 4, "6 2 4", { 1, 3, 2, 0 }, NULL } } },
+	{ "frontend restarts at once after a fatal error",
+	  "test",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { FE, "state", "9", 5, "5", { 1, 1, 0, 0 }, "state is invalid" },
+	    { FE_STATES, 0, "6 1", 2, "6 2", { 1, 1, 1, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 2, 1, 0 }, NULL } } },
+	/* An unplug the frontend answers by restarting at once: Closed
+	 * and removed, never InitWait again (the device is offline). */
+	{ "frontend restarts at once during an unplug",
+	  "test",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { UNPLUG, 0, 0, 5, "5", { 1, 1, 0, 0 }, NULL },
+	    { FE_STATES, 0, "6 1", 6, "6", { 1, 1, 1, 1 }, NULL } } },
 	/* Connected x NEW: restarted without closing (killed); straight
 	 * back to InitWait, never Closed (a frontend would take that for
 	 * the backend going away). */
@@ -511,6 +540,19 @@ static void unplug(void)
 	tx_commit(t);
 }
 
+/* Each state of the list in turn, as fast as the store takes them. */
+static void write_states(const char *list)
+{
+	char node[192], state[4];
+	int len;
+
+	snprintf(node, sizeof(node), "%s/state", fe_dir);
+	while (sscanf(list, " %3[0-9]%n", state, &len) == 1) {
+		write_str(node, state);
+		list += len;
+	}
+}
+
 static void rm(const char *path)
 {
 	xs_rm(xs, XBT_NULL, path); /* absent already is fine */
@@ -558,6 +600,9 @@ static void do_step(const struct step *s)
 	case FE:
 	case BE:
 		write_str(node, s->value);
+		break;
+	case FE_STATES:
+		write_states(s->value);
 		break;
 	case RM_FE:
 		rm(fe_dir);
