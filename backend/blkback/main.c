@@ -6,50 +6,32 @@
  *
  * It reaches xenstored through $XENSTORED_PATH (libxenstore) and the
  * hypervisor through hv_open() ($XPV_RUNDIR on sim). The main thread runs
- * the backend core (handshakes) in one epoll set with a signalfd, the
- * eventfd on which queues report a broken ring, and a 1 s timer that
- * rewrites the statistics file (default $XPV_RUNDIR/blkback.stats);
- * every queue has a thread of its own. SIGTERM or SIGINT ends it,
+ * the backend core (handshakes) in the daemon skeleton's epoll set
+ * (backend/daemon.h) with its signalfd, the eventfd on which queues
+ * report a broken ring, and a 1 s timer that rewrites the statistics file
+ * (default $XPV_RUNDIR/blkback.stats); every queue has a thread of its
+ * own. SIGTERM or SIGINT ends it,
  * leaving every device as it is in the store.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "backend/blkback/vbd.h"
+#include "backend/daemon.h"
 
 #define NAME "xpv-blkback"
 
-enum { EV_CORE, EV_SIGNAL, EV_WAKE, EV_TIMER };
-
-static int add_fd(int epfd, int fd, uint64_t what)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = what };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-static int open_signals(void)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
+/* The main loop's own fds besides the skeleton's; each is its own tag. */
+struct main_fds {
+	struct blkback *bb; /* its wake_fd */
+	int timer_fd;
+};
 
 static int open_timer(void)
 {
@@ -72,71 +54,53 @@ static void drain_fd(int fd)
 	}
 }
 
-/* Until a signal, or the core cannot go on. */
-static int run(struct blkback *bb, int epfd, int timer_fd)
+static void main_event(void *opaque, void *tag,
+		       uint32_t events __attribute__((unused)))
 {
-	struct epoll_event evs[16];
-	int i, n, ret;
+	struct main_fds *m = opaque;
 
-	for (;;) {
-		n = epoll_wait(epfd, evs, 16, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		for (i = 0; i < n; i++) {
-			switch (evs[i].data.u64) {
-			case EV_SIGNAL:
-				return 0;
-			case EV_WAKE:
-				drain_fd(bb->wake_fd);
-				blkback_check_broken(bb);
-				break;
-			case EV_TIMER:
-				drain_fd(timer_fd);
-				blkback_write_stats(bb);
-				break;
-			default:
-				ret = xpv_backend_dispatch(bb->core);
-				if (ret)
-					return ret;
-				blkback_write_stats(bb);
-			}
-		}
+	if (tag == &m->bb->wake_fd) {
+		drain_fd(m->bb->wake_fd);
+		blkback_check_broken(m->bb);
+	} else {
+		drain_fd(m->timer_fd);
+		blkback_write_stats(m->bb);
 	}
 }
 
-static int serve(struct blkback *bb)
+static void write_stats(void *opaque)
 {
-	int epfd, sfd = -1, tfd = -1, ret;
+	struct main_fds *m = opaque;
 
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (epfd < 0)
+	blkback_write_stats(m->bb);
+}
+
+/* Until a signal, or the core cannot go on. */
+static int serve(struct xpv_daemon *d, struct main_fds *m)
+{
+	const struct xpv_daemon_loop loop = { .event = main_event,
+					      .dispatched = write_stats,
+					      .opaque = m };
+	struct blkback *bb = m->bb;
+	int ret;
+
+	bb->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (bb->wake_fd < 0)
 		return -errno;
-	sfd = open_signals();
-	tfd = open_timer();
-	ret = sfd < 0 ? sfd : tfd < 0 ? tfd : 0;
-	ret = ret ?: add_fd(epfd, sfd, EV_SIGNAL);
-	ret = ret ?: add_fd(epfd, tfd, EV_TIMER);
-	ret = ret ?: add_fd(epfd, bb->wake_fd, EV_WAKE);
-	ret = ret ?: add_fd(epfd, xpv_backend_fd(bb->core), EV_CORE);
+	m->timer_fd = open_timer();
+	ret = m->timer_fd < 0 ? m->timer_fd : 0;
+	ret = ret ?: xpv_daemon_watch(d, m->timer_fd, &m->timer_fd);
+	ret = ret ?: xpv_daemon_watch(d, bb->wake_fd, &bb->wake_fd);
 	ret = ret   ?:
 		      xpv_backend_add_class(bb->core, "vbd", &blkback_vbd_ops,
 					    bb);
 	ret = ret   ?:
 		      xpv_backend_add_class(bb->core, "qdisk", &blkback_vbd_ops,
 					    bb);
-	if (!ret) {
-		fprintf(stderr,
-			NAME ": serving backend/vbd and backend/qdisk\n");
-		ret = run(bb, epfd, tfd);
-	}
-	if (sfd >= 0)
-		close(sfd);
-	if (tfd >= 0)
-		close(tfd);
-	close(epfd);
-	return ret;
+	if (ret)
+		return ret;
+	fprintf(stderr, NAME ": serving backend/vbd and backend/qdisk\n");
+	return xpv_daemon_run(d, &loop);
 }
 
 static void usage(void)
@@ -192,7 +156,9 @@ static unsigned int default_queues(void)
 int main(int argc, char **argv)
 {
 	struct blkback bb = { .direct = true, .wake_fd = -1 };
-	char why[256], stats[512];
+	struct main_fds m = { .bb = &bb, .timer_fd = -1 };
+	struct xpv_daemon d;
+	char stats[512];
 	int ret;
 
 	bb.max_queues = default_queues();
@@ -201,26 +167,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bb.stats_path = stats;
-	ret = hv_open(&bb.hv, why, sizeof(why));
-	if (ret) {
-		fprintf(stderr, NAME ": %s\n", why);
+	if (xpv_daemon_open(&d, NAME))
 		return 1;
-	}
-	bb.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	bb.core = xpv_backend_open(NAME, hv_self(bb.hv));
-	if (!bb.core)
-		fprintf(stderr,
-			NAME ": cannot reach xenstored (%s); is "
-			     "XENSTORED_PATH set?\n",
-			strerror(errno));
-	ret = !bb.core ? -EIO : bb.wake_fd < 0 ? -errno : serve(&bb);
-	if (bb.core)
-		xpv_backend_close(bb.core);
+	bb.hv = d.hv;
+	bb.core = d.core;
+	ret = serve(&d, &m);
+	xpv_daemon_close_core(&d); /* the queues' threads end */
 	unlink(stats);
-	if (ret)
-		fprintf(stderr, NAME ": %s\n", strerror(-ret));
+	if (m.timer_fd >= 0)
+		close(m.timer_fd);
 	if (bb.wake_fd >= 0)
 		close(bb.wake_fd);
-	hv_close(bb.hv);
-	return ret ? 1 : 0;
+	return xpv_daemon_close(&d, ret);
 }
