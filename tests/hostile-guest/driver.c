@@ -98,6 +98,51 @@ bool hg_guests_run(void)
 	return ok;
 }
 
+int hg_need_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	printf("skip: sim guests need root (namespaces, cgroups)\n");
+	return 77;
+}
+
+int hg_main_start(struct hv **hv)
+{
+	char why[256];
+	int err = hg_need_root();
+
+	if (err)
+		return err;
+	if (!hg_guests_run()) {
+		printf("skip: this kernel has no SO_PASSRIGHTS (Linux 6.16): "
+		       "xpv-hv runs no guest\n");
+		return 77;
+	}
+	err = harness_start();
+	if (err) {
+		printf("FAIL: starting xpv-hv: %s\n", strerror(-err));
+		return 1;
+	}
+	err = hv_open(hv, why, sizeof(why));
+	if (err) {
+		printf("FAIL: hv_open: %s\n", why);
+		return 1;
+	}
+	return 0;
+}
+
+int hg_main_finish(struct hv **hv, const struct test_case *cases,
+		   unsigned int n)
+{
+	int r = harness_run(cases, n);
+
+	if (hv) {
+		hv_close(*hv);
+		*hv = NULL;
+	}
+	return harness_finish() || r;
+}
+
 int hg_exec(struct hv *hv, struct hg *g, const struct hg_start *s, int in_fd,
 	    int out_fd)
 {

@@ -36,6 +36,30 @@ struct hg_start {
  * files (SO_PASSRIGHTS, Linux 6.16; docs/hv.md). */
 bool hg_guests_run(void);
 
+/* --- A test's main() ----------------------------------------------------- */
+
+struct test_case; /* hv/tests/harness.h */
+
+/* 0 as root, else 77 with the reason printed: sim guests need
+ * namespaces and cgroups. */
+int hg_need_root(void);
+
+/*
+ * What a test of guests starts with: skip without root or where xpv-hv
+ * runs no guest (hg_guests_run), start a private xpv-hv (harness_start)
+ * and open hv into *hv. 0 to go on; else the exit status for main (77
+ * skip, 1 fail), the reason printed.
+ */
+int hg_main_start(struct hv **hv);
+
+/*
+ * What it ends with: run the cases (harness_run), close *hv (hv may be
+ * NULL; a case that closes it sets it NULL) and stop xpv-hv. The exit
+ * status for main.
+ */
+int hg_main_finish(struct hv **hv, const struct test_case *cases,
+		   unsigned int n);
+
 /* The domain's host uid. */
 static inline unsigned int hg_uid(hv_domid_t id)
 {

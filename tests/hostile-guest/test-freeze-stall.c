@@ -104,29 +104,9 @@ static const struct test_case cases[] = {
 
 int main(void)
 {
-	char why[256];
-	int err, r;
+	int r = hg_main_start(&hv);
 
-	if (geteuid() != 0) {
-		printf("skip: sim guests need root (namespaces, cgroups)\n");
-		return 77;
-	}
-	if (!hg_guests_run()) {
-		printf("skip: this kernel has no SO_PASSRIGHTS (Linux 6.16): "
-		       "xpv-hv runs no guest\n");
-		return 77;
-	}
-	err = harness_start();
-	if (err) {
-		printf("FAIL: starting xpv-hv: %s\n", strerror(-err));
-		return 1;
-	}
-	err = hv_open(&hv, why, sizeof(why));
-	if (err) {
-		printf("FAIL: hv_open: %s\n", why);
-		return 1;
-	}
-	r = harness_run(cases, sizeof(cases) / sizeof(cases[0]));
-	hv_close(hv);
-	return harness_finish() || r;
+	if (r)
+		return r;
+	return hg_main_finish(&hv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -622,10 +622,9 @@ int main(void)
 	char why[256];
 	int err, r;
 
-	if (geteuid() != 0) {
-		printf("skip: sim guests need root (namespaces, cgroups)\n");
-		return 77;
-	}
+	r = hg_need_root();
+	if (r)
+		return r;
 	err = private_mounts();
 	if (err) {
 		printf("FAIL: a private mount namespace: %s\n", strerror(-err));
@@ -646,7 +645,5 @@ int main(void)
 		printf("FAIL: %s\n", why);
 		return 1;
 	}
-	r = harness_run(cases, sizeof(cases) / sizeof(cases[0]));
-	hv_close(hv);
-	return harness_finish() || r;
+	return hg_main_finish(&hv, cases, sizeof(cases) / sizeof(cases[0]));
 }

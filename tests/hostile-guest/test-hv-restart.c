@@ -208,15 +208,14 @@ int main(void)
 {
 	int err, r;
 
-	if (geteuid() != 0) {
-		printf("skip: sim guests need root (namespaces, cgroups)\n");
-		return 77;
-	}
+	r = hg_need_root();
+	if (r)
+		return r;
 	err = harness_start_args(no_pid_ns);
 	if (err) {
 		printf("FAIL: starting xpv-hv: %s\n", strerror(-err));
 		return 1;
 	}
-	r = harness_run(cases, sizeof(cases) / sizeof(cases[0]));
-	return harness_finish() || r;
+	/* Its cases close hv themselves. */
+	return hg_main_finish(NULL, cases, sizeof(cases) / sizeof(cases[0]));
 }
