@@ -85,8 +85,6 @@ int store_path(const struct xpv_backend_dev *dev, enum xpv_backend_side side,
  * malloc'd and NUL-terminated; *len without the NUL. */
 int store_read(struct xpv_backend *be, const char *path, size_t max,
 	       char **value, unsigned int *len);
-/* Strict decimal parse: digits only, no leading zero, <= max. */
-int store_parse_uint(const char *s, unsigned long max, unsigned long *value);
 /* Does the absolute path exist? 1, 0, or -errno. */
 int store_exists(struct xpv_backend *be, const char *path);
 

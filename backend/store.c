@@ -69,26 +69,6 @@ int store_exists(struct xpv_backend *be, const char *path)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-int store_parse_uint(const char *s, unsigned long max, unsigned long *value)
-{
-	unsigned long v = 0;
-	const char *p;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return -EINVAL;
-	for (p = s; *p; p++) {
-		unsigned int digit = (unsigned int)(*p - '0');
-
-		if (digit > 9)
-			return -EINVAL;
-		if (digit > max || v > (max - digit) / 10)
-			return -ERANGE;
-		v = v * 10 + digit;
-	}
-	*value = v;
-	return 0;
-}
-
 /* The decimal form of a number is never longer than this. */
 #define UINT_TEXT_MAX 24u
 
@@ -107,7 +87,7 @@ int xpv_backend_read_uint(struct xpv_backend_dev *dev,
 		return -ERANGE; /* too many digits for any number we take */
 	if (ret)
 		return ret;
-	ret = strlen(v) == len ? store_parse_uint(v, max, value) : -EINVAL;
+	ret = strlen(v) == len ? xpv_xenbus_parse_uint(v, max, value) : -EINVAL;
 	free(v);
 	return ret;
 }

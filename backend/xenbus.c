@@ -162,7 +162,7 @@ static void touch_known(struct xpv_backend *be, const struct core_class *cls,
 static int parse_domid(const char *s, unsigned int *domid)
 {
 	unsigned long v;
-	int ret = store_parse_uint(s, HV_DOMID_FIRST_RESERVED - 1, &v);
+	int ret = xpv_xenbus_parse_uint(s, HV_DOMID_FIRST_RESERVED - 1, &v);
 
 	if (!ret)
 		*domid = (unsigned int)v;
@@ -172,7 +172,7 @@ static int parse_domid(const char *s, unsigned int *domid)
 static int parse_devid(const char *s, unsigned int *devid)
 {
 	unsigned long v;
-	int ret = store_parse_uint(s, UINT32_MAX, &v);
+	int ret = xpv_xenbus_parse_uint(s, UINT32_MAX, &v);
 
 	if (!ret)
 		*devid = (unsigned int)v;

@@ -35,26 +35,6 @@ struct xenbus_dev {
 	unsigned int nrings;
 };
 
-/* Strict decimal: digits only, no leading zero, at most max. */
-static int parse_uint(const char *s, unsigned long max, unsigned long *value)
-{
-	unsigned long v = 0;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned int digit = (unsigned int)(*s - '0');
-
-		if (digit > 9)
-			return -EINVAL;
-		if (digit > max || v > (max - digit) / 10)
-			return -ERANGE;
-		v = v * 10 + digit;
-	}
-	*value = v;
-	return 0;
-}
-
 /* path's value, at most max bytes and no NUL inside, into *value. */
 static int read_bounded(struct xenbus *xb, const char *path, unsigned int max,
 			char **value)
@@ -81,7 +61,7 @@ static int read_uint(struct xenbus *xb, const char *path, unsigned long max,
 		return -ERANGE;
 	if (ret)
 		return ret;
-	ret = parse_uint(v, max, value);
+	ret = xpv_xenbus_parse_uint(v, max, value);
 	free(v);
 	return ret;
 }

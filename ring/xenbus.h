@@ -8,6 +8,7 @@
 #ifndef XPV_RING_XENBUS_H
 #define XPV_RING_XENBUS_H
 
+#include <errno.h>
 #include <stddef.h>
 
 enum xpv_xenbus_state {
@@ -41,6 +42,32 @@ static inline const char *xpv_xenbus_state_name(unsigned int state)
 	if (state > XPV_XENBUS_STATE_MAX)
 		return NULL;
 	return names[state];
+}
+
+/*
+ * A number as either end writes it into xenstore ("state", "ring-ref",
+ * "event-channel"), parsed strictly, since the other end may be hostile:
+ * decimal digits only, no sign, no blanks, no leading zero, at most max.
+ * 0, -EINVAL (not such a decimal) or -ERANGE (above max).
+ */
+static inline int xpv_xenbus_parse_uint(const char *s, unsigned long max,
+					unsigned long *value)
+{
+	unsigned long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int digit = (unsigned int)(*s - '0');
+
+		if (digit > 9)
+			return -EINVAL;
+		if (digit > max || v > (max - digit) / 10)
+			return -ERANGE;
+		v = v * 10 + digit;
+	}
+	*value = v;
+	return 0;
 }
 
 #endif /* XPV_RING_XENBUS_H */

@@ -253,6 +253,44 @@ static void test_xenbus_names(void)
 	CHECK(xpv_xenbus_state_name(9) == NULL);
 }
 
+/* What each xenstore number parses to: a hostile peer's values too. */
+static void test_xenbus_parse_uint(void)
+{
+	static const struct {
+		const char *s;
+		unsigned long max;
+		int ret;
+		unsigned long value;
+	} cases[] = {
+		{ "0", 9, 0, 0 },
+		{ "4", 8, 0, 4 },
+		{ "4294967295", 4294967295ul, 0, 4294967295ul },
+		{ "4294967296", 4294967295ul, -ERANGE, 0 },
+		{ "9", 8, -ERANGE, 0 },
+		{ "18446744073709551616", ~0ul, -ERANGE, 0 },
+		{ "", 9, -EINVAL, 0 },
+		{ "04", 9, -EINVAL, 0 },
+		{ "-1", 9, -EINVAL, 0 },
+		{ "+1", 9, -EINVAL, 0 },
+		{ " 1", 9, -EINVAL, 0 },
+		{ "1 ", 9, -EINVAL, 0 },
+		{ "0x5", 9, -EINVAL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned long v = 12345;
+		int ret = xpv_xenbus_parse_uint(cases[i].s, cases[i].max, &v);
+
+		EXPECT(ret == cases[i].ret, "\"%s\" max %lu: %d, want %d",
+		       cases[i].s, cases[i].max, ret, cases[i].ret);
+		EXPECT(ret || v == cases[i].value, "\"%s\": %lu", cases[i].s,
+		       v);
+		EXPECT(!ret || v == 12345, "\"%s\" wrote %lu on failure",
+		       cases[i].s, v);
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -265,6 +303,7 @@ static const struct {
 	{ "two threads, 16 MiB stream", test_two_threads },
 	{ "xenstore error and type tables", test_xs_wire_tables },
 	{ "XenbusState names", test_xenbus_names },
+	{ "xenstore numbers parsed strictly", test_xenbus_parse_uint },
 };
 
 int main(void)
