@@ -53,21 +53,28 @@ static void write_value(struct xpv_tx *tx, const char *dir, const char *key,
 		tx->err = -errno;
 }
 
-void xpv_tx_write(struct xpv_tx *tx, const char *dir, const char *key,
-		  const char *fmt, ...)
+static __attribute__((format(printf, 4, 0))) void
+tx_vwrite(struct xpv_tx *tx, const char *dir, const char *key, const char *fmt,
+	  va_list ap)
 {
 	char value[VALUE_MAX];
-	va_list ap;
-	int n;
+	int n = vsnprintf(value, sizeof(value), fmt, ap);
 
-	va_start(ap, fmt);
-	n = vsnprintf(value, sizeof(value), fmt, ap);
-	va_end(ap);
 	if (n < 0 || n >= (int)sizeof(value)) {
 		tx->err = tx->err ?: -E2BIG;
 		return;
 	}
 	write_value(tx, dir, key, value);
+}
+
+void xpv_tx_write(struct xpv_tx *tx, const char *dir, const char *key,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tx_vwrite(tx, dir, key, fmt, ap);
+	va_end(ap);
 }
 
 void xpv_tx_set_perms(struct xpv_tx *tx, const char *dir, const char *key,
@@ -139,16 +146,11 @@ int xpv_xs_write(struct xs_handle *xs, const char *dir, const char *key,
 		 const char *fmt, ...)
 {
 	struct xpv_tx tx = { .xs = xs, .t = XBT_NULL };
-	char value[VALUE_MAX];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(value, sizeof(value), fmt, ap);
+	tx_vwrite(&tx, dir, key, fmt, ap);
 	va_end(ap);
-	if (n < 0 || n >= (int)sizeof(value))
-		return -E2BIG;
-	write_value(&tx, dir, key, value);
 	return tx.err;
 }
 

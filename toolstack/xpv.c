@@ -30,33 +30,39 @@
 #include "toolstack/util.h"
 #include "toolstack/xpv.h"
 
+/* "xpv: <message>" on stderr, errno kept (logging never clobbers it). */
+static __attribute__((format(printf, 1, 0))) void say(const char *fmt,
+						      va_list ap)
+{
+	int saved = errno;
+
+	fputs("xpv: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	errno = saved;
+}
+
 void xpv_err(const char *fmt, ...)
 {
 	va_list ap;
 	int saved = errno;
 
 	fflush(stdout);
-	fputs("xpv: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 	errno = saved;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
 }
 
 void xpv_info(const struct xpv *x, const char *fmt, ...)
 {
 	va_list ap;
-	int saved = errno;
 
 	if (!x->verbose)
 		return;
-	fputs("xpv: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	errno = saved;
 }
 
 static int env_path(char *out, const char *var, const char *fallback)
