@@ -236,9 +236,19 @@ static enum fio_q_status xpv_queue(struct thread_data *td, struct io_u *io_u)
 	return FIO_Q_QUEUED;
 }
 
+/*
+ * fio commits after every queued I/O and then asks for one event at a
+ * time (iodepth_batch_submit and iodepth_batch_complete_max are 1 unless
+ * a job says otherwise). Publishing there would cost a notify, and a wake
+ * of the backend's queue, per request. So what fio queued stays in the
+ * ring's private part until xpv_getevents has no event left to hand back
+ * or must wait: then one push and at most one notify carry all of it.
+ * fio reaps every I/O through getevents (a rate or thinktime pause waits
+ * for what is in flight first), so nothing it queued waits for ever.
+ */
 static int xpv_commit(struct thread_data *td)
 {
-	return blkfront_kick(eng->bf);
+	return 0;
 }
 
 static int ms_of(const struct timespec *t)
@@ -252,6 +262,11 @@ static int xpv_getevents(struct thread_data *td, unsigned int min,
 	unsigned int n, i;
 	int ret;
 
+	if (eng->ndone < min || eng->ndone == 0) { /* see xpv_commit */
+		ret = blkfront_kick(eng->bf);
+		if (ret < 0)
+			return ret;
+	}
 	while (eng->ndone < min) {
 		ret = blkfront_poll(eng->bf, ms_of(t));
 		if (ret < 0)

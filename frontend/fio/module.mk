@@ -16,3 +16,8 @@ $(OBJ)/pic/%.o: %.c
 $(FIO_ENGINE): $(patsubst %.c,$(OBJ)/pic/%.o,$(FIO_ENGINE_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -shared -o $@ $^ $(XEN_LIBS) -lpthread
+
+# The engine in a sim domain against the real xpv-blkback: fio's own
+# verify, a known pattern in the image, and jobs that pause with I/O
+# queued (rate, thinktime) end.
+TESTS += frontend/fio/tests/test-fio-engine.sh
