@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "tests/hostile-guest/guest-io.h"
 #include "hv/sim/proto.h"
 
 #define BIG_SEGS 2040u /* (SIM_MSG_MAX - request) / segment */
@@ -45,19 +45,6 @@ static struct hv *hv;
 static hv_gref_t ref;
 static uint8_t *page;
 static struct sim_copy_seg wire[BIG_SEGS];
-
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void reply(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* A fresh connection of our own: CLONE on the first one. */
 static int own_conn(void)
@@ -128,14 +115,14 @@ static void cmd_limits(void)
 	int c = own_conn(), a, b, d;
 
 	if (c < 0) {
-		reply("err %d", c);
+		hg_reply("err %d", c);
 		return;
 	}
 	a = raw_copy(c, BIG_SEGS, HV_PAGE_SIZE);
 	b = raw_copy(c, SIM_COPY_MAX_SEGS + 1, 1);
 	d = raw_copy(c, SIM_COPY_MAX_BYTES / HV_PAGE_SIZE + 1, HV_PAGE_SIZE);
 	close(c);
-	reply("ok %d %d %d", a, b, d);
+	hg_reply("ok %d %d %d", a, b, d);
 }
 
 /* 256 writes of 16 bytes into the grant, 16 reads of all of it. */
@@ -176,9 +163,9 @@ static void cmd_split(void)
 	for (i = 0; !err && i < 256; i++)
 		bad += memcmp(page + 16 * i, in[i], 16) != 0;
 	if (err)
-		reply("err %d", err);
+		hg_reply("err %d", err);
 	else
-		reply("ok %u", bad);
+		hg_reply("ok %u", bad);
 }
 
 /* Keep one request in flight on each connection; a connection xpv-hv
@@ -220,13 +207,13 @@ static void cmd_storm(unsigned int n)
 	uint16_t len = HV_PAGE_SIZE;
 
 	if (n == 0 || n > MAX_CONNS) {
-		reply("err %d", -EINVAL);
+		hg_reply("err %d", -EINVAL);
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		c[i] = own_conn();
 		if (c[i] < 0) {
-			reply("err %d", c[i]);
+			hg_reply("err %d", c[i]);
 			return;
 		}
 	}
@@ -239,10 +226,10 @@ static void cmd_storm(unsigned int n)
 		storm(c, n, segs);
 	for (i = 0; i < n; i++)
 		close(c[i]);
-	reply("ok %u", segs);
+	hg_reply("ok %u", segs);
 }
 
-static void obey(const char *line)
+static void obey(char *line)
 {
 	char cmd[32] = "";
 	unsigned int a = 0;
@@ -255,12 +242,12 @@ static void obey(const char *line)
 	else if (!strcmp(cmd, "storm"))
 		cmd_storm(a);
 	else
-		reply("err %d", -EINVAL);
+		hg_reply("err %d", -EINVAL);
 }
 
 int main(void)
 {
-	char line[256], why[256];
+	char why[256];
 	hv_frame_t frame;
 	int err;
 
@@ -268,18 +255,15 @@ int main(void)
 	signal(SIGCHLD, SIG_IGN);
 	err = hv_open(&hv, why, sizeof(why));
 	if (err) {
-		reply("hv_open: %s", why);
+		hg_reply("hv_open: %s", why);
 		return 1;
 	}
 	page = hv_mem_alloc(hv, 1, &frame);
 	err = page ? hv_grant_access(hv, hv_self(hv), frame, false, &ref) :
 		     -ENOMEM;
 	if (err < 0) {
-		reply("grant: %d", err);
+		hg_reply("grant: %d", err);
 		return 1;
 	}
-	reply("ready");
-	while (fgets(line, sizeof(line), stdin))
-		obey(line);
-	return 0;
+	return hg_serve(obey);
 }

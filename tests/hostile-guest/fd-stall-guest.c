@@ -54,7 +54,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +67,7 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "tests/hostile-guest/guest-io.h"
 #include "hv/sim/proto.h"
 
 /* How long the FUSE server holds a FLUSH: far beyond any deadline of the
@@ -80,19 +80,6 @@ static struct hv_evtchn *ev;
 /* Socket pairs of our own (park's), which `every` leaves alone. */
 static int own[64];
 static unsigned int nown;
-
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void reply(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
 
 /* --- the lingering TCP socket ---------------------------------------- */
 
@@ -317,7 +304,7 @@ static void cmd_faultwrite(void)
 	page = f < 0 ? MAP_FAILED :
 		       mmap(NULL, 4096, PROT_READ, MAP_SHARED, f, 0);
 	if (page == MAP_FAILED) {
-		reply("err %d", -errno);
+		hg_reply("err %d", -errno);
 		return;
 	}
 	if (fork() == 0) {
@@ -326,7 +313,7 @@ static void cmd_faultwrite(void)
 		_exit(0);
 	}
 	usleep(300000); /* let it get into the fault */
-	reply("ok");
+	hg_reply("ok");
 }
 
 /* --- giving files away ------------------------------------------------ */
@@ -403,7 +390,7 @@ static void cmd_every(int fd, bool keep)
 	}
 	if (!keep)
 		drop(fd);
-	reply("ok %u %u %u", sockets, sent, refused);
+	hg_reply("ok %u %u %u", sockets, sent, refused);
 }
 
 /* The pair stays open: closing it ourselves would release what it holds
@@ -415,23 +402,23 @@ static void cmd_park(int fd, bool keep)
 
 	if (nown + 2 > sizeof(own) / sizeof(own[0]) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		reply("err %d", -EMFILE);
+		hg_reply("err %d", -EMFILE);
 		return;
 	}
 	own[nown++] = sv[0];
 	own[nown++] = sv[1];
 	err = send_file(sv[0], "p", 1, fd);
 	if (err) {
-		reply("err %d", err);
+		hg_reply("err %d", err);
 		return;
 	}
 	if (!keep)
 		drop(fd);
-	reply("ok %d",
-	      send_file(atoi(getenv("XPV_HV_FD")), &req, sizeof(req), sv[1]));
+	hg_reply("ok %d", send_file(atoi(getenv("XPV_HV_FD")), &req,
+				    sizeof(req), sv[1]));
 }
 
-static void obey(const char *line)
+static void obey(char *line)
 {
 	char cmd[32] = "", how[16] = "";
 	int a = -1, b = -1, n;
@@ -441,17 +428,17 @@ static void obey(const char *line)
 		b = -1;
 	if (!strcmp(cmd, "linger")) {
 		a = make_linger();
-		reply(a < 0 ? "err %d" : "ok %d", a < 0 ? -errno : a);
+		hg_reply(a < 0 ? "err %d" : "ok %d", a < 0 ? -errno : a);
 	} else if (!strcmp(cmd, "ping")) {
-		reply("ok");
+		hg_reply("ok");
 	} else if (!strcmp(cmd, "shutdown")) {
 		a = hv_domain_shutdown(hv, HV_DOMID_SELF, HV_SHUTDOWN_POWEROFF);
-		reply(a < 0 ? "err %d" : "ok %d", a);
+		hg_reply(a < 0 ? "err %d" : "ok %d", a);
 	} else if (!strcmp(cmd, "faultwrite")) {
 		cmd_faultwrite();
 	} else if (!strcmp(cmd, "fuse")) {
 		a = make_fuse();
-		reply(a < 0 ? "err %d" : "ok %d", a < 0 ? -errno : a);
+		hg_reply(a < 0 ? "err %d" : "ok %d", a < 0 ? -errno : a);
 	} else if (!strcmp(cmd, "every") && n == 3) {
 		cmd_every(a, !strcmp(how, "keep"));
 	} else if (!strcmp(cmd, "park") && n == 3) {
@@ -460,29 +447,26 @@ static void obey(const char *line)
 		int p = hv_evtchn_bind_interdomain(ev, (hv_domid_t)a,
 						   (hv_port_t)b);
 
-		reply(p < 0 ? "err %d" : "ok %d", p);
+		hg_reply(p < 0 ? "err %d" : "ok %d", p);
 	} else {
-		reply("err %d", -EINVAL);
+		hg_reply("err %d", -EINVAL);
 	}
 }
 
 int main(void)
 {
-	char line[512], why[256];
+	char why[256];
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN); /* drop()'s closers reap themselves */
 	if (hv_open(&hv, why, sizeof(why)) < 0) {
-		reply("hv_open: %s", why);
+		hg_reply("hv_open: %s", why);
 		return 1;
 	}
 	ev = hv_evtchn_open(hv);
 	if (!ev) {
-		reply("hv_evtchn_open: %s", strerror(errno));
+		hg_reply("hv_evtchn_open: %s", strerror(errno));
 		return 1;
 	}
-	reply("ready");
-	while (fgets(line, sizeof(line), stdin))
-		obey(line);
-	return 0;
+	return hg_serve(obey);
 }

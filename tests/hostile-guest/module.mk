@@ -23,7 +23,10 @@ TEST_PROGS += $(BIN)/hostile-world-guest $(BIN)/test-guest-world \
 	$(BIN)/test-hv-restart
 TESTS += $(BIN)/test-guest-world $(BIN)/test-hv-restart
 
-$(BIN)/hostile-world-guest: $(call objs,tests/hostile-guest/world-guest.c) $(HV_LIB)
+# The guests' side of the line protocol driver.c speaks.
+HG_GUEST_IO := $(call objs,tests/hostile-guest/guest-io.c)
+
+$(BIN)/hostile-world-guest: $(call objs,tests/hostile-guest/world-guest.c) $(HG_GUEST_IO) $(HV_LIB)
 	$(link)
 
 HG_DRIVER := $(call objs,tests/hostile-guest/driver.c)
@@ -48,7 +51,7 @@ TEST_PROGS += $(BIN)/fd-stall-guest $(BIN)/test-fd-close-stall \
 TESTS += $(BIN)/test-fd-close-stall $(BIN)/test-stdio-stall \
 	$(BIN)/test-freeze-stall
 
-$(BIN)/fd-stall-guest: $(call objs,tests/hostile-guest/fd-stall-guest.c) $(HV_LIB)
+$(BIN)/fd-stall-guest: $(call objs,tests/hostile-guest/fd-stall-guest.c) $(HG_GUEST_IO) $(HV_LIB)
 	$(link)
 
 $(BIN)/test-fd-close-stall: $(call objs,tests/hostile-guest/test-fd-close-stall.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/fd-stall-guest $(BIN)/xpv-hv
@@ -63,7 +66,7 @@ $(BIN)/test-freeze-stall: $(call objs,tests/hostile-guest/test-freeze-stall.c) $
 TEST_PROGS += $(BIN)/copy-storm-guest $(BIN)/test-copy-storm
 TESTS += $(BIN)/test-copy-storm
 
-$(BIN)/copy-storm-guest: $(call objs,tests/hostile-guest/copy-storm-guest.c) $(HV_LIB)
+$(BIN)/copy-storm-guest: $(call objs,tests/hostile-guest/copy-storm-guest.c) $(HG_GUEST_IO) $(HV_LIB)
 	$(link)
 
 $(BIN)/test-copy-storm: $(call objs,tests/hostile-guest/test-copy-storm.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/copy-storm-guest $(BIN)/xpv-hv

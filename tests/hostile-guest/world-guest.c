@@ -51,7 +51,6 @@
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,31 +63,19 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "tests/hostile-guest/guest-io.h"
 
 #define MAX_KEPT 4096
 
 static int kept[MAX_KEPT];
 static unsigned int nkept;
 
-static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void reply(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
 static void result(int ok)
 {
 	if (ok < 0)
-		reply("err %d", -errno);
+		hg_reply("err %d", -errno);
 	else
-		reply("ok");
+		hg_reply("ok");
 }
 
 static void cmd_env(void)
@@ -99,7 +86,7 @@ static void cmd_env(void)
 	printf("ok");
 	for (e = environ; *e; e++)
 		printf("\t%s", *e);
-	reply("%s", "");
+	hg_reply("%s", "");
 }
 
 static void kind(int fd, char *buf, size_t len)
@@ -142,7 +129,7 @@ static void cmd_fds(void)
 		printf(" %d:%s", fd, k);
 	}
 	closedir(d);
-	reply("%s", "");
+	hg_reply("%s", "");
 }
 
 /* Whatever a read-only reopen of path yields, searched for marker. */
@@ -180,7 +167,7 @@ static void cmd_reopen(const char *marker)
 	}
 	for (i = 0; i < 3; i++)
 		found += reopen_finds(devs[i], marker, &opened);
-	reply("ok %d %d", opened, found);
+	hg_reply("ok %d %d", opened, found);
 }
 
 static void cmd_setfl(void)
@@ -215,7 +202,7 @@ static void cmd_umountall(void)
 			gone++;
 		free(points[n]);
 	}
-	reply("ok %d", gone);
+	hg_reply("ok %d", gone);
 }
 
 static bool is_pid(const char *name)
@@ -261,7 +248,7 @@ static void cmd_procscan(const char *needle)
 		found += cmdline_holds(e->d_name, needle);
 	}
 	closedir(d);
-	reply("ok %d %d", pids, found);
+	hg_reply("ok %d %d", pids, found);
 }
 
 static void cmd_write(const char *path)
@@ -298,7 +285,7 @@ static void cmd_fill(const char *path, long mib)
 		bytes += n;
 	}
 	close(fd);
-	reply("ok %lld %d", bytes, err);
+	hg_reply("ok %lld %d", bytes, err);
 }
 
 static void cmd_leave(const char *path, const char *text)
@@ -327,7 +314,7 @@ static void cmd_look(const char *path)
 		buf[0] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
-	reply("ok %s", buf);
+	hg_reply("ok %s", buf);
 }
 
 static void cmd_spawn(void)
@@ -348,7 +335,7 @@ static void cmd_spawn(void)
 	if (pid < 0)
 		result(-1);
 	else
-		reply("ok %d", (int)pid);
+		hg_reply("ok %d", (int)pid);
 }
 
 static void spin(void)
@@ -384,7 +371,7 @@ static void fork_n(long n, void (*fn)(void))
 		if (pid == 0)
 			fn();
 	}
-	reply("ok %ld", forked);
+	hg_reply("ok %ld", forked);
 }
 
 static void keep_opening(const char *what, long n)
@@ -404,14 +391,14 @@ static void keep_opening(const char *what, long n)
 		kept[nkept++] = fd;
 		opened++;
 	}
-	reply("ok %d %d", opened, err);
+	hg_reply("ok %d %d", opened, err);
 }
 
 static void cmd_release(void)
 {
 	while (nkept > 0)
 		close(kept[--nkept]);
-	reply("ok");
+	hg_reply("ok");
 }
 
 static void cmd_statdev(const char *path)
@@ -422,7 +409,7 @@ static void cmd_statdev(const char *path)
 		result(-1);
 		return;
 	}
-	reply("ok %u:%u", major(st.st_dev), minor(st.st_dev));
+	hg_reply("ok %u:%u", major(st.st_dev), minor(st.st_dev));
 }
 
 static void cmd_remount(const char *path, const char *how)
@@ -448,8 +435,8 @@ static void cmd_statnode(const char *path)
 		result(-1);
 		return;
 	}
-	reply("ok %o %u %u:%u", (unsigned int)st.st_mode,
-	      (unsigned int)st.st_uid, major(st.st_rdev), minor(st.st_rdev));
+	hg_reply("ok %o %u %u:%u", (unsigned int)st.st_mode,
+		 (unsigned int)st.st_uid, major(st.st_rdev), minor(st.st_rdev));
 }
 
 static void cmd_fuse(const char *path)
@@ -471,7 +458,7 @@ static void cmd_fuse(const char *path)
 		return;
 	}
 	kept[nkept++] = fd;
-	reply("ok");
+	hg_reply("ok");
 }
 
 /* Field 5 of a mountinfo line is the mount point, the type follows " - ";
@@ -495,7 +482,7 @@ static void cmd_mounted(const char *path)
 			found = 1;
 	}
 	fclose(f);
-	reply("ok %d %s", found, type);
+	hg_reply("ok %d %s", found, type);
 }
 
 static void cmd_aio(void)
@@ -527,7 +514,7 @@ static void obey(char *line)
 	else if (!strcmp(cmd, "procscan") && n >= 1)
 		cmd_procscan(a);
 	else if (!strcmp(cmd, "exists") && n >= 1)
-		reply("ok %d", access(a, F_OK) == 0);
+		hg_reply("ok %d", access(a, F_OK) == 0);
 	else if (!strcmp(cmd, "write") && n >= 1)
 		cmd_write(a);
 	else if (!strcmp(cmd, "fill") && n == 2)
@@ -563,21 +550,16 @@ static void obey(char *line)
 	else if (!strcmp(cmd, "mounted") && n >= 1)
 		cmd_mounted(a);
 	else if (!strcmp(cmd, "uid"))
-		reply("ok %u %u", (unsigned int)getuid(),
-		      (unsigned int)geteuid());
+		hg_reply("ok %u %u", (unsigned int)getuid(),
+			 (unsigned int)geteuid());
 	else if (!strcmp(cmd, "exit"))
 		exit(atoi(a));
 	else
-		reply("err %d", -EINVAL);
+		hg_reply("err %d", -EINVAL);
 }
 
 int main(void)
 {
-	char line[8192];
-
 	signal(SIGPIPE, SIG_IGN);
-	reply("ready");
-	while (fgets(line, sizeof(line), stdin))
-		obey(line);
-	return 0;
+	return hg_serve(obey);
 }
