@@ -86,6 +86,17 @@ int xpv_daemon_open(struct xpv_daemon *d, const char *name)
 	return ret;
 }
 
+/* Read the signal, so that a later run waits for the next one. 1. */
+static int take_signal(struct xpv_daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	if (read(d->signal_fd, &si, sizeof(si)) < 0) {
+		/* another reader took it: it still ends this run */
+	}
+	return 1;
+}
+
 /*
  * One batch. 1: a signal came; 0: go on; -errno: the core cannot go on.
  * *busy says whether the daemon has work left.
@@ -101,7 +112,7 @@ static int handle_batch(struct xpv_daemon *d,
 		void *tag = evs[i].data.ptr;
 
 		if (tag == &d->signal_fd)
-			return 1;
+			return take_signal(d);
 		if (tag == &d->core)
 			core_ready = true;
 		else

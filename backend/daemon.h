@@ -84,7 +84,8 @@ int xpv_daemon_watch(struct xpv_daemon *d, int fd, void *tag) XPV_BACKEND_WUR;
  * xpv_backend_dispatch() and loop->dispatched, then loop->busy. The core
  * comes last because its disconnect and remove free what later events of
  * the batch point at (xpv_backend_dispatch). A signal ends the loop at
- * once, the rest of its batch unhandled.
+ * once, the rest of its batch unhandled; it is consumed, so that a later
+ * run waits for the next one.
  */
 int xpv_daemon_run(struct xpv_daemon *d,
 		   const struct xpv_daemon_loop *loop) XPV_BACKEND_WUR;

@@ -23,6 +23,15 @@ $(BIN)/test-backend-core: $(call objs,backend/tests/test-backend-core.c) \
 		$(TEST_LIB) $(BACKEND_LIB) $(HV_LIB)
 	$(link)
 
+# The daemon skeleton's loop (daemon.h): the daemon's events before the
+# core's, busy, signals, against a real xpv-hv and xpv-xenstored.
+TEST_PROGS += $(BIN)/test-backend-daemon
+TESTS += backend/tests/test-backend-daemon.sh
+
+$(BIN)/test-backend-daemon: $(call objs,backend/tests/test-backend-daemon.c) \
+		$(TEST_LIB) $(BACKEND_LIB) $(HV_LIB)
+	$(link)
+
 # The echo device end to end on the core (rounds, a killed and restarted
 # backend, requests pending while none runs, an unplug): backend/tests/.
 TESTS += backend/tests/test-echo.sh
