@@ -5,13 +5,16 @@
 # TAP devices in a network namespace of the test's own. Asserted: the vif
 # on and off its bridge (through sysfs), hotplug-status written, MTU and
 # vifname honoured, and every failure one clear hotplug-error with the vif
-# left as it was.
+# left as it was; with the ip key (xl's ip=), a spoofed frame from the
+# guest dropped and its own arriving.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/hotplug/tests/netns.sh"
 xpv_need xpv-netif xpv-xenstored
 command -v xenstore-write >/dev/null || xpv_skip "needs xenstore-utils (make deps)"
+command -v nft >/dev/null || xpv_skip "needs nft (make deps)"
+command -v python3 >/dev/null || xpv_skip "needs python3"
 netns_need
 xpv_rundir test-vif-bridge
 xpv_start_xenstored "$XPV_RUN/xs.sock" || exit 1
@@ -129,6 +132,50 @@ check "online with vifname" hotplug online vif3.0 $be
 check "  renamed and on the bridge" eq "$(master_of "$NS" guest3)" xenbr0
 check "offline with vifname" hotplug offline vif3.0 $be
 check "  off the bridge" eq "$(master_of "$NS" guest3)" ""
+
+# ip=: anti-spoofing. A guest's frames (written into its vif as netfront's
+# would be) reach dom0 through the bridge from its own address only.
+frames=$top/hotplug/tests/frames.py
+in_ns "$NS" ip tuntap add mode tap name vif7.0
+in_ns "$NS" ip addr add 10.88.0.1/24 dev xenbr0
+# spoof_round TAG: a legitimate and a spoofed frame to dom0's 10.88.0.1;
+# what arrived, one payload a line, in $XPV_RUN/got.
+spoof_round()
+{
+	in_ns "$NS" python3 "$frames" recv 10.88.0.1 9999 2.5 >"$XPV_RUN/got" &
+	local rx=$!
+	sleep 0.3
+	in_ns "$NS" python3 "$frames" send vif7.0 "$(sysnet "$NS" xenbr0 address)" \
+		"10.88.0.7:legit-$1" "10.88.0.66:spoofed-$1" 10.88.0.1 9999
+	wait $rx
+}
+got() { grep -qx -- "$1" "$XPV_RUN/got"; }
+has_table() { in_ns "$NS" nft list table netdev "xpv-antispoof-$1" >/dev/null 2>&1; }
+be=backend/vif/7/0
+backend $be bridge xenbr0
+check "online without ip=" hotplug online vif7.0 $be
+check "  no filter" not has_table vif7.0
+spoof_round open
+check "  the guest's own address arrives" got legit-open
+check "  and any other (nothing filters without ip=)" got spoofed-open
+backend $be bridge xenbr0 ip "10.88.0.7 fd88::7"
+check "online with ip=10.88.0.7 fd88::7" hotplug online vif7.0 $be
+check "  hotplug-status connected" eq "$(xenstore-read $be/hotplug-status)" connected
+check "  the vif's filter is there" has_table vif7.0
+spoof_round ip
+check "  a frame from 10.88.0.7 arrives" got legit-ip
+check "  a frame from 10.88.0.66 (spoofed) does not" not got spoofed-ip
+check "  the filter counted drops" bash -c "ip netns exec $NS nft list table netdev xpv-antispoof-vif7.0 | grep -Eq 'meta protocol ip counter packets [1-9]'"
+check "offline" hotplug offline vif7.0 $be
+check "  the filter is gone" not has_table vif7.0
+backend $be bridge xenbr0 ip "10.88.0.7 not-an-address"
+check "online with a bad ip= fails" not hotplug online vif7.0 $be
+check "  hotplug-error names it" \
+	bash -c '[[ $(xenstore-read '$be'/hotplug-error) == *"not-an-address"*"is not an IPv4 or IPv6 address"* ]]'
+check "  vif7.0 on no bridge, no filter" eq "$(master_of "$NS" vif7.0)$(has_table vif7.0 && echo filtered)" ""
+backend $be bridge xenbr9 ip 10.88.0.7
+check "online with ip= to a missing bridge fails" not hotplug online vif7.0 $be
+check "  no filter left behind" not has_table vif7.0
 
 # type_if=tap (an emulated NIC): add / remove, XENBUS_PATH from the name
 in_ns "$NS" ip tuntap add mode tap name tap6.0
