@@ -276,15 +276,22 @@ struct hv_domain_config {
 	hv_domid_t domid; /* 0: the hypervisor picks the lowest free id */
 	uint64_t memory_kb; /* > 0, a multiple of 4 */
 	uint32_t vcpus; /* >= 1 */
+	/* xen only (sim: must be NULL, its kernel is hv_domain_exec's): the
+	 * PV kernel (ELF or bzImage) built into the domain, its ramdisk
+	 * and command line (both may be NULL). */
+	const char *kernel, *ramdisk, *cmdline;
 };
 
 /*
- * Create an empty, paused domain: its memory, grant table and event
- * channel table. On sim also its cgroup, and the magic pages a domain
- * builder sets up (xenstore and console rings, each with an unbound port
- * for dom0); see hv_domain_start_info. Returns the id in *domid. xen:
- * -EOPNOTSUPP (an empty Xen domain is no guest: building one is
- * libxenguest's and the toolstack's).
+ * Create a paused domain: its memory, grant table and event channel
+ * table, and the magic pages a domain builder sets up (xenstore and
+ * console rings, each with an unbound port for dom0); see
+ * hv_domain_start_info. Returns the id in *domid. On sim an empty domain
+ * with its cgroup, whose kernel hv_domain_exec starts (cfg->kernel set:
+ * -EINVAL). On xen a PV guest built from cfg->kernel as libxl builds one
+ * (libxenguest; hv/xen/build.c): no kernel, -EOPNOTSUPP (an empty Xen
+ * domain is no guest); an unreadable kernel or ramdisk -ENOENT, one
+ * libxenguest cannot load -ENOEXEC.
  */
 int hv_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 		     hv_domid_t *domid) HV_MUST_CHECK;
@@ -356,8 +363,8 @@ struct hv_exec {
  * the root) cannot be opened; -EBUSY: it has an init already;
  * -EOPNOTSUPP on sim when the kernel cannot make a socket refuse files
  * (SO_PASSRIGHTS, Linux 6.16: without it a guest could make the
- * hypervisor wait, docs/hv.md). xen: -EOPNOTSUPP (libxenguest builds PV
- * kernels; the toolstack does that).
+ * hypervisor wait, docs/hv.md). xen: -EOPNOTSUPP (the guest's kernel is
+ * built into it by hv_domain_create).
  */
 int hv_domain_exec(struct hv *hv, hv_domid_t domid,
 		   const struct hv_exec *x) HV_MUST_CHECK;
@@ -440,8 +447,9 @@ int hv_domain_info(struct hv *hv, hv_domid_t domid,
  * What the domain builder gave a domain (Xen's start_info): its xenstore
  * and console ring frames and the ports, allocated unbound for dom0, that
  * go with them. A domain may ask for its own with HV_DOMID_SELF. xen:
- * HVM/PVH domains' from their HVM params; a PV domain's -EOPNOTSUPP (only
- * its builder knows them).
+ * HVM/PVH domains' from their HVM params; a PV domain's when this handle
+ * built it (hv_domain_create), else -EOPNOTSUPP (only its builder knows
+ * them).
  */
 struct hv_start_info {
 	hv_domid_t domid;

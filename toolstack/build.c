@@ -3,12 +3,15 @@
  * order (libxl_create.c):
  *
  *   check      the name is free, every disk image is there
- *   make       the hypervisor's domain (paused): memory, vcpus, max memory
+ *   make       the hypervisor's domain (paused): memory, vcpus, max memory;
+ *              on xen also its PV kernel, ramdisk and command line, built
+ *              into it by hv/xen/build.c as libxl's PV build does
  *   store      its directories as libxl__domain_make and __build_post
  *              write them; the console; each disk and vif
  *   kernel     on sim the guest's "kernel" (xpv-guest), exec'd paused in
  *              its own world (hv_exec); each vif's NIC made in its
- *              network namespace and handed in
+ *              network namespace and handed in (on xen the kernel was
+ *              built at "make", and it has its own NICs)
  *   introduce  XS_INTRODUCE: xenstored serves the guest's ring
  *   hotplug    each backend takes its device (InitWait), then its hotplug
  *              script runs
@@ -119,6 +122,23 @@ static int check_disks(struct build *b)
 
 /* --- make ----------------------------------------------------------------- */
 
+/* On xen the kernel is built into the domain as it is made; on sim
+ * cfg->kernel is the program start_kernel execs. */
+static int xen_kernel(struct build *b, struct hv_domain_config *hc)
+{
+	if (xpv_platform_sim())
+		return 0;
+	if (!b->cfg->kernel) {
+		xpv_err("on Xen a domain needs its kernel: kernel = \"PATH\" "
+			"(a Linux PV kernel), with ramdisk and cmdline or extra");
+		return -EINVAL;
+	}
+	hc->kernel = b->cfg->kernel;
+	hc->ramdisk = b->cfg->ramdisk;
+	hc->cmdline = b->cfg->cmdline;
+	return 0;
+}
+
 static int make_domain(struct build *b)
 {
 	struct hv_domain_config hc = {
@@ -127,12 +147,16 @@ static int make_domain(struct build *b)
 		.memory_kb = b->cfg->maxmem_mib * 1024,
 		.vcpus = b->cfg->vcpus,
 	};
-	int ret = hv_domain_create(b->hv, &hc, &b->domid);
+	int ret = xen_kernel(b, &hc);
 
+	if (ret)
+		return ret;
+	ret = hv_domain_create(b->hv, &hc, &b->domid);
 	if (ret) {
-		xpv_err("cannot create the domain (%llu MiB, %u vcpus): %s",
+		xpv_err("cannot create the domain (%llu MiB, %u vcpus%s%s): %s",
 			(unsigned long long)b->cfg->maxmem_mib, b->cfg->vcpus,
-			strerror(-ret));
+			hc.kernel ? ", kernel " : "",
+			hc.kernel ? hc.kernel : "", strerror(-ret));
 		return ret;
 	}
 	ret = hv_domain_set_max_memory(
@@ -251,6 +275,8 @@ static int start_kernel(struct build *b)
 	struct hv_exec ex = { 0 };
 	char **argv;
 
+	if (!xpv_platform_sim())
+		return 0; /* built into the domain at make_domain */
 	if (b->cfg->kernel)
 		snprintf(kernel, sizeof(kernel), "%s", b->cfg->kernel);
 	else

@@ -327,7 +327,7 @@ static int watch(struct monitor *m)
 	int port;
 
 	while (check_domain(m)) {
-		p[0] = (struct pollfd){ .fd = hv_evtchn_fd(m->ev),
+		p[0] = (struct pollfd){ .fd = m->ev ? hv_evtchn_fd(m->ev) : -1,
 					.events = POLLIN };
 		p[1] = (struct pollfd){ .fd = m->kernel_log, .events = POLLIN };
 		if (poll(p, m->kernel_log >= 0 ? 2 : 1, 1000) < 0 &&
@@ -335,7 +335,7 @@ static int watch(struct monitor *m)
 			return -errno;
 		if (m->kernel_log >= 0 && p[1].revents)
 			drain_kernel_log(m);
-		while ((port = hv_evtchn_pending(m->ev)) >= 0)
+		while (m->ev && (port = hv_evtchn_pending(m->ev)) >= 0)
 			if (hv_evtchn_unmask(m->ev, port) < 0)
 				return -EIO;
 	}
@@ -372,6 +372,13 @@ int xpv_monitor_main(struct xpv *x, int argc, char **argv)
 		return 1;
 	m.ev = hv_evtchn_open(hv);
 	ret = m.ev ? hv_evtchn_bind_virq(m.ev, HV_VIRQ_DOM_EXC) : -errno;
+	if (ret == -EEXIST) {
+		/* On Xen VIRQ_DOM_EXC has one binding, the store's: the
+		 * domain is looked at once a second instead. */
+		hv_evtchn_close(m.ev);
+		m.ev = NULL;
+		ret = 0;
+	}
 	if (ret < 0) {
 		say("cannot watch domain %u: %s", m.domid, strerror(-ret));
 		return 1;
@@ -379,7 +386,8 @@ int xpv_monitor_main(struct xpv *x, int argc, char **argv)
 	write_pid(&m);
 	say("watching domain %u (%s)", m.domid, m.cfg->name);
 	ret = watch(&m);
-	hv_evtchn_close(m.ev);
+	if (m.ev)
+		hv_evtchn_close(m.ev);
 	xpv_config_free(m.cfg);
 	return ret ? 1 : 0;
 }

@@ -23,9 +23,13 @@ int sim_domain_create(struct hv *hv, const struct hv_domain_config *cfg,
 		      hv_domid_t *domid)
 {
 	struct sim_rep rep;
-	int err = call(hv, SIM_OP_DOM_CREATE, cfg->domid, cfg->memory_kb,
-		       cfg->vcpus, &rep);
+	int err;
 
+	/* A sim domain's kernel is hv_domain_exec's. */
+	if (cfg->kernel || cfg->ramdisk || cfg->cmdline)
+		return -EINVAL;
+	err = call(hv, SIM_OP_DOM_CREATE, cfg->domid, cfg->memory_kb,
+		   cfg->vcpus, &rep);
 	if (!err)
 		*domid = (hv_domid_t)rep.v[0];
 	return err;

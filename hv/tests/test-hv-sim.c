@@ -1400,7 +1400,27 @@ static int t_hostile_protocol(void)
 	return r;
 }
 
+/* A sim domain's kernel is hv_domain_exec's: a config naming a PV kernel
+ * (the xen platform's build) is refused, and no domain is made. */
+static int t_create_kernel_refused(void)
+{
+	struct hv_domain_config cfg = { .memory_kb = 4096,
+					.vcpus = 1,
+					.kernel = "/boot/vmlinuz" };
+	struct hv_dominfo before[64], after[64];
+	hv_domid_t id = 0;
+	int n0 = hv_domain_list(hv, before, 64), n1, err;
+
+	err = hv_domain_create(hv, &cfg, &id);
+	n1 = hv_domain_list(hv, after, 64);
+	REQUIRE(err == -EINVAL, "create with a kernel: %d, not -EINVAL", err);
+	REQUIRE(n0 > 0 && n1 == n0, "domains before %d, after %d", n0, n1);
+	return 0;
+}
+
 static const struct test_case cases[] = {
+	{ "a config naming a PV kernel is refused on sim",
+	  t_create_kernel_refused, true },
 	{ "a guest is the domain its connection says, and unprivileged",
 	  t_identity, true },
 	{ "guest grants, dom0 maps and writes, guest reads; end refused "

@@ -2,21 +2,22 @@
  * domain.c - domain control on Xen through libxenctrl (domctls and
  * sysctls; privileged, hv.c has already refused an unprivileged caller).
  *
+ * Creating a domain is build.c's: on Xen an empty domain is no guest, so
+ * hv_domain_create builds a PV kernel into it.
+ *
  * What is not here, and why:
- *   - create/exec: xc_domain_create makes an empty domain, but a runnable
- *     PV guest needs its kernel loaded, page tables built and start_info
- *     written (libxenguest's xc_dom_*), and its xenstore and console set
- *     up: that is the toolstack's (xl's) job, not the hv layer's.
- *     -EOPNOTSUPP.
+ *   - exec: a Xen guest's kernel is built into it at create (build.c);
+ *     there is no process to start. -EOPNOTSUPP.
  *   - shutdown of oneself: a domU shuts itself down with SCHEDOP_shutdown,
  *     a hypercall only its kernel makes (Linux: poweroff). -EOPNOTSUPP.
  *   - set_vcpus: Xen fixes max_vcpus at creation; a PV guest brings vcpus
  *     online or offline itself when the toolstack writes
  *     cpu/N/availability in xenstore. -EOPNOTSUPP.
- *   - start_info of a PV domain: its store and console frames and ports
- *     are in its start_info page, known only to the builder (xl passes
- *     them to xenstored itself). HVM/PVH domains keep them in HVM params,
- *     which are returned. -EOPNOTSUPP for PV.
+ *   - start_info of a PV domain another toolstack built: its store and
+ *     console frames and ports are in its start_info page, known only to
+ *     the builder (a domain this handle built is remembered, build.c).
+ *     HVM/PVH domains keep them in HVM params, which are returned.
+ *     -EOPNOTSUPP for another builder's PV domain.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,14 +33,6 @@ static int xc_result(int rc)
 	return rc < 0 ? (errno ? -errno : -EIO) : 0;
 }
 
-int xen_domain_create(struct hv *hv __attribute__((unused)),
-		      const struct hv_domain_config *cfg
-		      __attribute__((unused)),
-		      hv_domid_t *domid __attribute__((unused)))
-{
-	return -EOPNOTSUPP;
-}
-
 int xen_domain_exec(struct hv *hv __attribute__((unused)),
 		    hv_domid_t domid __attribute__((unused)),
 		    const struct hv_exec *x __attribute__((unused)))
@@ -49,7 +42,11 @@ int xen_domain_exec(struct hv *hv __attribute__((unused)),
 
 int xen_domain_destroy(struct hv *hv, hv_domid_t domid)
 {
-	return xc_result(xc_domain_destroy(to_xen(hv)->xc, domid));
+	int ret = xc_result(xc_domain_destroy(to_xen(hv)->xc, domid));
+
+	if (!ret || ret == -ESRCH)
+		xen_built_forget(to_xen(hv), domid);
+	return ret;
 }
 
 int xen_domain_pause(struct hv *hv, hv_domid_t domid)
@@ -186,6 +183,7 @@ int xen_domain_start_info(struct hv *hv, hv_domid_t domid,
 {
 	struct hv_xen *x = to_xen(hv);
 	uint64_t sp = 0, se = 0, cp = 0, ce = 0;
+	const struct hv_start_info *built;
 	xc_domaininfo_t d;
 	int err;
 
@@ -195,6 +193,11 @@ int xen_domain_start_info(struct hv *hv, hv_domid_t domid,
 	err = get_info(x, domid, &d);
 	if (err)
 		return err;
+	built = xen_built_info(x, domid);
+	if (built) {
+		*si = *built;
+		return 0;
+	}
 	if (!(d.flags & XEN_DOMINF_hvm_guest))
 		return -EOPNOTSUPP;
 	err = hvm_param(x, domid, HVM_PARAM_STORE_PFN, &sp);

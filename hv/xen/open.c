@@ -78,6 +78,7 @@ static void xen_close(struct hv *hv)
 
 	xen_grant_release_all(x);
 	xen_foreign_release_all(x);
+	xen_built_release_all(x);
 	if (x->fmem)
 		xenforeignmemory_close(x->fmem);
 	if (x->gntshr)

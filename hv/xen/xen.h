@@ -36,6 +36,12 @@ struct xen_region {
 	hv_gref_t refs[];
 };
 
+/* A PV domain this handle built: what only its builder knows (build.c). */
+struct xen_built {
+	struct xen_built *next;
+	struct hv_start_info si;
+};
+
 struct hv_xen {
 	struct hv hv; /* first: hv.c sees only this */
 	xc_interface *xc;
@@ -45,6 +51,7 @@ struct hv_xen {
 	struct xen_region *shares;
 	struct xen_region *maps;
 	struct xen_region *foreign;
+	struct xen_built *built; /* domains hv_domain_create built */
 	void *xsd_ring; /* /proc/xen/xsd_kva, mapped on first request */
 	hv_port_t xsd_port;
 };
@@ -112,6 +119,13 @@ void *xen_foreign_map(struct hv *hv, hv_domid_t dom, unsigned int count,
 int xen_foreign_unmap(struct hv *hv, void *addr, unsigned int count);
 int xen_xenstore_local_ring(struct hv *hv, void **ring, hv_port_t *port);
 void xen_foreign_release_all(struct hv_xen *x);
+
+/* build.c: the start info of a domain this handle built, or NULL; forget
+ * it (destroy), forget them all (hv_close). */
+const struct hv_start_info *xen_built_info(const struct hv_xen *x,
+					   hv_domid_t domid);
+void xen_built_forget(struct hv_xen *x, hv_domid_t domid);
+void xen_built_release_all(struct hv_xen *x);
 
 /* evtchn.c */
 struct hv_evtchn *xen_evtchn_open(struct hv *hv);

@@ -9,10 +9,10 @@
 #
 # Deadlines (seconds, environment): XEN_INIT_LIMIT for dom0 to reach /init
 # (90), XEN_IDLE_LIMIT for silence on the console outside a test (90),
-# XEN_BOOT_LIMIT for the whole boot (900, a safety net: the tests' own
-# limits bound a run first; a whole plan takes 7-8 min on a loaded
-# 2-vCPU machine); each test's own limit comes from its XPV-START
-# line, plus 20 s for dom0 to kill it and report.
+# XEN_BOOT_LIMIT for the whole boot (1500, a safety net: the tests' own
+# limits bound a run first; a whole plan took 7-8 min on a loaded 2-vCPU
+# machine before plan-xpv.sh added two guests); each test's own limit
+# comes from its XPV-START line, plus 20 s for dom0 to kill it and report.
 # XEN_DOM0_KERNEL replaces dom0's kernel, XEN_QEMU the emulator, and
 # XEN_TEST_GRACE (20) the time dom0 gets past a test's limit to report it
 # (tests of the test bed).
@@ -24,7 +24,7 @@ shift
 dom0_args="$*"
 INIT_LIMIT=${XEN_INIT_LIMIT:-90}
 IDLE_LIMIT=${XEN_IDLE_LIMIT:-90}
-BOOT_LIMIT=${XEN_BOOT_LIMIT:-900}
+BOOT_LIMIT=${XEN_BOOT_LIMIT:-1500}
 
 xen_elf="$XEN_OUT/xen-$XEN_VER.elf"
 if [[ ! -s $xen_elf ]]; then

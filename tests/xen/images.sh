@@ -136,6 +136,10 @@ build_domU()
 	cp "$top/tests/xen/domU/init" "$dir/init"
 	mkdir -p "$dir/xpv"
 	cp "$top/tests/xen/domU/net-guest.sh" "$dir/xpv/net-guest.sh"
+	cp "$top/tests/xen/domU/fs-guest.sh" "$dir/xpv/fs-guest.sh"
+	# ext2 for plan-xpv.sh's guest (through ext4); it writes raw data
+	# without it.
+	add_module "$dir" ext4 || xen_log "no ext4 module: the guest uses its raw disk"
 	cp "$top/tests/xen/domU/poweroff" "$dir/sbin/poweroff.xpv"
 	chmod +x "$dir/init" "$dir/sbin/poweroff.xpv"
 	pack "$dir" "$XEN_OUT/domU.cpio.gz"
@@ -169,8 +173,8 @@ build_dom0()
 	cp "$top"/tests/xen/dom0/hotplug-* "$dir/etc/xen/scripts/"
 	# Our vif-bridge and its common file, as a drop-in for Xen's (bash,
 	# as Xen's scripts are; tests/xen/dom0/plan-net.sh).
-	cp "$top/hotplug/vif-bridge" "$top/hotplug/xpv-hotplug-common.sh" \
-		"$dir/etc/xen/scripts/"
+	cp "$top/hotplug/vif-bridge" "$top/hotplug/block" \
+		"$top/hotplug/xpv-hotplug-common.sh" "$dir/etc/xen/scripts/"
 	add_bin "$dir" /bin/bash bin/bash
 	: >"$dir/etc/xen/xl.conf"
 	cp "$top/tests/xen/dom0/init" "$dir/init"

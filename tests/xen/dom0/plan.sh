@@ -26,7 +26,14 @@ hv-xen-domu 150 t_hv_xen_domu store
 blk-user-guest 200 t_blk_user_guest guest-destroy
 blk-xpv-guest 240 t_blk_xpv_guest guest-destroy
 net-user-guest 360 t_net_user_guest guest-destroy
-net-xpv-guest 300 t_net_xpv_guest guest-destroy"
+net-xpv-guest 300 t_net_xpv_guest guest-destroy
+xpv-create 300 t_xpv_create
+xpv-console 200 t_xpv_console xpv-create
+xpv-list 60 t_xpv_list xpv-create
+xpv-disk 200 t_xpv_disk xpv-create
+xpv-net 200 t_xpv_net xpv-create
+xpv-shutdown 120 t_xpv_shutdown xpv-create
+xpv-destroy 300 t_xpv_destroy xpv-shutdown"
 
 GUEST=xpvguest
 XENSTORED=/usr/lib/xen-4.17/bin/xenstored
@@ -35,6 +42,9 @@ XENSTORED=/usr/lib/xen-4.17/bin/xenstored
 . /xpv/plan-blk.sh
 # The network tests (xpv-netback and netfront on real Xen).
 . /xpv/plan-net.sh
+# Our toolstack builds the guest, our daemons serve it (last: it takes
+# dom0's store over).
+. /xpv/plan-xpv.sh
 
 # --- the store -----------------------------------------------------------
 

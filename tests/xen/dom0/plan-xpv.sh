@@ -1,0 +1,281 @@
+# plan-xpv.sh: our toolstack on real Xen (sourced by plan.sh): `xpv` builds
+# a Linux PV guest itself (hv/xen/build.c, libxenguest) and dom0's services
+# are all ours: xpv-xenstored, xpv-consoled, xpv-blkback, xpv-netback,
+# started by `xpv up`. Nothing of Debian's toolstack runs from here on (no
+# xl, no xenconsoled, no Debian xenstored; the kernel's xen-blkback and
+# xen-netback are unloaded), so these tests come last: the first one takes
+# dom0's store over from the plan's.
+#
+#   xpv-create    `xpv up`; `xpv create` of a guest with a disk (a raw image
+#                 through our hotplug/block) and a vif (our vif-bridge on
+#                 xenbr0): the domain exists, its devices connected
+#   xpv-console   its console log (xpv-consoled) shows the kernel's boot
+#                 and the guest's /init; `xpv console` attaches to its pty
+#   xpv-list      `xpv list` shows it, `xpv check` finds its tree valid
+#   xpv-disk      the guest made a file system on its disk, a file written
+#                 and read back intact (tests/xen/domU/fs-guest.sh)
+#   xpv-net       the guest pinged dom0, and dom0 pings the guest
+#   xpv-shutdown  `xpv shutdown -w`: the guest powers off, its monitor
+#                 destroys it (on_poweroff), nothing is left (no domain in
+#                 Xen's list, no xenstore nodes, backends or vif)
+#   xpv-destroy   a second guest, `xpv destroy`: nothing is left; `xpv
+#                 down` stops dom0's services
+
+XPVGUEST=xpvts
+XPVGUEST_IP=10.99.0.8
+
+# xpv_env: what xpv, its daemons and scripts, and xenstore-* use; set in
+# each test only (plan.sh sources this file for every test).
+xpv_env()
+{
+	export XPV_RUNDIR=/run/xpv-ts XPV_LOGDIR=/var/log/xpv-ts \
+		XPV_HOTPLUGDIR=/etc/xen/scripts XPV_BIN=/xpv/bin
+	export XENSTORED_PATH=$XPV_RUNDIR/xenstored/socket
+	# xpv create waits for both ends of every device; the guest's
+	# kernel boots in about a minute under QEMU's emulation.
+	export XPV_DEVICE_TIMEOUT=200
+}
+
+xpv_console_log()
+{
+	echo "$XPV_LOGDIR/console/guest-$1.log"
+}
+
+xpv_console_tail()
+{
+	local f
+	f=$(xpv_console_log "$1")
+	[ -f "$f" ] && tr -d '\r' <"$f" | sed 's/^/guest console: /' | tail -n 40
+}
+
+xpv_logs_tail()
+{
+	local f
+	for f in "$XPV_LOGDIR"/*.log; do
+		[ -f "$f" ] && tail -n 8 "$f" | sed "s|^|${f##*/}: |"
+	done
+}
+
+# The plan's store and console daemon (Debian's or ours) give way to the
+# ones `xpv up` starts. The watchdog (lib.sh) follows store.pid: it names
+# this test while the store changes hands, then our xenstored.
+xpv_take_dom0()
+{
+	local pid
+	if [ -s /run/xpv/store.pid ]; then
+		pid=$(cat /run/xpv/store.pid)
+		echo $$ >/run/xpv/store.pid
+		kill "$pid" 2>/dev/null
+		wait_for 10 sh -c "! kill -0 $pid 2>/dev/null" ||
+			fail "the plan's store (pid $pid) did not stop"
+		echo "stopped the plan's store (pid $pid)"
+	fi
+	if [ -s /run/xenconsoled.pid ]; then
+		kill "$(cat /run/xenconsoled.pid)" 2>/dev/null
+		rm -f /run/xenconsoled.pid
+		echo "stopped xenconsoled"
+	fi
+	for m in xen_blkback xen_netback; do
+		grep -q "^$m " /proc/modules || continue
+		wait_for 20 rmmod "$m" || fail "cannot unload $m"
+		echo "unloaded $m"
+	done
+}
+
+xpv_make_disk()
+{
+	rm -f /tmp/xpvts.img
+	dd if=/dev/zero of=/tmp/xpvts.img bs=1M count=16 2>/dev/null ||
+		fail "cannot make /tmp/xpvts.img"
+}
+
+xpv_make_bridge()
+{
+	[ -d /sys/class/net/xenbr0 ] && return 0
+	brctl addbr xenbr0 || fail "cannot create bridge xenbr0"
+	ip addr add 10.99.0.1/24 dev xenbr0
+	ip link set xenbr0 up
+}
+
+# xpv_cfg NAME IP: a guest with a disk and a vif, on_poweroff destroy.
+xpv_cfg()
+{
+	cat >/tmp/$1.cfg <<-EOF
+		name = "$1"
+		kernel = "/guest/vmlinuz"
+		ramdisk = "/guest/initrd.gz"
+		extra = "console=hvc0 xpv_fs=$2"
+		memory = 160
+		vcpus = 1
+		disk = [ 'format=raw, vdev=xvda, access=rw, target=/tmp/xpvts.img' ]
+		vif = [ 'mac=00:16:3e:00:00:08, bridge=xenbr0' ]
+		on_poweroff = "destroy"
+		on_reboot = "destroy"
+		on_crash = "destroy"
+	EOF
+}
+
+xpv_domid()
+{
+	cat /run/xpv/xpvts.domid
+}
+
+# xpv_id NAME: the domain's id, from `xpv list NAME`.
+xpv_id()
+{
+	xpv list "$1" 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }' | grep .
+}
+
+t_xpv_create()
+{
+	local domid
+	xpv_env
+	[ -x /xpv/bin/xpv ] || skip "build/bin/xpv not built"
+	xpv_take_dom0
+	mkdir -p "$XPV_RUNDIR" "$XPV_LOGDIR"
+	xpv up || {
+		xpv_logs_tail
+		fail "xpv up failed"
+	}
+	xpv status
+	cat "$XPV_RUNDIR/xpv-xenstored.pid" >/run/xpv/store.pid
+	xpv_make_disk
+	xpv_make_bridge
+	xpv_cfg $XPVGUEST $XPVGUEST_IP
+	xpv create /tmp/$XPVGUEST.cfg || {
+		xpv_console_tail $XPVGUEST
+		xpv_logs_tail
+		fail "xpv create failed"
+	}
+	domid=$(xpv_id $XPVGUEST) || fail "xpv list does not name $XPVGUEST"
+	echo "$domid" >/run/xpv/xpvts.domid
+	xenstore-ls -f "/local/domain/$domid" | head -n 60
+	[ "$(xenstore-read "/local/domain/0/backend/vbd/$domid/51712/state")" = 4 ] ||
+		fail "the disk's backend is not Connected"
+	[ "$(xenstore-read "/local/domain/0/backend/vif/$domid/0/state")" = 4 ] ||
+		fail "the vif's backend is not Connected"
+	echo "xpv create built $XPVGUEST (domain $domid); its disk and vif connected"
+}
+
+t_xpv_console()
+{
+	local f
+	xpv_env
+	f=$(xpv_console_log $XPVGUEST)
+	wait_for 120 grep -q "xpv-guest: /init reached" "$f" || {
+		xpv_console_tail $XPVGUEST
+		xpv_logs_tail
+		fail "the console log $f does not show the guest's /init within 120 s"
+	}
+	grep -q "Linux version" "$f" || fail "the console log has no kernel boot log"
+	tr -d '\r' <"$f" | grep -E "Linux version|Xen version|xpv-guest" | head -n 8
+	# xpv console: attach to the pty (typed text is echoed by no one:
+	# the guest's /init reads nothing), detach with Ctrl-].
+	(sleep 2; printf '\035') | timeout 20 xpv console $XPVGUEST >/tmp/xpvts.con 2>&1
+	echo "xpv console exited $?"
+	head -c 300 /tmp/xpvts.con
+	echo "the console log shows the guest's boot"
+}
+
+t_xpv_list()
+{
+	xpv_env
+	xpv list
+	xpv list | grep -q "^$XPVGUEST  *$(xpv_domid) " ||
+		fail "xpv list does not show $XPVGUEST"
+	xpv check $XPVGUEST || fail "xpv check found the store invalid"
+	echo "xpv list shows $XPVGUEST; xpv check passes"
+}
+
+t_xpv_disk()
+{
+	local f
+	xpv_env
+	f=$(xpv_console_log $XPVGUEST)
+	wait_for 120 grep -q -E "xpv-guest: (disk ok|disk data altered|mke2fs failed|mount failed|remount failed|no /dev/xvda)" "$f" || {
+		xpv_console_tail $XPVGUEST
+		fail "the guest said nothing of its disk within 120 s"
+	}
+	tr -d '\r' <"$f" | grep -E "xpv-guest: (made|no mke2fs|disk)"
+	grep -q "xpv-guest: disk ok" "$f" || {
+		xpv_console_tail $XPVGUEST
+		fail "the guest's disk test failed"
+	}
+	echo "the guest's disk works"
+}
+
+t_xpv_net()
+{
+	local f
+	xpv_env
+	f=$(xpv_console_log $XPVGUEST)
+	wait_for 120 grep -q -E "xpv-guest: (pinged dom0|no ping reply)" "$f" || {
+		xpv_console_tail $XPVGUEST
+		fail "the guest said nothing of its network within 120 s"
+	}
+	grep -q "xpv-guest: pinged dom0" "$f" || {
+		xpv_console_tail $XPVGUEST
+		brctl show
+		fail "the guest could not ping dom0"
+	}
+	ping -c 3 -W 2 $XPVGUEST_IP || fail "dom0 cannot ping the guest"
+	echo "the guest pinged dom0; dom0 pinged the guest"
+}
+
+# xpv_gone DOMID: nothing of the domain is left.
+xpv_gone()
+{
+	local d=$1
+	! xpv list | grep -q " $d  *[0-9]" &&
+		! xenstore-exists "/local/domain/$d" &&
+		! xenstore-exists "/libxl/$d" &&
+		! xenstore-exists "/local/domain/0/backend/vbd/$d" &&
+		! xenstore-exists "/local/domain/0/backend/vif/$d" &&
+		! xenstore-exists "/local/domain/0/backend/console/$d" &&
+		! [ -e "/sys/class/net/vif$d.0" ]
+}
+
+xpv_left()
+{
+	local d=$1
+	xpv list
+	xenstore-ls -f / | grep -E "/$d(/|$| )" | head -n 20
+	ls /sys/class/net
+}
+
+t_xpv_shutdown()
+{
+	local d
+	xpv_env
+	d=$(xpv_domid)
+	xpv shutdown -w $XPVGUEST || fail "xpv shutdown -w failed (exit $?)"
+	wait_for 30 xpv_gone "$d" || {
+		xpv_left "$d"
+		fail "domain $d left something behind after its shutdown"
+	}
+	tr -d '\r' <"$(xpv_console_log $XPVGUEST)" | tail -n 3
+	xpv list
+	echo "the guest powered off; its monitor destroyed it; nothing is left"
+}
+
+t_xpv_destroy()
+{
+	local d
+	xpv_env
+	xpv_cfg $XPVGUEST $XPVGUEST_IP
+	xpv create /tmp/$XPVGUEST.cfg || fail "the second xpv create failed"
+	d=$(xpv_id $XPVGUEST) || fail "xpv list does not name $XPVGUEST"
+	echo "$XPVGUEST is domain $d again"
+	wait_for 120 grep -q "xpv-guest: /init reached" "$(xpv_console_log $XPVGUEST)" ||
+		fail "the second guest did not reach /init"
+	xpv destroy $XPVGUEST || fail "xpv destroy failed (exit $?)"
+	wait_for 30 xpv_gone "$d" || {
+		xpv_left "$d"
+		fail "domain $d left something behind after xpv destroy"
+	}
+	echo "xpv destroy left nothing of domain $d"
+	echo $$ >/run/xpv/store.pid
+	xpv down || fail "xpv down failed"
+	rm -f /run/xpv/store.pid
+	echo "xpv down stopped dom0's services"
+}
