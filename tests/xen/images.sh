@@ -178,6 +178,9 @@ build_dom0()
 	add_bin "$dir" /bin/bash bin/bash
 	: >"$dir/etc/xen/xl.conf"
 	cp "$top/tests/xen/dom0/init" "$dir/init"
+	# xpv check's schemas, where xpv looks beside its bin/ (plan-xpv.sh)
+	mkdir -p "$dir/xpv/xenstore-schemas"
+	cp "$top"/xenstore-schemas/*.schema "$dir/xpv/xenstore-schemas/"
 	cp "$top"/tests/xen/dom0/*.sh "$dir/xpv/"
 	if [[ -f $XEN_OUT/user-run ]]; then
 		cp "$XEN_OUT/user-run" "$dir/xpv/user-run"

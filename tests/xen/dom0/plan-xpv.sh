@@ -32,8 +32,9 @@ xpv_env()
 		XPV_HOTPLUGDIR=/etc/xen/scripts XPV_BIN=/xpv/bin
 	export XENSTORED_PATH=$XPV_RUNDIR/xenstored/socket
 	# xpv create waits for both ends of every device; the guest's
-	# kernel boots in about a minute under QEMU's emulation.
-	export XPV_DEVICE_TIMEOUT=200
+	# kernel boots in about a minute under QEMU's emulation, where a
+	# hotplug script (bash, a few xenstore-* runs) took over 10 s.
+	export XPV_DEVICE_TIMEOUT=200 XPV_HOTPLUG_TIMEOUT=100
 }
 
 xpv_console_log()
