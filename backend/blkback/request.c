@@ -130,6 +130,10 @@ static int parse_indirect(const struct xpv_blkif_request_indirect *r,
 {
 	unsigned int i;
 
+	/* Answered with its indirect_op, as Linux's xen-blkback does:
+	 * Linux's blkfront refuses a response saying INDIRECT ("response
+	 * has wrong operation") and stops using the disk. */
+	req->operation = r->indirect_op;
 	if (!lim->max_indirect_segs)
 		return -EOPNOTSUPP;
 	if (r->indirect_op != XPV_BLKIF_OP_READ &&

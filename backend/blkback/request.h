@@ -50,7 +50,7 @@ struct blkback_limits {
 
 struct blkback_req {
 	uint64_t id; /* echoed; any value */
-	uint8_t operation; /* as on the ring, echoed */
+	uint8_t operation; /* echoed: as on the ring, or an indirect one's indirect_op */
 	enum blkback_op op;
 	bool write_data; /* op FLUSH with segments: write them */
 	uint16_t nr_segs;
