@@ -66,6 +66,11 @@ int db_write(struct conn *c, struct node *n)
 		if (ret)
 			return ret;
 	}
+	/* Counted before n replaces the old copy, so that a refused n stays
+	 * the caller's. */
+	ret = txn_charge(c, e, n);
+	if (ret)
+		return ret;
 	if (e->node != n) {
 		node_free(e->node);
 		e->node = n;
@@ -109,7 +114,8 @@ int db_delete(struct conn *c, struct node *n)
 	node_free(e->node);
 	e->node = NULL;
 	e->modified = true;
-	return 0;
+	/* Less to count: cannot fail. */
+	return txn_charge(c, e, NULL);
 }
 
 void db_owner_changed(struct conn *c, uint32_t old_owner, uint32_t owner)

@@ -56,6 +56,24 @@ static int mem_ok(const struct conn *c, uint32_t owner, long delta)
 }
 
 /*
+ * In a transaction, n is the transaction's private copy, which it counts
+ * against c's domain's memory quota (transaction.c): before n grows in
+ * place to these sizes, the growth must fit, as the copy cannot be put
+ * back once changed.
+ */
+static int copy_may_grow(struct conn *c, const struct node *n, uint32_t nperms,
+			 uint32_t vlen, uint32_t clen)
+{
+	size_t heap;
+
+	if (!c->txn)
+		return 0;
+	heap = node_heap_for(n->namelen, nperms, node_cap(n->vcap, vlen),
+			     node_cap(n->ccap, clen));
+	return txn_room(c, (long)heap - (long)node_heap(n));
+}
+
+/*
  * A write refused by a quota on the node's record: in a transaction Xen's
  * write_node() has already marked the transaction failed, so its commit
  * will fail too.
@@ -226,6 +244,29 @@ static int find_parent(struct conn *c, struct create *cr)
 	}
 }
 
+/* What a transaction's entries and copies of the new nodes, and its
+ * parent's copy growing, will cost it (see copy_may_grow()). */
+static long create_tx_cost(const struct create *cr, uint32_t vlen)
+{
+	const struct node *p = cr->parent;
+	uint32_t i, child, base;
+	long sum = 0;
+
+	for (i = 0; i < cr->levels; i++) {
+		child = i ? cr->ends[i - 1] - cr->ends[i] : 0;
+		sum += txn_entry_cost(cr->ends[i], 0) +
+		       node_heap_for(cr->ends[i], p->nperms,
+				     node_cap(0, i ? 0 : vlen),
+				     node_cap(0, child));
+	}
+	base = cr->ends[cr->levels - 1] -
+	       (p->namelen == 1 ? 1 : p->namelen + 1);
+	return sum +
+	       (long)node_heap_for(p->namelen, p->nperms, p->vcap,
+				   node_cap(p->ccap, p->clen + base + 1)) -
+	       (long)node_heap(p);
+}
+
 /* The memory the new nodes will cost. */
 static long create_cost(const struct create *cr, uint32_t vlen)
 {
@@ -267,6 +308,8 @@ static int check_create(struct conn *c, struct create *cr, uint32_t vlen)
 	ret = size_ok(c, p->nperms, p->vlen, p->clen + base + 1);
 	if (!ret)
 		ret = mem_ok(c, c->domid, create_cost(cr, vlen) + base + 1);
+	if (!ret && c->txn)
+		ret = txn_room(c, create_tx_cost(cr, vlen));
 	return write_refused(c, ret);
 }
 
@@ -383,6 +426,8 @@ int do_write(struct conn *c, const char *p, unsigned int len)
 				     (long)entry_memory(n->namelen, n->nperms,
 							vlen, n->clen) -
 					     (long)node_memory(n));
+		if (!ret)
+			ret = copy_may_grow(c, n, n->nperms, vlen, n->clen);
 		ret = write_refused(c, ret);
 		if (!ret)
 			ret = node_set_value(n, p + off, vlen);
@@ -546,6 +591,8 @@ int do_set_perms(struct conn *c, const char *p, unsigned int len)
 		ret = mem_ok(c, perms[0].id,
 			     (long)entry_size(num, n->vlen, n->clen) -
 				     (long)node_entry_size(n));
+	if (!ret)
+		ret = copy_may_grow(c, n, num, n->vlen, n->clen);
 	if (ret)
 		return write_refused(c, ret);
 	nold = n->nperms;

@@ -37,7 +37,8 @@ int quota_print(char *buf, unsigned int len);
 /* Nodes owned by domid (perms[0].id). */
 unsigned int quota_entries(uint32_t domid);
 void quota_entries_add(uint32_t domid, int delta);
-/* Memory of nodes owned by domid (entry size + name). */
+/* Memory of nodes owned by domid (entry size + name), and of what the
+ * open transactions of domid's connections hold (transaction.c). */
 long quota_memory(uint32_t domid);
 void quota_memory_add(uint32_t domid, long delta);
 void quota_forget(uint32_t domid);

@@ -64,15 +64,24 @@ void node_free(struct node *n)
 
 /* Grow *buf to hold need bytes, doubling, so repeated writes of similar
  * sizes reuse the buffer. */
-static int reserve(char **buf, uint32_t *cap, uint32_t need)
+uint32_t node_cap(uint32_t cap, uint32_t need)
 {
-	uint32_t n = *cap ? *cap : 16;
-	char *p;
+	uint32_t n = cap ? cap : 16;
 
-	if (need <= *cap)
-		return 0;
+	if (need <= cap)
+		return cap;
 	while (n < need)
 		n *= 2;
+	return n;
+}
+
+static int reserve(char **buf, uint32_t *cap, uint32_t need)
+{
+	uint32_t n = node_cap(*cap, need);
+	char *p;
+
+	if (n == *cap)
+		return 0;
 	p = realloc(*buf, n);
 	if (!p)
 		return -ENOMEM;
@@ -146,6 +155,18 @@ size_t node_entry_size(const struct node *n)
 size_t node_memory(const struct node *n)
 {
 	return entry_memory(n->namelen, n->nperms, n->vlen, n->clen);
+}
+
+size_t node_heap_for(uint32_t namelen, uint32_t nperms, uint32_t vcap,
+		     uint32_t ccap)
+{
+	return sizeof(struct node) + namelen + 1 + vcap + ccap +
+	       (nperms ? nperms : 1) * sizeof(struct xs_perm);
+}
+
+size_t node_heap(const struct node *n)
+{
+	return node_heap_for(n->namelen, n->nperms, n->vcap, n->ccap);
 }
 
 void node_account(struct node *n, bool present)

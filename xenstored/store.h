@@ -89,6 +89,14 @@ static inline size_t entry_memory(uint32_t namelen, uint32_t nperms,
 
 size_t node_entry_size(const struct node *n);
 size_t node_memory(const struct node *n);
+/* The heap a node takes (its struct, name, buffers): what a private copy
+ * costs the daemon. node_heap_for() gives it for a node of these sizes;
+ * node_cap() the capacity a value or child buffer of cap bytes has once
+ * grown to hold need (buffers grow by doubling and never shrink). */
+size_t node_heap(const struct node *n);
+size_t node_heap_for(uint32_t namelen, uint32_t nperms, uint32_t vcap,
+		     uint32_t ccap);
+uint32_t node_cap(uint32_t cap, uint32_t need);
 /* Re-account n (in the global store) to its owner; 0 forgets it. */
 void node_account(struct node *n, bool present);
 

@@ -44,6 +44,32 @@
  * A transaction's DIRECTORY reply comes from its copy of the parent, whose
  * child list it changed as it created and removed children, so it lists
  * children in the order Xen does.
+ *
+ * Why a read keeps a copy, not only its generation: Xen 4.17 does the
+ * same (access_node() writes a node read in a transaction into its TDB as
+ * "<transaction generation>/<path>"), so a transaction whose node changed
+ * under it goes on reading the node as it first saw it (value, children,
+ * permissions, existence) until its commit fails with EAGAIN. A generation
+ * alone would answer those requests from the new global node instead:
+ * different replies from Xen's, on the transactions Xen's own test and
+ * the differential test drive.
+ *
+ * Memory: so that copies cannot be the way around the memory quota, every
+ * entry counts against the quota of the transaction's domain (Xen counts
+ * its transaction nodes to the connection's domain too, get_acc_domid())
+ * at what it costs the daemon: txn_entry_cost() plus its copy's heap
+ * (node_heap()). txn_record() counts a first access, txn_charge() a copy
+ * that db_write() or db_delete() puts in or takes out; both refuse with
+ * ENOMEM, spoiling the transaction, what would take an unprivileged
+ * domain to its quota (">=", as for its nodes). A handler about to grow a
+ * copy in place asks txn_room() first, as a changed copy cannot be put
+ * back. So a domain's nodes and open transactions together stay under
+ * --memory, however many transactions read however many nodes; ending a
+ * transaction gives its bytes back (txn_free()). Xen differs past the
+ * quota: it takes a read's copy unchecked and then stops reading the
+ * domain's ring until its memory falls, which with the transactions still
+ * open it never does by itself; we refuse the access, so the domain can
+ * end its transactions and go on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +98,7 @@ static void txn_free(struct txn *t)
 		next = e->next;
 		txent_free(e);
 	}
+	quota_memory_add(t->domid, -(long)t->charged);
 	htab_free(&t->tab);
 	free(t->deltas);
 	free(t);
@@ -132,6 +159,7 @@ int do_transaction_start(struct conn *c, const char *p __attribute__((unused)),
 	/* A transaction takes a generation, as in Xen (only the count of
 	 * them shows: DIRECTORY_PART's generation string). */
 	store_generation++;
+	t->domid = c->domid;
 	t->next = c->txns;
 	c->txns = t;
 	c->ntxn++;
@@ -144,6 +172,46 @@ struct txent *txn_entry(struct txn *t, const char *name, uint32_t len)
 	struct hlink *l = htab_find(&t->tab, name, len);
 
 	return l ? container_of(l, struct txent, link) : NULL;
+}
+
+size_t txn_entry_cost(uint32_t len, uint32_t nperms0)
+{
+	/* The entry, its name, its permissions, its share of the hash
+	 * table (which doubles at load 1: at most two buckets an entry). */
+	return sizeof(struct txent) + len + 1 +
+	       nperms0 * sizeof(struct xs_perm) + 2 * sizeof(struct hlink *);
+}
+
+static size_t txent_cost(const struct txent *e, const struct node *copy)
+{
+	return txn_entry_cost(e->link.keylen, e->nperms0) +
+	       (copy ? node_heap(copy) : 0);
+}
+
+int txn_room(struct conn *c, long more)
+{
+	if (more <= 0 || !conn_unprivileged(c))
+		return 0;
+	/* ">=", as Xen's domain_memory_add() and mem_ok() in node.c. */
+	if (quota_memory(c->txn->domid) + more >= quota.memory_per_domain)
+		return -ENOMEM;
+	return 0;
+}
+
+int txn_charge(struct conn *c, struct txent *e, const struct node *copy)
+{
+	struct txn *t = c->txn;
+	size_t cost = txent_cost(e, copy);
+	long delta = (long)cost - (long)e->charged;
+
+	if (txn_room(c, delta)) {
+		t->fail = true;
+		return -ENOMEM;
+	}
+	quota_memory_add(t->domid, delta);
+	t->charged += delta;
+	e->charged = cost;
+	return 0;
 }
 
 int txn_record(struct conn *c, const char *name, uint32_t len,
@@ -175,6 +243,10 @@ int txn_record(struct conn *c, const char *name, uint32_t len,
 		memcpy(e->perms0, global->perms,
 		       global->nperms * sizeof(*e->perms0));
 		e->nperms0 = global->nperms;
+	}
+	if (txn_charge(c, e, e->node)) {
+		txent_free(e);
+		return -ENOMEM;
 	}
 	htab_insert(&t->tab, &e->link);
 	if (t->tail)

@@ -25,6 +25,7 @@ struct txent {
 	bool fire, exact; /* a watch event is due at commit */
 	struct xs_perm *perms0; /* permissions at first access (watches) */
 	uint32_t nperms0;
+	size_t charged; /* bytes counted to the transaction's domain */
 	char name[];
 };
 
@@ -43,6 +44,8 @@ struct txn {
 	bool node_created;
 	struct txdelta *deltas; /* per-domain change of node count */
 	unsigned int ndeltas, cdeltas;
+	uint32_t domid; /* whose memory quota the entries count against */
+	size_t charged; /* the sum of the entries' charged */
 };
 
 /* XS_TRANSACTION_START and XS_TRANSACTION_END are handled here (wire.h). */
@@ -55,9 +58,23 @@ void txn_abort_all(struct conn *c);
 struct txent *txn_entry(struct txn *t, const char *name, uint32_t len);
 /* Record a first access of name (node is the global node or NULL): a
  * private copy is made. read: the access is a read (checked at commit).
- * -ENOSPC over the per-transaction node quota, -ENOMEM. */
+ * The entry counts against the connection's memory quota.
+ * -ENOSPC over the per-transaction node quota, -ENOMEM (also over the
+ * memory quota). */
 int txn_record(struct conn *c, const char *name, uint32_t len,
 	       const struct node *global, bool read, struct txent **out);
+/* What an entry for a name of len bytes costs without its copy (nperms0:
+ * the permissions it keeps of the global node, 0 for a new node). */
+size_t txn_entry_cost(uint32_t len, uint32_t nperms0);
+/* Whether more bytes of c's transaction fit its domain's memory quota
+ * (privileged connections: always): 0 or -ENOMEM. Handlers ask before
+ * they grow a private copy in place, as the copy cannot be put back. */
+int txn_room(struct conn *c, long more);
+/* Count e at what it costs with copy as its private node (NULL: none)
+ * against the memory quota of c's domain, before copy replaces e->node.
+ * -ENOMEM (and the transaction spoilt) when that would take an
+ * unprivileged domain to the quota; nothing is then counted. */
+int txn_charge(struct conn *c, struct txent *e, const struct node *copy);
 /* Count a change of domid's node count inside t. */
 void txn_count(struct txn *t, uint32_t domid, int delta);
 /* A watch event for name is due at commit (exact: name only). */

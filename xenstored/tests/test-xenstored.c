@@ -7,6 +7,7 @@
  * (the fuzz targets' harness), so no case depends on another.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -683,6 +684,155 @@ static void t_quotas(void)
 	close_conn(d0);
 }
 
+/* One request in tx; its reply's type (body in out, NUL-terminated). */
+static uint32_t ask(struct mem *m, uint32_t type, uint32_t tx, const void *p,
+		    uint32_t len, char *out)
+{
+	struct xpv_xsd_sockmsg h;
+
+	req(m, type, tx, p, len);
+	if (!next(m, &h, out))
+		return 0;
+	out[h.len] = '\0';
+	return h.type;
+}
+
+/* The heap malloc has handed out; 0 where malloc is not glibc's (the
+ * sanitizers' allocator leaves glibc's arena unused). */
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/* "memory" of CONTROL "quota DOMID": the daemon's own accounting as a
+ * dom0 tool sees it. */
+static long control_memory(struct mem *d0, unsigned int domid)
+{
+	char arg[32], out[8192], *line;
+	int n = snprintf(arg, sizeof(arg), "quota%c%u", '\0', domid) + 1;
+
+	if (ask(d0, XPV_XS_CONTROL, 0, arg, n, out) != XPV_XS_CONTROL)
+		return -1;
+	line = strstr(out, "memory");
+	return line ? strtol(line + strcspn(line, "0123456789"), NULL, 10) : -1;
+}
+
+/*
+ * A domain's transactions count against its memory quota (the hostile
+ * guest review's F3: 11 transactions reading every node of the guest
+ * each kept a private copy per read, ~11 times the quota, uncounted).
+ * Here a domain with 200 nodes of 1.9 KB opens the most transactions it
+ * may and reads every node in each: past its quota a read gets ENOMEM
+ * (and that transaction's commit too); what the daemon holds for it (its
+ * accounting, CONTROL "quota", and the heap) stays under the quota; then
+ * a transaction creating nodes is refused with ENOMEM the same way.
+ * Ending the transactions gives every byte back.
+ */
+static void t_tx_memory(void)
+{
+	struct mem *d0 = open_conn(0), *g = open_conn(7);
+	static char msg[64 + 1900], out[8192];
+	unsigned int i, k, nodes = 200, ok = 0, refused = 0;
+	uint32_t t[12], type;
+	size_t heap0, heap1, heap_nodes;
+	long base, held, quota_bytes = quota.memory_per_domain;
+	int n;
+
+	make_home(d0, 7);
+	heap0 = heap_in_use();
+	for (i = 0; i < nodes; i++) {
+		n = snprintf(msg, 64, "data/b%u", i) + 1;
+		memset(msg + n, 'M', 1900);
+		type = ask(g, XPV_XS_WRITE, 0, msg, n + 1900, out);
+		if (!check_quiet(type == XPV_XS_WRITE, "write %u: %s", i, out))
+			return;
+	}
+	base = quota_memory(7);
+	heap1 = heap_in_use();
+	heap_nodes = heap1 - heap0;
+	check_quiet(base > 200 * 1900 && base < quota_bytes / 2,
+		    "200 nodes of 1.9 KB count %ld bytes", base);
+	/* The most transactions: the quota, and one more (Xen's ">"). */
+	for (k = 0; k <= (unsigned int)quota.max_transaction; k++)
+		t[k] = start_tx(g);
+	for (k = 0; k <= (unsigned int)quota.max_transaction; k++) {
+		for (i = 0; i < nodes; i++) {
+			n = snprintf(msg, 64, "data/b%u", i) + 1;
+			type = ask(g, XPV_XS_READ, t[k], msg, n, out);
+			if (type == XPV_XS_READ)
+				ok++;
+			else if (type == XPV_XS_ERROR && !strcmp(out, "ENOMEM"))
+				refused++;
+			else
+				check_quiet(false, "tx %u read %u: %s", k, i,
+					    out);
+		}
+	}
+	held = quota_memory(7);
+	check_quiet(ok > nodes && refused > 0,
+		    "%u reads answered, %u refused: the quota never bit", ok,
+		    refused);
+	check_quiet(held < quota_bytes, "%ld bytes counted, quota %ld", held,
+		    quota_bytes);
+	check_quiet(control_memory(d0, 7) == held,
+		    "CONTROL quota 7 says %ld, the accounting %ld",
+		    control_memory(d0, 7), held);
+	/* What the heap grew by is what was counted (and malloc's few
+	 * bytes a block); unchecked where malloc is not glibc's. */
+	if (heap_nodes > 200 * 1900)
+		check_quiet(heap_in_use() - heap1 <=
+				    (size_t)(held - base) + ok * 128 + 65536,
+			    "the transactions hold %zu bytes of heap, %ld "
+			    "counted",
+			    heap_in_use() - heap1, held - base);
+	/* A transaction that had a read refused is spoilt. */
+	req(g, XPV_XS_TRANSACTION_END, t[quota.max_transaction], "T", 2);
+	ERR(g, "ENOMEM");
+	for (k = 0; k < (unsigned int)quota.max_transaction; k++) {
+		req(g, XPV_XS_TRANSACTION_END, t[k], "F", 2);
+		OK(g, XPV_XS_TRANSACTION_END);
+	}
+	check_quiet(quota_memory(7) == base,
+		    "%ld bytes counted after the transactions, %ld before",
+		    quota_memory(7), base);
+	/* Written copies count too: new nodes in one transaction, until
+	 * the memory quota refuses one (before the 1024 nodes a
+	 * transaction may touch; 100 a directory, under the entry size). */
+	t[0] = start_tx(g);
+	for (i = 0; i < 1024; i++) {
+		n = snprintf(msg, 64, "d%u/n%u", i / 100, i) + 1;
+		memset(msg + n, 'N', 1900);
+		type = ask(g, XPV_XS_WRITE, t[0], msg, n + 1900, out);
+		if (type != XPV_XS_WRITE)
+			break;
+	}
+	check_quiet(type == XPV_XS_ERROR && !strcmp(out, "ENOMEM"),
+		    "new node %u in a transaction: %s", i, out);
+	check_quiet(quota_memory(7) < quota_bytes, "%ld bytes counted",
+		    quota_memory(7));
+	req(g, XPV_XS_TRANSACTION_END, t[0], "T", 2);
+	ERR(g, "ENOMEM");
+	check_quiet(quota_memory(7) == base, "%ld bytes counted, %ld before",
+		    quota_memory(7), base);
+	/* Within the quota a transaction works as before. */
+	t[0] = start_tx(g);
+	REQ(g, XPV_XS_READ, t[0], "data/b0\0");
+	check_quiet(next(g, &(struct xpv_xsd_sockmsg){ 0 }, out),
+		    "no reply to a read");
+	REQ(g, XPV_XS_WRITE, t[0], "data/b1\0small");
+	OK(g, XPV_XS_WRITE);
+	req(g, XPV_XS_TRANSACTION_END, t[0], "T", 2);
+	OK(g, XPV_XS_TRANSACTION_END);
+	REQ(g, XPV_XS_READ, 0, "data/b1\0");
+	REPLY(g, XPV_XS_READ, "small");
+	check_quiet(quota_memory(7) < base, "%ld bytes counted, %ld before",
+		    quota_memory(7), base);
+	close_conn(g);
+	REQ(d0, XPV_XS_RM, 0, "/local/domain/7\0");
+	OK(d0, XPV_XS_RM);
+	close_conn(d0);
+}
+
 static void t_bad_input(void)
 {
 	struct mem *good = open_conn(0), *bad = open_conn(0);
@@ -890,6 +1040,7 @@ int main(int argc, char **argv)
 		{ "transactions", t_transactions },
 		{ "tx-watch", t_tx_watch },
 		{ "quotas", t_quotas },
+		{ "tx-memory", t_tx_memory },
 		{ "bad-input", t_bad_input },
 		{ "reply-too-big", t_reply_too_big },
 		{ "fairness", t_fairness },
