@@ -12,10 +12,18 @@
 #       (docs/block.md, "The guest's disk on sim"); persistent grants on
 #       (what blkfront negotiates by default), raw and qcow2.
 # Jobs: 4 KiB randread and randwrite at iodepth 32, 1 MiB sequential read
-# and write at iodepth 4. Printed: IOPS (4 KiB) or MiB/s (1 MiB), b/a,
-# and xpv-blkback's CPU time per request (utime+stime over requests).
-# BENCH_BLK_SIZE (default 512M) and BENCH_BLK_RUNTIME (seconds, default 5)
-# size it. Figures, never pass/fail.
+# and write at iodepth 4, each run on its own. The machine is shared, so
+# the runs are interleaved: for each repetition and job, (a) and then
+# every (b) and (c) configuration, one after the other; a ratio is taken
+# within a repetition (b against the (a) of the same minute) and the
+# median over repetitions is printed, with the range. Printed: IOPS
+# (4 KiB) or MiB/s (1 MiB), b/a, c/a, qcow2/raw, and xpv-blkback's CPU
+# time per request (utime+stime over the requests fio completed), and
+# the load average before and after.
+# BENCH_BLK_SIZE (default 512M), BENCH_BLK_RUNTIME (seconds per run,
+# default 3), BENCH_BLK_REPEAT (default 3), BENCH_BLK_JOBS (a subset of
+# "randread randwrite read write"), BENCH_BLK_NO_C=1 (skip (c)) size it.
+# Figures, never pass/fail.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -27,7 +35,9 @@ engine=$top/${BUILD:-build}/lib/fio-xpv-blkfront.so
 command -v fio >/dev/null || xpv_skip "fio is not installed (make deps)"
 
 size=${BENCH_BLK_SIZE:-512M}
-runtime=${BENCH_BLK_RUNTIME:-5}
+runtime=${BENCH_BLK_RUNTIME:-3}
+repeat=${BENCH_BLK_REPEAT:-3}
+read -r -a jobnames <<<"${BENCH_BLK_JOBS:-randread randwrite read write}"
 xpv_rundir xpv-bench-blk
 run=$XPV_RUN
 # The image lives on the disk, not in /tmp's file system if that differs.
@@ -35,28 +45,33 @@ imgdir=${BENCH_BLK_DIR:-/var/tmp}/xpv-bench-blk.$$
 mkdir -p "$imgdir"
 XPV_CLEANUP="rm -rf '$imgdir'"
 export XENSTORED_PATH=$run/xs.sock
+results=$run/results # "rep job config value [cpu_us requests]" lines
 
-jobs=(--name=randread --rw=randread --bs=4k --iodepth=32 --stonewall
-	--name=randwrite --rw=randwrite --bs=4k --iodepth=32 --stonewall
-	--name=read --rw=read --bs=1m --iodepth=4 --stonewall
-	--name=write --rw=write --bs=1m --iodepth=4 --stonewall)
+# job_args JOB: fio's options for one job.
+job_args()
+{
+	case $1 in
+	randread) echo "--name=randread --rw=randread --bs=4k --iodepth=32" ;;
+	randwrite) echo "--name=randwrite --rw=randwrite --bs=4k --iodepth=32" ;;
+	read) echo "--name=read --rw=read --bs=1m --iodepth=4" ;;
+	write) echo "--name=write --rw=write --bs=1m --iodepth=4" ;;
+	esac
+}
 common=(--size="$size" --runtime="$runtime" --time_based
 	--output-format=json)
 
-# results FILE: "name value" per job (IOPS for 4k, MiB/s for 1m).
-results()
+# fio_result FILE: "value ios" of the one job in fio's JSON output (IOPS
+# for 4k, MiB/s for 1m; the I/Os it completed), or nothing.
+fio_result()
 {
-	python3 - "$1" <<'PY'
+	python3 - "$1" <<'PY' 2>/dev/null
 import json, sys
 text = open(sys.argv[1], errors="replace").read()
 doc = json.loads(text[text.index("{"):text.rindex("}") + 1])
-for job in doc["jobs"]:
-    name = job["jobname"]
-    side = job["read"] if "read" in name else job["write"]
-    if name.startswith("rand"):
-        print(name, "%.0f" % side["iops"])
-    else:
-        print(name, "%.1f" % (side["bw"] / 1024.0))
+job = doc["jobs"][0]
+side = job["read"] if "read" in job["jobname"] else job["write"]
+value = side["iops"] if job["jobname"].startswith("rand") else side["bw"] / 1024.0
+print("%.1f %d" % (value, side["total_ios"]))
 PY
 }
 
@@ -65,13 +80,18 @@ blkback_cpu_ticks()
 	awk '{print $14 + $15}' "/proc/${XPV_PIDS[xpv-blkback]}/stat"
 }
 
-requests()
+# run_a REP JOB
+run_a()
 {
-	awk '{for (i = 1; i <= NF; i++) if ($i ~ /^(rd|wr|flush|discard)_req=/) { split($i, kv, "="); n += kv[2] } } END { print n + 0 }' \
-		"$run/blkback.stats" 2>/dev/null
+	local out=$run/a.json args
+	read -r -a args <<<"$(job_args "$2")"
+	fio --ioengine=io_uring --direct=1 --filename="$raw" "${common[@]}" \
+		"${args[@]}" >"$out" 2>&1
+	echo "$1 $2 a $(fio_result "$out")" >>"$results"
 }
 
-# guest_fio IMAGE FORMAT OUT [fio args...]: fio in a domain on IMAGE.
+# guest_fio IMAGE FORMAT OUT [fio args...]: fio in a domain on IMAGE, to
+# its end.
 guest_fio()
 {
 	local img=$1 fmt=$2 out=$3 i domid
@@ -79,16 +99,66 @@ guest_fio()
 	: >"$out"
 	domid=$(XPV_BLK_MEMORY_MB=256 XPV_BLK_RO_DIR=$(dirname "$engine") \
 		"$BIN/xpv-blk-domain" create "$img" "$fmt" w "$out" /dev/null \
-		"$(command -v fio)" --ioengine=external:"$engine" \
-		--filename=xvda "$@") || return 1
-	for ((i = 0; i < 1200; i++)); do
-		grep -q '"disk_util"\|^fio: \|"jobs"' "$out" 2>/dev/null &&
-			! pgrep -f "xvda" >/dev/null && break
-		sleep 0.1
+		/bin/sh -c 'fio "$@"; echo "fio-rc=$?"' sh \
+		--ioengine=external:"$engine" --filename=xvda "$@") || return 1
+	for ((i = 0; i < 100 * (runtime + 60); i++)); do
+		grep -q "^fio-rc=" "$out" 2>/dev/null && break
+		sleep 0.01
 	done
-	sleep 1.2 # the statistics file is rewritten every second
-	GUEST_REQS=$(requests)
 	"$BIN/xpv-blk-domain" destroy "$domid"
+}
+
+# run_b REP JOB FORMAT PERSISTENT(on|off)
+run_b()
+{
+	local rep=$1 job=$2 fmt=$3 pers=$4 img=$raw out=$run/b.json
+	local opts=pool=2048 t0 t1 args res # 8 MiB: 4 x 1 MiB in flight
+	[[ $fmt == qcow2 ]] && img=$qcow
+	[[ $pers == off ]] && opts=$opts,no-persistent
+	read -r -a args <<<"$(job_args "$job")"
+	t0=$(blkback_cpu_ticks)
+	XPV_BLKFRONT_OPTS=$opts guest_fio "$img" "$fmt" "$out" \
+		"${common[@]}" "${args[@]}"
+	t1=$(blkback_cpu_ticks)
+	res=$(fio_result "$out")
+	if [[ -z $res ]]; then
+		echo "bench-blk: fio in the domain failed ($job $fmt $pers):"
+		tail -n 5 "$out"
+		return
+	fi
+	# the CPU of the whole run, setup included, over its requests: the
+	# handshake costs xpv-blkback about a millisecond
+	echo "$rep $job b-$fmt-$pers $res $(((t1 - t0) * 10000))" >>"$results"
+}
+
+# run_c REP JOB FORMAT: fio in a guest of its own xpv instance, on
+# /dev/xvda.
+run_c()
+{
+	local rep=$1 job=$2 fmt=$3 name=bench-disk-$3 cfg=$run/c.cfg i img=$raw
+	local log
+	[[ $fmt == qcow2 ]] && img=$qcow
+	cat >"$cfg" <<EOF
+name = "$name"
+memory = 256
+disk = [ 'format=$fmt, vdev=xvda, access=rw, target=$img' ]
+init = [ "/bin/sh", "-c", "fio --ioengine=io_uring --direct=1 --filename=/dev/xvda --size=$size --runtime=$runtime --time_based --output-format=terse $(job_args "$job") 2>&1 | cut -d';' -f3,7,8,48,49 | sed s/^/FIO-/" ]
+EOF
+	log=$XPV_LOGDIR/console/guest-$name.log
+	rm -f "$log"
+	"$BIN/xpv" create -q "$cfg" || return 1
+	for ((i = 0; i < 100 * (runtime + 60); i++)); do
+		"$BIN/xpv" list 2>/dev/null | grep -q "^$name " || break
+		sleep 0.01
+	done
+	"$BIN/xpv" destroy "$name" >/dev/null 2>&1
+	# terse: 3 name, 7 read KiB/s, 8 read IOPS, 48 write KiB/s, 49 IOPS
+	tr -d '\r' <"$log" | awk -F';' -v rep="$rep" -v cfg="c-$fmt" '
+		/^FIO-randread;/ { print rep, "randread", cfg, $3 }
+		/^FIO-randwrite;/ { print rep, "randwrite", cfg, $5 }
+		/^FIO-read;/ { printf "%s read %s %.1f\n", rep, cfg, $2 / 1024 }
+		/^FIO-write;/ { printf "%s write %s %.1f\n", rep, cfg, $4 / 1024 }' \
+		>>"$results"
 }
 
 xpv_start_hv || exit 1
@@ -97,109 +167,106 @@ xenstore-write /local/domain/0/name Domain-0 /local/domain/0/domid 0
 "$BIN/xpv-blkback" --stats "$run/blkback.stats" >"$run/blkback.log" 2>&1 &
 xpv_track xpv-blkback $! "$run/blkback.log"
 
-echo "bench-blk: image $size, ${runtime}s per job, $(nproc) CPUs"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "bench-blk: image $size, ${runtime}s per run, $repeat repetitions," \
+	"$(nproc) CPUs, load average $load0"
 raw=$imgdir/disk.raw
 fio --name=fill --rw=write --bs=1m --iodepth=8 --ioengine=io_uring \
 	--direct=1 --filename="$raw" --size="$size" >/dev/null 2>&1
-fio --ioengine=io_uring --direct=1 --filename="$raw" "${common[@]}" \
-	"${jobs[@]}" >"$run/a.json" 2>&1
-results "$run/a.json" >"$run/a.txt"
-
 qcow=$imgdir/disk.qcow2
 qemu-img create -q -f qcow2 "$qcow" "$size"
 guest_fio "$qcow" qcow2 "$run/fill.json" --name=fill --rw=write --bs=1m \
 	--iodepth=8 --size="$size"
 
-for fmt in raw qcow2; do
-	img=$raw
-	[[ $fmt == qcow2 ]] && img=$qcow
-	for pers in on off; do
-		opts=pool=2048 # 8 MiB: 4 x 1 MiB in flight
-		[[ $pers == off ]] && opts=$opts,no-persistent
-		t0=$(blkback_cpu_ticks)
-		r0=$(requests)
-		XPV_BLKFRONT_OPTS=$opts guest_fio "$img" $fmt "$run/b-$fmt-$pers.json" \
-			"${common[@]}" "${jobs[@]}"
-		t1=$(blkback_cpu_ticks)
-		results "$run/b-$fmt-$pers.json" >"$run/b-$fmt-$pers.txt" ||
-			{ echo "bench-blk: fio in the domain failed:"; tail "$run/b-$fmt-$pers.json"; }
-		echo "$(( (t1 - t0) * 10000 )) ${GUEST_REQS:-0}" >"$run/cpu-$fmt-$pers"
-	done
-done
-
-# (c): fio in a guest of its own xpv instance, on /dev/xvda.
-guest_disk_fio()
-{
-	local img=$1 fmt=$2 name=bench-disk-$2 cfg=$run/c-$2.cfg i
-	cat >"$cfg" <<EOF
-name = "$name"
-memory = 256
-disk = [ 'format=$fmt, vdev=xvda, access=rw, target=$img' ]
-init = [ "/bin/sh", "-c", "fio --ioengine=io_uring --direct=1 --filename=/dev/xvda --size=$size --runtime=$runtime --time_based --output-format=terse ${jobs[*]} 2>&1 | cut -d';' -f3,7,8,48,49 | sed s/^/FIO-/" ]
-EOF
-	"$BIN/xpv" create -q "$cfg" || return 1
-	for ((i = 0; i < 100 * (8 * runtime + 60); i++)); do
-		"$BIN/xpv" list 2>/dev/null | grep -q "^$name " || break
-		sleep 0.01
-	done
-	"$BIN/xpv" destroy "$name" >/dev/null 2>&1
-	# terse: 3 name, 7 read KiB/s, 8 read IOPS, 48 write KiB/s, 49 IOPS
-	tr -d '\r' <"$XPV_LOGDIR/console/guest-$name.log" | awk -F';' '
-		/^FIO-randread;/ { print "randread", $3 }
-		/^FIO-randwrite;/ { print "randwrite", $5 }
-		/^FIO-read;/ { printf "read %.1f\n", $2 / 1024 }
-		/^FIO-write;/ { printf "write %.1f\n", $4 / 1024 }' >"$run/c-$fmt.txt"
-}
-
-if command -v "$BIN/xpv" >/dev/null; then
+with_c=
+if [[ -z ${BENCH_BLK_NO_C:-} ]] && command -v "$BIN/xpv" >/dev/null; then
+	with_c=1
+	XPV_RUNDIR_C=$run/xpv
 	(
-		export XPV_RUNDIR=$run/xpv XPV_LOGDIR=$run/xpv-log XPV_PLATFORM=sim
+		export XPV_RUNDIR=$XPV_RUNDIR_C XPV_PLATFORM=sim
+		export XPV_LOGDIR=$run/xpv-log
 		export XENSTORED_PATH=$XPV_RUNDIR/xenstored/socket
 		"$BIN/xpv" up >/dev/null 2>&1
-		guest_disk_fio "$raw" raw
-		guest_disk_fio "$qcow" qcow2
-		"$BIN/xpv" down >/dev/null 2>&1
 	)
+	# down before the directories go
+	XPV_CLEANUP="XPV_RUNDIR=$XPV_RUNDIR_C XPV_LOGDIR=$run/xpv-log \
+		XPV_PLATFORM=sim XENSTORED_PATH=$XPV_RUNDIR_C/xenstored/socket \
+		'$BIN/xpv' down >/dev/null 2>&1; $XPV_CLEANUP"
 fi
 
-python3 - "$run" <<'PY'
-import os, sys
-run = sys.argv[1]
-def load(name):
-    out = {}
-    try:
-        for line in open(os.path.join(run, name)):
-            k, v = line.split()
-            out[k] = float(v)
-    except OSError:
-        pass
-    return out
-a = load("a.txt")
+for ((rep = 1; rep <= repeat; rep++)); do
+	for job in "${jobnames[@]}"; do
+		run_a "$rep" "$job"
+		for cfg in raw-on raw-off qcow2-on qcow2-off; do
+			run_b "$rep" "$job" "${cfg%-*}" "${cfg#*-}"
+		done
+		[[ -n $with_c ]] && for fmt in raw qcow2; do
+			(
+				export XPV_RUNDIR=$XPV_RUNDIR_C XPV_PLATFORM=sim
+				export XPV_LOGDIR=$run/xpv-log
+				export XENSTORED_PATH=$XPV_RUNDIR/xenstored/socket
+				run_c "$rep" "$job" "$fmt"
+			)
+		done
+	done
+	echo "bench-blk: repetition $rep of $repeat done," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+
+python3 - "$results" "$load0" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+import statistics, sys
+from collections import defaultdict
+val = defaultdict(dict)  # (job, cfg) -> rep -> value
+cpu = defaultdict(list)  # (job, cfg) -> us per request
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) < 4:
+        continue
+    rep, job, cfg, v = f[0], f[1], f[2], float(f[3])
+    val[(job, cfg)][rep] = v
+    if len(f) >= 6 and int(f[4]) > 0:
+        cpu[(job, cfg)].append(int(f[5]) / int(f[4]))
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+def ratio(num, den):
+    """Median and range of num/den taken within each repetition."""
+    rs = [num[r] / den[r] for r in num if r in den and den[r]]
+    if not rs:
+        return "-", ""
+    return "%.2f" % med(rs), "%.2f-%.2f" % (min(rs), max(rs))
+
+def fmt(x):
+    return "%.1f" % x if x is not None else "-"
+
 unit = {"randread": "IOPS", "randwrite": "IOPS", "read": "MiB/s", "write": "MiB/s"}
-print("%-10s %-6s %-4s %12s %12s %12s %7s %7s" % ("job", "image", "pgnt", "a (host)", "b (domain)", "c (disk)", "b/a", "c/a"))
-for fmt in ("raw", "qcow2"):
-    c = load("c-%s.txt" % fmt)
+jobs = [j for j in unit if any(k[0] == j for k in val)]
+print("medians of %d repetitions; a ratio is the median of the ratios within each repetition (range)" %
+      max((len(v) for v in val.values()), default=0))
+print("%-10s %-6s %-4s %10s %10s %10s %16s %16s %6s" % (
+    "job", "image", "pgnt", "a (host)", "b (domain)", "c (disk)", "b/a", "c/a", "unit"))
+for fmt_ in ("raw", "qcow2"):
     for pers in ("on", "off"):
-        b = load("b-%s-%s.txt" % (fmt, pers))
-        for job in ("randread", "randwrite", "read", "write"):
-            av, bv = a.get(job), b.get(job)
-            cv = c.get(job) if pers == "on" else None
-            ratio = "%.2f" % (bv / av) if av and bv else "-"
-            cratio = "%.2f" % (cv / av) if av and cv else "-"
-            print("%-10s %-6s %-4s %12s %12s %12s %7s %7s   %s" % (job, fmt, pers,
-                  "%.1f" % av if av else "-", "%.1f" % bv if bv else "-",
-                  "%.1f" % cv if cv else "-", ratio, cratio, unit[job]))
-raw_on, q_on = load("b-raw-on.txt"), load("b-qcow2-on.txt")
-for job in ("randread", "randwrite", "read", "write"):
-    if raw_on.get(job) and q_on.get(job):
-        print("qcow2/raw (b, persistent grants on) %-10s %.2f" % (job, q_on[job] / raw_on[job]))
-for fmt in ("raw", "qcow2"):
+        for job in jobs:
+            a = val.get((job, "a"), {})
+            b = val.get((job, "b-%s-%s" % (fmt_, pers)), {})
+            c = val.get((job, "c-%s" % fmt_), {}) if pers == "on" else {}
+            ba, bar = ratio(b, a)
+            ca, car = ratio(c, a)
+            print("%-10s %-6s %-4s %10s %10s %10s %16s %16s %6s" % (
+                job, fmt_, pers, fmt(med(list(a.values()))), fmt(med(list(b.values()))),
+                fmt(med(list(c.values()))), "%s (%s)" % (ba, bar) if bar else ba,
+                "%s (%s)" % (ca, car) if car else ca, unit[job]))
+for pers in ("on", "off"):
+    for job in jobs:
+        r, rr = ratio(val.get((job, "b-qcow2-%s" % pers), {}), val.get((job, "b-raw-%s" % pers), {}))
+        if rr:
+            print("qcow2/raw (b, persistent grants %-3s) %-10s %s (%s)" % (pers, job, r, rr))
+for fmt_ in ("raw", "qcow2"):
     for pers in ("on", "off"):
-        try:
-            us, reqs = open(os.path.join(run, "cpu-%s-%s" % (fmt, pers))).read().split()
-            us, reqs = float(us), float(reqs)
-            if reqs:
-                print("xpv-blkback CPU per request (%s, persistent %s): %.2f us (%d requests)" % (fmt, pers, us / reqs, reqs))
-        except (OSError, ValueError):
-            pass
+        row = ["%s %s us" % (job, fmt(med(cpu.get((job, "b-%s-%s" % (fmt_, pers)), []))))
+               for job in jobs]
+        print("xpv-blkback CPU per request (%s, persistent %s): %s" % (fmt_, pers, ", ".join(row)))
+print("load average: %s before, %s after" % (sys.argv[2], sys.argv[3]))
 PY
