@@ -102,6 +102,10 @@ struct nb_queue {
 	int timer_fd;
 	struct nb_src src_ev, src_tap, src_timer;
 	bool tap_readable; /* no EAGAIN since the last edge */
+	/* Responses pushed that the frontend asked to hear of: sent once at
+	 * the end of the queue's turn (nb_queue_work), one notify for both
+	 * rings when they share a port. */
+	bool notify_tx, notify_rx;
 	bool broken; /* the frontend broke a ring: serve no more */
 	bool busy; /* on ctx->busy */
 	struct nb_queue *next_busy;
@@ -152,7 +156,6 @@ void nb_queue_disconnect(struct nb_queue *q);
 /* Run the queue's work for one budget; true when work is left. */
 bool nb_queue_work(struct nb_queue *q);
 void nb_queue_fatal(struct nb_queue *q, const char *why);
-int nb_queue_notify(struct nb_queue *q, int port);
 /* A log line about the vif, at most NB_LOG_BURST per NB_LOG_WINDOW_MS: a
  * frontend decides how often its packets are dropped. */
 void nb_vif_log(struct nb_vif *vif, const char *fmt, ...)

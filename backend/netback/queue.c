@@ -284,9 +284,23 @@ void nb_grant_copy(struct nb_queue *q, unsigned int n, struct hv_copy_seg *segs)
 		segs[i].status = (int16_t)err;
 }
 
-int nb_queue_notify(struct nb_queue *q, int port)
+/*
+ * Tell the frontend of the responses of this turn: one notify per port,
+ * after all the batches, so the frontend woken (and on a busy machine
+ * scheduled in our place) finds the whole turn's work, not one batch.
+ */
+static void notify(struct nb_queue *q)
 {
-	return hv_evtchn_notify(q->ev, (hv_port_t)port);
+	int err = 0;
+
+	if (q->notify_tx)
+		err = hv_evtchn_notify(q->ev, (hv_port_t)q->tx_port);
+	if (q->notify_rx && !(q->notify_tx && q->rx_port == q->tx_port))
+		err = hv_evtchn_notify(q->ev, (hv_port_t)q->rx_port);
+	/* A port gone (the frontend closed it) means a disconnect is on its
+	 * way: nothing to do here. */
+	(void)err;
+	q->notify_tx = q->notify_rx = false;
 }
 
 void nb_queue_fatal(struct nb_queue *q, const char *why)
@@ -360,6 +374,7 @@ bool nb_queue_work(struct nb_queue *q)
 	more = nb_tx_work(q, NB_BUDGET);
 	if (!q->broken)
 		more |= nb_rx_work(q, NB_BUDGET);
+	notify(q);
 	return more && !q->broken;
 }
 

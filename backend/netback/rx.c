@@ -319,7 +319,7 @@ static void finish(struct nb_queue *q, struct rx_batch *b)
 		respond(q, it);
 	}
 	if (b->n && xpv_back_push_responses_and_check_notify(&q->rx))
-		nb_queue_notify(q, q->rx_port);
+		q->notify_rx = true;
 }
 
 /* Buffers again after a stall. */
@@ -333,14 +333,15 @@ static void unstall(struct nb_queue *q)
 	}
 }
 
-/* Too few buffers for the next packet: ask for an event when more are
- * posted, and start the stall clock. Returns the buffers there are after
- * the re-check. */
-static int wait_for_buffers(struct nb_queue *q, unsigned int avail)
+/* Too few buffers for the next packet: ask for an event once enough are
+ * posted (not at the next buffer: a wake-up for fewer than rx_need would
+ * find nothing to do), and start the stall clock. Returns the buffers
+ * there are after the re-check. */
+static int wait_for_buffers(struct nb_queue *q)
 {
 	int n;
 
-	__atomic_store_n(&q->rx.sring->req_event, q->rx.req_cons + avail + 1,
+	__atomic_store_n(&q->rx.sring->req_event, q->rx.req_cons + q->rx_need,
 			 __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	n = xpv_back_peek_requests(&q->rx, NULL);
@@ -400,7 +401,7 @@ bool nb_rx_work(struct nb_queue *q, unsigned int budget)
 		if (!q->tap_readable)
 			return false;
 		if ((unsigned int)avail < q->rx_need) {
-			avail = wait_for_buffers(q, (unsigned int)avail);
+			avail = wait_for_buffers(q);
 			if (avail < 0 || (unsigned int)avail < q->rx_need)
 				return false;
 			continue;

@@ -4,8 +4,8 @@
  * One batch: read packets off the ring (tx_parse.c validates each on a
  * private copy of its slots), plan one grant-copy segment per data slot
  * into tx_buf, copy them all with one hv_grant_copy, write each packet to
- * the TAP with its virtio-net header, answer every slot in ring order, and
- * notify the frontend once if it asked.
+ * the TAP with its virtio-net header, answer every slot in ring order; the
+ * frontend is notified, if it asked, once the queue's turn is over.
  *
  * Answers, as Linux's netback gives them: OKAY for a packet handed to the
  * TAP (even if the TAP then refused it, which only counts as a drop);
@@ -239,7 +239,7 @@ static void finish(struct nb_queue *q, struct tx_batch *b)
 		respond(q, &it->pkt, status);
 	}
 	if (b->n && xpv_back_push_responses_and_check_notify(&q->tx))
-		nb_queue_notify(q, q->tx_port);
+		q->notify_tx = true;
 }
 
 /* Requests waiting: > 0; 0 with the event re-armed; < 0 broken. */

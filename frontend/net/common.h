@@ -79,7 +79,7 @@ void nf_disconnect(struct netfront *nf, int timeout_ms);
 
 /* tx.c: frames from the NIC onto the tx ring, answers off it. */
 int nf_tx_from_tap(struct nf_queue *q, unsigned int budget);
-int nf_tx_gc(struct nf_queue *q);
+int nf_tx_gc(struct nf_queue *q, bool want_event);
 /* rx.c: packets off the rx ring into the NIC; buffers posted again. */
 int nf_rx_poll(struct nf_queue *q, unsigned int budget);
 void nf_rx_refill(struct nf_queue *q);

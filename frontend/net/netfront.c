@@ -136,7 +136,7 @@ static int run_queue(struct nf_queue *q)
 	int r;
 
 	q->more = false;
-	r = nf_tx_gc(q);
+	r = nf_tx_gc(q, false);
 	if (r >= 0)
 		r = nf_rx_poll(q, NF_BUDGET);
 	if (r >= 0)

@@ -34,7 +34,15 @@ static uint8_t *tx_page(struct nf_queue *q, unsigned int id)
 	return q->tx_pages + (size_t)id * XPV_RING_PAGE_SIZE;
 }
 
-int nf_tx_gc(struct nf_queue *q)
+/*
+ * Take the backend's answers, freeing their pages. An event for later
+ * answers is asked for (want_event) only by a sender out of pages or
+ * slots: one with enough left collects answers when the NIC next wakes
+ * it, so the backend need not wake it for each batch it sent (Linux's
+ * netfront is interrupted for them; here each is a wake-up of this
+ * process on a shared CPU).
+ */
+int nf_tx_gc(struct nf_queue *q, bool want_event)
 {
 	struct xpv_netif_tx_response rsp;
 	int n;
@@ -52,7 +60,8 @@ int nf_tx_gc(struct nf_queue *q)
 			q->tx_busy[rsp.id] = false;
 			q->tx_free[q->tx_nfree++] = rsp.id;
 		}
-		n = xpv_front_final_check_for_responses(&q->tx);
+		n = want_event ? xpv_front_final_check_for_responses(&q->tx) :
+				 0;
 	} while (n > 0);
 	return n;
 }
@@ -178,7 +187,7 @@ int nf_tx_from_tap(struct nf_queue *q, unsigned int budget)
 	for (n = 0; n < budget && q->tap_readable; n++) {
 		if (q->tx_nfree < pages ||
 		    xpv_front_free_requests(&q->tx) < pages + 1) {
-			r = nf_tx_gc(q);
+			r = nf_tx_gc(q, true);
 			if (r < 0)
 				return r;
 			if (q->tx_nfree < pages ||

@@ -9,11 +9,14 @@
 # baseline: two network namespaces joined by veth pairs to a bridge in a
 # third; "dom0" is the bridge's address there.
 #
+# dom0 -> guest is the same with iperf3 -R (dom0's side sends).
+#
 # Rows (iperf3, BENCH_NET_SECONDS each, default 4): TCP 1 stream, TCP 4
 # streams (Gbit/s), UDP with 64-byte payloads sent as fast as iperf3 can
-# (packets per second received). Each row is the best of BENCH_NET_REPEAT
-# (default 3) runs of each side, xpv and baseline alternating, since on a
-# VM shared with other work a run can lose half its time to others. Each
+# (packets per second received). Each row is the median of
+# BENCH_NET_REPEAT (default 5) runs of each side, xpv and baseline
+# alternating, with the lowest and highest beside it, since on a VM shared
+# with other work a run can lose half its time to others. Each
 # xpv row also gives xpv-netback's CPU time (user + system) per packet it
 # moved, over all its runs. This script reports; it does not fail on a
 # low ratio (docs/performance.md has the targets).
@@ -23,14 +26,14 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$top/hotplug/tests/netns.sh"
 . "$top/tests/net/lib.sh"
 secs=${BENCH_NET_SECONDS:-4}
-repeat=${BENCH_NET_REPEAT:-3}
+repeat=${BENCH_NET_REPEAT:-5}
 command -v iperf3 >/dev/null || xpv_skip "needs iperf3 (make deps)"
 command -v python3 >/dev/null || xpv_skip "needs python3"
 net_setup bench-net
 IPERF_PIDS=()
 XPV_CLEANUP="for p in \${IPERF_PIDS[@]}; do kill \$(cat \$p) 2>/dev/null; done; $XPV_CLEANUP"
 
-echo "bench-net: best of $repeat runs of ${secs}s; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "bench-net: median of $repeat runs of ${secs}s; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 # --- xpv ---------------------------------------------------------------
 net_guest a 10.77.0.2/24 fd77::2/64 --memory 256 \
@@ -93,6 +96,28 @@ netback_ticks()
 {
 	awk '{print $14 + $15}' "/proc/${XPV_PIDS[xpv-netback]}/stat"
 }
+# Each vif's counters, one "vif key value" a line.
+netback_counters()
+{
+	local f
+	for f in "$XPV_RUN"/netback/vif*; do
+		[[ -f $f ]] && sed "s|^|${f##*/} |" "$f"
+	done
+}
+# frame_size BEFORE AFTER: the bytes per packet that crossed a ring in the
+# busiest direction of the busiest vif between the two counter snapshots:
+# about 64 KiB when GSO frames cross the rings, the MTU's worth when
+# something segments them.
+frame_size()
+{
+	awk 'FNR == NR { v[$1 " " $2] = $3; next } { d[$1 " " $2] = $3 - v[$1 " " $2] }
+		END { for (k in d) {
+			split(k, a, " ")
+			if (a[2] !~ /_packets$/) continue
+			b = a[1] " " substr(a[2], 1, 2) "_bytes"
+			if (d[k] > best) { best = d[k]; size = d[b] / d[k] }
+		} printf "%.0f", size }' "$1" "$2"
+}
 netback_packets()
 {
 	cat "$XPV_RUN"/netback/vif* 2>/dev/null |
@@ -103,7 +128,7 @@ netback_packets()
 xpv_run()
 {
 	local kind=$1 dest=$2
-	net_run a $((secs + 30)) "iperf3 -c $dest -t $secs $(opts_of "$kind") -J > /tmp/r.json 2>&1; cat /tmp/r.json"
+	net_run a $((secs + 30)) "iperf3 -c $dest -t $secs $(opts_of "$kind") $dir -J > /tmp/r.json 2>&1; cat /tmp/r.json"
 	X=$(printf '%s\n' "$OUT" | value "$kind")
 }
 
@@ -111,38 +136,63 @@ base_run()
 {
 	local kind=$1 dest=$2
 	# shellcheck disable=SC2046
-	ip netns exec "$BA" iperf3 -c "$dest" -t "$secs" $(opts_of "$kind") -J 2>/dev/null | value "$kind"
+	ip netns exec "$BA" iperf3 -c "$dest" -t "$secs" $(opts_of "$kind") $dir -J 2>/dev/null | value "$kind"
+}
+
+# median V...: the middle value (the mean of the two middle ones).
+median()
+{
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# range V...: "lowest-highest", in the row's unit (Gbit/s or kpps).
+range()
+{
+	printf '%s\n' "$@" | sort -g | awk -v k="$kind" '
+		{ v[NR] = (k == "udp64") ? $1 / 1000 : $1 }
+		END { printf (k == "udp64" ? "%.0f-%.0f" : "%.2f-%.2f"), v[1], v[NR] }'
 }
 
 hz=$(getconf CLK_TCK)
-printf '%-22s %14s %14s %7s %16s\n' "" "xpv" "baseline" "ratio" "netback ns/pkt"
-for path in "guest->guest:10.77.0.3:10.99.0.3" "guest->dom0:10.77.0.1:10.99.0.1"; do
-	IFS=: read -r name xdest bdest <<<"$path"
+printf '%-22s %14s %12s %14s %12s %7s %15s %10s\n' "" "xpv" "(range)" "baseline" "(range)" \
+	"ratio" "netback ns/pkt" "ring B/pkt"
+# dom0->guest: iperf3 -R, dom0's server sends (the rx ring's way).
+for path in "guest->guest:10.77.0.3:10.99.0.3:" "guest->dom0:10.77.0.1:10.99.0.1:" \
+	"dom0->guest:10.77.0.1:10.99.0.1:-R"; do
+	IFS=: read -r name xdest bdest dir <<<"$path"
 	for kind in tcp1 tcp4 udp64; do
-		x=0 b=0 ticks=0 pkts=0
+		xs=() bs=() ticks=0 pkts=0
 		for ((i = 0; i < repeat; i++)); do
 			sleep 1.2
 			t0=$(netback_ticks)
 			p0=$(netback_packets)
+			netback_counters >"$XPV_RUN/c0"
 			xpv_run "$kind" "$xdest"
-			x=$(awk -v a="$x" -v b="$X" 'BEGIN { print (b > a ? b : a) }')
+			xs+=("$X")
 			sleep 1.2
 			ticks=$((ticks + $(netback_ticks) - t0))
 			pkts=$((pkts + $(netback_packets) - p0))
-			y=$(base_run "$kind" "$bdest")
-			b=$(awk -v a="$b" -v c="$y" 'BEGIN { print (c > a ? c : a) }')
+			netback_counters >"$XPV_RUN/c1"
+			fs=$(frame_size "$XPV_RUN/c0" "$XPV_RUN/c1")
+			bs+=("$(base_run "$kind" "$bdest")")
 		done
+		x=$(median "${xs[@]}")
+		b=$(median "${bs[@]}")
+		xr=$(range "${xs[@]}")
+		br=$(range "${bs[@]}")
 		ns=$(awk -v t=$ticks -v p=$pkts -v hz="$hz" \
 			'BEGIN { if (p > 0) printf "%.0f", t * 1e9 / hz / p; else print "-" }')
 		ratio=$(awk -v x="$x" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", x / b; else print "-" }')
 		if [[ $kind == udp64 ]]; then
-			xs=$(awk -v v="$x" 'BEGIN { printf "%.0f kpps", v / 1000 }')
-			bs=$(awk -v v="$b" 'BEGIN { printf "%.0f kpps", v / 1000 }')
+			xv=$(awk -v v="$x" 'BEGIN { printf "%.0f kpps", v / 1000 }')
+			bv=$(awk -v v="$b" 'BEGIN { printf "%.0f kpps", v / 1000 }')
 		else
-			xs="$x Gbit/s"
-			bs="$b Gbit/s"
+			xv="$x Gbit/s"
+			bv="$b Gbit/s"
 		fi
-		printf '%-22s %14s %14s %7s %16s\n' "$name $kind" "$xs" "$bs" "$ratio" "$ns"
+		printf '%-22s %14s %12s %14s %12s %7s %15s %10s\n' "$name $kind" "$xv" "$xr" "$bv" "$br" \
+			"$ratio" "$ns" "$fs"
 	done
 done
 echo "bench-net: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
