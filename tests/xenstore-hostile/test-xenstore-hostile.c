@@ -415,6 +415,68 @@ static void ring_attack(const struct ring_attack *a)
 	      line ? line : "nothing");
 }
 
+/* "memory" of CONTROL "quota DOMID": the daemon's accounting for a
+ * domain (-1 if it would not say). */
+static long daemon_accounting(unsigned int domid)
+{
+	char arg[16], *out, *line;
+	long mem = -1;
+
+	snprintf(arg, sizeof(arg), "%u", domid);
+	out = xs_control_command(xs, "quota", arg, strlen(arg) + 1);
+	line = out ? strstr(out, "memory") : NULL;
+	if (line)
+		mem = strtol(line + strcspn(line, "0123456789"), NULL, 10);
+	free(out);
+	return mem;
+}
+
+/*
+ * The hostile-guest review's F3 through the ring: the hostile guest
+ * writes 400 nodes of 1.9 KB, opens the most transactions it may and
+ * reads every node in each, holding them. Its reads past its memory
+ * quota (2.5 MB, which nodes and open transactions share) are refused,
+ * the daemon's accounting for it stays under the quota, and the daemon's
+ * resident memory grows by about that (it grew 11.7 MB when each read
+ * kept an uncounted copy). Reconnecting drops the transactions and their
+ * memory.
+ */
+static void ring_txnmem(void)
+{
+	const long quota_bytes = 2621440, rss_grow_kb = 6 * 1024;
+	unsigned int nodes = 0, reads = 0, refused = 0;
+	long rss0 = daemon_rss_kb(), rss, mem, mem_after;
+	const char *line = guest_cmd(&bad, "txnmem");
+
+	check("ring txnmem: the guest ran it",
+	      line &&
+		      sscanf(line, "txnmem %u nodes, %u reads, %u refused",
+			     &nodes, &reads, &refused) == 3 &&
+		      nodes == 400,
+	      "guest said '%s'", line ? line : "nothing");
+	check("ring txnmem: reads past the memory quota refused",
+	      refused > 0 && reads > nodes, "%u reads, %u refused", reads,
+	      refused);
+	mem = daemon_accounting(bad.domid);
+	check("ring txnmem: accounting under the quota",
+	      mem > 400 * 1900 && mem < quota_bytes, "%ld bytes", mem);
+	rss = daemon_rss_kb();
+	printf("ring txnmem: %u reads, %u refused; %ld bytes counted; "
+	       "VmRSS %ld kB -> %ld kB\n",
+	       reads, refused, mem, rss0, rss);
+	check("ring txnmem: daemon memory bounded", rss - rss0 < rss_grow_kb,
+	      "VmRSS %ld kB -> %ld kB", rss0, rss);
+	bystanders("ring txnmem");
+	line = guest_cmd(&bad, "reconnect");
+	check("ring txnmem: guest reconnects and works",
+	      line && !strcmp(line, "ok"), "guest said '%s'",
+	      line ? line : "nothing");
+	mem_after = daemon_accounting(bad.domid);
+	check("ring txnmem: reconnecting gives the transactions' memory back",
+	      mem_after > 400 * 1900 && mem_after < mem && mem_after < 1000000,
+	      "%ld bytes, %ld with the transactions", mem_after, mem);
+}
+
 static void release(struct guest *g, const char *name)
 {
 	char what[64];
@@ -471,6 +533,7 @@ int main(int argc, char **argv)
 	socket_flood();
 	for (i = 0; i < sizeof(ring_attacks) / sizeof(ring_attacks[0]); i++)
 		ring_attack(&ring_attacks[i]);
+	ring_txnmem();
 
 	release(&bad, "hostile");
 	bystanders("hostile guest released");
