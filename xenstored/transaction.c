@@ -214,6 +214,19 @@ int txn_charge(struct conn *c, struct txent *e, const struct node *copy)
 	return 0;
 }
 
+/* What txn_record() will count: the entry, and for a read of an
+ * existing node its copy (node_dup() sizes the value buffer as
+ * node_set_value() does, the child list exactly). */
+static size_t record_cost(uint32_t len, const struct node *global, bool read)
+{
+	if (!global)
+		return txn_entry_cost(len, 0);
+	return txn_entry_cost(len, global->nperms) +
+	       (read ? node_heap_for(global->namelen, global->nperms,
+				     node_cap(0, global->vlen), global->clen) :
+		       0);
+}
+
 int txn_record(struct conn *c, const char *name, uint32_t len,
 	       const struct node *global, bool read, struct txent **out)
 {
@@ -225,6 +238,12 @@ int txn_record(struct conn *c, const char *name, uint32_t len,
 	    t->nodes >= (unsigned int)quota.trans_nodes) {
 		t->fail = true;
 		return -ENOSPC;
+	}
+	/* Refused before anything is allocated: a domain at its quota
+	 * retrying costs no allocations. */
+	if (txn_room(c, record_cost(len, global, read))) {
+		t->fail = true;
+		return -ENOMEM;
 	}
 	e = calloc(1, sizeof(*e) + len + 1);
 	if (!e)
