@@ -38,15 +38,16 @@ static int open_signals(void)
 
 static int open_core(struct xpv_daemon *d)
 {
+	int err;
+
 	d->core = xpv_backend_open(d->name, hv_self(d->hv));
-	if (!d->core) {
-		fprintf(stderr,
-			"%s: cannot reach xenstored (%s); is XENSTORED_PATH "
-			"set?\n",
-			d->name, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	if (d->core)
+		return 0;
+	err = errno ? errno : EIO;
+	fprintf(stderr,
+		"%s: cannot reach xenstored (%s); is XENSTORED_PATH set?\n",
+		d->name, strerror(err));
+	return -err;
 }
 
 /* The fds after hv; logs what failed. */
@@ -86,7 +87,7 @@ int xpv_daemon_open(struct xpv_daemon *d, const char *name)
 	return ret;
 }
 
-/* Read the signal, so that a later run waits for the next one. 1. */
+/* Read the signal, so that a later run waits for the next one; 1. */
 static int take_signal(struct xpv_daemon *d)
 {
 	struct signalfd_siginfo si;
