@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -402,6 +403,47 @@ static int unpause(struct build *b)
 	return ret ?: connect_devices(b);
 }
 
+/* --- a failed build ------------------------------------------------------- */
+
+/* What the guest's kernel said before the build failed (xpv-guest and its
+ * drivers: a vif whose netfront gave up says why there), which would
+ * otherwise go with the domain: at most its last KERNEL_SAID_MAX bytes,
+ * only what is there already (never waiting on the guest). */
+#define KERNEL_SAID_MAX 4096
+
+static void say_what_kernel_said(int fd)
+{
+	static char buf[KERNEL_SAID_MAX];
+	size_t len = 0;
+	char *line, *end;
+	ssize_t n;
+
+	for (;;) {
+		if (len == sizeof(buf)) {
+			/* Keep the second half: the end says most. */
+			memmove(buf, buf + sizeof(buf) / 2, sizeof(buf) / 2);
+			len = sizeof(buf) / 2;
+		}
+		n = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	/* The guest's bytes, not its terminal escapes, reach ours. */
+	for (line = buf; line < buf + len; line++)
+		if ((*line < 0x20 && *line != '\n' && *line != '\t') ||
+		    *line == 0x7f)
+			*line = '?';
+	for (line = buf; line < buf + len; line = end + 1) {
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		if (!end)
+			end = buf + len;
+		if (end > line)
+			fprintf(stderr, "xpv: the guest's kernel said: %.*s\n",
+				(int)(end - line), line);
+	}
+}
+
 /* --- runtime state ----------------------------------------------------------- */
 
 /* $XPV_RUNDIR/domains/N/config: the config as built (MACs filled in). */
@@ -461,8 +503,10 @@ int xpv_domain_build(struct xpv *x, struct xpv_domcfg *cfg,
 	if (!ret && !o->paused)
 		ret = unpause(b);
 	if (ret) {
-		if (b->kernel_log >= 0)
+		if (b->kernel_log >= 0) {
+			say_what_kernel_said(b->kernel_log);
 			close(b->kernel_log);
+		}
 		xpv_domain_teardown(x, b->domid);
 	} else {
 		*domid = b->domid;

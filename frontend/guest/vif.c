@@ -158,6 +158,9 @@ static void vif_main(const char *dir, int xenbus_fd)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	snprintf(v.dir, sizeof(v.dir), "%s", dir);
 	snprintf(v.ifname, sizeof(v.ifname), "eth%s", strrchr(dir, '/') + 1);
+	/* Should the toolstack give up waiting, the kernel's log it shows
+	 * tells a process that never ran from one that is still at it. */
+	say(&v, "connecting", 0);
 	ret = bring_up(&v, xenbus_fd);
 	if (ret) {
 		say(&v, "cannot connect", ret);

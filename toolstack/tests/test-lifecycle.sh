@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 # shellcheck source=toolstack/tests/xpv-lib.sh
 . "$top/toolstack/tests/xpv-lib.sh"
-xpv_need xpv xpv-hv xpv-xenstored xpv-guest
+xpv_need xpv xpv-hv xpv-xenstored xpv-guest xpv-blkback
 xpv_instance xpv-lifecycle
 cfg=$XPV_RUN/guest.cfg
 cat >"$cfg" <<'CFG'
@@ -185,6 +185,18 @@ check "destroy leaves no trace" $? "$msg"
 [[ $(hv_fds) -lt $fds ]]
 check "xpv-hv closed the domain's memfds" $? "$fds -> $(hv_fds)"
 store_valid "after destroy"
+
+# A device that never connects (a kernel with no frontends): the create
+# fails, and shows what the guest's kernel said before it went with it.
+truncate -s 16M "$XPV_RUN/never.img"
+out=$(XPV_DEVICE_TIMEOUT=3 "$BIN/xpv" create -q "$cfg" 'kernel="/usr/bin/env"' \
+	"disk=[\"format=raw, vdev=xvda, access=rw, target=$XPV_RUN/never.img\"]" \
+	'init=["/bin/sh", "-c", "printf \"no frontends here\\033[2J\\n\" >&2; exec sleep 60"]' 2>&1)
+[[ $? -eq 1 && $out == *"xvda did not reach Connected in time"* &&
+	$out == *"xpv: the guest's kernel said: no frontends here?[2J"* ]]
+check "a device that never connects: the kernel's words are shown (escapes defused)" $? "$out"
+[[ -z $(xenstore-ls /local/domain/0/backend/vbd) && -z $(pgrep -P "$(cat "$XPV_RUNDIR/xpv-hv.pid")") ]]
+check "that failed create leaves nothing either" $? "$(xenstore-ls /local/domain/0/backend/vbd)"
 
 # Bad input: one message each, exit 1, nothing left behind
 before=$(xenstore-ls / | wc -l)
