@@ -443,7 +443,7 @@ static long daemon_accounting(unsigned int domid)
  */
 static void ring_txnmem(void)
 {
-	const long quota_bytes = 2621440, rss_grow_kb = 6 * 1024;
+	const long quota_bytes = 2621440;
 	unsigned int nodes = 0, reads = 0, refused = 0;
 	long rss0 = daemon_rss_kb(), rss, mem, mem_after;
 	const char *line = guest_cmd(&bad, "txnmem");
@@ -467,7 +467,7 @@ static void ring_txnmem(void)
 #ifndef __SANITIZE_ADDRESS__
 	/* (ASan's allocator keeps freed blocks in quarantine: its RSS says
 	 * nothing here; the accounting above still does.) */
-	check("ring txnmem: daemon memory bounded", rss - rss0 < rss_grow_kb,
+	check("ring txnmem: daemon memory bounded", rss - rss0 < 6 * 1024,
 	      "VmRSS %ld kB -> %ld kB", rss0, rss);
 #endif
 	bystanders("ring txnmem");
