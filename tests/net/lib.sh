@@ -8,6 +8,7 @@
 #                             (10.77.0.1/24, fd77::1/64), xpv-netback in
 #                             it; skip when not root or not built
 #   net_netback_start / net_netback_stop [SIGNAL]
+#                             (stop returns xpv-netback's exit status)
 #   net_guest NAME IP4 IP6 [--vif SPEC]... [-- XPV-NETFRONT OPTION...]
 #                             a domain running tests/net/guest-agent.sh,
 #                             its domid in ${DOMID[NAME]}; waits for
@@ -58,10 +59,12 @@ net_netback_start()
 
 net_netback_stop()
 {
-	local pid=${XPV_PIDS[xpv-netback]}
+	local pid=${XPV_PIDS[xpv-netback]} rc
 	kill "-${1:-TERM}" "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rc=$?
 	unset "XPV_PIDS[xpv-netback]"
+	return "$rc"
 }
 
 net_cleanup()

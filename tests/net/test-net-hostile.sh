@@ -85,6 +85,14 @@ check "h's drops and violations counted" \
 check "a and b talk after: IPv4" net_run a 20 ping -c 5 -i 0.2 -W 2 10.77.0.3
 check "a and b talk after: IPv6" net_run b 20 ping -6 -c 5 -i 0.2 -W 2 fd77::2
 
+# xpv-netback ends cleanly after all that (under `make check-asan`: no
+# leak, which would make the exit status 1, and no report in its log).
+net_netback_stop TERM
+rc=$?
+check "SIGTERM at the end: xpv-netback exits 0" test "$rc" = 0
+check "no sanitizer report in xpv-netback's log" \
+	bash -c '! grep -qE "Sanitizer|runtime error" "$1"' _ "$XPV_RUN/netback.log"
+
 if [[ $fails != 0 ]]; then
 	echo "--- netback.log"
 	tail -n 30 "$XPV_RUN/netback.log"
