@@ -170,21 +170,37 @@ static void queue_broken(void *opaque, const char *why)
 
 /* --- connect and disconnect ---------------------------------------------- */
 
-static void stop_queue(struct vbd_queue *vq)
+/* Unbind the queue's port (closing its handle does it). */
+static void close_port(struct vbd_queue *vq)
 {
-	struct blkback *bb = vq->v->bb;
-
-	if (vq->q)
-		blkback_queue_stop(vq->q);
 	if (vq->ev)
-		hv_evtchn_close(vq->ev); /* unbinds the port */
+		hv_evtchn_close(vq->ev);
 	vq->ev = NULL;
 	vq->port = -1;
-	blkback_queue_destroy(vq->q); /* closes the queue's hv */
-	vq->q = NULL;
-	if (vq->ring && hv_grant_unmap(bb->hv, vq->ring, vq->npages))
+}
+
+static void unmap_ring(struct vbd_queue *vq)
+{
+	if (vq->ring && hv_grant_unmap(vq->v->bb->hv, vq->ring, vq->npages))
 		xpv_backend_log(vq->v->dev, "unmapping a ring failed");
 	vq->ring = NULL;
+}
+
+/* Undo start_queue, for a queue that started. */
+static void stop_queue(struct vbd_queue *vq)
+{
+	blkback_queue_stop(vq->q);
+	close_port(vq);
+	blkback_queue_destroy(vq->q); /* closes the queue's hv */
+	vq->q = NULL;
+	unmap_ring(vq);
+}
+
+static void free_queues(struct vbd *v)
+{
+	free(v->queues);
+	v->queues = NULL;
+	v->nq = 0;
 }
 
 static void vbd_disconnect(struct xpv_backend_dev *dev)
@@ -201,9 +217,7 @@ static void vbd_disconnect(struct xpv_backend_dev *dev)
 	v->past.inflight = v->past.pgrants = 0;
 	for (i = 0; i < v->nq; i++)
 		stop_queue(&v->queues[i]);
-	free(v->queues);
-	v->queues = NULL;
-	v->nq = 0;
+	free_queues(v);
 	v->broken_reported = false;
 }
 
@@ -212,7 +226,8 @@ static unsigned int order_of(unsigned int pages)
 	return (unsigned int)__builtin_ctz(pages);
 }
 
-/* Map the ring, bind the port: what the queue runs on. */
+/* Map the ring, bind the port: what the queue runs on. On failure
+ * nothing of it stays. */
 static int attach_ring(struct vbd_queue *vq, const char *dir, struct hv *qhv)
 {
 	struct vbd *v = vq->v;
@@ -242,18 +257,27 @@ static int attach_ring(struct vbd_queue *vq, const char *dir, struct hv *qhv)
 	}
 	vq->npages = (unsigned int)n;
 	vq->ev = hv_evtchn_open(qhv);
-	if (!vq->ev)
-		return -errno;
-	vq->port =
-		hv_evtchn_bind_interdomain(vq->ev, (hv_domid_t)domid, remote);
-	if (vq->port < 0) {
-		xpv_backend_fatal(v->dev, vq->port, "binding event channel %u",
-				  remote);
-		return vq->port;
+	if (!vq->ev) {
+		ret = -errno;
+		goto unmap;
 	}
+	ret = hv_evtchn_bind_interdomain(vq->ev, (hv_domid_t)domid, remote);
+	if (ret < 0) {
+		xpv_backend_fatal(v->dev, ret, "binding event channel %u",
+				  remote);
+		goto close;
+	}
+	vq->port = ret;
 	return 0;
+close:
+	close_port(vq);
+unmap:
+	unmap_ring(vq);
+	return ret;
 }
 
+/* The queue's ring, port, requests and thread. On failure nothing of
+ * it stays: start_queues unwinds only the queues that started. */
 static int start_queue(struct vbd_queue *vq, const char *dir, bool persistent)
 {
 	struct blkback_queue_config c = { 0 };
@@ -270,13 +294,8 @@ static int start_queue(struct vbd_queue *vq, const char *dir, bool persistent)
 		return -ENOMEM;
 	}
 	ret = attach_ring(vq, dir, qhv);
-	if (ret) {
-		if (vq->ev)
-			hv_evtchn_close(vq->ev);
-		vq->ev = NULL;
-		blkback_grants_destroy(c.grants);
-		return ret;
-	}
+	if (ret)
+		goto grants;
 	c.img = vq->v->img;
 	c.sring = vq->ring;
 	c.ring_order = order_of(vq->npages);
@@ -290,10 +309,24 @@ static int start_queue(struct vbd_queue *vq, const char *dir, bool persistent)
 	vq->q = blkback_queue_create(&c);
 	if (!vq->q) {
 		ret = -errno;
-		blkback_grants_destroy(c.grants);
-		return ret;
+		goto detach;
 	}
-	return blkback_queue_start(vq->q);
+	ret = blkback_queue_start(vq->q);
+	if (ret)
+		goto destroy;
+	return 0;
+destroy:
+	close_port(vq);
+	blkback_queue_destroy(vq->q); /* and the grants, with qhv */
+	vq->q = NULL;
+	unmap_ring(vq);
+	return ret;
+detach:
+	close_port(vq);
+	unmap_ring(vq);
+grants:
+	blkback_grants_destroy(c.grants); /* closes qhv */
+	return ret;
 }
 
 static int publish_disk(struct vbd *v)
@@ -344,33 +377,44 @@ static int check_protocol(struct vbd *v)
 	return ret;
 }
 
+/*
+ * Start the n queues the frontend asked for, in order. A queue that
+ * fails leaves nothing behind (start_queue), and the ones before it are
+ * stopped here: on failure the device has no queue at all, so
+ * vbd_disconnect only ever sees a fully started set.
+ */
 static int start_queues(struct vbd *v, bool persistent)
 {
 	char dir[32];
-	unsigned int i;
-	int n = xpv_backend_read_num_queues(v->dev, v->bb->max_queues);
+	unsigned int i, n;
+	int ret = xpv_backend_read_num_queues(v->dev, v->bb->max_queues);
 
-	if (n < 0) {
-		xpv_backend_fatal(v->dev, n, "reading multi-queue-num-queues");
-		return n;
+	if (ret < 0) {
+		xpv_backend_fatal(v->dev, ret,
+				  "reading multi-queue-num-queues");
+		return ret;
 	}
-	v->queues = calloc((size_t)n, sizeof(*v->queues));
+	n = (unsigned int)ret;
+	v->queues = calloc(n, sizeof(*v->queues));
 	if (!v->queues)
 		return -ENOMEM;
-	v->nq = (unsigned int)n;
-	for (i = 0; i < v->nq; i++) {
-		int ret;
-
+	v->nq = n;
+	for (i = 0; i < n; i++) {
 		v->queues[i].v = v;
 		v->queues[i].port = -1;
-		if (v->nq > 1 && xpv_backend_queue_dir(i, dir, sizeof(dir)))
-			return -EINVAL;
-		ret = start_queue(&v->queues[i], v->nq > 1 ? dir : NULL,
-				  persistent);
+		ret = n > 1 ? xpv_backend_queue_dir(i, dir, sizeof(dir)) : 0;
+		if (!ret)
+			ret = start_queue(&v->queues[i], n > 1 ? dir : NULL,
+					  persistent);
 		if (ret)
-			return ret;
+			goto unwind;
 	}
 	return 0;
+unwind:
+	while (i-- > 0)
+		stop_queue(&v->queues[i]);
+	free_queues(v);
+	return ret;
 }
 
 static int vbd_connect(struct xpv_backend_dev *dev)

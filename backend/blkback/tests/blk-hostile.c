@@ -10,7 +10,15 @@
  * still works, and the impossible index gets the device closed with an
  * `error` node.
  *
- *   xpv-blk-hostile SEED ROUNDS
+ * With "mq", it first offers multi-queue connects that fail part-way:
+ * for every N from 2 to the backend's multi-queue-max-queues and every
+ * queue i < N, queue i without keys, with a ring never granted, or with
+ * a port not offered to dom0 (the others sane, so the backend has
+ * started queues 0..i-1 when i fails), then N = max + 1. Each must get
+ * the device closed with an `error` naming the fault, and the device
+ * must connect again after it.
+ *
+ *   xpv-blk-hostile SEED ROUNDS [mq]
  * Prints "hostile: done failures=N sent=N answered=N".
  */
 #include <errno.h>
@@ -30,6 +38,7 @@ static unsigned long sent, answered;
 
 struct hostile {
 	struct hv *hv;
+	struct xenbus *xb;
 	struct xenbus_dev *dev;
 	struct xenbus_dev_ring ring;
 	struct xpv_front_ring fr;
@@ -220,6 +229,185 @@ static void break_ring(struct hostile *h)
 		printf("ok closed: %s\n", err);
 }
 
+/* --- multi-queue connects that fail part-way ---------------------------- */
+
+enum mq_fault { MQ_NO_KEYS, MQ_BAD_REF, MQ_BAD_PORT, MQ_FAULTS, MQ_NONE };
+
+#define MQ_UNGRANTED 65000u /* a gref this guest never granted */
+#define MQ_UNOFFERED 3000u /* + the round: ports this guest never offered */
+#define MQ_WAIT_MS 10000
+
+struct mq_keys {
+	struct xenbus_dev_key kv[2 + 2 * XENBUS_DEV_MAX_RINGS];
+	char names[XENBUS_DEV_MAX_RINGS][2][32];
+	char values[XENBUS_DEV_MAX_RINGS][2][16];
+	char nq[16];
+	unsigned int n;
+};
+
+/* A granted ring and an offered port for queue q, its keys into k
+ * unless `fault` says otherwise. */
+static int mq_queue(struct hostile *h, struct mq_keys *k, unsigned int q,
+		    enum mq_fault fault, unsigned int round)
+{
+	hv_gref_t ref;
+	void *ring = xenbus_dev_grant_ring(h->dev, 0, &ref);
+	int port;
+
+	if (!ring)
+		return -errno;
+	xpv_sring_init(ring);
+	port = xenbus_dev_alloc_port(h->dev);
+	if (port < 0)
+		return port;
+	if (fault == MQ_NO_KEYS)
+		return 0;
+	if (fault == MQ_BAD_REF)
+		ref = MQ_UNGRANTED;
+	if (fault == MQ_BAD_PORT)
+		port = (int)(MQ_UNOFFERED + round);
+	snprintf(k->names[q][0], sizeof(k->names[q][0]), "queue-%u/ring-ref",
+		 q);
+	snprintf(k->values[q][0], sizeof(k->values[q][0]), "%u", ref);
+	snprintf(k->names[q][1], sizeof(k->names[q][1]),
+		 "queue-%u/event-channel", q);
+	snprintf(k->values[q][1], sizeof(k->values[q][1]), "%d", port);
+	k->kv[k->n++] =
+		(struct xenbus_dev_key){ k->names[q][0], k->values[q][0] };
+	k->kv[k->n++] =
+		(struct xenbus_dev_key){ k->names[q][1], k->values[q][1] };
+	return 0;
+}
+
+/* Remove what an earlier round left (a queue's directory, the number
+ * of queues): a key left over is not a missing key. Absent is fine; a
+ * store that fails says so at the publish that follows. */
+static void mq_forget(struct hostile *h, const char *what)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", xenbus_dev_dir(h->dev), what);
+	(void)xenbus_rm(h->xb, 0, path);
+}
+
+/* n queues, queue `bad` with `fault` (the others sane), Initialised. */
+static int mq_publish(struct hostile *h, unsigned int n, unsigned int bad,
+		      enum mq_fault fault, unsigned int round)
+{
+	struct mq_keys k = { .n = 0 };
+	char dir[16];
+	unsigned int q;
+	int ret = 0;
+
+	snprintf(k.nq, sizeof(k.nq), "%u", n);
+	k.kv[k.n++] = (struct xenbus_dev_key){ "multi-queue-num-queues", k.nq };
+	k.kv[k.n++] = (struct xenbus_dev_key){ "protocol", "x86_64-abi" };
+	for (q = 0; q < n && q < XENBUS_DEV_MAX_RINGS && !ret; q++) {
+		snprintf(dir, sizeof(dir), "queue-%u", q);
+		mq_forget(h, dir);
+		ret = mq_queue(h, &k, q, q == bad ? fault : MQ_NONE, round);
+	}
+	return ret   ?:
+		       xenbus_dev_publish(h->dev, k.kv, k.n,
+					  XPV_XENBUS_STATE_INITIALISED);
+}
+
+static void mq_fail(const char *what, const char *how, const char *detail)
+{
+	printf("FAIL %s: %s %s\n", what, how, detail);
+	fflush(stdout);
+	failures++;
+}
+
+/* One connect that must fail: the device closed, its error naming
+ * `want`, and closed cleanly on our side so that the next one starts
+ * from InitWait. 0, or -errno when the backend stopped answering. */
+static int mq_round(struct hostile *h, unsigned int n, unsigned int bad,
+		    enum mq_fault fault, unsigned int round, const char *want)
+{
+	char err[160], what[240];
+	int st = xenbus_dev_switch(h->dev, XPV_XENBUS_STATE_INITIALISING);
+
+	if (!st)
+		st = xenbus_dev_wait(
+			h->dev, XENBUS_STATE_BIT(XPV_XENBUS_STATE_INIT_WAIT),
+			MQ_WAIT_MS);
+	if (st >= 0)
+		st = mq_publish(h, n, bad, fault, round);
+	if (!st)
+		st = xenbus_dev_wait(
+			h->dev,
+			XENBUS_STATE_BIT(XPV_XENBUS_STATE_CONNECTED) |
+				XENBUS_STATE_BIT(XPV_XENBUS_STATE_CLOSING) |
+				XENBUS_STATE_BIT(XPV_XENBUS_STATE_CLOSED),
+			MQ_WAIT_MS);
+	snprintf(what, sizeof(what), "%u queues, queue %u fault %d", n, bad,
+		 (int)fault);
+	if (st < 0) {
+		mq_fail(what, "no answer", strerror(-st));
+		return st;
+	}
+	if (st == XPV_XENBUS_STATE_CONNECTED)
+		mq_fail(what, "connected", "");
+	else if (xenbus_dev_backend_error(h->dev, err, sizeof(err)) ||
+		 !strstr(err, want))
+		mq_fail(what, "the error node does not say", want);
+	st = xenbus_dev_disconnect(h->dev, MQ_WAIT_MS);
+	if (st < 0)
+		mq_fail(what, "closing", strerror(-st));
+	return st;
+}
+
+/* What the backend's error says for a fault of queue q. */
+static void mq_want(enum mq_fault fault, unsigned int q, unsigned int round,
+		    char *buf, size_t size)
+{
+	if (fault == MQ_NO_KEYS)
+		snprintf(buf, size, "reading queue-%u/ring-ref", q);
+	else if (fault == MQ_BAD_REF)
+		snprintf(buf, size, "mapping the ring");
+	else
+		snprintf(buf, size, "binding event channel %u",
+			 MQ_UNOFFERED + round);
+}
+
+static int mq_attacks(struct hostile *h)
+{
+	unsigned long max = 0;
+	unsigned int n, q, f, round = 0, done = 0;
+	char want[64];
+	int ret = xenbus_dev_wait(
+		h->dev, XENBUS_STATE_BIT(XPV_XENBUS_STATE_INIT_WAIT),
+		MQ_WAIT_MS); /* the backend publishes its limits by then */
+
+	if (ret >= 0)
+		ret = xenbus_dev_read_backend_uint(h->dev,
+						   "multi-queue-max-queues",
+						   XENBUS_DEV_MAX_RINGS - 1,
+						   &max);
+	if (ret || max < 2) {
+		printf("FAIL multi-queue-max-queues: %lu (%s)\n", max,
+		       strerror(-ret));
+		failures++;
+		return ret ?: -EOPNOTSUPP;
+	}
+	for (n = 2; n <= max && !ret; n++)
+		for (q = 0; q < n && !ret; q++)
+			for (f = 0; f < MQ_FAULTS && !ret; f++, round++) {
+				mq_want(f, q, round, want, sizeof(want));
+				ret = mq_round(h, n, q, f, round, want);
+				done++;
+			}
+	if (!ret)
+		ret = mq_round(h, (unsigned int)max + 1, max + 1, MQ_NONE,
+			       round, "multi-queue-num-queues");
+	mq_forget(h, "multi-queue-num-queues");
+	printf("hostile: %u failing multi-queue connects (max %lu), then %lu\n",
+	       done, max, max + 1);
+	fflush(stdout);
+	return ret;
+}
+
 static int setup(struct hostile *h, struct xenbus *xb)
 {
 	const struct xenbus_dev_key keys[] = {
@@ -229,7 +417,8 @@ static int setup(struct hostile *h, struct xenbus *xb)
 	hv_domid_t be;
 	int ret;
 
-	h->dev = xenbus_dev_open(h->hv, xb, DEV);
+	if (!h->dev)
+		h->dev = xenbus_dev_open(h->hv, xb, DEV);
 	if (!h->dev)
 		return -errno;
 	be = xenbus_dev_backend_id(h->dev);
@@ -253,7 +442,7 @@ int main(int argc, char **argv)
 	char why[256];
 	int ret;
 
-	if (argc != 3)
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "mq")))
 		return 2;
 	h.rng = strtoull(argv[1], NULL, 10) * 2654435761u + 1;
 	rounds = strtoul(argv[2], NULL, 10);
@@ -261,8 +450,13 @@ int main(int argc, char **argv)
 		printf("FAIL hv_open: %s\n", why);
 		return 1;
 	}
-	xb = xenbus_open(h.hv);
-	ret = xb ? setup(&h, xb) : -errno;
+	xb = h.xb = xenbus_open(h.hv);
+	ret = xb ? 0 : -errno;
+	if (!ret && argc == 4) {
+		h.dev = xenbus_dev_open(h.hv, xb, DEV);
+		ret = h.dev ? mq_attacks(&h) : -errno;
+	}
+	ret = ret ?: setup(&h, xb);
 	if (ret) {
 		printf("FAIL connect: %s\n", strerror(-ret));
 		failures++;

@@ -17,6 +17,11 @@
 #              writes: the guest reconnects and replays; every write
 #              completed exactly once and is in the image
 #   reattach   the disk unplugged and plugged again under a running guest
+#   hostile    a seeded hostile frontend; another domain's writes go on
+#   hostile-mq multi-queue connects failing at every queue i of every N
+#              up to multi-queue-max-queues (4 here), and N past it: the
+#              device closes with its error each time, xpv-blkback stays
+#              up, another domain's writes go on during and after
 # Exit 0 pass, 77 skip.
 set -uo pipefail
 
@@ -41,7 +46,7 @@ xenstore-write /local/domain/0/name Domain-0 /local/domain/0/domid 0
 
 start_blkback()
 {
-	"$BIN/xpv-blkback" --stats "$run/blkback.stats" >>"$run/blkback.log" 2>&1 &
+	"$BIN/xpv-blkback" --stats "$run/blkback.stats" --max-queues 4 >>"$run/blkback.log" 2>&1 &
 	xpv_track xpv-blkback $! "$run/blkback.log"
 }
 start_blkback
@@ -278,6 +283,36 @@ elif ! out=$(stream_holds "$run/s.img" raw 0 6000 52); then
 	fail "the other domain's writes: $out"
 else
 	echo "    $(grep 'hostile: done' "$hlog")"
+	pass
+fi
+"$BIN/xpv-blk-domain" destroy "$hostile"
+"$BIN/xpv-blk-domain" destroy "$steady"
+
+case=hostile-mq
+new_raw "$run/m.img"
+new_raw "$run/s2.img"
+guest_bg steady2 "$run/s2.img" raw w mark:start stream:0:2000:70 wait \
+	stream:0:2000:71 flush
+steady=$domid steady_log=$log
+hlog=$run/hostile-mq.log
+: >"$hlog"
+hostile=$("$BIN/xpv-blk-domain" create "$run/m.img" raw w "$hlog" /dev/null \
+	"$BIN/xpv-blk-hostile" "${HOSTILE_SEED:-7}" 20 mq)
+wait_log "$hlog" "hostile: done" || true
+# the second stream starts once the attacks are over (the guest reads
+# its FIFO only if it is still alive: hence the timeout)
+wait_log "$steady_log" waiting && timeout 10 sh -c 'echo go >"$1"' _ "$run/steady2.in"
+wait_log "$steady_log" "guest: done" || true
+if ! xpv_alive xpv-blkback; then
+	fail "xpv-blkback died"; tail -n 20 "$run/blkback.log" | sed 's/^/    blkback: /'
+elif ! grep -q "hostile: done failures=0" "$hlog"; then
+	fail "the hostile guest said:"; sed 's/^/    hostile: /' "$hlog" | tail -n 20
+elif ! grep -q "guest: done failures=0" "$steady_log"; then
+	fail "the other domain's I/O failed:"; sed 's/^/    guest: /' "$steady_log"
+elif ! out=$(stream_holds "$run/s2.img" raw 0 2000 71); then
+	fail "the other domain's writes: $out"
+else
+	echo "    $(grep 'failing multi-queue' "$hlog")"
 	pass
 fi
 "$BIN/xpv-blk-domain" destroy "$hostile"
