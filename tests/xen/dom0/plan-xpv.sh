@@ -223,11 +223,14 @@ t_xpv_net()
 	echo "the guest pinged dom0; dom0 pinged the guest"
 }
 
-# xpv_gone DOMID: nothing of the domain is left.
+# xpv_gone DOMID: nothing of the domain is left: not in Xen's domain list
+# (xpv list is xc_domain_getinfolist's), no /local/domain/N, /vm/UUID,
+# /libxl/N or backend directory, no vif.
 xpv_gone()
 {
 	local d=$1
-	! xpv list | grep -q " $d  *[0-9]" &&
+	! xpv list | awk -v d="$d" '$2 == d' | grep -q . &&
+		! xenstore-ls /vm 2>/dev/null | grep -q "name = \"$XPVGUEST\"" &&
 		! xenstore-exists "/local/domain/$d" &&
 		! xenstore-exists "/libxl/$d" &&
 		! xenstore-exists "/local/domain/0/backend/vbd/$d" &&
