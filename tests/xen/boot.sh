@@ -9,7 +9,7 @@
 #
 # Deadlines (seconds, environment): XEN_INIT_LIMIT for dom0 to reach /init
 # (90), XEN_IDLE_LIMIT for silence on the console outside a test (90),
-# XEN_BOOT_LIMIT for the whole boot (1500, a safety net: the tests' own
+# XEN_BOOT_LIMIT for the whole boot (1800, a safety net: the tests' own
 # limits bound a run first; a whole plan took 7-8 min on a loaded 2-vCPU
 # machine before plan-xpv.sh added two guests); each test's own limit
 # comes from its XPV-START line, plus 20 s for dom0 to kill it and report.
@@ -24,7 +24,7 @@ shift
 dom0_args="$*"
 INIT_LIMIT=${XEN_INIT_LIMIT:-90}
 IDLE_LIMIT=${XEN_IDLE_LIMIT:-90}
-BOOT_LIMIT=${XEN_BOOT_LIMIT:-1500}
+BOOT_LIMIT=${XEN_BOOT_LIMIT:-1800}
 
 xen_elf="$XEN_OUT/xen-$XEN_VER.elf"
 if [[ ! -s $xen_elf ]]; then
