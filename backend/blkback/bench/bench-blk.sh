@@ -18,8 +18,10 @@
 # within a repetition (b against the (a) of the same minute) and the
 # median over repetitions is printed, with the range. Printed: IOPS
 # (4 KiB) or MiB/s (1 MiB), b/a, c/a, qcow2/raw, and xpv-blkback's CPU
-# time per request (utime+stime over the requests fio completed), and
-# the load average before and after.
+# time per request (utime+stime over the requests fio completed), how
+# long a thread waited on a run queue per wake-up ((a)'s fio; in (b, raw,
+# persistent on) xpv-blkback's and the guest's fio; /proc schedstat over
+# the middle of the run), and the load average before and after.
 # BENCH_BLK_SIZE (default 512M), BENCH_BLK_RUNTIME (seconds per run,
 # default 3), BENCH_BLK_REPEAT (default 3), BENCH_BLK_JOBS (a subset of
 # "randread randwrite read write"), BENCH_BLK_NO_C=1 (skip (c)) size it.
@@ -80,18 +82,61 @@ blkback_cpu_ticks()
 	awk '{print $14 + $15}' "/proc/${XPV_PIDS[xpv-blkback]}/stat"
 }
 
+# sched_sample PID...: "run_delay_ns wakeups" summed over the threads of
+# PIDs (/proc/PID/task/*/schedstat: time on CPU, time waiting on a run
+# queue, times run).
+sched_sample()
+{
+	local p
+	for p in "$@"; do
+		cat /proc/"$p"/task/*/schedstat 2>/dev/null
+	done | awk '{ d += $2; n += $3 } END { print d + 0, n + 0 }'
+}
+
+# waited REP JOB CONFIG PIDS...: the run-queue wait per wake-up of PIDS'
+# threads over the middle of a run (from 1 s in to 1 s before its end),
+# as a "wait" line of the results.
+waited()
+{
+	local rep=$1 job=$2 cfg=$3 d0 n0 d1 n1
+	shift 3
+	((runtime >= 3)) || return 0
+	sleep 1
+	read -r d0 n0 <<<"$(sched_sample "$@")"
+	sleep $((runtime - 2))
+	read -r d1 n1 <<<"$(sched_sample "$@")"
+	((n1 > n0)) && echo "$rep $job wait-$cfg $(((d1 - d0) / (n1 - n0)))" \
+		>>"$results"
+}
+
+# descendants PID: every process below PID (a domain's are below xpv-hv).
+descendants()
+{
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
 # run_a REP JOB
 run_a()
 {
-	local out=$run/a.json args
+	local out=$run/a.json args pid
 	read -r -a args <<<"$(job_args "$2")"
 	fio --ioengine=io_uring --direct=1 --filename="$raw" "${common[@]}" \
-		"${args[@]}" >"$out" 2>&1
+		"${args[@]}" >"$out" 2>&1 &
+	pid=$!
+	sleep 0.5 # fio forks its job process
+	# shellcheck disable=SC2046
+	waited "$1" "$2" a-fio $(pgrep -P "$pid") "$pid"
+	wait "$pid"
 	echo "$1 $2 a $(fio_result "$out")" >>"$results"
 }
 
 # guest_fio IMAGE FORMAT OUT [fio args...]: fio in a domain on IMAGE, to
-# its end.
+# its end; with WAIT_TAG set ("rep job"), the run-queue waits of
+# xpv-blkback's threads and of the guest's fio are sampled meanwhile.
 guest_fio()
 {
 	local img=$1 fmt=$2 out=$3 i domid
@@ -101,6 +146,15 @@ guest_fio()
 		"$BIN/xpv-blk-domain" create "$img" "$fmt" w "$out" /dev/null \
 		/bin/sh -c 'fio "$@"; echo "fio-rc=$?"' sh \
 		--ioengine=external:"$engine" --filename=xvda "$@") || return 1
+	if [[ -n ${WAIT_TAG:-} ]]; then
+		# shellcheck disable=SC2086
+		waited $WAIT_TAG blkback "${XPV_PIDS[xpv-blkback]}" &
+		i=$!
+		sleep 0.5
+		# shellcheck disable=SC2046,SC2086
+		waited $WAIT_TAG guest-fio $(descendants "${XPV_PIDS[xpv-hv]}")
+		wait "$i"
+	fi
 	for ((i = 0; i < 100 * (runtime + 60); i++)); do
 		grep -q "^fio-rc=" "$out" 2>/dev/null && break
 		sleep 0.01
@@ -117,7 +171,9 @@ run_b()
 	[[ $pers == off ]] && opts=$opts,no-persistent
 	read -r -a args <<<"$(job_args "$job")"
 	t0=$(blkback_cpu_ticks)
-	XPV_BLKFRONT_OPTS=$opts guest_fio "$img" "$fmt" "$out" \
+	local tag= # the waits of one configuration are enough
+	[[ $fmt-$pers == raw-on ]] && tag="$rep $job"
+	XPV_BLKFRONT_OPTS=$opts WAIT_TAG=$tag guest_fio "$img" "$fmt" "$out" \
 		"${common[@]}" "${args[@]}"
 	t1=$(blkback_cpu_ticks)
 	res=$(fio_result "$out")
@@ -268,5 +324,10 @@ for fmt_ in ("raw", "qcow2"):
         row = ["%s %s us" % (job, fmt(med(cpu.get((job, "b-%s-%s" % (fmt_, pers)), []))))
                for job in jobs]
         print("xpv-blkback CPU per request (%s, persistent %s): %s" % (fmt_, pers, ", ".join(row)))
+for job in jobs:
+    w = [med(list(val.get((job, "wait-" + k), {}).values())) for k in ("a-fio", "blkback", "guest-fio")]
+    if any(x is not None for x in w):
+        print("run-queue wait per wake-up, us (%-9s): (a) fio %s; (b, raw, on) xpv-blkback %s, the guest's fio %s" % (
+            job, *("%.0f" % (x / 1000) if x is not None else "-" for x in w)))
 print("load average: %s before, %s after" % (sys.argv[2], sys.argv[3]))
 PY
