@@ -58,8 +58,13 @@
  *   destroyed) is disconnected and Closed; it is removed when the
  *   toolstack removes its directory.
  * - A new backend daemon probes a device it finds in any state but
- *   offline: with a frontend still Connected, it connects to the same
- *   ring, so a backend restart is survived by the guest.
+ *   offline. One the store says is Connected at both ends was left by a
+ *   daemon that was killed: a backend with a resume op takes over that
+ *   ring and the device stays Connected, with no write to the store (a
+ *   Linux frontend that sees its backend leave Connected tears its disk
+ *   down); without one, or when it fails, InitWait and connect as for
+ *   any device, and connect decides (blkback then waits for the
+ *   frontend to connect again).
  * - A frontend in Closing waits for nothing: a restarting one writes
  *   Closed and Initialising at once, and the drive (which reads the store
  *   afresh) may never see the Closed. A frontend read in a state before
@@ -236,8 +241,33 @@ static void do_remove(struct xpv_backend_dev *dev)
 	}
 }
 
-/* probe, then InitWait. A device the toolstack set offline is left
- * alone: it is going away. */
+/* A probed device both ends of which the store says are Connected: a
+ * killed daemon's. True when the backend took its ring over. */
+static bool resume_connection(struct xpv_backend_dev *dev, const struct view *v)
+{
+	int ret;
+
+	if (!dev->cls->ops->resume ||
+	    v->be_state != XPV_XENBUS_STATE_CONNECTED ||
+	    dev->fe_state != XPV_XENBUS_STATE_CONNECTED)
+		return false;
+	ret = dev->cls->ops->resume(dev);
+	if (ret) {
+		log_dev(dev,
+			"cannot resume the connection a previous daemon "
+			"left: %s",
+			strerror(-ret));
+		dev->cls->ops->disconnect(dev); /* undo a half-done resume */
+		return false;
+	}
+	dev->connected = true;
+	log_dev(dev, "resumed the connection a previous daemon left");
+	set_state(dev, XPV_XENBUS_STATE_CONNECTED);
+	return true;
+}
+
+/* probe, then InitWait (or Connected, resumed). A device the toolstack
+ * set offline is left alone: it is going away. */
 static void probe_device(struct xpv_backend_dev *dev, const struct view *v)
 {
 	int ret;
@@ -251,6 +281,8 @@ static void probe_device(struct xpv_backend_dev *dev, const struct view *v)
 		return;
 	}
 	dev->probed = true;
+	if (resume_connection(dev, v))
+		return;
 	if (state_switch(dev, XPV_XENBUS_STATE_INIT_WAIT)) {
 		do_remove(dev); /* keep "InitWait means probed" true */
 		return;

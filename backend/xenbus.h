@@ -18,6 +18,9 @@
  *   connect     the frontend is Initialised (or Connected): read its ring
  *               references and ports, map, bind; the core then switches to
  *               Connected (after hotplug-status=connected, if asked)
+ *   resume      (optional) a device found Connected, with its frontend
+ *               still Connected, when the daemon starts: a daemon before
+ *               it was killed; take over the ring it served
  *   disconnect  the frontend closed, went away, or restarted: stop using
  *               its ring and unmap; must be idempotent and accept a
  *               half-done connect (the core also calls it when connect
@@ -70,6 +73,14 @@ struct xpv_backend_ops {
 	/* -EAGAIN: not ready yet (say, an image still opening); stay in
 	 * InitWait until xpv_backend_kick(dev). */
 	int (*connect)(struct xpv_backend_dev *dev);
+	/* Optional: a daemon before this one was killed with the device
+	 * Connected, and the frontend is still Connected on the ring it
+	 * served. 0: this backend serves that ring on (the device stays
+	 * Connected and nothing is written to the store: Linux's frontends
+	 * have no way back from a backend that leaves Connected); -errno:
+	 * it cannot (the core calls disconnect, then goes the usual way,
+	 * InitWait, and calls connect). */
+	int (*resume)(struct xpv_backend_dev *dev);
 	void (*disconnect)(struct xpv_backend_dev *dev);
 	void (*remove)(struct xpv_backend_dev *dev);
 	/* Optional: told of each state the core gives the device, after it

@@ -69,6 +69,17 @@ struct blkback_queue_config {
 	 * for xenstore's error node. */
 	void (*broken)(void *opaque, const char *why);
 	void *opaque;
+	/*
+	 * The queue's resume log (resume.h), NULL for none: a file that
+	 * outlives the daemon and says what the queue took off the ring and
+	 * has not answered. resume: the ring is one a killed daemon served
+	 * (the frontend still Connected on it): the queue starts where that
+	 * daemon's log says, answering first what it left unanswered;
+	 * blkback_queue_create fails (ENOENT, EINVAL) when the log cannot
+	 * say. Otherwise a fresh log for a fresh ring.
+	 */
+	const char *resume_log;
+	bool resume;
 };
 
 /*
@@ -94,6 +105,9 @@ void blkback_queue_stop(struct blkback_queue *q);
  * of requests still in flight, or -errno.
  */
 int blkback_queue_poll(struct blkback_queue *q, bool wait);
+/* How many requests a killed daemon left unanswered on this ring the
+ * queue took from its resume log (0 on a fresh ring). */
+unsigned int blkback_queue_replays(const struct blkback_queue *q);
 /* True once the frontend broke the ring protocol. */
 bool blkback_queue_broken(const struct blkback_queue *q);
 

@@ -167,11 +167,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bb.stats_path = stats;
+	bb.rundir = getenv("XPV_RUNDIR") ?: "/run/xpv";
 	if (xpv_daemon_open(&d, NAME))
 		return 1;
 	bb.hv = d.hv;
 	bb.core = d.core;
 	ret = serve(&d, &m);
+	bb.stopping = true;
 	xpv_daemon_close_core(&d); /* the queues' threads end */
 	unlink(stats);
 	if (m.timer_fd >= 0)

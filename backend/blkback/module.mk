@@ -4,7 +4,7 @@
 # link.
 BLKBACK_SRCS := backend/blkback/request.c backend/blkback/grant.c \
 	backend/blkback/pgrant.c backend/blkback/bounce.c backend/blkback/io.c \
-	backend/blkback/queue.c backend/blkback/run.c
+	backend/blkback/queue.c backend/blkback/resume.c backend/blkback/run.c
 LIBS += $(BLKBACK_LIB)
 
 $(BLKBACK_LIB): $(call objs,$(BLKBACK_SRCS))
@@ -27,6 +27,15 @@ TESTS += $(BIN)/test-blkback-ring
 $(BIN)/test-blkback-ring: $(call objs,backend/blkback/tests/test-blkback-ring.c \
 		hv/tests/harness.c) $(TEST_LIB) $(BLKBACK_LIB) $(IMAGE_LIB) $(RING_LIB) \
 		$(HV_LIB) | $(BIN)/xpv-hv
+	$(link)
+
+# A queue's resume log (resume.c) across a kill at each point of its
+# protocol, on a ring in memory and a real file.
+TEST_PROGS += $(BIN)/test-blkback-resume
+TESTS += $(BIN)/test-blkback-resume
+
+$(BIN)/test-blkback-resume: $(call objs,backend/blkback/tests/test-blkback-resume.c \
+		backend/blkback/resume.c) $(TEST_LIB)
 	$(link)
 
 # What the daemon makes of the toolstack's keys (spec.c), case by case.

@@ -36,6 +36,9 @@ void blkback_answer(struct blkback_queue *q, struct pending *p)
 
 	/* never NULL: p was taken from the ring and not yet answered */
 	memcpy(slot, &rsp, sizeof(rsp));
+	if (q->rlog)
+		blkback_rlog_answered(q->rlog, (uint32_t)(p - q->pend),
+				      q->ring.rsp_prod_pvt - 1);
 	if (rsp.status == XPV_BLKIF_RSP_EOPNOTSUPP)
 		stat_add(&q->stats.unsupported, 1);
 	else if (rsp.status != XPV_BLKIF_RSP_OKAY)
@@ -49,10 +52,15 @@ void blkback_answer(struct blkback_queue *q, struct pending *p)
 
 static void push_responses(struct blkback_queue *q)
 {
+	bool notify;
+
 	if (!q->answered)
 		return;
 	q->answered = false;
-	if (xpv_back_push_responses_and_check_notify(&q->ring) && q->c.notify)
+	notify = xpv_back_push_responses_and_check_notify(&q->ring);
+	if (q->rlog)
+		blkback_rlog_pushed(q->rlog);
+	if (notify && q->c.notify)
 		q->c.notify(q->c.opaque);
 }
 
@@ -67,15 +75,14 @@ static void mark_broken(struct blkback_queue *q, const char *why)
 		q->c.broken(q->c.opaque, why);
 }
 
-static struct pending *take_one(struct blkback_queue *q)
+/* The next free record, for a request checked from its copy in slot. */
+static struct pending *take_record(struct blkback_queue *q, const void *slot)
 {
-	uint8_t slot[sizeof(struct xpv_blkif_request)];
 	struct pending *p = q->free_list;
 
 	q->free_list = p->next_free;
 	q->inflight++;
 	stat_add(&q->stats.inflight, 1);
-	xpv_back_take_request(&q->ring, slot);
 	p->verdict = blkback_request_parse(slot, &q->lim, &p->req);
 	p->sqes = 0;
 	p->bounce_first = -1;
@@ -84,6 +91,28 @@ static struct pending *take_one(struct blkback_queue *q)
 	p->niov = 0;
 	p->nw = 0;
 	return p;
+}
+
+static struct pending *take_one(struct blkback_queue *q)
+{
+	uint8_t slot[sizeof(struct xpv_blkif_request)];
+	uint32_t e = (uint32_t)(q->free_list - q->pend);
+	xpv_ring_idx_t idx = q->ring.req_cons;
+
+	/* the log entry of an answer not yet pushed is still needed */
+	if (q->rlog && blkback_rlog_unpushed(q->rlog, e))
+		push_responses(q);
+	xpv_back_take_request(&q->ring, slot);
+	if (q->rlog)
+		blkback_rlog_taken(q->rlog, e, idx, slot);
+	return take_record(q, slot);
+}
+
+/* A request a killed daemon took and never answered: from its log, in
+ * ring order, before anything new (record e is log entry e). */
+static struct pending *take_replay(struct blkback_queue *q)
+{
+	return take_record(q, blkback_rlog_request(q->rlog, q->replayed++));
 }
 
 /* Start a request, or hold it; false when it is held. */
@@ -104,6 +133,9 @@ static void take_requests(struct blkback_queue *q)
 
 	if (q->stalled && !start(q, q->stalled))
 		return;
+	while (q->replayed < q->replays)
+		if (!start(q, take_replay(q)))
+			return;
 	for (;;) {
 		n = xpv_back_final_check_for_requests(&q->ring);
 		if (n < 0) {
@@ -196,6 +228,11 @@ int blkback_queue_poll(struct blkback_queue *q, bool wait)
 				 blkback_pgrants_count(q->pc),
 				 __ATOMIC_RELAXED);
 	return (int)q->inflight;
+}
+
+unsigned int blkback_queue_replays(const struct blkback_queue *q)
+{
+	return q->replays;
 }
 
 bool blkback_queue_broken(const struct blkback_queue *q)
@@ -312,6 +349,30 @@ static void set_limits(struct blkback_queue *q)
 			      XPV_BLKIF_MAX_SEGMENTS_PER_REQUEST;
 }
 
+/* The log, fresh or as a killed daemon left it (then the ring's private
+ * indices are where that daemon stopped). */
+static int setup_rlog(struct blkback_queue *q)
+{
+	struct blkback_replay rp;
+
+	if (!q->c.resume_log)
+		return q->c.resume ? -EINVAL : 0;
+	if (!q->c.resume) {
+		/* without it the queue works; only a restart cannot resume */
+		q->rlog = blkback_rlog_create(q->c.resume_log, q->ring.nr_ents,
+					      0);
+		return 0;
+	}
+	q->rlog = blkback_rlog_resume(q->c.resume_log, q->ring.nr_ents,
+				      q->c.sring, &rp);
+	if (!q->rlog)
+		return -errno;
+	q->ring.req_cons = rp.req_cons;
+	q->ring.rsp_prod_pvt = rp.rsp_prod;
+	q->replays = rp.n;
+	return 0;
+}
+
 static bool config_ok(const struct blkback_queue_config *c)
 {
 	return c->grants && c->img && c->sring &&
@@ -338,6 +399,7 @@ struct blkback_queue *blkback_queue_create(const struct blkback_queue_config *c)
 		set_limits(q);
 		ret = alloc_pending(q);
 	}
+	ret = ret ?: setup_rlog(q);
 	ret = ret ?: setup_grants(q);
 	ret = ret ?: setup_uring(q);
 	if (ret) {
@@ -356,7 +418,9 @@ static void drain(struct blkback_queue *q)
 	while (q->uring_ready && q->data_inflight > 0)
 		if (blkback_queue_poll(q, true) < 0)
 			break;
-	if (q->stalled) { /* held, never started: answer it as failed */
+	/* held, never started: answer it as failed, unless the log keeps
+	 * it for the next daemon on this ring */
+	if (q->stalled && !q->rlog) {
 		q->stalled->verdict = -ESHUTDOWN;
 		blkback_answer(q, q->stalled);
 		q->stalled = NULL;
@@ -378,6 +442,7 @@ void blkback_queue_destroy(struct blkback_queue *q)
 	blkback_pgrants_destroy(q->pc);
 	blkback_bounce_fini(&q->bounce);
 	blkback_grants_destroy(q->c.grants);
+	blkback_rlog_close(q->rlog, false);
 	free(q->pend);
 	free(q->seg_store);
 	free(q->iov_store);

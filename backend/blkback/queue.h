@@ -14,6 +14,7 @@
 #include "backend/blkback/bounce.h"
 #include "backend/blkback/pgrant.h"
 #include "backend/blkback/request.h"
+#include "backend/blkback/resume.h"
 
 /* io_uring user_data: a request's SQE is (index + 1) << 32 | the result
  * it must return (bytes, or 0); bit 63 marks the queue's own polls. */
@@ -74,6 +75,10 @@ struct blkback_queue {
 				 of a request of several extents, until
 				 submitted (IORING_FEAT_SUBMIT_STABLE) */
 	struct img_info info;
+
+	struct blkback_rlog *rlog; /* NULL: none */
+	uint32_t replays; /* log entries [replayed, replays) to take first */
+	uint32_t replayed;
 
 	struct blkback_pgrants *pc; /* persistent mode */
 	struct blkback_bounce bounce; /* copy mode */

@@ -117,12 +117,38 @@ static void unlink_vbd(struct vbd *v)
 		*link = v->next;
 }
 
+int blkback_resume_log_path(const struct blkback *bb,
+			    const struct xpv_backend_dev *dev, unsigned int qi,
+			    char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/blkback-%s-%u-%u-q%u.log", bb->rundir,
+			 xpv_backend_dev_class(dev), xpv_backend_dev_domid(dev),
+			 xpv_backend_dev_devid(dev), qi);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* The device is gone: so are its queues' logs. */
+static void remove_logs(struct vbd *v)
+{
+	char path[512];
+	unsigned int i;
+
+	for (i = 0; i < BLKBACK_MAX_QUEUES; i++)
+		if (!blkback_resume_log_path(v->bb, v->dev, i, path,
+					     sizeof(path)))
+			unlink(path);
+}
+
 static void vbd_remove(struct xpv_backend_dev *dev)
 {
 	struct vbd *v = xpv_backend_dev_priv(dev);
 
 	if (!v)
 		return;
+	/* a daemon that stops leaves them for the next one */
+	if (v->bb->rundir && !v->bb->stopping)
+		remove_logs(v);
 	unlink_vbd(v);
 	img_close(v->img);
 	free(v);
@@ -276,17 +302,23 @@ unmap:
 	return ret;
 }
 
-/* The queue's ring, port, requests and thread. On failure nothing of
- * it stays: start_queues unwinds only the queues that started. */
-static int start_queue(struct vbd_queue *vq, const char *dir, bool persistent)
+/* The queue's ring, port, requests and thread (queue qi; resume: on the
+ * ring a killed daemon served, from its log). On failure nothing of it
+ * stays: start_queues unwinds only the queues that started. */
+static int start_queue(struct vbd_queue *vq, unsigned int qi, const char *dir,
+		       bool persistent, bool resume)
 {
 	struct blkback_queue_config c = { 0 };
 	struct hv *qhv;
-	char why[256];
+	char why[256], log[512];
 	int ret = hv_open(&qhv, why, sizeof(why));
 
 	if (ret)
 		return ret;
+	if (vq->v->bb->rundir && !blkback_resume_log_path(vq->v->bb, vq->v->dev,
+							  qi, log, sizeof(log)))
+		c.resume_log = log;
+	c.resume = resume;
 	c.grants = blkback_grants_hv(
 		qhv, true, (hv_domid_t)xpv_backend_dev_domid(vq->v->dev));
 	if (!c.grants) {
@@ -383,7 +415,7 @@ static int check_protocol(struct vbd *v)
  * stopped here: on failure the device has no queue at all, so
  * vbd_disconnect only ever sees a fully started set.
  */
-static int start_queues(struct vbd *v, bool persistent)
+static int start_queues(struct vbd *v, bool persistent, bool resume)
 {
 	char dir[32];
 	unsigned int i, n;
@@ -404,8 +436,9 @@ static int start_queues(struct vbd *v, bool persistent)
 		v->queues[i].port = -1;
 		ret = n > 1 ? xpv_backend_queue_dir(i, dir, sizeof(dir)) : 0;
 		if (!ret)
-			ret = start_queue(&v->queues[i], n > 1 ? dir : NULL,
-					  persistent);
+			ret = start_queue(&v->queues[i], (unsigned int)i,
+					  n > 1 ? dir : NULL, persistent,
+					  resume);
 		if (ret)
 			goto unwind;
 	}
@@ -417,36 +450,61 @@ unwind:
 	return ret;
 }
 
+/* The frontend's rings, as it published them: on connect a fresh one,
+ * on resume the one a killed daemon served. */
+static int attach_frontend(struct vbd *v, bool resume)
+{
+	unsigned long persistent = 0;
+	int ret = open_image(v);
+
+	if (!ret)
+		ret = check_protocol(v);
+	if (ret)
+		return ret;
+	ret = xpv_backend_read_uint(v->dev, XPV_FRONTEND, "feature-persistent",
+				    1, &persistent);
+	if (ret && ret != -ENOENT) {
+		xpv_backend_fatal(v->dev, ret, "reading feature-persistent");
+		return ret;
+	}
+	return start_queues(v, persistent == 1, resume);
+}
+
 static int vbd_connect(struct xpv_backend_dev *dev)
 {
 	struct vbd *v = xpv_backend_dev_priv(dev);
-	unsigned long persistent = 0;
 	int ret;
 
-	/* A frontend already Connected is on a ring a previous daemon
-	 * served: what that one had taken and not answered is unknowable
-	 * (answers are out of order), so stay in InitWait; the frontend
-	 * sees it, connects again and replays what it has in flight. */
+	/* A frontend still Connected on a ring that could not be resumed
+	 * (no log: the daemon that served it predates them, or its log does
+	 * not fit the ring): what was taken and not answered is unknown, so
+	 * stay in InitWait until the frontend connects again (ours does,
+	 * replaying what it has in flight; Linux's xen-blkfront does not). */
 	if (xpv_backend_dev_frontend_state(dev) == XPV_XENBUS_STATE_CONNECTED) {
 		xpv_backend_log(dev, "the frontend is connected to a ring we "
 				     "did not set up; waiting for it to "
 				     "reconnect");
 		return -EAGAIN;
 	}
-	ret = open_image(v);
-	if (!ret)
-		ret = check_protocol(v);
-	if (ret)
-		return ret;
-	ret = xpv_backend_read_uint(dev, XPV_FRONTEND, "feature-persistent", 1,
-				    &persistent);
-	if (ret && ret != -ENOENT) {
-		xpv_backend_fatal(dev, ret, "reading feature-persistent");
-		return ret;
-	}
-	ret = start_queues(v, persistent == 1);
+	ret = attach_frontend(v, false);
 	if (!ret)
 		ret = publish_disk(v);
+	return ret;
+}
+
+/* A daemon before us was killed with the frontend Connected: serve the
+ * same ring, from where its queues' logs say it stopped. */
+static int vbd_resume(struct xpv_backend_dev *dev)
+{
+	struct vbd *v = xpv_backend_dev_priv(dev);
+	unsigned int i;
+	int ret = attach_frontend(v, true);
+
+	for (i = 0; !ret && i < v->nq; i++)
+		xpv_backend_log(dev,
+				"queue %u: %u requests the killed daemon took "
+				"and did not answer, served again",
+				i, blkback_queue_replays(v->queues[i].q));
 	return ret;
 }
 
@@ -527,6 +585,7 @@ int blkback_write_stats(struct blkback *bb)
 const struct xpv_backend_ops blkback_vbd_ops = {
 	.probe = vbd_probe,
 	.connect = vbd_connect,
+	.resume = vbd_resume,
 	.disconnect = vbd_disconnect,
 	.remove = vbd_remove,
 	.hotplug = XPV_HOTPLUG_IF_PRESENT,

@@ -22,10 +22,17 @@ struct blkback {
 	unsigned int max_queues; /* multi-queue-max-queues */
 	bool direct; /* O_DIRECT on image files */
 	const char *stats_path; /* NULL: none */
+	const char *rundir; /* the queues' resume logs (resume.h) */
+	bool stopping; /* the daemon is ending: devices stay in the store */
 	struct vbd *devs; /* every probed device, for statistics */
 };
 
 extern const struct xpv_backend_ops blkback_vbd_ops;
+
+/* Where queue qi of dev keeps its resume log. 0 or -ENAMETOOLONG. */
+int blkback_resume_log_path(const struct blkback *bb,
+			    const struct xpv_backend_dev *dev, unsigned int qi,
+			    char *buf, size_t size);
 
 /* Report queues that found their ring broken: each device closes. Called
  * by the main loop when wake_fd is readable. */

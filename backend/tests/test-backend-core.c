@@ -34,12 +34,14 @@
 /* --- The recording backend -------------------------------------------- */
 
 struct calls {
-	int probe, connect, disconnect, remove;
+	int probe, connect, disconnect,
+		remove; /* a resume counts as a connect */
 };
 
 static struct calls calls;
 static char path[128]; /* the states given since the step began: "2 4" */
-static int probe_result, connect_result; /* what the next call returns */
+static int probe_result, connect_result, resume_result; /* what the next
+							   call returns */
 static struct xpv_backend_dev *last_dev;
 
 static int rec_probe(struct xpv_backend_dev *dev)
@@ -80,6 +82,13 @@ static int rec_connect(struct xpv_backend_dev *dev)
 	return ret;
 }
 
+/* A killed daemon's ring, taken over (the "testrs" class only). */
+static int rec_resume(struct xpv_backend_dev *dev __attribute__((unused)))
+{
+	calls.connect++;
+	return resume_result;
+}
+
 static void rec_disconnect(struct xpv_backend_dev *dev __attribute__((unused)))
 {
 	calls.disconnect++;
@@ -112,6 +121,16 @@ static const struct xpv_backend_ops rec_ops = {
 	.hotplug = XPV_HOTPLUG_NONE,
 };
 
+static const struct xpv_backend_ops rec_resume_ops = {
+	.probe = rec_probe,
+	.connect = rec_connect,
+	.resume = rec_resume,
+	.disconnect = rec_disconnect,
+	.remove = rec_remove,
+	.state_changed = rec_state_changed,
+	.hotplug = XPV_HOTPLUG_NONE,
+};
+
 static const struct xpv_backend_ops rec_hotplug_ops = {
 	.probe = rec_probe,
 	.connect = rec_connect,
@@ -132,7 +151,8 @@ static void core_open(void)
 	if (!core)
 		check_fatal("xpv_backend_open", errno);
 	if (xpv_backend_add_class(core, "test", &rec_ops, NULL) ||
-	    xpv_backend_add_class(core, "testhp", &rec_hotplug_ops, NULL))
+	    xpv_backend_add_class(core, "testhp", &rec_hotplug_ops, NULL) ||
+	    xpv_backend_add_class(core, "testrs", &rec_resume_ops, NULL))
 		check_fatal("xpv_backend_add_class", EIO);
 }
 
@@ -199,6 +219,7 @@ enum op {
 	RESTART, /* the backend daemon restarts */
 	PROBE_FAILS, /* the next probe (only) returns -ENODEV */
 	CONNECT_RETURNS, /* the next connects return atoi(value) */
+	RESUME_RETURNS, /* the next resumes return atoi(value) */
 	KICK, /* xpv_backend_kick() the device */
 };
 
@@ -454,6 +475,31 @@ static const struct scenario scenarios[] = {
 	    { FE, "state", "6", 6, "6", { 1, 0, 0, 0 }, NULL },
 	    { RESTART, 0, 0, 6, "2 6", { 2, 0, 0, 1 }, NULL },
 	    { FE, "state", "1", 2, "2", { 2, 0, 0, 1 }, NULL } } },
+	/* A backend with a resume op takes the ring over (a resume counts
+	 * as a connect): the device stays Connected and no InitWait is
+	 * written, the core only records Connected; it closes as usual. */
+	{ "backend restarts while connected, resumed",
+	  "testrs",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { FE, "state", "4", 4, "", { 1, 1, 0, 0 }, NULL },
+	    { RESTART, 0, 0, 4, "4", { 2, 2, 1, 1 }, NULL },
+	    { FE, "state", "6", 6, "6", { 2, 2, 2, 1 }, NULL } } },
+	/* A resume that fails is undone (disconnect), then the usual way:
+	 * InitWait, connect. */
+	{ "backend restarts while connected, resume fails",
+	  "testrs",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { FE, "state", "4", 4, "", { 1, 1, 0, 0 }, NULL },
+	    { RESUME_RETURNS, 0, "-2", 0, "", { 1, 1, 0, 0 }, NULL },
+	    { RESTART, 0, 0, 4, "2 4", { 2, 3, 2, 1 }, NULL } } },
+	/* Only a frontend that is Connected is resumed. */
+	{ "backend restarts while the frontend is initialised",
+	  "testrs",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { RESTART, 0, 0, 4, "2 4", { 2, 2, 1, 1 }, NULL } } },
 	/* An offline device is going away: a new daemon leaves it be. */
 	{ "backend restarts during an unplug",
 	  "test",
@@ -623,6 +669,9 @@ static void do_step(const struct step *s)
 	case CONNECT_RETURNS:
 		connect_result = atoi(s->value);
 		return;
+	case RESUME_RETURNS:
+		resume_result = atoi(s->value);
+		return;
 	case KICK:
 		if (last_dev)
 			xpv_backend_kick(last_dev);
@@ -698,7 +747,7 @@ static void run_scenario(const struct scenario *sc, unsigned int devid)
 	int before = check_failures;
 
 	memset(&calls, 0, sizeof(calls));
-	probe_result = connect_result = 0;
+	probe_result = connect_result = resume_result = 0;
 	set_dirs(sc->class, devid);
 	core_open();
 	for (i = 0, s = sc->steps; i < 12 && s->op != END; i++, s++) {
@@ -724,7 +773,7 @@ static void two_devices(void)
 	char be2[128], fe2[128];
 
 	memset(&calls, 0, sizeof(calls));
-	probe_result = connect_result = 0;
+	probe_result = connect_result = resume_result = 0;
 	core_open();
 	set_dirs("test", 200);
 	snprintf(be2, sizeof(be2), "%s", be_dir);
@@ -935,7 +984,7 @@ static void helpers(void)
 	static const int init_wait = 2;
 
 	memset(&calls, 0, sizeof(calls));
-	probe_result = connect_result = 0;
+	probe_result = connect_result = resume_result = 0;
 	core_open();
 	set_dirs("test", 300);
 	add_device("1", "7");

@@ -87,8 +87,24 @@ add_bin()
 {
 	local dir=$1 src=$2 dest=$3
 	mkdir -p "$dir/$(dirname "$dest")"
+	# a busybox applet of that name is an absolute link (/bin/busybox):
+	# cp would write through it into the host's own busybox
+	rm -f "$dir/$dest"
 	cp -L "$src" "$dir/$dest"
 	add_libs "$dir" "$src"
+}
+
+# add_e2fsprogs DIR: the host's mke2fs (also as mkfs.ext4), e2fsck and
+# debugfs, the same bookworm as the images' glibc: ext4 made and checked
+# in a guest, and read in dom0 (tests/xen/dom0/plan-blk.sh).
+add_e2fsprogs()
+{
+	local dir=$1 t
+	for t in mke2fs e2fsck debugfs; do
+		add_bin "$dir" "/usr/sbin/$t" "sbin/$t"
+	done
+	ln -sf mke2fs "$dir/sbin/mkfs.ext4"
+	cp /etc/mke2fs.conf "$dir/etc/mke2fs.conf"
 }
 
 skeleton()
@@ -129,6 +145,7 @@ build_domU()
 	# xen-netback (tests/xen/dom0/plan-net.sh)
 	[[ -x $BUILD/bin/xpv-netfront ]] &&
 		add_bin "$dir" "$BUILD/bin/xpv-netfront" xpv/bin/xpv-netfront
+	add_e2fsprogs "$dir"
 	# Relative: a copy into this image unpacked in dom0 (hv/xen's
 	# domu-run.sh repacks it) must not write through to dom0's own loader.
 	ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
@@ -141,6 +158,7 @@ build_domU()
 	# every mount); it writes raw data without them.
 	{ add_module "$dir" crc32c_generic && add_module "$dir" ext4; } ||
 		xen_log "no ext4 or crc32c module: the guest uses its raw disk"
+	cp "$top/tests/xen/domU/blk-guest.sh" "$dir/xpv/blk-guest.sh"
 	cp "$top/tests/xen/domU/poweroff" "$dir/sbin/poweroff.xpv"
 	chmod +x "$dir/init" "$dir/sbin/poweroff.xpv"
 	pack "$dir" "$XEN_OUT/domU.cpio.gz"
@@ -158,6 +176,14 @@ build_dom0()
 	for t in "${XS_TOOLS[@]}"; do
 		add_bin "$dir" "$CROOT/usr/bin/$t" "usr/bin/$t"
 	done
+	# A qcow2 image is made and judged by qemu-img, ext4 in it by
+	# e2fsprogs (qemu-utils and e2fsprogs are in DEB_PACKAGES); a qcow2
+	# disk is a qdisk to xl, which starts the stand-in in QEMU's place
+	# (tests/xen/dom0/qemu-standin, plan-blk.sh).
+	add_bin "$dir" /usr/bin/qemu-img usr/bin/qemu-img
+	add_e2fsprogs "$dir"
+	add_bin "$dir" "$top/tests/xen/dom0/qemu-standin" \
+		usr/libexec/xen-qemu-system-i386
 	# glibc dlopens libgcc_s for pthread_cancel: xl aborts without it.
 	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$dir/lib/x86_64-linux-gnu/"
 	ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \

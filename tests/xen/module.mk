@@ -26,3 +26,10 @@ check-xen-selftest:
 	@BUILD=$(BUILD) CACHE=$(CACHE) RESULTS=$(RESULTS) tests/xen/selftest.sh
 
 .PHONY: check-xen check-xen-selftest
+
+# The QMP monitor of the test bed's stand-in for QEMU, which xl starts to
+# serve a PV guest's qdisk (qcow2) disks (tests/xen/dom0/qemu-standin).
+TEST_PROGS += $(BIN)/xpv-qmp-standin
+
+$(BIN)/xpv-qmp-standin: $(call objs,tests/xen/qmp-standin.c)
+	$(link)

@@ -81,7 +81,7 @@ store_log_tail()
 	local f
 	for f in /var/log/xenstored.out /var/log/xpv-xenstored.log; do
 		[ -s $f ] || continue
-		tail -n 15 $f | sed "s|^|  $1| ${f##*/}: |"
+		tail -n 15 $f | sed "s#^#  $1| ${f##*/}: #"
 	done
 }
 

@@ -27,6 +27,9 @@ blk-user-guest 200 t_blk_user_guest guest-destroy
 blk-xpv-guest 240 t_blk_xpv_guest guest-destroy
 net-user-guest 360 t_net_user_guest guest-destroy
 net-xpv-guest 300 t_net_xpv_guest guest-destroy
+blk-xpv-ext4 300 t_blk_xpv_ext4 guest-destroy
+blk-xpv-qcow2 120 t_blk_xpv_qcow2 blk-xpv-ext4
+blk-xpv-restart 360 t_blk_xpv_restart guest-destroy
 xpv-create 300 t_xpv_create
 xpv-console 200 t_xpv_console xpv-create
 xpv-list 60 t_xpv_list xpv-create

@@ -1,0 +1,289 @@
+/*
+ * test-blkback-resume.c - a queue's resume log (resume.c) across a kill
+ * at each point of its protocol: a backend written here drives a real
+ * ring in memory and the log in a real file exactly as queue.c does, is
+ * "killed" (the log closed and kept, the ring as it was), and what
+ * blkback_rlog_resume finds is checked: the requests the frontend still
+ * waits for, each once, in ring order, with the indices to go on from.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/blkback/resume.h"
+#include "tests/lib/check.h"
+
+#define ORDER 0
+
+static char path[256];
+
+struct bed {
+	struct xpv_sring *s;
+	struct xpv_front_ring f;
+	struct xpv_back_ring b;
+	struct blkback_rlog *l;
+	uint32_t nr;
+};
+
+static void bed_open(struct bed *t, xpv_ring_idx_t start)
+{
+	t->s = aligned_alloc(4096, 4096);
+	if (!t->s)
+		check_fatal("allocating a ring", -ENOMEM);
+	xpv_sring_init(t->s);
+	t->s->req_prod = t->s->rsp_prod = start;
+	t->s->req_event = t->s->rsp_event = start + 1;
+	if (xpv_blkif_front_attach(&t->f, t->s, ORDER) ||
+	    xpv_blkif_back_attach(&t->b, t->s, ORDER))
+		check_fatal("attaching the ring", -EINVAL);
+	t->f.req_prod_pvt = t->f.rsp_cons = start;
+	t->b.req_cons = t->b.rsp_prod_pvt = start;
+	t->nr = t->b.nr_ents;
+	t->l = blkback_rlog_create(path, t->nr, start);
+	if (!t->l)
+		check_fatal("creating the log", -errno);
+}
+
+/* The frontend, having taken the answers pushed so far: a write of one
+ * sector at id's sector, id as its id. */
+static void produce(struct bed *t, uint64_t id)
+{
+	t->f.rsp_cons = t->s->rsp_prod;
+	struct xpv_blkif_request rq = { .operation = XPV_BLKIF_OP_WRITE,
+					.nr_segments = 1,
+					.id = id,
+					.sector_number = id };
+
+	memcpy(xpv_front_next_request(&t->f), &rq, sizeof(rq));
+	xpv_front_push_requests(&t->f);
+}
+
+/* The backend, as queue.c: take into record e, answer record e, push. */
+static uint64_t take(struct bed *t, uint32_t e)
+{
+	struct xpv_blkif_request rq;
+	xpv_ring_idx_t idx = t->b.req_cons;
+
+	xpv_back_take_request(&t->b, &rq);
+	blkback_rlog_taken(t->l, e, idx, &rq);
+	return rq.id;
+}
+
+static void answer(struct bed *t, uint32_t e, uint64_t id)
+{
+	struct xpv_blkif_response rsp = { .id = id,
+					  .operation = XPV_BLKIF_OP_WRITE };
+
+	memcpy(xpv_back_next_response(&t->b), &rsp, sizeof(rsp));
+	blkback_rlog_answered(t->l, e, t->b.rsp_prod_pvt - 1);
+}
+
+static void push(struct bed *t)
+{
+	xpv_back_push_responses(&t->b);
+	blkback_rlog_pushed(t->l);
+}
+
+/* The daemon dies: its log stays as it is. */
+static void kill_backend(struct bed *t)
+{
+	blkback_rlog_close(t->l, false);
+	t->l = NULL;
+}
+
+static void bed_close(struct bed *t)
+{
+	blkback_rlog_close(t->l, true);
+	free(t->s);
+}
+
+/* Resume and compare the replayed ids with want (n of them). */
+static void expect_replay(struct bed *t, const uint64_t *want, uint32_t n,
+			  xpv_ring_idx_t req_cons)
+{
+	struct blkback_replay rp;
+	uint32_t i;
+
+	t->l = blkback_rlog_resume(path, t->nr, t->s, &rp);
+	EXPECT(t->l, "resume: %s", strerror(errno));
+	if (!t->l)
+		return;
+	EXPECT(rp.n == n, "%u requests replayed, want %u", rp.n, n);
+	EXPECT(rp.req_cons == req_cons, "req_cons %u, want %u", rp.req_cons,
+	       req_cons);
+	EXPECT(rp.rsp_prod == t->s->rsp_prod, "rsp_prod %u, want %u",
+	       rp.rsp_prod, t->s->rsp_prod);
+	for (i = 0; i < rp.n && i < n; i++) {
+		struct xpv_blkif_request rq;
+
+		memcpy(&rq, blkback_rlog_request(t->l, i), sizeof(rq));
+		EXPECT(rq.id == want[i], "replay %u is request %llu, want %llu",
+		       i, (unsigned long long)rq.id,
+		       (unsigned long long)want[i]);
+	}
+}
+
+/* Answers out of order: one never answered, one answered but not pushed,
+ * two pushed; and one the frontend produced that was never taken. */
+static void case_out_of_order(void)
+{
+	static const uint64_t want[] = { 101, 103 };
+	struct bed t;
+	uint32_t e;
+
+	bed_open(&t, 0);
+	for (e = 0; e < 5; e++)
+		produce(&t, 100 + e);
+	for (e = 0; e < 4; e++)
+		take(&t, e);
+	answer(&t, 2, 102);
+	answer(&t, 0, 100);
+	push(&t);
+	answer(&t, 3, 103);
+	kill_backend(&t);
+	expect_replay(&t, want, 2, 4);
+	bed_close(&t);
+}
+
+/* Killed between copying a request into its entry and moving the log's
+ * req_cons past it: the entry's own index says it was taken. */
+static void case_kill_before_req_cons(void)
+{
+	static const uint64_t want[] = { 7, 8 };
+	struct xpv_blkif_request rq;
+	struct bed t;
+
+	bed_open(&t, 0);
+	produce(&t, 7);
+	produce(&t, 8);
+	take(&t, 0);
+	/* take(&t, 1) cut short: the entry written, req_cons not */
+	xpv_back_take_request(&t.b, &rq);
+	blkback_rlog_taken(t.l, 1, 1, &rq);
+	/* put back what the header said before */
+	blkback_rlog_taken(t.l, 0, 0, blkback_rlog_request(t.l, 0));
+	kill_backend(&t);
+	expect_replay(&t, want, 2, 2);
+	bed_close(&t);
+}
+
+/* Killed after the push, before the entries were marked done: pushed
+ * answers are not replayed. */
+static void case_kill_after_push(void)
+{
+	static const uint64_t want[] = { 2 };
+	struct bed t;
+
+	bed_open(&t, 0);
+	produce(&t, 1);
+	produce(&t, 2);
+	take(&t, 0);
+	take(&t, 1);
+	answer(&t, 0, 1);
+	xpv_back_push_responses(&t.b); /* no blkback_rlog_pushed */
+	kill_backend(&t);
+	expect_replay(&t, want, 1, 2);
+	bed_close(&t);
+}
+
+/* A record reused after its answer was pushed holds its new request;
+ * and the indices wrap around 2^32. */
+static void case_reuse_and_wrap(void)
+{
+	static const uint64_t want[] = { 41, 42 };
+	struct bed t;
+	uint32_t i;
+
+	bed_open(&t, 0xfffffff0u);
+	for (i = 0; i < 40; i++) { /* record 0 over and over */
+		produce(&t, i);
+		take(&t, 0);
+		answer(&t, 0, i);
+		push(&t);
+	}
+	produce(&t, 40);
+	produce(&t, 41);
+	produce(&t, 42);
+	take(&t, 0);
+	take(&t, 1);
+	take(&t, 2);
+	answer(&t, 0, 40);
+	push(&t);
+	kill_backend(&t);
+	expect_replay(&t, want, 2, 0xfffffff0u + 43);
+	bed_close(&t);
+}
+
+/* The resumed daemon killed again before it answered anything: the
+ * rewritten log replays the same requests; then it answers one. */
+static void case_resume_twice(void)
+{
+	static const uint64_t want[] = { 5, 6 }, after[] = { 6 };
+	struct blkback_replay rp;
+	struct bed t;
+
+	bed_open(&t, 0);
+	produce(&t, 5);
+	produce(&t, 6);
+	take(&t, 0);
+	take(&t, 1);
+	kill_backend(&t);
+	expect_replay(&t, want, 2, 2);
+	kill_backend(&t);
+	t.l = blkback_rlog_resume(path, t.nr, t.s, &rp);
+	CHECK(t.l && rp.n == 2);
+	if (!t.l)
+		return;
+	t.b.req_cons = rp.req_cons;
+	t.b.rsp_prod_pvt = rp.rsp_prod;
+	answer(&t, 0, 5); /* record 0 is the first replay */
+	push(&t);
+	kill_backend(&t);
+	expect_replay(&t, after, 1, 2);
+	bed_close(&t);
+}
+
+/* Logs that cannot say: none, another ring's size, a frontend that moved
+ * the indices, garbage. */
+static void case_refused(void)
+{
+	struct blkback_replay rp;
+	struct bed t;
+	FILE *f;
+
+	unlink(path);
+	CHECK(!blkback_rlog_resume(path, 32, NULL, &rp) && errno == ENOENT);
+	bed_open(&t, 0);
+	produce(&t, 1);
+	take(&t, 0);
+	kill_backend(&t);
+	CHECK(!blkback_rlog_resume(path, 64, t.s, &rp) && errno == EINVAL);
+	t.s->rsp_prod = 1; /* an answer the log never gave */
+	CHECK(!blkback_rlog_resume(path, t.nr, t.s, &rp) && errno == EINVAL);
+	t.s->rsp_prod = 0;
+	f = fopen(path, "r+");
+	if (f) {
+		fputs("garbage", f);
+		fclose(f);
+	}
+	CHECK(!blkback_rlog_resume(path, t.nr, t.s, &rp) && errno == EINVAL);
+	bed_close(&t);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(path, sizeof(path), "%s/test-blkback-resume.%d.log",
+		 tmp ? tmp : "/tmp", (int)getpid());
+	check_case("out-of-order", case_out_of_order);
+	check_case("kill-before-req-cons", case_kill_before_req_cons);
+	check_case("kill-after-push", case_kill_after_push);
+	check_case("reuse-and-wrap", case_reuse_and_wrap);
+	check_case("resume-twice", case_resume_twice);
+	check_case("refused", case_refused);
+	unlink(path);
+	return check_done();
+}
