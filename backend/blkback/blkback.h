@@ -29,6 +29,10 @@
 #define BLKBACK_MAX_RING_PAGE_ORDER 4 /* max-ring-page-order */
 #define BLKBACK_MAX_INDIRECT_SEGMENTS 256 /* feature-max-indirect-segments */
 #define BLKBACK_MAX_QUEUES 4 /* multi-queue-max-queues */
+/* A device's share of requests in flight, split between its queues
+ * (max_inflight), never less than BLKBACK_QUEUE_MIN_INFLIGHT a queue. */
+#define BLKBACK_VBD_MAX_INFLIGHT 64
+#define BLKBACK_QUEUE_MIN_INFLIGHT 16
 /* Persistent grants one queue keeps mapped, as Linux's max_pgrants. */
 #define BLKBACK_DEFAULT_MAX_PGRANTS 1056
 /* Pages of the bounce pool of a queue that grant-copies (8 MiB). */
@@ -55,6 +59,15 @@ struct blkback_queue_config {
 	bool persistent; /* frontend wrote feature-persistent=1 */
 	unsigned int max_indirect_segs; /* advertised; 0: no indirect */
 	unsigned int max_pgrants; /* 0: BLKBACK_DEFAULT_MAX_PGRANTS */
+	/*
+	 * The most requests taken off the ring and not yet answered (0 or
+	 * more than the ring holds: the ring's size). The queue's share of
+	 * the kernel's I/O queue and of its own thread's turns: what is
+	 * beyond it waits on the ring until answers make room, so a
+	 * frontend that keeps its ring full holds at most this many ahead
+	 * of another's (docs/block.md, "A hostile frontend").
+	 */
+	unsigned int max_inflight;
 	/*
 	 * Event channel: notify the frontend (one system call, once per
 	 * batch of responses); NULL in tests that poll. evtchn_fd, if >= 0,

@@ -10,6 +10,11 @@
  * producer index that claims more. Everything else a queue allocates is
  * sized here, at creation, from the ring order and the advertised limits.
  *
+ * Share: at most q->max_inflight requests are taken and not answered;
+ * the rest wait on the ring (the frontend's own queue) until answers
+ * make room, so one frontend cannot fill the kernel's queue ahead of
+ * another's.
+ *
  * Order: requests start in ring order. One that cannot start yet (the
  * bounce pool is full, or it is a flush waiting for the data in flight)
  * is held as q->stalled, and nothing after it is taken until it starts.
@@ -127,6 +132,13 @@ static bool start(struct blkback_queue *q, struct pending *p)
 	return q->stalled == NULL;
 }
 
+/* Full share: the next answer (a completion wakes the queue) makes
+ * room; the ring's req_event need not be re-armed meanwhile. */
+static bool at_share(const struct blkback_queue *q)
+{
+	return q->inflight >= q->max_inflight;
+}
+
 static void take_requests(struct blkback_queue *q)
 {
 	int n;
@@ -137,6 +149,8 @@ static void take_requests(struct blkback_queue *q)
 		if (!start(q, take_replay(q)))
 			return;
 	for (;;) {
+		if (at_share(q))
+			return;
 		n = xpv_back_final_check_for_requests(&q->ring);
 		if (n < 0) {
 			mark_broken(q, "the frontend's request producer index "
@@ -145,7 +159,7 @@ static void take_requests(struct blkback_queue *q)
 		}
 		if (n == 0)
 			return;
-		while (n-- > 0)
+		while (n-- > 0 && !at_share(q))
 			if (!start(q, take_one(q)))
 				return;
 	}
@@ -259,6 +273,9 @@ static int alloc_pending(struct blkback_queue *q)
 	uint32_t i;
 
 	q->npend = q->ring.nr_ents;
+	q->max_inflight = q->c.max_inflight && q->c.max_inflight < q->npend ?
+				  q->c.max_inflight :
+				  q->npend;
 	q->pend = calloc(q->npend, sizeof(*q->pend));
 	q->seg_store =
 		calloc((size_t)q->npend * q->max_segs, sizeof(*q->seg_store));

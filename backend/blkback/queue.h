@@ -84,6 +84,7 @@ struct blkback_queue {
 	struct blkback_bounce bounce; /* copy mode */
 
 	uint32_t inflight; /* taken, not answered */
+	uint32_t max_inflight; /* the queue's share: c.max_inflight */
 	uint32_t data_inflight; /* of those, with I/O submitted */
 	bool broken;
 	bool stopping;

@@ -302,6 +302,15 @@ unmap:
 	return ret;
 }
 
+/* A queue's part of its device's requests in flight. */
+static unsigned int queue_share(unsigned int nq)
+{
+	unsigned int share = BLKBACK_VBD_MAX_INFLIGHT / nq;
+
+	return share < BLKBACK_QUEUE_MIN_INFLIGHT ? BLKBACK_QUEUE_MIN_INFLIGHT :
+						    share;
+}
+
 /* The queue's ring, port, requests and thread (queue qi; resume: on the
  * ring a killed daemon served, from its log). On failure nothing of it
  * stays: start_queues unwinds only the queues that started. */
@@ -333,6 +342,7 @@ static int start_queue(struct vbd_queue *vq, unsigned int qi, const char *dir,
 	c.ring_order = order_of(vq->npages);
 	c.persistent = persistent;
 	c.max_indirect_segs = BLKBACK_MAX_INDIRECT_SEGMENTS;
+	c.max_inflight = queue_share(vq->v->nq);
 	c.notify = queue_notify;
 	c.evtchn_fd = hv_evtchn_fd(vq->ev);
 	c.on_evtchn = queue_on_evtchn;

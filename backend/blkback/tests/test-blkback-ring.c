@@ -59,6 +59,7 @@ struct opts {
 	bool readonly;
 	unsigned int max_pgrants;
 	unsigned int max_indirect;
+	unsigned int max_inflight;
 };
 
 static int front_open(struct tfront *t, const struct opts *o)
@@ -108,6 +109,7 @@ static int front_open(struct tfront *t, const struct opts *o)
 	c.persistent = o->persistent;
 	c.max_indirect_segs = o->max_indirect ?: BLKBACK_MAX_INDIRECT_SEGMENTS;
 	c.max_pgrants = o->max_pgrants;
+	c.max_inflight = o->max_inflight;
 	c.evtchn_fd = -1;
 	c.broken = on_broken;
 	c.opaque = t;
@@ -694,6 +696,42 @@ static int test_pgrant_cache_bounded(void)
 	return 0;
 }
 
+/* A full ring of 11-page writes and a share of 8: the queue never holds
+ * more than 8 (the rest wait on the ring), and every one is answered. */
+static int test_inflight_share(void)
+{
+	struct opts o = { .order = 2, .persistent = true, .max_inflight = 8 };
+	long long deadline = now_ms() + 10000;
+	unsigned int i, n, got = 0, peak = 0;
+	struct xpv_blkif_response rsp;
+	struct blkback_stats st;
+	struct tfront t;
+	int k;
+
+	REQUIRE(front_open(&t, &o) == 0, "setup");
+	n = t.fr.nr_ents;
+	for (i = 0; i < n; i++)
+		push_rw(&t, XPV_BLKIF_OP_WRITE, i, i * 88, (i * 11) % 500, 11);
+	while (got < n && now_ms() < deadline) {
+		k = blkback_queue_poll(t.q, false);
+		REQUIRE(k >= 0, "poll: %s", strerror(-k));
+		blkback_queue_stats(t.q, &st);
+		if (st.inflight > peak)
+			peak = (unsigned int)st.inflight;
+		k = xpv_front_peek_responses(&t.fr, NULL);
+		REQUIRE(k >= 0, "response index broken");
+		for (; k > 0; k--, got++) {
+			xpv_front_take_response(&t.fr, &rsp);
+			REQUIRE(rsp.status == XPV_BLKIF_RSP_OKAY, "write %llu",
+				(unsigned long long)rsp.id);
+		}
+	}
+	REQUIRE(got == n, "%u of %u answered", got, n);
+	REQUIRE(peak > 0 && peak <= 8, "%u requests in flight at once", peak);
+	REQUIRE(front_close(&t) == 0, "close");
+	return 0;
+}
+
 static const struct test_case cases[] = {
 	{ "rw-persistent", test_rw_persistent, true },
 	{ "rw-grant-copy", test_rw_copy, true },
@@ -709,6 +747,7 @@ static const struct test_case cases[] = {
 	{ "ring-overflow-breaks", test_ring_overflow, true },
 	{ "multipage-ring-flood", test_multipage_flood, true },
 	{ "pgrant-cache-bounded", test_pgrant_cache_bounded, true },
+	{ "inflight-share", test_inflight_share, true },
 };
 
 int main(void)
