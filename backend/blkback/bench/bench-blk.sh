@@ -90,7 +90,7 @@ sched_sample()
 	local p
 	for p in "$@"; do
 		cat /proc/"$p"/task/*/schedstat 2>/dev/null
-	done | awk '{ d += $2; n += $3 } END { print d + 0, n + 0 }'
+	done | awk '{ d += $2; n += $3 } END { printf "%.0f %.0f\n", d, n }'
 }
 
 # waited REP JOB CONFIG PIDS...: the run-queue wait per wake-up of PIDS'
