@@ -32,6 +32,7 @@
 #include "toolstack/layout.h"
 #include "toolstack/services.h"
 #include "toolstack/store.h"
+#include "toolstack/util.h"
 
 #define PLUG_TIMEOUT_MS 10000
 #define SPEC_MAX 4096
@@ -436,6 +437,8 @@ static void list_kind(struct xpv *x, unsigned int domid, bool vifs)
 			continue;
 		}
 		mac = xpv_xs_read(xpv_xs(x), d->frontend, "mac");
+		if (mac) /* in the guest's own directory */
+			xpv_defuse_controls(mac, strlen(mac), false);
 		printf("%-3u %-2d %-17s %6u %5ld %6ld %5ld/%-11ld %-30s\n",
 		       d->devid, 0, mac ? mac : "-", d->devid,
 		       read_num(x, d->frontend, "state"),

@@ -429,11 +429,7 @@ static void say_what_kernel_said(int fd)
 			break;
 		len += (size_t)n;
 	}
-	/* The guest's bytes, not its terminal escapes, reach ours. */
-	for (line = buf; line < buf + len; line++)
-		if ((*line < 0x20 && *line != '\n' && *line != '\t') ||
-		    *line == 0x7f)
-			*line = '?';
+	xpv_defuse_controls(buf, len, true);
 	for (line = buf; line < buf + len; line = end + 1) {
 		end = memchr(line, '\n', (size_t)(buf + len - line));
 		if (!end)

@@ -19,6 +19,7 @@
 #include "hv/hv.h"
 #include "toolstack/domains.h"
 #include "toolstack/store.h"
+#include "toolstack/util.h"
 #include "xenstore-schemas/schema.h"
 
 #define MAX_DOMAINS 1024
@@ -46,6 +47,14 @@ static void violation(struct checker *c, const char *path, const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	c->violations++;
+}
+
+/* A value read from the store, made fit for the admin's terminal: the
+ * guest writes its own keys (control/, its frontends), and a violation
+ * line is one line. */
+static void defuse(char *v)
+{
+	xpv_defuse_controls(v, strlen(v), false);
 }
 
 static bool skipped(const struct checker *c, const char *rel)
@@ -90,9 +99,11 @@ static void walk(struct checker *c, const struct schema *s, const char *side,
 			continue;
 		}
 		v = xs_read(c->xs, XBT_NULL, child, NULL);
-		if (v && !schema_value_ok(k, v))
+		if (v && !schema_value_ok(k, v)) {
+			defuse(v);
 			violation(c, child, "`%.64s' is not %s (%s:%d)", v,
 				  k->type_text, base_name(s->file), k->line);
+		}
 		free(v);
 		walk(c, s, side, root, sub);
 	}
@@ -177,13 +188,15 @@ static void check_device(struct checker *c, const struct schema *s,
 	check_side(c, s, "frontend", frontend, NULL);
 	if (!backend)
 		return; /* reported as missing above */
-	if (!is_backend_of(s, backend, c->domid, devid))
+	if (!is_backend_of(s, backend, c->domid, devid)) {
+		defuse(backend);
 		violation(c, frontend,
 			  "backend `%.96s' is not a backend directory of "
 			  "this device (%s)",
 			  backend, base_name(s->file));
-	else
+	} else {
 		check_side(c, s, "backend", backend, NULL);
+	}
 	free(backend);
 }
 
@@ -233,8 +246,10 @@ static void check_backends(struct checker *c)
 
 			snprintf(be, sizeof(be), "%s/%s", dir, ids[j]);
 			fe = xpv_xs_read(c->xs, be, "frontend");
-			if (fe)
+			if (fe) {
 				v = xpv_xs_read(c->xs, fe, NULL);
+				defuse(fe);
+			}
 			if (!v)
 				violation(c, be, "its frontend %.96s is gone",
 					  fe ? fe : "(none)");

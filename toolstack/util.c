@@ -168,3 +168,17 @@ bool xpv_platform_sim(void)
 		return strcmp(p, "sim") == 0;
 	return access("/dev/xen/privcmd", F_OK) != 0;
 }
+
+void xpv_defuse_controls(char *buf, size_t len, bool lines)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (lines && (ch == '\n' || ch == '\t'))
+			continue;
+		if (ch < 0x20 || ch >= 0x7f)
+			buf[i] = '?';
+	}
+}

@@ -23,6 +23,14 @@ int xpv_write_file(const char *path, const char *text);
 /* Print the last n lines of path to f (nothing if it cannot be read). */
 void xpv_print_tail(FILE *f, const char *path, unsigned int n);
 
+/* A guest's bytes, not its terminal escapes, reach ours: each control
+ * character of buf[0..len) becomes '?' (C0, DEL, and every byte from 0x80
+ * up: C1 controls, and UTF-8 we do not decode), except '\n'
+ * and '\t' when lines is true (text printed line by line, each line
+ * prefixed by us, so a guest cannot make one look like ours). Use it on
+ * every guest-written string we print. */
+void xpv_defuse_controls(char *buf, size_t len, bool lines);
+
 /* True when pid runs (exists and is no zombie). */
 bool xpv_process_alive(pid_t pid);
 /* True when pid is alive and its name (comm, 15 characters at most) is

@@ -42,6 +42,21 @@ domain $id (victim): /local/domain/0/backend/vbd/$id/51712: its frontend $h/devi
 xpv check: 9 violations"
 [[ $rc -eq 1 && $out == "$expect" ]]
 check "each violation is named, exit 1" $? "$(diff <(echo "$out") <(echo "$expect"))"
+
+# The guest writes its own keys (control/, its frontends): what xpv check
+# prints of them reaches the admin's terminal with no escape sequence
+# (title, screen clear) and no CR/LF to forge a line of its own.
+evil=$(printf '\e]0;TITLE\a\e[2J\e[31m\r\nforged: ok\e[0m\x7f')
+xenstore-write "$h/control/feature-reboot" "$evil" "$h/device/vif/0/backend" "$evil"
+out=$("$BIN/xpv" check victim)
+[[ $out != *[$'\x01'-$'\x09'$'\x0b'-$'\x1f'$'\x7f']* ]]
+check "no control character of the guest's reaches the terminal" $? \
+	"$(cat -v <<<"$out")"
+[[ $out != *$'\n'forged* &&
+	$out == *"/control/feature-reboot: \`?]0;TITLE??[2J?[31m??forged: ok?[0m?' is not enum"* &&
+	$out == *"backend \`?]0;TITLE??[2J?[31m??forged: ok?[0m?' is not a backend"* ]]
+check "the guest's values are printed, defused, on our lines" $? \
+	"$(cat -v <<<"$out")"
 "$BIN/xpv" destroy victim
 out=$("$BIN/xpv" check)
 [[ $? -eq 0 && -z $out ]]
