@@ -12,13 +12,15 @@
  * The ring is the guest's to write: ring/byte_ring.h reads each index
  * once and refuses an impossible pair (-EIO), which stops that console
  * only. A guest cannot make us wait or grow: out-ring bytes are logged
- * up to LOG_MAX per domain and offered to the pty without blocking
+ * (at most LOG_MAX per console, and per file: to_log, rotate_log) and
+ * offered to the pty without blocking
  * (dropped when no one reads); at most PASS_MAX bytes are moved per
  * event, so one chatty guest does not starve the others (epoll is
  * level-triggered: the rest is served next turn).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +46,9 @@ struct cons {
 	int port;
 	int master, slave; /* the pty; we keep the slave open too */
 	int log;
-	unsigned long logged;
+	char *log_path; /* guest-<name>.log */
+	unsigned long log_size; /* its bytes, those before us included */
+	unsigned long logged; /* ours, in all its files */
 	bool broken;
 	struct cons_fd ev_fd, pty_fd;
 	char in_pending[XPV_XENCONS_IN_SIZE]; /* typed, not yet in the ring */
@@ -107,6 +111,38 @@ static int make_pty(struct cons *c, char *name, size_t len)
 	return 0;
 }
 
+/* The log file, appended to: the domain's earlier boots (and earlier
+ * domains of its name) are in it. */
+static int reopen_log(struct cons *c)
+{
+	struct stat st;
+
+	if (c->log >= 0)
+		close(c->log);
+	c->log = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0640);
+	if (c->log < 0 || fstat(c->log, &st))
+		return -errno;
+	c->log_size = (unsigned long)st.st_size;
+	return 0;
+}
+
+/* The cap is per file, not per console: a guest that reboots (or is
+ * re-created) gets a new console each time, appending to the same file.
+ * A log that would pass LOG_MAX becomes guest-<name>.log.1 (replacing
+ * the one before, as logrotate does) and a new one is started, so a
+ * domain name has at most 2 * LOG_MAX on disk. */
+static int rotate_log(struct cons *c)
+{
+	char old[PATH_MAX];
+
+	if (snprintf(old, sizeof(old), "%s.1", c->log_path) >= (int)sizeof(old))
+		return -ENAMETOOLONG;
+	if (rename(c->log_path, old))
+		return -errno;
+	return reopen_log(c);
+}
+
 static int open_log(struct cons *c)
 {
 	char dir[4200], path[4600], name[XPV_BACKEND_VALUE_MAX];
@@ -123,8 +159,10 @@ static int open_log(struct cons *c)
 	snprintf(dir, sizeof(dir), "%s/console", c->cd->logdir);
 	mkdir(dir, 0750);
 	snprintf(path, sizeof(path), "%s/guest-%s.log", dir, name);
-	c->log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	return c->log < 0 ? -errno : 0;
+	c->log_path = strdup(path);
+	if (!c->log_path)
+		return -ENOMEM;
+	return reopen_log(c);
 }
 
 static int watch_fd(struct cons *c, int fd, struct cons_fd *f, bool is_pty)
@@ -161,6 +199,7 @@ static void cons_free(struct cons *c)
 		close(c->slave);
 	if (c->log >= 0)
 		close(c->log);
+	free(c->log_path);
 	free(c);
 }
 
@@ -246,14 +285,33 @@ static void broken(struct cons *c)
 				"console stopped");
 }
 
+/* Each console logs at most LOG_MAX bytes (a flooding guest costs us one
+ * log's worth of writes per boot), into a file of at most LOG_MAX. */
 static void to_log(struct cons *c, const char *buf, size_t n)
 {
+	ssize_t done;
+	int ret;
+
 	if (c->logged >= LOG_MAX)
 		return;
 	if (n > LOG_MAX - c->logged)
 		n = LOG_MAX - c->logged;
-	if (write(c->log, buf, n) > 0)
-		c->logged += n;
+	if (c->log_size + n > LOG_MAX) {
+		ret = rotate_log(c);
+		if (ret) {
+			xpv_backend_log(c->dev,
+					"cannot rotate %s: %s; the "
+					"rest is not logged",
+					c->log_path, strerror(-ret));
+			c->logged = LOG_MAX;
+			return;
+		}
+	}
+	done = write(c->log, buf, n);
+	if (done > 0) {
+		c->logged += (size_t)done;
+		c->log_size += (size_t)done;
+	}
 	if (c->logged >= LOG_MAX)
 		xpv_backend_log(c->dev,
 				"console log reached %u bytes: the "

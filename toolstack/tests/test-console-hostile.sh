@@ -3,7 +3,10 @@
 # console ring: one publishes an impossible index (its console is stopped,
 # one log line says so), one floods without pause (its log stops at 4 MiB
 # with a line saying so); meanwhile a third guest's console still answers
-# at once, and xpv-consoled is still there.
+# at once, and xpv-consoled is still there. The flooder, re-created twice
+# under its name (as a reboot does), floods a new console each time: its
+# log is rotated (guest-flooder.log.1), no file passes 4 MiB and the
+# name has at most 8 MiB on disk.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,5 +40,21 @@ grep -q calm-42 <<<"$out"
 check "the calm guest's console answers meanwhile" $? "$out"
 kill -0 "$(cat "$XPV_RUNDIR/xpv-consoled.pid")"
 check "xpv-consoled is still there" $?
-for g in breaker flooder calm; do "$BIN/xpv" destroy $g; done
+for g in breaker calm; do "$BIN/xpv" destroy $g; done
+
+logs=$XPV_LOGDIR/console
+capped() { [[ $(grep -c "console log reached 4194304 bytes" "$XPV_LOGDIR/xpv-consoled.log") -ge $1 ]]; }
+for boot in 2 3; do
+	"$BIN/xpv" destroy flooder &&
+		"$BIN/xpv" create -q "$cfg" 'name="flooder"' "kernel=\"$hostile\"" 'init=["flood"]'
+	check "the flooder re-created (boot $boot)" $?
+	wait_for 30 capped $boot
+	check "its new console logs its 4 MiB too (boot $boot)" $? "$(ls -l "$logs")"
+	sizes=$(stat -c '%n %s' "$logs"/guest-flooder*)
+	[[ $(ls "$logs"/guest-flooder* | wc -l) -eq 2 &&
+		$(stat -c %s "$logs/guest-flooder.log") -le 4194304 &&
+		$(stat -c %s "$logs/guest-flooder.log.1") -le 4194304 ]]
+	check "the log was rotated: two files of at most 4 MiB (boot $boot)" $? "$sizes"
+done
+"$BIN/xpv" destroy flooder
 finish
