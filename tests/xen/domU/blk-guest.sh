@@ -13,7 +13,8 @@
 #                            "xpv-guest: ext4 rc=0"
 #   blk_guest restart:NONCE  blocks 1..BLK_BLOCKS of 4 KiB written in
 #                            order, each synced ("XPVBLK NONCE i", then
-#                            "xpv-guest: wrote i"), while dom0 kills and
+#                            "xpv-guest: wrote i"), with reads of blocks
+#                            512.. going on meanwhile, while dom0 kills and
 #                            restarts xpv-blkback; then every block read
 #                            back past the page cache: "xpv-guest:
 #                            restart rc=0"
@@ -64,9 +65,22 @@ blk_block()
 	printf 'XPVBLK %s %d\n' "$1" "$2"
 }
 
+# blk_reader: reads far from the written blocks, the page cache dropped
+# each time, so that requests are in flight whenever dom0 kills the
+# backend (the writer alone leaves the ring empty between its dd runs).
+blk_reader()
+{
+	while :; do
+		dd if=/dev/xvda of=/dev/null bs=64k skip=32 count=32 2>/dev/null
+		echo 1 >/proc/sys/vm/drop_caches
+	done
+}
+
 blk_restart()
 {
-	local nonce=$1 i=1 got
+	local nonce=$1 i=1 got reader
+	blk_reader &
+	reader=$!
 	while [ $i -le $BLK_BLOCKS ]; do
 		blk_block "$nonce" $i |
 			dd of=/dev/xvda bs=4096 seek=$i conv=notrunc,sync,fsync \
@@ -74,6 +88,7 @@ blk_restart()
 		blk_say "wrote $i"
 		i=$((i + 1))
 	done
+	kill $reader
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	i=1
