@@ -23,6 +23,7 @@ guest-shutdown 90 t_guest_shutdown guest-create
 guest-destroy 60 t_guest_destroy guest-shutdown
 hv-xen-guest 120 t_hv_xen_guest store
 hv-xen-domu 150 t_hv_xen_domu store
+hotplug-block-xl 300 t_hotplug_block_xl store
 blk-user-guest 200 t_blk_user_guest guest-destroy
 blk-xpv-guest 240 t_blk_xpv_guest guest-destroy
 net-user-guest 360 t_net_user_guest guest-destroy
@@ -41,6 +42,9 @@ xpv-destroy 300 t_xpv_destroy xpv-shutdown"
 GUEST=xpvguest
 XENSTORED=/usr/lib/xen-4.17/bin/xenstored
 
+# Our hotplug scripts under Debian's xl (before the tests that unload the
+# kernel's backends or take the store over).
+. /xpv/plan-hotplug.sh
 # The block tests (xpv-blkback on real Xen).
 . /xpv/plan-blk.sh
 # The network tests (xpv-netback and netfront on real Xen).

@@ -18,6 +18,10 @@
 #                            restarts xpv-blkback; then every block read
 #                            back past the page cache: "xpv-guest:
 #                            restart rc=0"
+#   blk_guest rw:NONCE       blocks 1..16 of 4 KiB written ("XPVBLK NONCE
+#                            i"), synced, then read back past the page
+#                            cache: "xpv-guest: rw rc=0"
+#                            (tests/xen/dom0/plan-hotplug.sh)
 
 BLK_BLOCKS=150
 
@@ -105,6 +109,31 @@ blk_restart()
 	return 0
 }
 
+blk_rw()
+{
+	local nonce=$1 i=1 got
+	while [ $i -le 16 ]; do
+		blk_block "$nonce" $i |
+			dd of=/dev/xvda bs=4096 seek=$i conv=notrunc,sync \
+				2>/dev/null || return 1
+		i=$((i + 1))
+	done
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	i=1
+	while [ $i -le 16 ]; do
+		got=$(dd if=/dev/xvda bs=4096 skip=$i count=1 2>/dev/null |
+			head -n 1)
+		[ "$got" = "$(blk_block "$nonce" $i)" ] || {
+			blk_say "block $i reads '$got'"
+			return 2
+		}
+		i=$((i + 1))
+	done
+	blk_say "read back 16 blocks"
+	return 0
+}
+
 blk_guest()
 {
 	local mode=${1%%:*} nonce=${1#*:} rc
@@ -115,6 +144,7 @@ blk_guest()
 	case $mode in
 	ext4) blk_ext4 "$nonce" ;;
 	restart) blk_restart "$nonce" ;;
+	rw) blk_rw "$nonce" ;;
 	*) false ;;
 	esac
 	rc=$?
