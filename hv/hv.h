@@ -413,8 +413,8 @@ int hv_domain_set_vcpus(struct hv *hv, hv_domid_t domid,
  * cpu.shares = weight * 4; the cap and the vcpus together give
  * cpu.cfs_quota_us, the lower of the two). dom0: -ERANGE. -EINVAL: a
  * weight of 0 or above 65535, a cap above HV_SCHED_CAP_MAX (128 cpus).
- * xen: xc_sched_credit_domain_get/_set (untested on Xen; a domain outside
- * a credit pool gets Xen's error).
+ * xen: the scheduler of the domain's cpupool, credit or credit2 (both
+ * have a weight and a cap); another scheduler: -EOPNOTSUPP.
  */
 #define HV_SCHED_WEIGHT_DEFAULT 256u
 #define HV_SCHED_WEIGHT_MAX 65535u

@@ -1,10 +1,9 @@
 /*
- * sched.c - a domain's credit scheduler weight and cap, and its pinning,
- * on Xen through libxenctrl (XEN_DOMCTL_scheduler_op for sched_credit,
- * XEN_DOMCTL_setvcpuaffinity for each vcpu).
- *
- * Untested on Xen: tests/xen does not exercise these yet. Xen's own
- * checks apply (a domain in a credit2 or other pool gets Xen's error).
+ * sched.c - a domain's scheduler weight and cap, and its pinning, on Xen
+ * through libxenctrl: XEN_DOMCTL_scheduler_op for the scheduler of the
+ * domain's cpupool (credit or credit2, Xen 4.17's default; both have a
+ * weight and a cap in percent of a cpu), XEN_DOMCTL_setvcpuaffinity for
+ * each vcpu.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,31 +16,82 @@ static int xc_result(int rc)
 	return rc < 0 ? (errno ? -errno : -EIO) : 0;
 }
 
+/*
+ * The XEN_SCHEDULER_* of the cpupool domid runs in: pools may run
+ * different schedulers, and a domain's parameters are set through its
+ * own pool's (xl sched-credit2 asks the same way).
+ */
+static int domain_scheduler(xc_interface *xc, hv_domid_t domid)
+{
+	xc_domaininfo_t d;
+	xc_cpupoolinfo_t *pool;
+	int got, sched;
+
+	got = xc_domain_getinfolist(xc, domid, 1, &d);
+	if (got < 0)
+		return errno ? -errno : -EIO;
+	/* getinfolist returns the next domain when domid does not exist */
+	if (got == 0 || d.domain != domid)
+		return -ESRCH;
+	/* the info of the first pool whose id is >= the one asked for */
+	pool = xc_cpupool_getinfo(xc, d.cpupool);
+	if (!pool)
+		return errno ? -errno : -EIO;
+	sched = pool->cpupool_id == d.cpupool ? (int)pool->sched_id : -ESRCH;
+	xc_cpupool_infofree(xc, pool);
+	return sched;
+}
+
 int xen_domain_sched_get(struct hv *hv, hv_domid_t domid,
 			 struct hv_sched_credit *s)
 {
-	struct xen_domctl_sched_credit sc;
-	int err;
+	xc_interface *xc = to_xen(hv)->xc;
+	struct xen_domctl_sched_credit2 c2;
+	struct xen_domctl_sched_credit c1;
+	int sched = domain_scheduler(xc, domid), err;
 
-	memset(&sc, 0, sizeof(sc));
-	err = xc_result(xc_sched_credit_domain_get(to_xen(hv)->xc, domid, &sc));
-	if (err)
+	memset(&c1, 0, sizeof(c1));
+	memset(&c2, 0, sizeof(c2));
+	switch (sched) {
+	case XEN_SCHEDULER_CREDIT:
+		err = xc_result(xc_sched_credit_domain_get(xc, domid, &c1));
+		s->weight = c1.weight;
+		s->cap = c1.cap;
 		return err;
-	s->weight = sc.weight;
-	s->cap = sc.cap;
-	return 0;
+	case XEN_SCHEDULER_CREDIT2:
+		err = xc_result(xc_sched_credit2_domain_get(xc, domid, &c2));
+		s->weight = c2.weight;
+		s->cap = c2.cap;
+		return err;
+	default:
+		/* rtds, null, arinc653: no weight and cap */
+		return sched < 0 ? sched : -EOPNOTSUPP;
+	}
 }
 
 int xen_domain_sched_set(struct hv *hv, hv_domid_t domid,
 			 const struct hv_sched_credit *s)
 {
-	struct xen_domctl_sched_credit sc;
+	xc_interface *xc = to_xen(hv)->xc;
+	struct xen_domctl_sched_credit2 c2;
+	struct xen_domctl_sched_credit c1;
+	int sched = domain_scheduler(xc, domid);
 
-	memset(&sc, 0, sizeof(sc));
-	sc.weight = s->weight;
-	sc.cap = (uint16_t)s->cap;
-	return xc_result(
-		xc_sched_credit_domain_set(to_xen(hv)->xc, domid, &sc));
+	/* hv_domain_sched_set checked the bounds: both fit 16 bits */
+	memset(&c1, 0, sizeof(c1));
+	memset(&c2, 0, sizeof(c2));
+	switch (sched) {
+	case XEN_SCHEDULER_CREDIT:
+		c1.weight = (uint16_t)s->weight;
+		c1.cap = (uint16_t)s->cap;
+		return xc_result(xc_sched_credit_domain_set(xc, domid, &c1));
+	case XEN_SCHEDULER_CREDIT2:
+		c2.weight = (uint16_t)s->weight;
+		c2.cap = (uint16_t)s->cap;
+		return xc_result(xc_sched_credit2_domain_set(xc, domid, &c2));
+	default:
+		return sched < 0 ? sched : -EOPNOTSUPP;
+	}
 }
 
 /* Every vcpu's hard affinity to cpumask; the soft one is left alone. */

@@ -12,6 +12,10 @@
 #   xpv-console   its console log (xpv-consoled) shows the kernel's boot
 #                 and the guest's /init; `xpv console` attaches to its pty
 #   xpv-list      `xpv list` shows it, `xpv check` finds its tree valid
+#   xpv-sched     `xpv sched-credit -d G -w 512 -c 50`, then `xpv
+#                 sched-credit -d G` reads 512 and 50 back: through the
+#                 scheduler of the guest's cpupool (credit2, Xen 4.17's
+#                 default), then back to 256 and no cap
 #   xpv-disk      the guest made a file system on its disk, a file written
 #                 and read back intact (tests/xen/domU/fs-guest.sh)
 #   xpv-net       the guest pinged dom0, and dom0 pings the guest
@@ -186,6 +190,32 @@ t_xpv_list()
 		fail "xpv list does not show $XPVGUEST"
 	xpv check $XPVGUEST || fail "xpv check found the store invalid"
 	echo "xpv list shows $XPVGUEST; xpv check passes"
+}
+
+# xpv_sched_row W C: `xpv sched-credit -d` shows weight W and cap C.
+xpv_sched_row()
+{
+	xpv sched-credit -d $XPVGUEST | tee /tmp/xpv-sched.out |
+		grep -q -E "^$XPVGUEST +$(xpv_domid) +$1 +$2\$"
+}
+
+t_xpv_sched()
+{
+	xpv_env
+	xpv sched-credit -d $XPVGUEST -w 512 -c 50 ||
+		fail "xpv sched-credit -d $XPVGUEST -w 512 -c 50 failed (exit $?)"
+	xpv_sched_row 512 50 || {
+		cat /tmp/xpv-sched.out
+		fail "xpv sched-credit does not read back weight 512, cap 50"
+	}
+	cat /tmp/xpv-sched.out
+	xpv sched-credit -d $XPVGUEST -w 256 -c 0 ||
+		fail "xpv sched-credit -d $XPVGUEST -w 256 -c 0 failed (exit $?)"
+	xpv_sched_row 256 0 || {
+		cat /tmp/xpv-sched.out
+		fail "xpv sched-credit does not read back weight 256, cap 0"
+	}
+	echo "xpv sched-credit set weight 512 cap 50 and back to 256, no cap; read back each time"
 }
 
 t_xpv_disk()
