@@ -203,6 +203,9 @@ build_dom0()
 	cp "$top/hotplug/vif-bridge" "$top/hotplug/block" \
 		"$top/hotplug/xpv-hotplug-common.sh" "$dir/etc/xen/scripts/"
 	add_bin "$dir" /bin/bash bin/bash
+	# hotplug/block's lock (busybox has no flock; util-linux's is
+	# the host's, in DEB_PACKAGES)
+	add_bin "$dir" /usr/bin/flock usr/bin/flock
 	: >"$dir/etc/xen/xl.conf"
 	cp "$top/tests/xen/dom0/init" "$dir/init"
 	# xpv check's schemas, where xpv looks beside its bin/ (plan-xpv.sh)
