@@ -12,10 +12,17 @@
 #   tcp           8 MiB of random bytes guest -> guest over TCP, the same
 #                 sha256 at both ends, with GSO on (the vif's tx packets
 #                 average more than one MTU: TSO frames crossed the ring)
-#   flood         2 s of 64-byte UDP as fast as iperf3 sends, a -> b: at
-#                 least half arrives (a netfront that ran out of budget
-#                 and waited for an event that never came once let 0.02%
-#                 through)
+#   flood         2 s of 64-byte UDP as fast as iperf3 sends, a -> b:
+#                 datagrams keep arriving throughout (iperf3's server,
+#                 reporting every 0.25 s, never sees none for 0.5 s)
+#                 and ping works right after. Not a share: most of what
+#                 iperf3 "sends" is dropped by the guests' own kernels
+#                 and TAP queues when the CPUs are busy, as UDP may be
+#                 (20-35% arrived in 30 runs). A wake-up lost on the way
+#                 shows as intervals with none (seen: 1538 in the first
+#                 0.25 s, then none for 2 s; a netfront that ran out of
+#                 budget and waited for an event that never came once
+#                 let 0.02% through).
 #   attach        a second vif, on bridge xenbr1: vif<d>.1 on xenbr1 in
 #                 dom0, eth1 in the guest, and traffic over it; detach:
 #                 off the bridge, gone, eth1 gone from the guest
@@ -35,6 +42,9 @@ command -v python3 >/dev/null || xpv_skip "needs python3"
 fails=0
 # not CMD...: CMD must fail.
 not() { ! "$@"; }
+# no_gap LIST: LIST of comma-separated counts is not empty and has no two
+# 0s in a row (one may be a receiver descheduled for a moment).
+no_gap() { [[ -n $1 && ! ,$1, =~ ,0,0, ]]; }
 
 check()
 {
@@ -93,15 +103,24 @@ check "tcp: GSO frames crossed the ring (fewer packets than 1500-byte frames)" \
 	test "$pkts" -gt 0 -a "$pkts" -lt $((8 * 1024 * 1024 / 1500))
 OUT=
 
-# flood
-net_run b 5 '(iperf3 -s -p 5202 > /tmp/iperf.log 2>&1 &)'
+# flood. iperf3's sum_received "packets" is the highest sequence number
+# seen, not what arrived: that is packets - lost_packets.
+net_run b 5 '(iperf3 -s -J -i 0.25 -p 5202 > /tmp/iperf.log 2>&1 &)'
 sleep 0.3
-net_run a 30 'iperf3 -c 10.77.0.3 -p 5202 -u -l 64 -b 0 -t 2 -J > /tmp/u.json;
-	python3 -c "import json; e = json.load(open(\"/tmp/u.json\"))[\"end\"];
-print(e[\"sum_received\"][\"packets\"], e[\"sum_sent\"][\"packets\"])"'
-read -r got sent <<<"$OUT"
-check "udp flood: at least half of ${sent:-?} packets arrive (${got:-?})" \
-	test "${got:-0}" -gt 0 -a "$((${got:-0} * 2))" -ge "${sent:-1}"
+net_run a 30 'iperf3 -c 10.77.0.3 -p 5202 -u -l 64 -b 0 -t 2 --get-server-output -J > /tmp/u.json;
+	python3 -c "import json; j = json.load(open(\"/tmp/u.json\")); e = j[\"end\"];
+r = e[\"sum_received\"]; iv = j[\"server_output_json\"][\"intervals\"];
+print(e[\"sum_sent\"][\"packets\"], r[\"packets\"] - r[\"lost_packets\"],
+\",\".join(str(i[\"sum\"][\"packets\"]) for i in iv if i[\"sum\"][\"seconds\"] > 0.2))"'
+read -r sent got intervals <<<"$OUT"
+OUT="sent $sent, arrived $got, new datagrams per 0.25 s at b: $intervals"
+echo "    $OUT"
+check "udp flood: datagrams arrive (${got:-?} of ${sent:-?})" \
+	test "${got:-0}" -gt 0
+check "udp flood: datagrams keep arriving throughout (${intervals:-?})" \
+	no_gap "${intervals:-}"
+OUT=
+check "udp flood: ping a -> b right after" net_run a 20 ping -c 3 -i 0.2 -W 2 10.77.0.3
 
 # attach / detach
 "$BIN/xpv-netif" --netns "$NS0" bridge-add xenbr1
