@@ -242,9 +242,17 @@ static void on_data(struct prog *p, void *ptr)
 			if (ptrs[j] != ptr)
 				continue;
 			r = netfront_event(v->nf, ptr);
-			if (r < 0)
+			if (r < 0) {
 				unwatch_fds(p, v);
-			v->busy = r > 0;
+				v->busy = false;
+			} else if (r > 0) {
+				/* Only set: a TAP event ran one queue, and
+				 * another left busy by an earlier turn (its
+				 * budget out, no event armed for it) would
+				 * otherwise wait for an event that never
+				 * comes. run_busy clears it. */
+				v->busy = true;
+			}
 			return;
 		}
 	}
