@@ -265,9 +265,30 @@ static int c_dead(struct xenbus *xb)
 	return expect(xenbus_read(xb, 0, "/a", &v, NULL), -EIO);
 }
 
-static int c_events(struct xenbus *xb)
+/*
+ * The third event comes after the reply: wait for it on the fd as
+ * xenbus.h says a caller must. The fd is readable when an event *may*
+ * wait: the daemon writes header and body apart, so a header alone wakes
+ * poll and xenbus_read_event() says -EAGAIN until the body is in (seen
+ * in CI under load); the caller polls again.
+ */
+static int await_event(struct xenbus *xb, char **path, char **token)
 {
 	struct pollfd pfd = { .fd = xenbus_event_fd(xb), .events = POLLIN };
+	int polls, ret;
+
+	for (polls = 0; polls < 100; polls++) {
+		if (poll(&pfd, 1, 2000) != 1)
+			return -1;
+		ret = xenbus_read_event(xb, path, token);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	return -1;
+}
+
+static int c_events(struct xenbus *xb)
+{
 	char *path, *token;
 	int ret = xenbus_watch(xb, "/w", "tok");
 
@@ -277,10 +298,7 @@ static int c_events(struct xenbus *xb)
 	    strcmp(token, "tok"))
 		return -1;
 	free(path);
-	/* The third event comes after the reply: wait for it on the fd. */
-	if (poll(&pfd, 1, 2000) != 1)
-		return -1;
-	if (xenbus_read_event(xb, &path, &token) < 0 || strcmp(path, "/w/x"))
+	if (await_event(xb, &path, &token) < 0 || strcmp(path, "/w/x"))
 		return -1;
 	free(path);
 	if (expect(xenbus_read_event(xb, &path, &token), -EAGAIN) < 0)
