@@ -189,7 +189,7 @@ $(BUILD)/.build-deps: $(filter Makefile %.mk,$(MAKEFILE_LIST)) tests/build-deps.
 # Everything the project builds, tests or runs with; nothing else may be
 # installed by hand. Xen itself is never installed on the host: the tests
 # fetch its packages into $(CACHE) (tests/debcache.sh).
-DEB_PACKAGES := gcc make pkg-config clang clang-format libclang-rt-14-dev \
+DEB_PACKAGES := gcc make git pkg-config clang clang-format libclang-rt-14-dev \
 	libxen-dev xenstore-utils libnl-3-dev libnl-route-3-dev liburing-dev \
 	libaio-dev libfuse3-dev fuse3 fio iperf3 strace valgrind iproute2 \
 	util-linux e2fsprogs procps psmisc kmod cpio gzip busybox-static \
