@@ -532,6 +532,15 @@ int hv_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask)
 	return err ? err : hv->ops->domain_pin(hv, domid, cpumask);
 }
 
+const char *hv_scheduler_name(struct hv *hv)
+{
+	if (!hv)
+		return hv_fail_ptr(-EINVAL);
+	if (!hv->ops->scheduler_name)
+		return hv_fail_ptr(-EOPNOTSUPP);
+	return hv->ops->scheduler_name(hv);
+}
+
 int hv_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max)
 {
 	if (!hv || !info || max == 0)

@@ -436,6 +436,16 @@ int hv_domain_sched_set(struct hv *hv, hv_domid_t domid,
  */
 int hv_domain_pin(struct hv *hv, hv_domid_t domid,
 		  uint64_t cpumask) HV_MUST_CHECK;
+/*
+ * The scheduler guests run under, named as `xl info`'s xen_scheduler
+ * line names it. xen: the hypervisor's default scheduler, cpupool 0's
+ * (XEN_SYSCTL_sched_id, which xl reads): "credit", "credit2", "rtds",
+ * "arinc653", "null", else "unknown". sim: "sim-cgroup", the host
+ * kernel's scheduler over each domain's cgroup (cpu shares from the
+ * weight, a cfs quota from the cap: docs/hv.md "cgroups"). A static
+ * string; NULL with errno set on failure.
+ */
+const char *hv_scheduler_name(struct hv *hv);
 /* Fill info[0..max) with domains in domid order, dom0 included. Returns
  * how many were filled. */
 int hv_domain_list(struct hv *hv, struct hv_dominfo *info,

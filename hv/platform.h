@@ -97,6 +97,7 @@ struct hv_ops {
 	int (*domain_sched_set)(struct hv *hv, hv_domid_t domid,
 				const struct hv_sched_credit *s);
 	int (*domain_pin)(struct hv *hv, hv_domid_t domid, uint64_t cpumask);
+	const char *(*scheduler_name)(struct hv *hv);
 };
 
 /*

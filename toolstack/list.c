@@ -190,6 +190,14 @@ static unsigned long long free_memory_mib(void)
 	return kb / 1024;
 }
 
+/* As xl prints it; what cannot be asked is said so, not made up. */
+static const char *scheduler_name(struct hv *hv)
+{
+	const char *name = hv_scheduler_name(hv);
+
+	return name ? name : "unknown";
+}
+
 int xpv_cmd_info(struct xpv *x, int argc, char **argv)
 {
 	struct hv_dominfo *info = calloc(MAX_DOMAINS, sizeof(*info));
@@ -215,7 +223,7 @@ int xpv_cmd_info(struct xpv *x, int argc, char **argv)
 	     (unsigned long long)info[0].memory_kb / 1024);
 	line("free_memory", "%llu", free_memory_mib());
 	line("platform", "%s", hv_platform_name(hv));
-	line("xen_scheduler", "credit");
+	line("xen_scheduler", "%s", scheduler_name(hv));
 	line("nr_domains", "%d", n);
 	line("xenstored", "%s", x->xs_path);
 	line("xpv_rundir", "%s", x->rundir);

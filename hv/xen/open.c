@@ -126,6 +126,7 @@ static const struct hv_ops xen_ops = {
 	.domain_sched_get = xen_domain_sched_get,
 	.domain_sched_set = xen_domain_sched_set,
 	.domain_pin = xen_domain_pin,
+	.scheduler_name = xen_scheduler_name,
 	.domain_list = xen_domain_list,
 	.domain_info = xen_domain_info,
 	.domain_start_info = xen_domain_start_info,

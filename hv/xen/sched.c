@@ -3,7 +3,7 @@
  * through libxenctrl: XEN_DOMCTL_scheduler_op for the scheduler of the
  * domain's cpupool (credit or credit2, Xen 4.17's default; both have a
  * weight and a cap in percent of a cpu), XEN_DOMCTL_setvcpuaffinity for
- * each vcpu.
+ * each vcpu; the name of the default scheduler, as xl info prints it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -123,4 +123,27 @@ int xen_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask)
 	free(hard);
 	free(soft);
 	return err;
+}
+
+/* XEN_SCHEDULER_* to the names xl prints (libxl_scheduler's strings). */
+static const char *const scheduler_names[] = {
+	[XEN_SCHEDULER_CREDIT] = "credit",
+	[XEN_SCHEDULER_CREDIT2] = "credit2",
+	[XEN_SCHEDULER_ARINC653] = "arinc653",
+	[XEN_SCHEDULER_RTDS] = "rtds",
+	[XEN_SCHEDULER_NULL] = "null",
+};
+
+/* The default scheduler, cpupool 0's: what xl info asks (xc_sched_id). */
+const char *xen_scheduler_name(struct hv *hv)
+{
+	int id;
+
+	if (xc_sched_id(to_xen(hv)->xc, &id) < 0)
+		return hv_fail_ptr(errno ? -errno : -EIO);
+	if (id < 0 ||
+	    (size_t)id >= sizeof(scheduler_names) / sizeof(*scheduler_names) ||
+	    !scheduler_names[id])
+		return "unknown";
+	return scheduler_names[id];
 }

@@ -2,7 +2,8 @@
 # test-sched.sh: `xpv sched-credit` and `xpv vcpu-pin` as xl's: the
 # config's cpus, cpu_weight and cap applied at create; sched-credit lists
 # (Name ID Weight Cap) and sets the weight (cpu.shares) and the cap
-# (cpu.cfs_quota_us); weights change cpu time measurably (two busy guests
+# (cpu.cfs_quota_us); `xpv info` names the scheduler (sim-cgroup);
+# weights change cpu time measurably (two busy guests
 # on one cpu, 256 against 1024); vcpu-pin moves cpuset.cpus and the
 # guest's own affinity. Bad input gets one message and exit status 1.
 set -uo pipefail
@@ -45,6 +46,13 @@ out=$("$BIN/xpv" sched-credit)
 	$(awk '$1 == "heavy" { print $2, $3, $4 }' <<<"$out") == "$heavy 1024 0" &&
 	$(awk '$1 == "light" { print $3 }' <<<"$out") == 256 ]]
 check "sched-credit lists Name ID Weight Cap" $? "$out"
+
+# xl info names the scheduler that runs; on sim no credit accounting
+# does, the host kernel's scheduler over the domains' cgroups does.
+out=$("$BIN/xpv" info)
+[[ $(awk -F': ' '$1 ~ /^xen_scheduler / { print $2 }' <<<"$out") == sim-cgroup &&
+	$(awk -F': ' '$1 ~ /^platform / { print $2 }' <<<"$out") == sim ]]
+check "info names sim's scheduler: xen_scheduler sim-cgroup" $? "$out"
 
 # Each domain's cpu share over 3 s, as xpv top's CPU(%) (hv_domain_info's
 # cpu time, in ns) of its second sample.

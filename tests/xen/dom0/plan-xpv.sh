@@ -2,9 +2,10 @@
 # a Linux PV guest itself (hv/xen/build.c, libxenguest) and dom0's services
 # are all ours: xpv-xenstored, xpv-consoled, xpv-blkback, xpv-netback,
 # started by `xpv up`. Nothing of Debian's toolstack runs from here on (no
-# xl, no xenconsoled, no Debian xenstored; the kernel's xen-blkback and
-# xen-netback are unloaded), so these tests come last: the first one takes
-# dom0's store over from the plan's.
+# xl toolstack, no xenconsoled, no Debian xenstored; the kernel's
+# xen-blkback and xen-netback are unloaded), so these tests come last: the
+# first one takes dom0's store over from the plan's. xl is run only to
+# read what Xen says (`xl info`, `xl vcpu-list`) against what xpv says.
 #
 #   xpv-create    `xpv up`; `xpv create` of a guest with a disk (a raw image
 #                 through our hotplug/block) and a vif (our vif-bridge on
@@ -15,7 +16,8 @@
 #   xpv-sched     `xpv sched-credit -d G -w 512 -c 50`, then `xpv
 #                 sched-credit -d G` reads 512 and 50 back: through the
 #                 scheduler of the guest's cpupool (credit2, Xen 4.17's
-#                 default), then back to 256 and no cap
+#                 default), then back to 256 and no cap; `xpv info`'s
+#                 xen_scheduler is `xl info`'s
 #   xpv-disk      the guest made a file system on its disk, a file written
 #                 and read back intact (tests/xen/domU/fs-guest.sh)
 #   xpv-net       the guest pinged dom0, and dom0 pings the guest
@@ -216,6 +218,25 @@ t_xpv_sched()
 		fail "xpv sched-credit does not read back weight 256, cap 0"
 	}
 	echo "xpv sched-credit set weight 512 cap 50 and back to 256, no cap; read back each time"
+	xpv_same_scheduler
+}
+
+# xpv_info_field CMD KEY: KEY's value in CMD's `info` (xl's layout).
+xpv_info_field()
+{
+	$1 info | awk -F': ' -v k="$2" '{ sub(/ +$/, "", $1) } $1 == k { print $2 }'
+}
+
+# xl reads the store of `xpv up` (XENSTORED_PATH), as every xl here does.
+xpv_same_scheduler()
+{
+	local ours xl
+	ours=$(xpv_info_field xpv xen_scheduler)
+	xl=$(xpv_info_field xl xen_scheduler)
+	echo "xen_scheduler: xpv info '$ours', xl info '$xl'"
+	[ -n "$xl" ] || fail "xl info names no xen_scheduler"
+	[ "$ours" = "$xl" ] ||
+		fail "xpv info says xen_scheduler '$ours', xl info '$xl'"
 }
 
 t_xpv_disk()
