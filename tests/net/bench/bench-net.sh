@@ -18,8 +18,15 @@
 # alternating, with the lowest and highest beside it, since on a VM shared
 # with other work a run can lose half its time to others. Each
 # xpv row also gives xpv-netback's CPU time (user + system) per packet it
-# moved, over all its runs. This script reports; it does not fail on a
-# low ratio (docs/performance.md has the targets).
+# moved, over all its runs, and each TCP row the CPU seconds per GB moved
+# of every process on the path, xpv against the baseline: iperf3 at both
+# ends (its own figures, which take in the TCP work the kernel does in
+# their system calls) plus, for xpv, xpv-netback and both xpv-netfronts.
+# Less sensitive to other work on the machine than the throughput.
+# BENCH_NET_PATHS (default "guest->guest guest->dom0 dom0->guest") and
+# BENCH_NET_KINDS (default "tcp1 tcp4 udp64") choose the rows. This script
+# reports; it does not fail on a low ratio (docs/performance.md has the
+# targets).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$top/tests/lib.sh"
@@ -27,6 +34,8 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$top/tests/net/lib.sh"
 secs=${BENCH_NET_SECONDS:-4}
 repeat=${BENCH_NET_REPEAT:-5}
+paths=${BENCH_NET_PATHS:-guest->guest guest->dom0 dom0->guest}
+kinds=${BENCH_NET_KINDS:-tcp1 tcp4 udp64}
 command -v iperf3 >/dev/null || xpv_skip "needs iperf3 (make deps)"
 command -v python3 >/dev/null || xpv_skip "needs python3"
 net_setup bench-net
@@ -81,6 +90,18 @@ else:
     print("%.3f" % (r["bits_per_second"] / 1e9))' "$1" 2>/dev/null || echo 0
 }
 
+# cost: "BYTES CPU-SECONDS" of iperf3's JSON on stdin: the bytes received
+# and the user + system time of both its ends (iperf3's own getrusage).
+cost()
+{
+	python3 -c '
+import json, sys
+e = json.load(sys.stdin)["end"]
+r = e.get("sum_received") or e["sum"]
+c = e["cpu_utilization_percent"]
+print(r["bytes"], (c["host_total"] + c["remote_total"]) / 100 * r["seconds"])' 2>/dev/null || echo "0 0"
+}
+
 opts_of()
 {
 	case $1 in
@@ -95,6 +116,28 @@ opts_of()
 netback_ticks()
 {
 	awk '{print $14 + $15}' "/proc/${XPV_PIDS[xpv-netback]}/stat"
+}
+# The guests' xpv-netfront processes: those under our xpv-hv (other
+# instances of the stack may run on the machine).
+netfront_pids()
+{
+	local p q hv=${XPV_PIDS[xpv-hv]}
+	for p in $(pgrep -x xpv-netfront); do
+		q=$p
+		while ((q > 1)); do
+			[[ $q == "$hv" ]] && echo "$p" && break
+			q=$(awk '/^PPid:/ {print $2}' "/proc/$q/status" 2>/dev/null || echo 0)
+		done
+	done
+}
+# Ticks of user + system time of xpv-netback and the netfronts.
+path_ticks()
+{
+	local p n=0
+	for p in ${XPV_PIDS[xpv-netback]} $NETFRONTS; do
+		n=$((n + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$n"
 }
 # Each vif's counters, one "vif key value" a line.
 netback_counters()
@@ -130,13 +173,17 @@ xpv_run()
 	local kind=$1 dest=$2
 	net_run a $((secs + 30)) "iperf3 -c $dest -t $secs $(opts_of "$kind") $dir -J > /tmp/r.json 2>&1; cat /tmp/r.json"
 	X=$(printf '%s\n' "$OUT" | value "$kind")
+	XC=$(printf '%s\n' "$OUT" | cost)
 }
 
 base_run()
 {
 	local kind=$1 dest=$2
 	# shellcheck disable=SC2046
-	ip netns exec "$BA" iperf3 -c "$dest" -t "$secs" $(opts_of "$kind") $dir -J 2>/dev/null | value "$kind"
+	ip netns exec "$BA" iperf3 -c "$dest" -t "$secs" $(opts_of "$kind") $dir -J \
+		>"$XPV_RUN/base.json" 2>/dev/null
+	B=$(value "$kind" <"$XPV_RUN/base.json")
+	BC=$(cost <"$XPV_RUN/base.json")
 }
 
 # median V...: the middle value (the mean of the two middle ones).
@@ -155,27 +202,44 @@ range()
 }
 
 hz=$(getconf CLK_TCK)
-printf '%-22s %14s %12s %14s %12s %7s %15s %10s\n' "" "xpv" "(range)" "baseline" "(range)" \
-	"ratio" "netback ns/pkt" "ring B/pkt"
+
+# per_gb "BYTES CPU-SECONDS TICKS"...: the median over the runs of the CPU
+# seconds (iperf3's, plus TICKS of our daemons) per GB received.
+per_gb()
+{
+	printf '%s\n' "$@" | awk -v hz="$hz" '$1 > 0 { print ($2 + $3 / hz) / ($1 / 1e9) }' |
+		sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f", v[(NR + 1) / 2];
+			else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+NETFRONTS=$(netfront_pids)
+printf '%-22s %14s %12s %14s %12s %7s %15s %10s %16s\n' "" "xpv" "(range)" "baseline" "(range)" \
+	"ratio" "netback ns/pkt" "ring B/pkt" "CPU s/GB xpv/b"
 # dom0->guest: iperf3 -R, dom0's server sends (the rx ring's way).
 for path in "guest->guest:10.77.0.3:10.99.0.3:" "guest->dom0:10.77.0.1:10.99.0.1:" \
 	"dom0->guest:10.77.0.1:10.99.0.1:-R"; do
 	IFS=: read -r name xdest bdest dir <<<"$path"
-	for kind in tcp1 tcp4 udp64; do
-		xs=() bs=() ticks=0 pkts=0
+	[[ " $paths " == *" $name "* ]] || continue
+	for kind in $kinds; do
+		xs=() bs=() ticks=0 pkts=0 xcost=() bcost=()
 		for ((i = 0; i < repeat; i++)); do
 			sleep 1.2
 			t0=$(netback_ticks)
 			p0=$(netback_packets)
+			pt0=$(path_ticks)
 			netback_counters >"$XPV_RUN/c0"
 			xpv_run "$kind" "$xdest"
+			pt1=$(path_ticks)
 			xs+=("$X")
+			xcost+=("$XC $((pt1 - pt0))")
 			sleep 1.2
 			ticks=$((ticks + $(netback_ticks) - t0))
 			pkts=$((pkts + $(netback_packets) - p0))
 			netback_counters >"$XPV_RUN/c1"
 			fs=$(frame_size "$XPV_RUN/c0" "$XPV_RUN/c1")
-			bs+=("$(base_run "$kind" "$bdest")")
+			base_run "$kind" "$bdest"
+			bs+=("$B")
+			bcost+=("$BC 0")
 		done
 		x=$(median "${xs[@]}")
 		b=$(median "${bs[@]}")
@@ -191,8 +255,10 @@ for path in "guest->guest:10.77.0.3:10.99.0.3:" "guest->dom0:10.77.0.1:10.99.0.1
 			xv="$x Gbit/s"
 			bv="$b Gbit/s"
 		fi
-		printf '%-22s %14s %12s %14s %12s %7s %15s %10s\n' "$name $kind" "$xv" "$xr" "$bv" "$br" \
-			"$ratio" "$ns" "$fs"
+		cpu="-"
+		[[ $kind == udp64 ]] || cpu="$(per_gb "${xcost[@]}")/$(per_gb "${bcost[@]}")"
+		printf '%-22s %14s %12s %14s %12s %7s %15s %10s %16s\n' "$name $kind" "$xv" "$xr" "$bv" "$br" \
+			"$ratio" "$ns" "$fs" "$cpu"
 	done
 done
 echo "bench-net: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
