@@ -177,6 +177,35 @@ static int make_dir(const char *path)
 	return 0;
 }
 
+/*
+ * Make room for our socket at path: nothing there, or a socket nobody
+ * listens on (a daemon that died: connect is refused), which is removed.
+ * A daemon still answering there keeps its socket (-EADDRINUSE): removing
+ * it would leave that daemon serving no new client, and on our exit the
+ * path would be gone for both. Anything but a socket is not ours to remove
+ * (-EEXIST).
+ */
+static int clear_stale(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(sa->sun_path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Non-blocking: a live daemon with a full backlog says EAGAIN. */
+	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno :
+								      0;
+	close(fd);
+	if (ret == -ECONNREFUSED || ret == -ENOENT)
+		return unlink(sa->sun_path) && errno != ENOENT ? -errno : 0;
+	return ret == 0 || ret == -EAGAIN ? -EADDRINUSE : ret;
+}
+
 int socket_listen(const char *path, bool readonly)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -196,8 +225,11 @@ int socket_listen(const char *path, bool readonly)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* A socket left by a daemon that died: nobody listens on it. */
-	unlink(path);
+	ret = clear_stale(&sa);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
 	    listen(fd, 128))
 		goto fail;

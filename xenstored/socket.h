@@ -11,7 +11,8 @@
 #include <stdbool.h>
 
 /* Listen on path (its directory is created if missing, a stale socket
- * replaced) and accept clients through the event loop. */
+ * replaced) and accept clients through the event loop. -EADDRINUSE when
+ * a daemon answers on path already, -EEXIST when path is not a socket. */
 int socket_listen(const char *path, bool readonly);
 /* Close the listeners and remove their socket files. */
 void socket_exit(void);

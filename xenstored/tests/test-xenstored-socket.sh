@@ -47,6 +47,24 @@ if command -v xenstore-read >/dev/null; then
 		fail "the read-only socket changed a node"
 fi
 
+# A second daemon on the same socket refuses to start, and the first keeps
+# its socket (it used to be replaced: new clients reached the second
+# daemon's empty store, and its exit removed the path of both).
+if "$xsd" --no-domains --pid-file "$dir/pid2" 2>"$dir/second.err"; then
+	kill "$(cat "$dir/pid2")" 2>/dev/null
+	fail "a second daemon started on a socket a daemon serves"
+fi
+grep -q 'Address already in use' "$dir/second.err" ||
+	fail "the second daemon did not say the socket is in use"
+XENSTORED_PATH=$sock xenstore-read /s/a | grep -qx v ||
+	fail "the first daemon lost its socket"
+
+# Not a socket: left alone.
+: >"$dir/plain"
+"$xsd" --no-domains --socket "$dir/plain" --pid-file "$dir/pid3" \
+	2>/dev/null && { kill "$(cat "$dir/pid3")"; fail "replaced a plain file"; }
+[[ -f $dir/plain ]] || fail "a plain file at the socket path was removed"
+
 # A directory too long for one reply: libxenstore pages it with
 # DIRECTORY_PART after DIRECTORY answers E2BIG.
 if command -v xenstore-list >/dev/null; then
