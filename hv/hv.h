@@ -432,7 +432,8 @@ int hv_domain_sched_set(struct hv *hv, hv_domid_t domid,
  * xc_vcpu_setaffinity of each vcpu would. -EINVAL: an empty mask or one
  * the host cannot run (a cpu offline or not ours). sim: the domain's
  * cpuset.cpus, which the kernel applies to every process of it at once.
- * xen: xc_vcpu_setaffinity (hard) of each vcpu (untested on Xen).
+ * xen: xc_vcpu_setaffinity (hard) of each vcpu (check-xen xpv-pin reads
+ * it back with xl vcpu-list).
  */
 int hv_domain_pin(struct hv *hv, hv_domid_t domid,
 		  uint64_t cpumask) HV_MUST_CHECK;

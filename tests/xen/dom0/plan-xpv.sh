@@ -18,6 +18,8 @@
 #                 scheduler of the guest's cpupool (credit2, Xen 4.17's
 #                 default), then back to 256 and no cap; `xpv info`'s
 #                 xen_scheduler is `xl info`'s
+#   xpv-pin       `xpv vcpu-pin G all 1`: `xl vcpu-list G` shows vcpu 0's
+#                 hard affinity 1; `all` gives every cpu back
 #   xpv-disk      the guest made a file system on its disk, a file written
 #                 and read back intact (tests/xen/domU/fs-guest.sh)
 #   xpv-net       the guest pinged dom0, and dom0 pings the guest
@@ -237,6 +239,33 @@ xpv_same_scheduler()
 	[ -n "$xl" ] || fail "xl info names no xen_scheduler"
 	[ "$ours" = "$xl" ] ||
 		fail "xpv info says xen_scheduler '$ours', xl info '$xl'"
+}
+
+# xpv_hard_affinity: vcpu 0's hard affinity, as `xl vcpu-list` shows it
+# (Name ID VCPU CPU State Time(s) Hard / Soft).
+xpv_hard_affinity()
+{
+	xl vcpu-list "$(xpv_domid)" | tee /tmp/xpv-pin.out |
+		awk -v d="$(xpv_domid)" '$2 == d && $3 == 0 { print $7 }'
+}
+
+t_xpv_pin()
+{
+	local hard
+	xpv_env
+	xpv vcpu-pin $XPVGUEST all 1 ||
+		fail "xpv vcpu-pin $XPVGUEST all 1 failed (exit $?)"
+	hard=$(xpv_hard_affinity)
+	cat /tmp/xpv-pin.out
+	[ "$hard" = 1 ] ||
+		fail "after xpv vcpu-pin all 1, xl vcpu-list shows hard affinity '$hard'"
+	xpv vcpu-pin $XPVGUEST all all ||
+		fail "xpv vcpu-pin $XPVGUEST all all failed (exit $?)"
+	hard=$(xpv_hard_affinity)
+	cat /tmp/xpv-pin.out
+	[ "$hard" = all ] ||
+		fail "after xpv vcpu-pin all all, xl vcpu-list shows hard affinity '$hard'"
+	echo "xpv vcpu-pin: xl vcpu-list shows hard affinity 1, then all"
 }
 
 t_xpv_disk()

@@ -35,6 +35,7 @@ xpv-create 300 t_xpv_create
 xpv-console 200 t_xpv_console xpv-create
 xpv-list 60 t_xpv_list xpv-create
 xpv-sched 60 t_xpv_sched xpv-create
+xpv-pin 60 t_xpv_pin xpv-create
 xpv-disk 200 t_xpv_disk xpv-create
 xpv-net 200 t_xpv_net xpv-create
 xpv-shutdown 120 t_xpv_shutdown xpv-create
