@@ -2,7 +2,7 @@
  * backend/core.h - what the backend core's files share (not for backends:
  * they use xenbus.h). xenbus.c owns the core and its device list, finds
  * devices and routes watch events; state.c drives one device's state
- * machine; store.c reads and writes its nodes; log.c reports.
+ * machine; store.c reads and writes its nodes; error.c reports.
  */
 #ifndef XPV_BACKEND_CORE_H
 #define XPV_BACKEND_CORE_H
@@ -88,7 +88,7 @@ int store_read(struct xpv_backend *be, const char *path, size_t max,
 /* Does the absolute path exist? 1, 0, or -errno. */
 int store_exists(struct xpv_backend *be, const char *path);
 
-/* log.c */
+/* error.c: rate-limited log lines (errno kept) */
 void log_dev(struct xpv_backend_dev *dev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_core(struct xpv_backend *be, const char *fmt, ...)

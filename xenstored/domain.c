@@ -97,6 +97,10 @@ static struct hv_evtchn *ev;
 static int virq_port = -1;
 static struct domain **doms; /* by domid, HV_DOMID_FIRST_RESERVED slots */
 static struct domain *ports[PORT_BUCKETS];
+/* The hypervisor's domain list, kept between VIRQ_DOM_EXC events (grown
+ * as needed, freed by domain_exit). */
+static struct hv_dominfo *dominfo;
+static unsigned int dominfo_cap;
 
 /* --- Lookup ------------------------------------------------------------- */
 
@@ -663,28 +667,31 @@ int do_set_target(struct conn *c, const char *p, unsigned int len)
 
 static struct hv_dominfo *list_domains(int *count)
 {
-	static struct hv_dominfo *info;
-	static unsigned int cap = 256;
 	struct hv_dominfo *grown;
 	int n;
 
-	for (;;) {
-		if (!info && !(info = calloc(cap, sizeof(*info))))
+	if (!dominfo) {
+		dominfo = calloc(256, sizeof(*dominfo));
+		if (!dominfo)
 			return NULL;
-		n = hv_domain_list(hv, info, cap);
+		dominfo_cap = 256;
+	}
+	for (;;) {
+		n = hv_domain_list(hv, dominfo, dominfo_cap);
 		if (n < 0) {
 			errno = -n;
 			return NULL;
 		}
-		if ((unsigned int)n < cap || cap >= HV_DOMID_FIRST_RESERVED) {
+		if ((unsigned int)n < dominfo_cap ||
+		    dominfo_cap >= HV_DOMID_FIRST_RESERVED) {
 			*count = n;
-			return info;
+			return dominfo;
 		}
-		grown = realloc(info, 2 * cap * sizeof(*info));
+		grown = realloc(dominfo, 2 * dominfo_cap * sizeof(*dominfo));
 		if (!grown)
 			return NULL;
-		info = grown;
-		cap *= 2;
+		dominfo = grown;
+		dominfo_cap *= 2;
 	}
 }
 
@@ -863,6 +870,9 @@ void domain_exit(void)
 	}
 	free(doms);
 	doms = NULL;
+	free(dominfo);
+	dominfo = NULL;
+	dominfo_cap = 0;
 	if (ev) {
 		loop_del_fd(hv_evtchn_fd(ev));
 		hv_evtchn_close(ev);

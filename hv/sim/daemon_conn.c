@@ -118,7 +118,7 @@ static void release_pins(struct conn *c)
 
 int op_pinlog(struct request *rq, struct reply *r)
 {
-	int fd;
+	int fd, err;
 	void *p;
 
 	if (rq->c->pinlog)
@@ -136,8 +136,9 @@ int op_pinlog(struct request *rq, struct reply *r)
 	r->close_fds[0] = true;
 	return 0;
 fail:
+	err = -errno;
 	close(fd);
-	return -ENOMEM;
+	return err;
 }
 
 void conn_close(struct conn *c)
