@@ -56,6 +56,9 @@ struct xpv_backend_dev {
 	bool watching; /* the frontend's state is watched */
 	bool dirty; /* to be driven on this dispatch */
 	bool rewrite; /* state is not yet in the store (a write failed) */
+	/* The backend reported an error (xpv_backend_error or _fatal) since
+	 * the core last cleared this: the core's own report would bury it. */
+	bool reported;
 	void *priv;
 	struct log_budget log;
 };
@@ -93,5 +96,8 @@ void log_dev(struct xpv_backend_dev *dev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_core(struct xpv_backend *be, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The state change of xpv_backend_fatal alone: Closing, unless closing or
+ * closed already. */
+void error_close(struct xpv_backend_dev *dev);
 
 #endif /* XPV_BACKEND_CORE_H */

@@ -98,6 +98,7 @@ static void report(struct xpv_backend_dev *dev, int err, const char *fmt,
 	int saved = errno, ret;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	dev->reported = true;
 	log_dev(dev, "%s: %s", msg, strerror(err < 0 ? -err : err));
 	ret = xpv_backend_printf(dev, "error", "%d %s", err < 0 ? -err : err,
 				 msg);
@@ -116,6 +117,14 @@ void xpv_backend_error(struct xpv_backend_dev *dev, int err, const char *fmt,
 	va_end(ap);
 }
 
+void error_close(struct xpv_backend_dev *dev)
+{
+	if (dev->state != XPV_XENBUS_STATE_CLOSING &&
+	    dev->state != XPV_XENBUS_STATE_CLOSED &&
+	    state_switch(dev, XPV_XENBUS_STATE_CLOSING))
+		log_dev(dev, "cannot switch to Closing");
+}
+
 void xpv_backend_fatal(struct xpv_backend_dev *dev, int err, const char *fmt,
 		       ...)
 {
@@ -124,8 +133,5 @@ void xpv_backend_fatal(struct xpv_backend_dev *dev, int err, const char *fmt,
 	va_start(ap, fmt);
 	report(dev, err, fmt, ap);
 	va_end(ap);
-	if (dev->state != XPV_XENBUS_STATE_CLOSING &&
-	    dev->state != XPV_XENBUS_STATE_CLOSED &&
-	    state_switch(dev, XPV_XENBUS_STATE_CLOSING))
-		log_dev(dev, "cannot switch to Closing");
+	error_close(dev);
 }

@@ -274,10 +274,16 @@ static void probe_device(struct xpv_backend_dev *dev, const struct view *v)
 
 	if (!v->online)
 		return;
+	dev->reported = false;
 	ret = dev->cls->ops->probe(dev);
 	if (ret) {
 		dev->cls->ops->remove(dev); /* undo a half-done probe */
-		xpv_backend_fatal(dev, ret, "probing the device");
+		/* The backend's own words ("opening /x: no such file") are
+		 * what the toolstack shows: not buried under ours. */
+		if (dev->reported)
+			error_close(dev);
+		else
+			xpv_backend_fatal(dev, ret, "probing the device");
 		return;
 	}
 	dev->probed = true;
@@ -326,6 +332,7 @@ static void step_connect(struct xpv_backend_dev *dev,
 
 	if (hotplug_done(dev))
 		return;
+	dev->reported = false;
 	ret = dev->cls->ops->connect(dev);
 	if (ret == -EAGAIN)
 		return;
@@ -335,7 +342,11 @@ static void step_connect(struct xpv_backend_dev *dev,
 	if (!ret)
 		return;
 	do_disconnect(dev); /* also undoes a half-done connect */
-	if (ret != -ENOENT && dev->state != XPV_XENBUS_STATE_CLOSING)
+	if (ret == -ENOENT)
+		return; /* the directory is gone */
+	if (dev->reported)
+		error_close(dev); /* keep the backend's words, as at probe */
+	else
 		xpv_backend_fatal(dev, ret, "connecting to the frontend");
 }
 

@@ -68,7 +68,10 @@ enum xpv_backend_hotplug {
 
 struct xpv_backend_ops {
 	/* Each returns 0 or -errno; dev's accessors below give the paths,
-	 * domid, devid and the backend's private pointer. */
+	 * domid, devid and the backend's private pointer. A probe or
+	 * connect that fails having said why (xpv_backend_error or _fatal)
+	 * keeps its message in the `error` node; else the core writes one
+	 * ("probing the device"). */
 	int (*probe)(struct xpv_backend_dev *dev);
 	/* -EAGAIN: not ready yet (say, an image still opening); stay in
 	 * InitWait until xpv_backend_kick(dev). */

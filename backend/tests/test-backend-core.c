@@ -42,6 +42,7 @@ static struct calls calls;
 static char path[128]; /* the states given since the step began: "2 4" */
 static int probe_result, connect_result, resume_result; /* what the next
 							   call returns */
+static const char *fail_says; /* a failing probe or connect reports this */
 static struct xpv_backend_dev *last_dev;
 
 static int rec_probe(struct xpv_backend_dev *dev)
@@ -56,6 +57,8 @@ static int rec_probe(struct xpv_backend_dev *dev)
 	calls.probe++;
 	last_dev = dev;
 	probe_result = 0; /* PROBE_FAILS fails one probe */
+	if (fail && fail_says)
+		xpv_backend_error(dev, fail, "%s", fail_says);
 	if (fail)
 		return fail;
 	return xpv_backend_write_keys(dev, features, 2);
@@ -69,6 +72,8 @@ static int rec_connect(struct xpv_backend_dev *dev)
 	int ret;
 
 	calls.connect++;
+	if (connect_result && connect_result != -EAGAIN && fail_says)
+		xpv_backend_error(dev, connect_result, "%s", fail_says);
 	if (connect_result)
 		return connect_result;
 	ret = xpv_backend_read_ring_refs(dev, NULL, "ring-ref", 2, refs);
@@ -218,6 +223,7 @@ enum op {
 	UNPLUG, /* the toolstack: online 0, state Closing (libxl remove) */
 	RESTART, /* the backend daemon restarts */
 	PROBE_FAILS, /* the next probe (only) returns -ENODEV */
+	FAIL_SAYS, /* failing probes and connects report value themselves */
 	CONNECT_RETURNS, /* the next connects return atoi(value) */
 	RESUME_RETURNS, /* the next resumes return atoi(value) */
 	KICK, /* xpv_backend_kick() the device */
@@ -452,6 +458,31 @@ static const struct scenario scenarios[] = {
 	    { FE, "state", "6", 6, "6", { 1, 0, 0, 1 }, NULL },
 	    { FE, "state", "1", 2, "2", { 2, 0, 0, 1 }, NULL },
 	    { READY, 0, 0, 4, "4", { 2, 1, 0, 1 }, NULL } } },
+	/* A probe or connect that says why it failed: its words stay in the
+	 * error node for the toolstack (the core wrote its own over them). */
+	{ "probe fails, saying why",
+	  "test",
+	  { { FAIL_SAYS, 0, "opening /no/disk.img", 0, "", { 0, 0, 0, 0 }, NULL },
+	    { PROBE_FAILS, 0, 0, 0, "", { 0, 0, 0, 0 }, NULL },
+	    { ADD, 0, 0, 5, "5", { 1, 0, 0, 1 }, "19 opening /no/disk.img" } } },
+	{ "connect fails, saying why",
+	  "test",
+	  { { FAIL_SAYS,
+	      0,
+	      "protocol 'x' not supported",
+	      0,
+	      "",
+	      { 0, 0, 0, 0 },
+	      NULL },
+	    { CONNECT_RETURNS, 0, "-95", 0, "", { 0, 0, 0, 0 }, NULL },
+	    { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY,
+	      0,
+	      0,
+	      5,
+	      "5",
+	      { 1, 1, 1, 0 },
+	      "95 protocol 'x' not supported" } } },
 	/* connect says -EAGAIN: InitWait until kicked. */
 	{ "connect not ready yet",
 	  "test",
@@ -666,6 +697,9 @@ static void do_step(const struct step *s)
 	case PROBE_FAILS:
 		probe_result = -ENODEV;
 		return;
+	case FAIL_SAYS:
+		fail_says = s->value;
+		return;
 	case CONNECT_RETURNS:
 		connect_result = atoi(s->value);
 		return;
@@ -748,6 +782,7 @@ static void run_scenario(const struct scenario *sc, unsigned int devid)
 
 	memset(&calls, 0, sizeof(calls));
 	probe_result = connect_result = resume_result = 0;
+	fail_says = NULL;
 	set_dirs(sc->class, devid);
 	core_open();
 	for (i = 0, s = sc->steps; i < 12 && s->op != END; i++, s++) {
