@@ -8,7 +8,8 @@
 # skip (the test prints why), anything else fails. Output goes to
 # $BUILD/test-logs/TIER/NAME.log; a failure prints the log's tail.
 # In the "fuzz" tier a test is a libFuzzer program, run for FUZZ_SECONDS on
-# a copy of its seed corpus (<part>/fuzz/corpus/<name>/).
+# a copy of its seed corpus (<part>/fuzz/corpus/<name>/), FUZZ_JOBS
+# (default: the CPUs) targets at once.
 #
 # TEST_TIMEOUT (seconds, default 300) bounds each test. With
 # CHECK_KEEP_GOING=1 a failed tier still exits 0 so that `make check` runs
@@ -74,8 +75,10 @@ tier=${1:?usage: run-tests.sh TIER TEST... | --summary}
 shift
 mkdir -p "$(dirname "$RESULTS")"
 pass=0 fail=0 skip=0
-for t in "$@"; do
-	line=$(run_one "$tier" "$t")
+
+record()
+{
+	local line=$1 first
 	echo "$line"
 	first=${line%%$'\n'*}
 	echo "$first" >>"$RESULTS"
@@ -84,6 +87,38 @@ for t in "$@"; do
 	SKIP*) skip=$((skip + 1)) ;;
 	*) fail=$((fail + 1)) ;;
 	esac
-done
+}
+
+# A fuzz target is one libFuzzer process on one CPU for a fixed time, and
+# nothing in it is timed against anything: FUZZ_JOBS of them run at once
+# (default: the CPUs), which halves the tier on a 2-CPU machine. Results
+# print in the order given. Every other tier runs one test at a time, as
+# its tests expect the machine to themselves.
+run_fuzz_lanes()
+{
+	local lanes=${FUZZ_JOBS:-$(nproc)} out i=0 t
+	out=$(mktemp -d) || exit 1
+	echo "fuzz: $# targets, $lanes at a time, ${FUZZ_SECONDS:-20} s each"
+	for t in "$@"; do
+		while [[ $(jobs -rp | wc -l) -ge $lanes ]]; do
+			wait -n
+		done
+		run_one "$tier" "$t" >"$out/$i" &
+		i=$((i + 1))
+	done
+	wait
+	for ((i = 0; i < $#; i++)); do
+		record "$(cat "$out/$i")"
+	done
+	rm -rf "$out"
+}
+
+if [[ $tier == fuzz ]]; then
+	run_fuzz_lanes "$@"
+else
+	for t in "$@"; do
+		record "$(run_one "$tier" "$t")"
+	done
+fi
 echo "$tier: $pass passed, $fail failed, $skip skipped"
 [[ $fail -eq 0 || ${CHECK_KEEP_GOING:-0} == 1 ]]
