@@ -18,3 +18,5 @@ $(BIN)/xpv-netif: $(call objs,$(NETIF_SRCS))
 # xpv-netif and vif-bridge in network namespaces of their own, against a
 # real xpv-xenstored (root only; skipped otherwise).
 TESTS += hotplug/tests/test-netif.sh hotplug/tests/test-vif-bridge.sh
+# hotplug/block's failures that need no root.
+TESTS += hotplug/tests/test-block.sh

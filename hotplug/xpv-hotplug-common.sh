@@ -28,6 +28,10 @@
 #                          $XPV_BIN/NAME, then beside this file, then the
 #                          build tree this file sits in, then $PATH
 #
+# Inside $(...) fatal ends only the subshell: write v=$(xenstore_read P) ||
+# exit 1, or the script goes on with an empty value, and may write
+# hotplug-status=connected over the error.
+#
 # xenstore-read / -write find the store as libxenstore does
 # (XENSTORED_PATH, else the default socket).
 
