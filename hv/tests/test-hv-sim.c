@@ -26,6 +26,10 @@
 #include "hv/tests/harness.h"
 #include "tests/lib/console.h"
 
+/* How long an answer that should come at once may take: only a failure
+ * waits this long, so it is generous (two loaded CPUs, sanitizers). */
+#define REPLY_WAIT_MS 30000
+
 static struct hv *hv;
 
 struct guest {
@@ -35,7 +39,7 @@ struct guest {
 	char line[512];
 };
 
-/* One line from the guest within 5 s, without its newline. */
+/* One line from the guest (within REPLY_WAIT_MS), without its newline. */
 static int read_line(struct guest *g)
 {
 	size_t n = 0;
@@ -44,7 +48,7 @@ static int read_line(struct guest *g)
 		struct pollfd p = { .fd = g->out, .events = POLLIN };
 		char c;
 
-		if (poll(&p, 1, 5000) != 1)
+		if (poll(&p, 1, REPLY_WAIT_MS) != 1)
 			return -ETIMEDOUT;
 		if (read(g->out, &c, 1) != 1)
 			return -EPIPE;
@@ -303,7 +307,7 @@ static int evtchn_guest(struct hv_evtchn *ev)
 	REQUIRE(cmd(&ga, "wait 2000") == 0 && num(&ga) == gport,
 		"bind did not fire the guest's port: %s", ga.line);
 	REQUIRE(cmd(&ga, "notify %d", gport) == 0, "guest notify");
-	REQUIRE(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
+	REQUIRE(fires(hv_evtchn_fd(ev), REPLY_WAIT_MS), "dom0 not woken");
 	REQUIRE(hv_evtchn_pending(ev) == port, "pending");
 	REQUIRE(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
 	REQUIRE(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "dom0 notify");
@@ -354,14 +358,15 @@ static int start_info(struct hv_evtchn *ev)
 		"second bind_existing");
 	port = hv_evtchn_bind_interdomain(ev, ga.id, si.store_port);
 	REQUIRE(port > 0, "dom0 bind to the store port: %d", port);
-	REQUIRE(fires(hv_evtchn_fd(ev), 2000) && hv_evtchn_pending(ev) == port,
+	REQUIRE(fires(hv_evtchn_fd(ev), REPLY_WAIT_MS) &&
+			hv_evtchn_pending(ev) == port,
 		"bind did not fire dom0's port");
 	REQUIRE(hv_evtchn_unmask(ev, (hv_port_t)port) == 0, "unmask");
 	REQUIRE(hv_evtchn_notify(ev, (hv_port_t)port) == 0, "notify");
 	REQUIRE(cmd(&ga, "wait 2000") == 0 && num(&ga) == (long)si.store_port,
 		"guest not woken on its store port: %s", ga.line);
 	REQUIRE(cmd(&ga, "notify %u", si.store_port) == 0, "guest notify");
-	REQUIRE(fires(hv_evtchn_fd(ev), 2000), "dom0 not woken");
+	REQUIRE(fires(hv_evtchn_fd(ev), REPLY_WAIT_MS), "dom0 not woken");
 	return 0;
 }
 
@@ -388,7 +393,8 @@ static int exc(struct hv_evtchn *ev, const char *how, uint32_t reason)
 	REQUIRE(!fires(hv_evtchn_fd(ev), 0), "virq fired early");
 	snprintf(buf, sizeof(buf), "%s\n", how);
 	REQUIRE(write(ga.in, buf, strlen(buf)) > 0, "write");
-	REQUIRE(fires(hv_evtchn_fd(ev), 3000), "VIRQ_DOM_EXC did not fire");
+	REQUIRE(fires(hv_evtchn_fd(ev), REPLY_WAIT_MS),
+		"VIRQ_DOM_EXC did not fire");
 	REQUIRE(hv_evtchn_pending(ev) == virq, "pending is not the virq");
 	REQUIRE(hv_domain_info(hv, ga.id, &info) == 0, "info");
 	REQUIRE(info.flags & HV_DOMINF_SHUTDOWN, "not shut down: 0x%x",
@@ -657,10 +663,12 @@ static int destroy_releases(struct hv_evtchn *ev, struct hv_evtchn *exc)
 	REQUIRE(access(dir, F_OK) != 0, "cgroup %s still there", dir);
 	REQUIRE(kill((pid_t)pid, 0) < 0 && errno == ESRCH,
 		"guest process %lld alive", pid);
-	REQUIRE(fires(hv_evtchn_fd(ev), 2000), "peer port's poll not woken");
+	REQUIRE(fires(hv_evtchn_fd(ev), REPLY_WAIT_MS),
+		"peer port's poll not woken");
 	REQUIRE(hv_evtchn_status(ev, (hv_port_t)port) == HV_EVTCHN_UNBOUND,
 		"peer port not unbound");
-	REQUIRE(fires(hv_evtchn_fd(exc), 2000), "VIRQ_DOM_EXC not fired");
+	REQUIRE(fires(hv_evtchn_fd(exc), REPLY_WAIT_MS),
+		"VIRQ_DOM_EXC not fired");
 	REQUIRE(!hv_grant_map(hv, ga.id, 1, &ref, false) && errno == ESRCH,
 		"map after destroy: %s", strerror(errno));
 	REQUIRE(!hv_foreign_map(hv, ga.id, 1, &f0, false) && errno == ESRCH,
@@ -783,7 +791,7 @@ static int raw_call(int fd, const void *msg, size_t len)
 
 	if (send(fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return 1;
-	if (poll(&p, 1, 3000) != 1)
+	if (poll(&p, 1, REPLY_WAIT_MS) != 1)
 		return -ETIMEDOUT;
 	n = recv(fd, buf, sizeof(buf), 0);
 	if (n < (ssize_t)sizeof(rep))
@@ -1358,7 +1366,7 @@ static int hello_with(int fd, int n)
 		memcpy(CMSG_DATA(cm) + i * sizeof(int), &fd, sizeof(int));
 	p.fd = c;
 	r = sendmsg(c, &msg, MSG_NOSIGNAL) < 0 ? -errno :
-	    poll(&p, 1, 3000) != 1	       ? -ETIMEDOUT :
+	    poll(&p, 1, REPLY_WAIT_MS) != 1    ? -ETIMEDOUT :
 	    recv(c, buf, sizeof(buf), 0) > 0   ? 1 :
 						 0;
 	close(c);

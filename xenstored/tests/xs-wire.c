@@ -20,6 +20,10 @@
 #include "ring/xs_wire.h"
 #include "tests/lib/check.h"
 
+/* How long a reply that should come at once may take: only a failure
+ * waits this long, so it is generous (two loaded CPUs, sanitizers). */
+#define REPLY_WAIT_MS 30000
+
 #define HDR sizeof(struct xpv_xsd_sockmsg)
 #define NCONN 3
 
@@ -122,7 +126,7 @@ static int read_full(int fd, void *buf, size_t len)
 	ssize_t n;
 
 	while (got < len) {
-		if (poll(&p, 1, 3000) != 1)
+		if (poll(&p, 1, REPLY_WAIT_MS) != 1)
 			return -ETIMEDOUT;
 		n = read(fd, (char *)buf + got, len - got);
 		if (n <= 0)
