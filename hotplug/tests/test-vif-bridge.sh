@@ -138,15 +138,30 @@ check "  off the bridge" eq "$(master_of "$NS" guest3)" ""
 frames=$top/hotplug/tests/frames.py
 in_ns "$NS" ip tuntap add mode tap name vif7.0
 in_ns "$NS" ip addr add 10.88.0.1/24 dev xenbr0
-# spoof_round TAG: a legitimate and a spoofed frame to dom0's 10.88.0.1;
-# what arrived, one payload a line, in $XPV_RUN/got.
+# spoof_round TAG: a legitimate and a spoofed frame to dom0's 10.88.0.1,
+# in rounds until the legitimate one arrived (the bridge forwards once
+# the kernel has seen the TAP's carrier, which may take a while on a
+# loaded machine; 30 tries only guard against a hang); what arrived, one
+# payload a line, in $XPV_RUN/got.
 spoof_round()
 {
-	in_ns "$NS" python3 "$frames" recv 10.88.0.1 9999 2.5 >"$XPV_RUN/got" &
-	local rx=$!
-	sleep 0.3
-	in_ns "$NS" python3 "$frames" send vif7.0 "$(sysnet "$NS" xenbr0 address)" \
-		"10.88.0.7:legit-$1" "10.88.0.66:spoofed-$1" 10.88.0.1 9999
+	local ctl=$XPV_RUN/recv.ctl ready=$XPV_RUN/recv.ready rx fd i
+	rm -f "$ctl" "$ready"
+	mkfifo "$ctl"
+	in_ns "$NS" python3 "$frames" recv 10.88.0.1 9999 "$ready" \
+		<"$ctl" >"$XPV_RUN/got" &
+	rx=$!
+	exec {fd}>"$ctl"
+	for ((i = 0; i < 300; i++)); do
+		[[ -e $ready ]] && break
+		sleep 0.1
+	done
+	i=0
+	until got "legit-$1" || ((i++ >= 30)); do
+		in_ns "$NS" python3 "$frames" send vif7.0 "$(sysnet "$NS" xenbr0 address)" \
+			"10.88.0.7:legit-$1" "10.88.0.66:spoofed-$1" 10.88.0.1 9999
+	done
+	exec {fd}>&-
 	wait $rx
 }
 got() { grep -qx -- "$1" "$XPV_RUN/got"; }

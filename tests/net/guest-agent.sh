@@ -7,6 +7,9 @@
 # its stdin, one a line, "ID COMMAND...", in bash, printing each output
 # line as "OUT ID: ..." and then "DONE ID RC". A command ending in & runs
 # in the background. Everything goes to the domain's console.
+# Commands may call listening PORT: wait (30 s at most) until a TCP socket
+# listens on PORT, so that a server started in the background is there
+# before a client in another guest connects to it.
 bin=$1 ip4=$2 ip6=$3
 shift 3
 export PATH=$bin:$PATH
@@ -24,6 +27,15 @@ for _ in $(seq 100); do
 done
 ip addr add "$ip4" dev eth0
 ip -6 addr add "$ip6" dev eth0 nodad
+listening()
+{
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ -n $(ss -Hltn "sport = :$1") ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 echo "AGENT READY"
 # Each command runs in a subshell (an exit ends only it), its output
 # through a file, not a pipe: a command left running in the background

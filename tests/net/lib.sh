@@ -145,6 +145,20 @@ net_run()
 	return "$(sed -n "s/^DONE $id //p" "${CONSOLE[$name]}")"
 }
 
+# net_until SECS CMD...: until CMD succeeds (1 after SECS). The statistics
+# files are rewritten once a second, when the daemon is scheduled: a fixed
+# sleep read stale counters on a loaded machine. SECS only guards against
+# a hang.
+net_until()
+{
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
 net_vif_stat()
 {
 	sed -n "s/^$2 //p" "$XPV_RUN/netback/$1" 2>/dev/null

@@ -56,7 +56,7 @@ vif_h=vif$h.0
 net_wait "$hcons" "HOSTILE CONNECTED" 20 || { cat "$hcons"; exit 1; }
 
 # Traffic beside the attack.
-net_run b 5 '(xpv-net-xfer listen 5001 | sha256sum > /tmp/rx.sum) &'
+net_run b 40 '(xpv-net-xfer listen 5001 | sha256sum > /tmp/rx.sum) & listening 5001'
 net_run a 5 '(ping -c 100 -i 0.05 -W 1 10.77.0.3 > /tmp/ping.out 2>&1) &'
 net_run a 120 'head -c 4M /dev/urandom | tee >(sha256sum > /tmp/tx.sum) |
 	xpv-net-xfer send 10.77.0.3 5001 && sleep 0.3 && cat /tmp/tx.sum'
@@ -78,7 +78,13 @@ OUT="closes=${closes:-?}"
 check "the backend closed h's device for its violations" test "${closes:-0}" -gt 0
 check "and said why in its error node" \
 	grep -q "the frontend broke the ring\|ring protocol\|broke" "$XPV_RUN/netback.log"
-sleep 1.2
+h_counted()
+{
+	local d e
+	d=$(net_vif_stat "$vif_h" tx_dropped) e=$(net_vif_stat "$vif_h" tx_errors)
+	((${d:-0} + ${e:-0} > 0))
+}
+net_until 30 h_counted
 OUT=$(cat "$XPV_RUN/netback/$vif_h" 2>/dev/null)
 check "h's drops and violations counted" \
 	test "$(($(net_vif_stat "$vif_h" tx_dropped) + $(net_vif_stat "$vif_h" tx_errors)))" -gt 0

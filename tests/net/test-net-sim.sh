@@ -69,7 +69,8 @@ vif_b=vif${DOMID[b]}.0
 
 check "vifs on the bridge" \
 	test "$(master_of "$NS0" "$vif_a")/$(master_of "$NS0" "$vif_b")" = xenbr0/xenbr0
-sleep 1.2 # the statistics files are written once a second
+b_queues() { [[ $(net_vif_stat "$vif_b" queues) == 2 ]]; }
+net_until 30 b_queues
 check "b connected two queues, one event channel each" \
 	test "$(net_vif_stat "$vif_b" queues)/$(xenstore-read "/local/domain/${DOMID[b]}/device/vif/0/multi-queue-num-queues")/$(xenstore-read "/local/domain/${DOMID[b]}/device/vif/0/queue-1/event-channel" >/dev/null && echo single)" = 2/2/single
 check "a connected with split event channels and persistent grants" \
@@ -87,7 +88,7 @@ check "dom0 -> b IPv6" net_in0 ping -6 -c 2 -i 0.2 -W 2 fd77::3 >/dev/null
 
 # tcp with GSO: b receives, a sends
 tx_before=$(net_vif_stat "$vif_a" tx_packets)
-net_run b 5 '(xpv-net-xfer listen 5001 | sha256sum > /tmp/rx.sum) &'
+net_run b 40 '(xpv-net-xfer listen 5001 | sha256sum > /tmp/rx.sum) & listening 5001'
 net_run a 60 'head -c 8M /dev/urandom | tee >(sha256sum > /tmp/tx.sum) |
 	xpv-net-xfer send 10.77.0.3 5001 && sleep 0.2 && cat /tmp/tx.sum'
 tx_sum=${OUT%% *}
@@ -95,7 +96,8 @@ net_run b 20 'for i in $(seq 100); do [ -s /tmp/rx.sum ] && break; sleep 0.1; do
 rx_sum=${OUT%% *}
 check "tcp: 8 MiB arrive intact (sha256 $tx_sum)" \
 	test -n "$tx_sum" -a "$tx_sum" = "$rx_sum"
-sleep 1.2 # the statistics files are written once a second
+tx_moved() { local n; n=$(net_vif_stat "$vif_a" tx_packets); ((${n:-0} > tx_before)); }
+net_until 30 tx_moved
 pkts=$(($(net_vif_stat "$vif_a" tx_packets) - tx_before))
 bytes=$(net_vif_stat "$vif_a" tx_bytes)
 OUT="$pkts tx packets for 8 MiB"
@@ -105,8 +107,7 @@ OUT=
 
 # flood. iperf3's sum_received "packets" is the highest sequence number
 # seen, not what arrived: that is packets - lost_packets.
-net_run b 5 '(iperf3 -s -J -i 0.25 -p 5202 > /tmp/iperf.log 2>&1 &)'
-sleep 0.3
+net_run b 40 '(iperf3 -s -J -i 0.25 -p 5202 > /tmp/iperf.log 2>&1 &); listening 5202'
 net_run a 30 'iperf3 -c 10.77.0.3 -p 5202 -u -l 64 -b 0 -t 2 --get-server-output -J > /tmp/u.json;
 	python3 -c "import json; j = json.load(open(\"/tmp/u.json\")); e = j[\"end\"];
 r = e[\"sum_received\"]; iv = j[\"server_output_json\"][\"intervals\"];
@@ -151,7 +152,8 @@ for sig in KILL TERM; do
 done
 
 # stats
-sleep 1.2
+b_received() { local n; n=$(net_vif_stat "$vif_b" rx_packets); ((${n:-0} > 0)); }
+net_until 30 b_received
 check "stats: $vif_b counts what it received" test "$(net_vif_stat "$vif_b" rx_packets)" -gt 0
 check "stats: nothing dropped on $vif_a's tx" test "$(net_vif_stat "$vif_a" tx_dropped)" = 0
 

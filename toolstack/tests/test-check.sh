@@ -18,7 +18,7 @@ printf 'name = "victim"\nmemory = 32\ninit = [ "/bin/sleep", "1000" ]\n' >"$cfg"
 
 "$BIN/xpv" create -q "$cfg"
 id=$(domid_of victim)
-wait_for 5 xs_has "/local/domain/$id/control/feature-poweroff"
+wait_for 30 xs_has "/local/domain/$id/control/feature-poweroff"
 out=$("$BIN/xpv" check victim)
 [[ $? -eq 0 && $out == "domain $id (victim): ok" ]]
 check "a tree the toolstack wrote passes" $? "$out"

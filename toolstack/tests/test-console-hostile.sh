@@ -26,7 +26,7 @@ check "a guest that breaks its console ring" $?
 check "a guest that floods its console" $?
 "$BIN/xpv" create -q "$cfg" 'name="calm"' 'init=["/bin/sh"]'
 check "and a calm one" $?
-wait_for 10 grep -q "broke its console ring; console stopped" "$XPV_LOGDIR/xpv-consoled.log"
+wait_for 30 grep -q "broke its console ring; console stopped" "$XPV_LOGDIR/xpv-consoled.log"
 check "consoled stops the broken console and says so once" $? "$(tail -3 "$XPV_LOGDIR/xpv-consoled.log")"
 [[ $(grep -c "broke its console ring" "$XPV_LOGDIR/xpv-consoled.log") -eq 1 ]]
 check "(once)" $?
@@ -35,7 +35,8 @@ check "the flood's log stops at 4 MiB" $? "$(ls -l "$XPV_LOGDIR/console/")"
 [[ $(stat -c %s "$XPV_LOGDIR/console/guest-flooder.log") -eq 4194304 ]]
 check "(exactly)" $? "$(stat -c %s "$XPV_LOGDIR/console/guest-flooder.log")"
 start=$(date +%s%N)
-out=$( (printf 'echo calm-$((20 + 22))\n'; sleep 1; printf '\035') | timeout 10 "$BIN/xpv" console calm)
+out=$(console_until calm-42 'echo calm-$((20 + 22))
+' "$BIN/xpv" console calm)
 grep -q calm-42 <<<"$out"
 check "the calm guest's console answers meanwhile" $? "$out"
 kill -0 "$(cat "$XPV_RUNDIR/xpv-consoled.pid")"

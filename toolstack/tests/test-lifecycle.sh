@@ -48,7 +48,7 @@ assert c["c_info"]["name"] == "life"
 assert c["b_info"]["max_memkb"] == 96 * 1024 and c["b_info"]["target_memkb"] == 64 * 1024
 assert c["on_crash"] == "restart"' <<<"$json"
 check "list -l is its config as JSON" $? "$json"
-wait_for 5 grep -q "domain $id up; running /bin/sh" "$XPV_LOGDIR/xpv-life.log"
+wait_for 30 grep -q "domain $id up; running /bin/sh" "$XPV_LOGDIR/xpv-life.log"
 check "the guest kernel ran init (its log)" $? "$(cat "$XPV_LOGDIR/xpv-life.log")"
 store_valid "after create"
 
@@ -79,7 +79,7 @@ store_valid "after pause and unpause"
 check "mem-set succeeds" $?
 [[ $(xenstore-read "$home/memory/target") == $((48 * 1024)) ]]
 check "mem-set writes memory/target" $?
-wait_for 5 grep -q "balloon: target 49152 KiB; 12288 of 24576 pages given back" "$XPV_LOGDIR/xpv-life.log"
+wait_for 30 grep -q "balloon: target 49152 KiB; 12288 of 24576 pages given back" "$XPV_LOGDIR/xpv-life.log"
 check "the guest's balloon gives the pages back" $? "$(grep balloon "$XPV_LOGDIR/xpv-life.log")"
 limit=$(cat "$(cgroup_file "$id" memory memory.limit_in_bytes)")
 [[ $limit -eq $(((48 * 1024 + 1024) * 1024 + 64 * 1024 * 1024)) ]]
@@ -114,30 +114,30 @@ restarted()
 	[[ -n $i ]] && xs_has "/local/domain/$i/control/feature-reboot" &&
 		[[ $(xenstore-read "$(xenstore-read "/local/domain/$i/vm")/start_time") != "$start" ]]
 }
-wait_for 10 restarted
+wait_for 30 restarted
 check "rebooted: a new domain of the same name" $?
 id2=$(domid_of life)
-wait_for 5 grep -q "restarted as domain $id2" "$XPV_LOGDIR/xpv-life.log"
+wait_for 30 grep -q "restarted as domain $id2" "$XPV_LOGDIR/xpv-life.log"
 check "the monitor logged the restart" $?
 store_valid "after reboot"
 
 # A crash (the guest's kernel killed): on_crash restart
 pid=$(init_pid "$id2")
 kill -KILL "$pid"
-wait_for 10 bash -c "grep -q 'shut down (crash); on_crash is restart' '$XPV_LOGDIR/xpv-life.log'"
+wait_for 30 bash -c "grep -q 'shut down (crash); on_crash is restart' '$XPV_LOGDIR/xpv-life.log'"
 check "a crash is seen and on_crash followed" $? "$(tail -3 "$XPV_LOGDIR/xpv-life.log")"
-wait_for 10 bash -c "[[ \$('$BIN/xpv' list life 2>/dev/null | awk 'NR == 2 { print \$5 }') == r----- ]]"
+wait_for 30 bash -c "[[ \$('$BIN/xpv' list life 2>/dev/null | awk 'NR == 2 { print \$5 }') == r----- ]]"
 check "the crashed domain runs again" $?
 store_valid "after a crash and restart"
 
 # on_crash coredump-destroy: the domain's memory kept, then destroyed
 "$BIN/xpv" create -q "$cfg" 'name="dumped"' 'on_crash="coredump-destroy"'
 idd=$(domid_of dumped)
-wait_for 5 grep -q "guest up" "$XPV_LOGDIR/console/guest-dumped.log" 2>/dev/null ||
-	wait_for 5 xs_has "/local/domain/$idd/control/feature-poweroff"
+wait_for 30 grep -q "guest up" "$XPV_LOGDIR/console/guest-dumped.log" 2>/dev/null ||
+	wait_for 30 xs_has "/local/domain/$idd/control/feature-poweroff"
 kill -KILL "$(init_pid "$idd")"
 core=$XPV_LOGDIR/dump/dumped-$idd.core
-wait_for 10 bash -c "[[ -z \$('$BIN/xpv' list dumped 2>/dev/null | tail -n +2) ]]"
+wait_for 30 bash -c "[[ -z \$('$BIN/xpv' list dumped 2>/dev/null | tail -n +2) ]]"
 check "coredump-destroy: the crashed domain is destroyed" $?
 [[ $(stat -c %s "$core" 2>/dev/null) -eq $((96 * 1024 * 1024)) ]] && grep -aq "guest up" "$core"
 check "its core holds its memory (the console ring's text in it)" $? "$(ls -l "$core" 2>&1)"
@@ -155,7 +155,7 @@ store_valid "after shutdown"
 # init exits: the domain powers off
 "$BIN/xpv" create -q "$cfg" 'name="brief"' 'init=["/bin/true"]'
 check "create a domain whose init exits at once" $?
-wait_for 10 bash -c "[[ -z \$('$BIN/xpv' list brief 2>/dev/null | tail -n +2) ]]"
+wait_for 30 bash -c "[[ -z \$('$BIN/xpv' list brief 2>/dev/null | tail -n +2) ]]"
 check "when init exits the domain powers off and is destroyed" $?
 grep -q "init exited with status 0" "$XPV_LOGDIR/xpv-brief.log"
 check "its log says init exited" $?
@@ -163,7 +163,7 @@ check "its log says init exited" $?
 # preserve: shut down and kept until destroyed
 "$BIN/xpv" create -q "$cfg" 'name="kept"' 'on_poweroff="preserve"'
 id4=$(domid_of kept)
-wait_for 5 xs_has "/local/domain/$id4/control/feature-poweroff"
+wait_for 30 xs_has "/local/domain/$id4/control/feature-poweroff"
 marks=$(domain_marks "$id4")
 out=$("$BIN/xpv" shutdown -w kept)
 [[ $out == *"Domain $id4 has been shut down." && $(state_of kept) == ---s-- ]]

@@ -48,7 +48,7 @@ master=$(ip -o link show master xenbr0 | awk -F': ' '{ print $2 }')
 [[ $master == *"vif$l.0"* ]]
 check "vif$l.0 is on xenbr0" $? "$master"
 for g in left right; do
-	wait_for 20 grep -q peer-reachable "$XPV_LOGDIR/console/guest-$g.log"
+	wait_for 30 grep -q peer-reachable "$XPV_LOGDIR/console/guest-$g.log"
 	check "$g reaches dom0 and the other guest" $? "$(cat "$XPV_LOGDIR/console/guest-$g.log")"
 done
 [[ $(xenstore-read "/local/domain/$l/device/vif/0/state") == 4 &&
@@ -69,7 +69,7 @@ check "network-attach" $? "$out"
 check "the new vif connected (the guest's driver took it)" $?
 ip -o link show master xenbr0 | grep -q "vif$r.1"
 check "vif$r.1 is on the bridge" $? "$(ip -o link show master xenbr0)"
-wait_for 5 grep -q "device/vif/1 (eth1): connected" "$XPV_LOGDIR/xpv-right.log"
+wait_for 30 grep -q "device/vif/1 (eth1): connected" "$XPV_LOGDIR/xpv-right.log"
 check "eth1 is the guest's" $? "$(grep vif "$XPV_LOGDIR/xpv-right.log")"
 list=$("$BIN/xpv" network-list right)
 [[ $(wc -l <<<"$list") -eq 3 && $list == *"00:16:3e:00:98:22"* ]]

@@ -18,6 +18,11 @@
 #   domain_marks DOMID        what no_trace checks, taken while it runs
 #   no_trace DOMID MARKS      nothing of the domain is left anywhere
 #   wait_for SECONDS CMD...   until CMD succeeds (1 on a time-out)
+#   console_until TEXT INPUT CMD...
+#                             run CMD (`xpv console G`, `xpv create -c`)
+#                             with INPUT on its stdin, then Ctrl-] once
+#                             TEXT is in its output; prints the output,
+#                             returns CMD's status
 
 fails=0
 
@@ -96,6 +101,9 @@ hv_fds()
 	ls "/proc/$(cat "$XPV_RUNDIR/xpv-hv.pid")/fd" | wc -l
 }
 
+# SECONDS is only a guard against a hang: CI runs on two CPUs that other
+# work may keep busy, where a guest's boot or a daemon's restart takes many
+# times what it takes on an idle machine. Give 30 s or more.
 wait_for()
 {
 	local deadline=$((SECONDS + $1))
@@ -134,7 +142,7 @@ no_trace()
 	init_pid "$domid" >/dev/null && { echo "a process of dom$domid is left: $(init_pid "$domid")"; return 1; }
 	[[ $cg != - && -d $cg ]] && { echo "cgroup $cg is left"; return 1; }
 	[[ -e $XPV_RUNDIR/domains/$domid ]] && { echo "$XPV_RUNDIR/domains/$domid is left"; return 1; }
-	[[ $mon != - ]] && ! wait_for 3 bash -c "! kill -0 $mon 2>/dev/null" &&
+	[[ $mon != - ]] && ! wait_for 30 bash -c "! kill -0 $mon 2>/dev/null" &&
 		{ echo "its monitor is left: $(ps -o pid,stat,args -p "$mon" | tail -n 1)"; return 1; }
 	return 0
 }
@@ -145,4 +153,30 @@ store_valid()
 	local out
 	out=$("$BIN/xpv" check 2>&1)
 	check "the store is valid under the schemas ($1)" $? "$out"
+}
+
+# A console session that detaches only once the answer is there: a fixed
+# `sleep` before Ctrl-] read as "no answer" whenever the guest, consoled or
+# `xpv console` itself were not scheduled in time on a loaded machine. The
+# 60 s only guard against a hang.
+console_until()
+{
+	local text=$1 input=$2 fifo out pid fd rc
+	shift 2
+	fifo=$(mktemp -u "$XPV_RUN/console-in.XXXXXX")
+	out=$(mktemp "$XPV_RUN/console-out.XXXXXX")
+	mkfifo "$fifo" || return 1
+	timeout 60 "$@" <"$fifo" >"$out" 2>&1 &
+	pid=$!
+	exec {fd}>"$fifo"
+	printf '%s' "$input" >&"$fd"
+	wait_for 60 grep -qF -- "$text" "$out"
+	printf '\035' >&"$fd"
+	# stdin stays open until CMD is gone: Ctrl-] alone must detach it
+	wait "$pid"
+	rc=$?
+	exec {fd}>&-
+	cat "$out"
+	rm -f "$fifo" "$out"
+	return "$rc"
 }

@@ -42,7 +42,7 @@ served()
 	printf 'name = "%s"\nmemory = 32\ninit = [ "/bin/sh", "-c", "echo %s; exec sleep 1000" ]\n' \
 		"$1" "$2" >"$XPV_RUN/$1.cfg"
 	"$BIN/xpv" create -q "$XPV_RUN/$1.cfg" || return 1
-	wait_for 20 grep -qs "$2" "$XPV_LOGDIR/console/guest-$1.log"
+	wait_for 30 grep -qs "$2" "$XPV_LOGDIR/console/guest-$1.log"
 }
 
 # The main thread of consoled is asleep (in epoll_wait), not spinning.
@@ -53,7 +53,7 @@ holds_no() { consoled_alive && ! ls -l "/proc/$cd_pid/fd" | grep -q " -> $1\$"; 
 
 hostile broken break
 check "create a guest that breaks its console ring" $?
-wait_for 20 grep -qs "broke its console ring" "$cd_log"
+wait_for 30 grep -qs "broke its console ring" "$cd_log"
 check "consoled stopped its console" $? "$(tail -n 3 "$cd_log")"
 id=$(domid_of broken)
 tty=$(xenstore-read "/local/domain/$id/console/tty")
@@ -61,7 +61,7 @@ head -c 4096 /dev/zero | tr '\0' a | timeout 10 dd of="$tty" bs=4096 status=none
 check "4 KiB typed into its pty" $?
 served witness marker-$((40 + 2))
 check "a domain created after it gets its console served" $?
-wait_for 20 asleep
+wait_for 30 asleep
 check "consoled sleeps (it does not spin on the broken console's pty)" $? \
 	"state $(awk '{ print $3 }' "/proc/$cd_pid/stat" 2>/dev/null)"
 "$BIN/xpv" destroy broken && "$BIN/xpv" destroy witness
@@ -69,11 +69,11 @@ check "destroy both" $?
 
 for ((r = 1; r <= removals; r++)); do
 	hostile ringer ring || break
-	wait_for 20 said ringer "CONS RINGING" || break
+	wait_for 30 said ringer "CONS RINGING" || break
 	id=$(domid_of ringer)
 	tty=$(xenstore-read "/local/domain/$id/console/tty") || break
 	xenstore-rm "/local/domain/0/backend/console/$id/0" || break
-	wait_for 20 holds_no "$tty" || break
+	wait_for 30 holds_no "$tty" || break
 	consoled_alive || break
 	"$BIN/xpv" destroy ringer || break
 done
