@@ -38,10 +38,11 @@ check()
 	fi
 }
 
-# Up to 10 s for node $1 to read $2.
+# Up to 30 s for node $1 to read $2 (only a guard against a hang: on a
+# loaded machine a step can take seconds).
 wait_node()
 {
-	local deadline=$((SECONDS + 10))
+	local deadline=$((SECONDS + 30))
 	until [[ $(xenstore-read "$1" 2>/dev/null) == "$2" ]]; do
 		((SECONDS < deadline)) || return 1
 		sleep 0.01

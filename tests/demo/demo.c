@@ -32,6 +32,9 @@
 #include "hv/hv.h"
 #include "ring/xenbus.h"
 
+/* How long the guest may say nothing (no console output, no shutdown)
+ * before the demo gives up on it; a guest whose work may take longer on a
+ * loaded machine says something meanwhile. */
 #define TIMEOUT_MS 20000
 
 struct demo {
