@@ -61,6 +61,7 @@
 
 #include "hv/hv.h"
 #include "hv/sim/proto.h"
+#include "hv/tests/own-conn.h"
 
 static struct hv *hv;
 static struct hv_evtchn *ev;
@@ -242,29 +243,6 @@ static int clone_pair(void)
 	return err;
 }
 
-/* A fresh connection of our own domain: CLONE on the first one, whose
- * reply carries it. */
-static int own_conn(void)
-{
-	struct sim_req req = { .op = SIM_OP_CLONE };
-	int root = atoi(getenv("XPV_HV_FD")), fds[SIM_MSG_FDS], fd;
-	struct sim_rep rep;
-	int err =
-		sim_msg_send(root, &req, sizeof(req), NULL, 0, NULL, 0, false);
-
-	if (err)
-		return err;
-	if (sim_msg_recv(root, &rep, sizeof(rep), fds, false) !=
-	    (ssize_t)sizeof(rep)) {
-		sim_close_fds(fds, SIM_MSG_FDS);
-		return -EPROTO;
-	}
-	fd = fds[0];
-	fds[0] = -1;
-	sim_close_fds(fds, SIM_MSG_FDS);
-	return rep.err ? rep.err : fd >= 0 ? fd : -EPROTO;
-}
-
 /* Write one byte to fd, through write() and through a shared mapping. */
 static int try_write(int fd)
 {
@@ -293,7 +271,7 @@ static int status_write(void)
 {
 	struct sim_req req = { .op = SIM_OP_HELLO };
 	struct sim_rep rep;
-	int c = own_conn(), fds[SIM_MSG_FDS], err;
+	int c = hv_test_own_conn(), fds[SIM_MSG_FDS], err;
 
 	if (c < 0)
 		return c;
@@ -328,7 +306,7 @@ static int raw_call(int c, uint32_t op, uint64_t a, uint64_t b,
 static void raw_mem(uint32_t op, unsigned int a, unsigned int b)
 {
 	struct sim_rep rep = { 0 };
-	int c = own_conn(), err = c;
+	int c = hv_test_own_conn(), err = c;
 	unsigned int i;
 
 	for (i = 0; c >= 0 && i < (op == SIM_OP_MEM_ALLOC ? b : 1); i++)
@@ -379,7 +357,7 @@ static void fd_spam(unsigned int rounds)
 	refused += err == -EPERM;
 	sent += err == 0;
 	for (i = 0; i < rounds; i++) {
-		int c = own_conn();
+		int c = hv_test_own_conn();
 
 		if (c < 0) {
 			r = c;
@@ -416,7 +394,7 @@ static void root_flood(unsigned int n)
 		sim_close_fds(fds, SIM_MSG_FDS);
 		taken++;
 	}
-	c = err ? err : own_conn();
+	c = err ? err : hv_test_own_conn();
 	if (c >= 0)
 		close(c);
 	reply(c < 0 ? c : 0, "%u", taken);
@@ -429,7 +407,7 @@ static int conn_flood(unsigned int n, unsigned int keep)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		int c = own_conn();
+		int c = hv_test_own_conn();
 
 		if (c == -EMFILE)
 			continue;

@@ -28,7 +28,11 @@ $(BIN)/test-hv-nosyscall: $(call objs,hv/tests/test-hv-nosyscall.c) $(HV_TEST_HA
 TEST_PROGS += $(BIN)/hv-test-guest $(BIN)/test-hv-sim
 TESTS += $(BIN)/test-hv-sim
 
-$(BIN)/hv-test-guest: $(call objs,hv/tests/guest.c) $(HV_LIB)
+# A fresh connection of a test guest's own domain, for the guests that
+# speak xpv-hv's protocol themselves (here and tests/hostile-guest/).
+HV_TEST_OWN_CONN := $(call objs,hv/tests/own-conn.c)
+
+$(BIN)/hv-test-guest: $(call objs,hv/tests/guest.c) $(HV_TEST_OWN_CONN) $(HV_LIB)
 	$(link)
 
 # test-hv-sim starts hv-test-guest as its guests (their stderr through

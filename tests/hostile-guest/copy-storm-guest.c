@@ -37,6 +37,7 @@
 #include "hv/hv.h"
 #include "tests/hostile-guest/guest-io.h"
 #include "hv/sim/proto.h"
+#include "hv/tests/own-conn.h"
 
 #define BIG_SEGS 2040u /* (SIM_MSG_MAX - request) / segment */
 #define MAX_CONNS 256
@@ -45,28 +46,6 @@ static struct hv *hv;
 static hv_gref_t ref;
 static uint8_t *page;
 static struct sim_copy_seg wire[BIG_SEGS];
-
-/* A fresh connection of our own: CLONE on the first one. */
-static int own_conn(void)
-{
-	struct sim_req req = { .op = SIM_OP_CLONE };
-	int root = atoi(getenv("XPV_HV_FD")), fds[SIM_MSG_FDS], fd;
-	struct sim_rep rep;
-	int err =
-		sim_msg_send(root, &req, sizeof(req), NULL, 0, NULL, 0, false);
-
-	if (err)
-		return err;
-	if (sim_msg_recv(root, &rep, sizeof(rep), fds, false) !=
-	    (ssize_t)sizeof(rep)) {
-		sim_close_fds(fds, SIM_MSG_FDS);
-		return -EPROTO;
-	}
-	fd = fds[0];
-	fds[0] = -1;
-	sim_close_fds(fds, SIM_MSG_FDS);
-	return rep.err ? rep.err : fd >= 0 ? fd : -EPROTO;
-}
 
 /* n segments of len bytes, each from our grant to our grant. */
 static void shape(unsigned int n, uint16_t len)
@@ -112,7 +91,7 @@ static int raw_copy(int c, unsigned int n, uint16_t len)
 
 static void cmd_limits(void)
 {
-	int c = own_conn(), a, b, d;
+	int c = hv_test_own_conn(), a, b, d;
 
 	if (c < 0) {
 		hg_reply("err %d", c);
@@ -191,7 +170,7 @@ static void storm(int *c, unsigned int n, unsigned int segs)
 			if (sim_msg_recv(p[i].fd, buf, sizeof(buf), fds,
 					 false) <= 0) {
 				close(p[i].fd);
-				p[i].fd = own_conn();
+				p[i].fd = hv_test_own_conn();
 			}
 			sim_close_fds(fds, SIM_MSG_FDS);
 			if (p[i].fd >= 0)
@@ -211,7 +190,7 @@ static void cmd_storm(unsigned int n)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		c[i] = own_conn();
+		c[i] = hv_test_own_conn();
 		if (c[i] < 0) {
 			hg_reply("err %d", c[i]);
 			return;

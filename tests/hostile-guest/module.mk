@@ -66,7 +66,7 @@ $(BIN)/test-freeze-stall: $(call objs,tests/hostile-guest/test-freeze-stall.c) $
 TEST_PROGS += $(BIN)/copy-storm-guest $(BIN)/test-copy-storm
 TESTS += $(BIN)/test-copy-storm
 
-$(BIN)/copy-storm-guest: $(call objs,tests/hostile-guest/copy-storm-guest.c) $(HG_GUEST_IO) $(HV_LIB)
+$(BIN)/copy-storm-guest: $(call objs,tests/hostile-guest/copy-storm-guest.c) $(HG_GUEST_IO) $(HV_TEST_OWN_CONN) $(HV_LIB)
 	$(link)
 
 $(BIN)/test-copy-storm: $(call objs,tests/hostile-guest/test-copy-storm.c) $(HG_DRIVER) $(HV_TEST_HARNESS) $(HV_LIB) | $(BIN)/copy-storm-guest $(BIN)/xpv-hv
