@@ -30,26 +30,16 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 # shellcheck source=tests/lib.sh
 . "$top/tests/lib.sh"
+# shellcheck source=backend/blkback/tests/sim-setup.sh
+. "$top/backend/blkback/tests/sim-setup.sh"
 xpv_need xpv-hv xpv-xenstored xpv-blkback xpv-blk-guest xpv-blk-domain
 command -v qemu-img >/dev/null || xpv_skip "qemu-img is not installed (make deps)"
 command -v xenstore-write >/dev/null || xpv_skip "xenstore-utils is not installed (make deps)"
 
-xpv_rundir xpv-blk
-run=$XPV_RUN
-export XENSTORED_PATH=$run/xs.sock
-fails=0
-case=setup
-fail() { echo "FAIL $case: $*"; fails=$((fails + 1)); }
-pass() { echo "ok   $case"; }
-
-xpv_start_hv || exit 1
-xpv_start_xenstored "$XENSTORED_PATH" || exit 1
-xenstore-write /local/domain/0/name Domain-0 /local/domain/0/domid 0
-
+blk_sim_setup xpv-blk
 start_blkback()
 {
-	"$BIN/xpv-blkback" --stats "$run/blkback.stats" --max-queues 4 >>"$run/blkback.log" 2>&1 &
-	xpv_track xpv-blkback $! "$run/blkback.log"
+	blk_start_blkback --max-queues 4
 }
 start_blkback
 

@@ -18,6 +18,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 # shellcheck source=tests/lib.sh
 . "$top/tests/lib.sh"
+# shellcheck source=backend/blkback/tests/sim-setup.sh
+. "$top/backend/blkback/tests/sim-setup.sh"
 xpv_need xpv-hv xpv-xenstored xpv-blkback xpv-blk-domain
 engine=$top/${BUILD:-build}/lib/fio-xpv-blkfront.so
 [[ -f $engine ]] || xpv_skip "$engine is not built"
@@ -29,19 +31,8 @@ fio_env=${asan_rt:+LD_PRELOAD=$asan_rt ASAN_OPTIONS=detect_leaks=0}
 command -v fio >/dev/null || xpv_skip "fio is not installed (make deps)"
 command -v xenstore-write >/dev/null || xpv_skip "xenstore-utils is not installed (make deps)"
 
-xpv_rundir xpv-fio-engine
-run=$XPV_RUN
-export XENSTORED_PATH=$run/xs.sock
-fails=0
-case=setup
-fail() { echo "FAIL $case: $*"; fails=$((fails + 1)); }
-pass() { echo "ok   $case"; }
-
-xpv_start_hv || exit 1
-xpv_start_xenstored "$XENSTORED_PATH" || exit 1
-xenstore-write /local/domain/0/name Domain-0 /local/domain/0/domid 0
-"$BIN/xpv-blkback" --stats "$run/blkback.stats" >"$run/blkback.log" 2>&1 &
-xpv_track xpv-blkback $! "$run/blkback.log"
+blk_sim_setup xpv-fio-engine
+blk_start_blkback
 
 img=$run/disk.raw
 truncate -s 64M "$img"
