@@ -40,7 +40,7 @@ $(BIN)/console-hostile-guest: $(call objs,toolstack/tests/console-hostile-guest.
 BENCHES += bench-lifecycle
 TEST_PROGS += $(BIN)/bench-lifecycle
 
-$(BIN)/bench-lifecycle: $(call objs,toolstack/bench/bench-lifecycle.c) $(HV_LIB)
+$(BIN)/bench-lifecycle: $(call objs,toolstack/bench/bench-lifecycle.c toolstack/util.c) $(HV_LIB)
 	$(link)
 
 bench-lifecycle: $(BIN)/bench-lifecycle $(BIN)/xpv $(BIN)/xpv-guest \

@@ -116,46 +116,46 @@ void xpv_print_tail(FILE *f, const char *path, unsigned int n)
 		free(lines[i]);
 }
 
+/* The start of /proc/PID/FILE into buf (len bytes, NUL-terminated);
+ * false when it cannot be read or is empty. */
+static bool read_proc(pid_t pid, const char *file, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
 /* A zombie (exited, not yet reaped by its parent, which for a daemon is
  * whatever reaps orphans here) is not alive. */
 bool xpv_process_alive(pid_t pid)
 {
-	char path[64], stat[256], *paren;
-	ssize_t n;
-	int fd;
+	char stat[256], *paren;
 
-	if (pid <= 0 || kill(pid, 0) < 0)
+	if (pid <= 0 || kill(pid, 0) < 0 ||
+	    !read_proc(pid, "stat", stat, sizeof(stat)))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, stat, sizeof(stat) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	stat[n] = '\0';
 	paren = strrchr(stat, ')');
 	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 bool xpv_process_is(pid_t pid, const char *name)
 {
-	char path[64], comm[32];
-	ssize_t n;
-	int fd;
+	char comm[32];
 
-	if (!xpv_process_alive(pid))
+	if (!xpv_process_alive(pid) ||
+	    !read_proc(pid, "comm", comm, sizeof(comm)))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
 	return strncmp(comm, name, 15) == 0;
 }

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "toolstack/util.h"
 
 #define MAX_RUNS 200
 #define INIT_TIMEOUT_MS 20000
@@ -86,25 +87,6 @@ static int xpv(char *const args[])
 
 /* --- Finding a domain's init from the host ------------------------------ */
 
-static bool comm_is(pid_t pid, const char *name)
-{
-	char path[64], comm[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return false;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-	return !strcmp(comm, name);
-}
-
 /* Whether a process of the cgroup dir runs the program named name. */
 static bool cgroup_runs(const char *dir, const char *name)
 {
@@ -116,7 +98,7 @@ static bool cgroup_runs(const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	f = fopen(path, "re");
 	while (f && !found && fscanf(f, "%d", &pid) == 1)
-		found = comm_is(pid, name);
+		found = xpv_process_is(pid, name);
 	if (f)
 		fclose(f);
 	return found;
