@@ -2,8 +2,8 @@
 # test-block.sh - hotplug/block's failures that need no root (no loop
 # device: XPV_BLOCK_LOOP=0), against a real xpv-xenstored: a key the
 # script cannot read ends it with hotplug-status=error and the error that
-# names that key. (toolstack/tests/test-hotplug-block.sh covers the rest,
-# as root.)
+# names that key; as root, an image shared through a loop device.
+# (toolstack/tests/test-hotplug-block.sh covers the rest, as root.)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
@@ -57,6 +57,34 @@ xenstore-rm "$be/hotplug-status" "$be/hotplug-error" 2>/dev/null
 XENBUS_PATH=$be "$script" add
 check "whole vbd: connected" \
 	"[[ \$(xenstore-read $be/hotplug-status) == connected ]]"
+
+# As root: an image one domain has read-write through a loop device (the
+# kernel's blkback) is refused to another; its loop device used to be
+# compared with the image's path, and the second got a loop of its own.
+if [[ $(id -u) -eq 0 ]] && command -v losetup >/dev/null; then
+	loops=()
+	XPV_CLEANUP='for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done'
+	img2=$XPV_RUN/shared.img
+	truncate -s 1M "$img2"
+	be7=/local/domain/0/backend/vbd/7/51712
+	xenstore-write "$be7/params" "$img2" "$be7/mode" w "$be7/frontend-id" 7
+	XENBUS_PATH=$be7 XPV_BLOCK_LOOP=1 "$script" add
+	loop=$(xenstore-read "$be7/node" 2>/dev/null)
+	[[ -n $loop ]] && loops+=("$loop")
+	check "a loop device for domain 7" "[[ \$loop == /dev/loop* ]]"
+	be8=/local/domain/0/backend/vbd/8/51712
+	xenstore-write "$be8/params" "$img2" "$be8/mode" w "$be8/frontend-id" 8
+	XENBUS_PATH=$be8 XPV_BLOCK_LOOP=1 "$script" add 2>/dev/null
+	rc=$?
+	l8=$(xenstore-read "$be8/node" 2>/dev/null)
+	[[ -n $l8 ]] && loops+=("$l8")
+	check "the same image for domain 8 is refused" \
+		"[[ $rc -ne 0 && -z '$l8' ]] && xenstore-read $be8/hotplug-error | grep -q 'in use by domain 7'"
+	XENBUS_PATH=$be7 "$script" remove
+	check "remove detaches domain 7's loop device" "! losetup '$loop' >/dev/null 2>&1"
+else
+	echo "skip the loop device case (needs root and losetup)"
+fi
 
 ((fails == 0)) || exit 1
 echo "test-block: ok"
