@@ -129,6 +129,14 @@ struct sim_mapping *sim_map_take(struct sim_hv *s, void *addr,
 /* Unlink any mapping (at close), or NULL when none is left. */
 struct sim_mapping *sim_map_take_any(struct sim_hv *s);
 
+/* client_map.c: the pin log (shared.h). Note a grant pin: its slot, or
+ * SIM_PINLOG_NONE when the log is full (then only the cleanup of that pin
+ * is lost should we die). Forget it before releasing the pin: a pin
+ * released twice could drop someone else's. Maps and copies both log. */
+uint32_t sim_pin_log(struct sim_hv *s, const struct sim_fdom *f, hv_gref_t ref,
+		     bool writable);
+void sim_pin_unlog(struct sim_hv *s, uint32_t slot);
+
 /* ops implemented per file */
 void *sim_mem_alloc(struct hv *hv, unsigned int npages, hv_frame_t *frames);
 int sim_mem_free(struct hv *hv, void *addr, unsigned int npages);

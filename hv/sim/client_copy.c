@@ -3,9 +3,9 @@
  *
  * dom0 copies itself: each foreign side is pinned for the copy (GTF_reading
  * for a source, GTF_writing too for a destination) exactly as a map would
- * pin it, the bytes move with one memcpy through a mapping of the granting
- * domain's whole memory, and the pin is dropped. No request to xpv-hv: a
- * few hundred ns per segment.
+ * pin it, and logged as a map's pin is, the bytes move with one memcpy
+ * through a mapping of the granting domain's whole memory, and the pin is
+ * dropped. No request to xpv-hv: a few hundred ns per segment.
  * An unprivileged domain sends the segments, with the bytes of its local
  * sources, to xpv-hv, which does the same checks and copies, and returns
  * the statuses and the bytes of its local destinations: one request per
@@ -24,6 +24,7 @@ struct side {
 	struct sim_fdom *f;
 	hv_gref_t ref;
 	bool writable;
+	uint32_t slot; /* in the pin log */
 	uint8_t *p;
 };
 
@@ -52,6 +53,9 @@ static int pin(struct sim_hv *s, const struct hv_copy_ptr *cp, bool writable,
 		goto fail;
 	sd->ref = cp->ref;
 	sd->writable = writable;
+	/* Logged as a map's pin is: should we die in the copy (a fault on
+	 * the caller's buffer, a kill), xpv-hv releases it for us. */
+	sd->slot = sim_pin_log(s, sd->f, cp->ref, writable);
 	sd->p = view + (size_t)frame * HV_PAGE_SIZE + cp->offset;
 	return 0;
 fail:
@@ -59,11 +63,12 @@ fail:
 	return err;
 }
 
-static void unpin(struct side *sd)
+static void unpin(struct sim_hv *s, struct side *sd)
 {
-	if (sd->f)
-		sim_gnt_release(sd->f->gnttab, sd->f->active, sd->ref,
-				sd->writable);
+	if (!sd->f)
+		return;
+	sim_pin_unlog(s, sd->slot);
+	sim_gnt_release(sd->f->gnttab, sd->f->active, sd->ref, sd->writable);
 }
 
 static int copy_one(struct sim_hv *s, struct hv_copy_seg *seg)
@@ -77,9 +82,9 @@ static int copy_one(struct sim_hv *s, struct hv_copy_seg *seg)
 	err = pin(s, &seg->dst, true, &dst);
 	if (!err) {
 		memmove(dst.p, src.p, seg->len);
-		unpin(&dst);
+		unpin(s, &dst);
 	}
-	unpin(&src);
+	unpin(s, &src);
 	return err;
 }
 

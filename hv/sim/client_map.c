@@ -30,10 +30,8 @@
 
 #include "hv/sim/client.h"
 
-/* Note a pin in the log (best effort: a full log only loses the cleanup
- * of that pin should we die). */
-static uint32_t log_pin(struct sim_hv *s, const struct sim_fdom *f,
-			hv_gref_t ref, bool writable)
+uint32_t sim_pin_log(struct sim_hv *s, const struct sim_fdom *f, hv_gref_t ref,
+		     bool writable)
 {
 	uint32_t i, slot;
 
@@ -52,9 +50,7 @@ static uint32_t log_pin(struct sim_hv *s, const struct sim_fdom *f,
 	return SIM_PINLOG_NONE;
 }
 
-/* Forget a pin in the log before releasing it: a pin released twice
- * could drop someone else's. */
-static void unlog_pin(struct sim_hv *s, uint32_t slot)
+void sim_pin_unlog(struct sim_hv *s, uint32_t slot)
 {
 	if (slot == SIM_PINLOG_NONE || !s->pinlog)
 		return;
@@ -109,12 +105,12 @@ static int pin_all(struct sim_hv *s, struct sim_fdom *f, struct sim_mapping *m,
 		if (err)
 			goto fail;
 		m->pins[i].ref = refs[i];
-		m->pins[i].slot = log_pin(s, f, refs[i], m->writable);
+		m->pins[i].slot = sim_pin_log(s, f, refs[i], m->writable);
 	}
 	return 0;
 fail:
 	while (i-- > 0) {
-		unlog_pin(s, m->pins[i].slot);
+		sim_pin_unlog(s, m->pins[i].slot);
 		sim_gnt_release(f->gnttab, f->active, m->pins[i].ref,
 				m->writable);
 	}
@@ -161,7 +157,7 @@ static void unpin_all(struct sim_hv *s, struct sim_mapping *m)
 	unsigned int i;
 
 	for (i = 0; i < m->count; i++) {
-		unlog_pin(s, m->pins[i].slot);
+		sim_pin_unlog(s, m->pins[i].slot);
 		sim_gnt_release(m->fdom->gnttab, m->fdom->active,
 				m->pins[i].ref, m->writable);
 	}

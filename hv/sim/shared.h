@@ -79,8 +79,9 @@ struct sim_domslot {
 };
 
 /*
- * A dom0 handle's pin log: every grant it holds mapped, written by the
- * handle after each pin and cleared before each release. When the
+ * A dom0 handle's pin log: every grant it holds mapped (or pinned for a
+ * copy in progress), written by the handle after each pin and cleared
+ * before each release. When the
  * handle's connection closes (the process exited or was killed without
  * unmapping) xpv-hv releases what the log still lists, as Linux's gntdev
  * unmaps on close, so the granter can end access again.

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -775,6 +776,57 @@ static int t_killed_mapper(void)
 	return with_one_guest(killed_mapper);
 }
 
+/* A dom0 process that dies in the middle of a grant copy: its local
+ * destination is a read-only page, so the copy faults while the source
+ * grant is pinned. */
+static pid_t copier(hv_domid_t dom, hv_gref_t ref)
+{
+	struct hv_copy_seg seg = { .len = 16 };
+	struct hv *h;
+	pid_t pid = fork();
+	char why[256];
+	void *ro;
+
+	if (pid != 0)
+		return pid;
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED || hv_open(&h, why, sizeof(why)) < 0)
+		_exit(1);
+	seg.src = (struct hv_copy_ptr){ .foreign = true,
+					.domid = dom,
+					.ref = ref };
+	seg.dst.local = ro;
+	/* SIGSEGV inside; a return means the copy did not fault */
+	_exit(hv_grant_copy(h, 1, &seg) == 0 ? 2 : 3);
+}
+
+static int killed_copier(void)
+{
+	int status = 0, waited, r = -1;
+	hv_gref_t ref;
+	pid_t pid;
+
+	REQUIRE(cmd(&ga, "share 0 w") == 0, "share");
+	ref = (hv_gref_t)num(&ga);
+	pid = copier(ga.id, ref);
+	REQUIRE(pid > 0 && waitpid(pid, &status, 0) == pid, "copier");
+	REQUIRE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+		"the copier did not fault in the copy (status %#x)", status);
+	/* xpv-hv releases the pin once it sees the connection go. */
+	for (waited = 0; waited < REPLY_WAIT_MS && r != 0; waited += 20) {
+		r = cmd(&ga, "end");
+		if (r)
+			usleep(20000);
+	}
+	REQUIRE(r == 0, "end after the copier died: %d", r);
+	return 0;
+}
+
+static int t_killed_copier(void)
+{
+	return with_one_guest(killed_copier);
+}
+
 /* --- the daemon's protocol, spoken raw by a hostile client --- */
 
 static int raw_connect(void)
@@ -1472,6 +1524,8 @@ static const struct test_case cases[] = {
 	  t_fds_one_too_many, true },
 	{ "a dom0 mapper killed with a grant mapped: the pin is released",
 	  t_killed_mapper, true },
+	{ "a dom0 copier that dies mid-copy: the pin is released",
+	  t_killed_copier, true },
 	{ "a guest cannot join two daemon connections (no reply loop)",
 	  t_clone_self, true },
 	{ "log lines a guest causes are rate-limited", t_log_limited, true },
