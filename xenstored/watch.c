@@ -116,8 +116,12 @@ static int watch_add(struct conn *c, const char *path, const char *token)
 		return -ENOMEM;
 	w->conn = c;
 	w->seq = next_seq++;
-	if (relative)
-		w->strip = conn_home(c, canon, sizeof(canon));
+	if (relative) {
+		/* Events drop the home again (event_for). */
+		char home[32];
+
+		w->strip = conn_home(c, home, sizeof(home));
+	}
 	ret = index_add(w);
 	if (ret) {
 		watch_unalloc(w);
