@@ -113,12 +113,18 @@ static char *read_str(struct xenbus *xb, const char *path)
 	return xenbus_read(xb, XENBUS_TX_NONE, path, &v, NULL) ? NULL : v;
 }
 
-/* The next event on xb within 5 s: its path and token in buf. */
-static bool next_event(struct xenbus *xb, char *buf, size_t len)
+/* An event that must come: up to 30 s, only a guard against a hang (a
+ * loaded machine under sanitizers can take seconds to run the relay). */
+#define EVENT_WAIT_MS 30000
+/* How long a check that nothing more comes listens. */
+#define QUIET_MS 5000
+
+/* The next event on xb within ms: its path and token in buf. */
+static bool next_event(struct xenbus *xb, char *buf, size_t len, int ms)
 {
 	struct pollfd p = { xenbus_event_fd(xb), POLLIN, 0 };
 	char *path, *token;
-	long long end = check_now_ms() + 5000;
+	long long end = check_now_ms() + ms;
 
 	while (check_now_ms() < end) {
 		if (xenbus_read_event(xb, &path, &token) == 0) {
@@ -167,11 +173,13 @@ static void watch_script(struct xenbus *xb)
 
 	CHECK(xenbus_watch(xb, "/relay/w", "tk") == 0);
 	/* The watch fires once at once, with the client's own token. */
-	CHECK(next_event(xb, ev, sizeof(ev)) && !strcmp(ev, "/relay/w tk"));
+	CHECK(next_event(xb, ev, sizeof(ev), EVENT_WAIT_MS) &&
+	      !strcmp(ev, "/relay/w tk"));
 	CHECK(xenbus_write_str(xb, XENBUS_TX_NONE, "/relay/w", "x") == 0);
-	CHECK(next_event(xb, ev, sizeof(ev)) && !strcmp(ev, "/relay/w tk"));
+	CHECK(next_event(xb, ev, sizeof(ev), EVENT_WAIT_MS) &&
+	      !strcmp(ev, "/relay/w tk"));
 	/* The owner's own watch on the same node is not the client's. */
-	CHECK(!next_event(xb, ev, sizeof(ev)) || !strstr(ev, "own"));
+	CHECK(!next_event(xb, ev, sizeof(ev), QUIET_MS) || !strstr(ev, "own"));
 	CHECK(xenbus_unwatch(xb, "/relay/w", "tk") == 0);
 }
 
