@@ -46,13 +46,7 @@ start_blkback
 # expected FILE OFF LEN SEED: the guest's pattern (blk-guest.c) into FILE.
 expected()
 {
-	python3 - "$@" <<'PY'
-import sys
-path, off, length, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-data = bytes((seed * 131 + ((off + i) >> 9) * 7 + off + i) & 0xff for i in range(length))
-with open(path, "wb") as f:
-    f.write(data)
-PY
+	python3 "$top/backend/blkback/tests/blk_pattern.py" expected "$@"
 }
 
 # image_holds IMAGE FORMAT OFF LEN SEED
@@ -147,21 +141,7 @@ stream_holds()
 		raw=$run/convert.raw
 		qemu-img convert -U -O raw "$img" "$raw" || return 1
 	fi
-	python3 - "$raw" "$3" "$4" "$5" <<'PY'
-import sys
-path, off, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-bad = 0
-with open(path, "rb") as f:
-    for i in range(n):
-        at = off + i * 4096
-        f.seek(at)
-        got = f.read(4096)
-        want = bytes(((seed + i) * 131 + ((at + k) >> 9) * 7 + at + k) & 0xff for k in range(4096))
-        if got != want:
-            bad += 1
-print(f"{bad} of {n} blocks wrong")
-sys.exit(1 if bad else 0)
-PY
+	python3 "$top/backend/blkback/tests/blk_pattern.py" stream "$raw" "$3" "$4" "$5"
 }
 
 # wait_log FILE TEXT: up to 60 s.
