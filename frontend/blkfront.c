@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <time.h>
 
 #include "frontend/blkfront.h"
 #include "frontend/xenbus_dev.h"
@@ -26,6 +28,14 @@
 #define SECTORS_PER_PAGE (PAGE >> 9)
 /* 2 MiB: Linux's gntalloc lets a process grant 1024 pages in all */
 #define DEFAULT_POOL 512u
+/* The largest polling bound before a sleep (opts.poll_us), and how many looks at
+ * the rings between two readings of the clock (a vDSO call). */
+#define MAX_POLL_US 1000u
+#define LOOKS_PER_CLOCK 16
+/* Two readings of the clock further apart than this: the thread lost its
+ * CPU in between; and how long it then does not poll. */
+#define PREEMPTED_NS 50000u
+#define BACKOFF_NS 20000000u
 
 struct bf_queue {
 	struct xpv_front_ring fr;
@@ -67,6 +77,7 @@ struct blkfront {
 	struct bf_req *reqs;
 	uint32_t nreqs, free_head;
 	unsigned int inflight;
+	uint64_t poll_backoff_until; /* CLOCK_MONOTONIC ns (spin_for_responses) */
 	uint64_t seq;
 	uint8_t *pool;
 	hv_gref_t *pool_refs;
@@ -721,6 +732,62 @@ static bool store_ready(struct blkfront *bf)
 	return poll(&p, 1, 0) == 1;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Whether a ring has a response (or a broken index) to take. */
+static bool responses_waiting(const struct blkfront *bf)
+{
+	unsigned int i;
+
+	for (i = 0; i < bf->nq; i++)
+		if (xpv_front_peek_responses(&bf->q[i].fr, NULL) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * Look at the rings' rsp_prod for at most opts.poll_us before sleeping:
+ * a sleep costs a wake-up across vCPUs and a wait on the run queue when
+ * the backend answers, often tens of microseconds (docs/block.md,
+ * "Polling"). Only with requests in flight: an idle device never spins.
+ * Polling pays only while a CPU is free for the backend: it yields
+ * between looks, and a poll that lost its CPU to another thread stops
+ * polling for BACKOFF_NS.
+ */
+static bool spin_for_responses(struct blkfront *bf)
+{
+	uint64_t t, end, prev;
+	unsigned int i;
+
+	if (!bf->o.poll_us || !bf->inflight || !bf->connected)
+		return false;
+	t = now_ns();
+	if (t < bf->poll_backoff_until)
+		return false;
+	end = t + (uint64_t)bf->o.poll_us * 1000u;
+	do {
+		for (i = 0; i < LOOKS_PER_CLOCK; i++) {
+			if (responses_waiting(bf))
+				return true;
+			xpv_ring_cpu_relax();
+		}
+		sched_yield();
+		prev = t;
+		t = now_ns();
+		if (t - prev > PREEMPTED_NS) {
+			bf->poll_backoff_until = t + BACKOFF_NS;
+			return responses_waiting(bf);
+		}
+	} while (t < end);
+	return false;
+}
+
 int blkfront_poll(struct blkfront *bf, int timeout_ms)
 {
 	struct pollfd pfd[2];
@@ -736,6 +803,8 @@ int blkfront_poll(struct blkfront *bf, int timeout_ms)
 		store = store_ready(bf);
 	}
 	n = take_all(bf, &broken);
+	if (!n && !broken && timeout_ms != 0 && spin_for_responses(bf))
+		n = take_all(bf, &broken);
 	if (!n && !broken && timeout_ms != 0) {
 		pfd[0].fd = hv_evtchn_fd(xenbus_dev_evtchn(bf->dev));
 		pfd[0].events = POLLIN;
@@ -840,6 +909,8 @@ struct blkfront *blkfront_open(struct hv *hv, struct xenbus *xb,
 		bf->o.ring_order = XENBUS_DEV_MAX_RING_ORDER;
 	bf->o.pool_pages = bf->o.pool_pages ?: DEFAULT_POOL;
 	bf->o.timeout_ms = bf->o.timeout_ms ?: 10000;
+	if (bf->o.poll_us > MAX_POLL_US)
+		bf->o.poll_us = MAX_POLL_US;
 	bf->dev = xenbus_dev_open(hv, xb, dir);
 	ret = bf->dev ? alloc_records(bf) : -errno;
 	if (!ret)

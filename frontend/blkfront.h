@@ -46,6 +46,9 @@ struct blkfront_opts {
 	unsigned int ring_order; /* at most this order (0: one page) */
 	unsigned int pool_pages; /* data pages granted (0: 512) */
 	int timeout_ms; /* each handshake step (0: 10 s) */
+	/* blkfront_poll, before it sleeps with requests in flight, looks
+	 * at the rings for this many microseconds (0: never) */
+	unsigned int poll_us;
 };
 
 struct blkfront_info {
@@ -94,7 +97,8 @@ int blkfront_kick(struct blkfront *bf);
 
 /*
  * Kick, then run completions: wait up to timeout_ms (0: do not wait, < 0:
- * forever) for the first. It also handles the backend leaving Connected
+ * forever) for the first; with requests in flight it first polls the
+ * rings for at most opts.poll_us, without a system call. It also handles the backend leaving Connected
  * (reconnect and replay) when the store's fd has an event. Returns the number of
  * completions, or -errno (-ENOTCONN: the backend went away and did not
  * come back).

@@ -50,6 +50,19 @@
 #define XPV_RING_PAGE_SIZE (1u << XPV_RING_PAGE_SHIFT)
 
 typedef uint32_t xpv_ring_idx_t; /* RING_IDX */
+
+/* One step of a busy wait on a shared index: tells the CPU (and, in a
+ * VM, the hypervisor's pause-loop exiting) that this thread spins. */
+static inline void xpv_ring_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
 typedef uint32_t xpv_grant_ref_t; /* grant_ref_t (xen/grant_table.h) */
 
 /* The shared page(s): Xen's struct <name>_sring with the entry array

@@ -35,6 +35,10 @@
 #define BLKBACK_QUEUE_MIN_INFLIGHT 16
 /* Persistent grants one queue keeps mapped, as Linux's max_pgrants. */
 #define BLKBACK_DEFAULT_MAX_PGRANTS 1056
+/* A queue thread's polling bound (poll_us) unless the daemon is told
+ * otherwise (xpv-blkback --poll-us, XPV_BLKBACK_POLL_US). */
+#define BLKBACK_DEFAULT_POLL_US 0 /* measured: no gain here (docs) */
+#define BLKBACK_MAX_POLL_US 1000
 /* Pages of the bounce pool of a queue that grant-copies (8 MiB). */
 #define BLKBACK_BOUNCE_PAGES 2048
 
@@ -68,6 +72,14 @@ struct blkback_queue_config {
 	 * of another's (docs/block.md, "A hostile frontend").
 	 */
 	unsigned int max_inflight;
+	/*
+	 * Bounded polling (docs/block.md, "Polling"): after a turn that did
+	 * work, the queue's thread looks at the ring's req_prod and its
+	 * io_uring's completions (shared memory, no system call) for at
+	 * most this many microseconds before it arms req_event and sleeps;
+	 * while it looks, the frontend need not notify. 0: never poll.
+	 */
+	unsigned int poll_us;
 	/*
 	 * Event channel: notify the frontend (one system call, once per
 	 * batch of responses); NULL in tests that poll. evtchn_fd, if >= 0,

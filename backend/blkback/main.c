@@ -105,8 +105,23 @@ static int serve(struct xpv_daemon *d, struct main_fds *m)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: " NAME
-			" [--stats FILE] [--max-queues N] [--no-direct]\n");
+	fprintf(stderr,
+		"usage: " NAME " [--stats FILE] [--max-queues N] [--no-direct]"
+		" [--poll-us N]\n");
+}
+
+/* A polling bound in microseconds, 0 (never) to BLKBACK_MAX_POLL_US. */
+static int parse_poll_us(const char *s, unsigned int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > BLKBACK_MAX_POLL_US)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
 }
 
 static int parse_args(struct blkback *bb, int argc, char **argv, char *stats,
@@ -116,6 +131,7 @@ static int parse_args(struct blkback *bb, int argc, char **argv, char *stats,
 		{ "stats", required_argument, NULL, 's' },
 		{ "max-queues", required_argument, NULL, 'q' },
 		{ "no-direct", no_argument, NULL, 'd' },
+		{ "poll-us", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rundir = getenv("XPV_RUNDIR");
@@ -136,6 +152,10 @@ static int parse_args(struct blkback *bb, int argc, char **argv, char *stats,
 			break;
 		case 'd':
 			bb->direct = false;
+			break;
+		case 'p':
+			if (parse_poll_us(optarg, &bb->poll_us))
+				return -EINVAL;
 			break;
 		default:
 			return -EINVAL;
@@ -162,6 +182,14 @@ int main(int argc, char **argv)
 	int ret;
 
 	bb.max_queues = default_queues();
+	bb.poll_us = BLKBACK_DEFAULT_POLL_US;
+	/* the environment first, so that the option wins */
+	if (getenv("XPV_BLKBACK_POLL_US") &&
+	    parse_poll_us(getenv("XPV_BLKBACK_POLL_US"), &bb.poll_us)) {
+		fprintf(stderr, NAME ": XPV_BLKBACK_POLL_US: 0 to %d\n",
+			BLKBACK_MAX_POLL_US);
+		return 2;
+	}
 	if (parse_args(&bb, argc, argv, stats, sizeof(stats))) {
 		usage();
 		return 2;

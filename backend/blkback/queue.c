@@ -151,7 +151,10 @@ static void take_requests(struct blkback_queue *q)
 	for (;;) {
 		if (at_share(q))
 			return;
-		n = xpv_back_final_check_for_requests(&q->ring);
+		/* a polling thread looks again soon: the frontend need not
+		 * notify meanwhile */
+		n = q->spinning ? xpv_back_peek_requests(&q->ring, NULL) :
+				  xpv_back_final_check_for_requests(&q->ring);
 		if (n < 0) {
 			mark_broken(q, "the frontend's request producer index "
 				       "is past what the ring can hold");
@@ -159,6 +162,7 @@ static void take_requests(struct blkback_queue *q)
 		}
 		if (n == 0)
 			return;
+		q->worked = true;
 		while (n-- > 0 && !at_share(q))
 			if (!start(q, take_one(q)))
 				return;
@@ -220,12 +224,26 @@ static void reap(struct blkback_queue *q)
 			complete_sqe(q, ud, cqe->res);
 	}
 	io_uring_cq_advance(&q->uring, n);
+	q->worked |= n > 0;
+}
+
+bool blkback_queue_has_work(const struct blkback_queue *q)
+{
+	if (io_uring_cq_ready(&q->uring))
+		return true;
+	/* a full share, a broken ring or a stop leave the ring alone:
+	 * what is on it is not work for this turn */
+	if (q->broken || q->stopping || at_share(q) || q->stalled)
+		return false;
+	return xpv_back_peek_requests(&q->ring, NULL) != 0 ||
+	       q->replayed < q->replays;
 }
 
 int blkback_queue_poll(struct blkback_queue *q, bool wait)
 {
 	int ret;
 
+	q->worked = false;
 	if (!q->broken && !q->stopping)
 		take_requests(q);
 	push_responses(q);

@@ -89,6 +89,8 @@ struct blkback_queue {
 	bool broken;
 	bool stopping;
 	bool answered; /* responses not yet pushed */
+	bool spinning; /* the thread polls: take requests, arm no event */
+	bool worked; /* the last turn took a request or a completion */
 	int stop_fd;
 	pthread_t thread;
 	bool thread_started;
@@ -97,6 +99,9 @@ struct blkback_queue {
 
 /* queue.c */
 void blkback_answer(struct blkback_queue *q, struct pending *p);
+/* Whether a turn would find something: requests it may take, or
+ * completions. Reads shared memory only. */
+bool blkback_queue_has_work(const struct blkback_queue *q);
 
 /* io.c: start a checked request (resolve grants, submit), or finish it
  * once its last SQE completed. Either may answer it. */

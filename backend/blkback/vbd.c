@@ -343,6 +343,7 @@ static int start_queue(struct vbd_queue *vq, unsigned int qi, const char *dir,
 	c.persistent = persistent;
 	c.max_indirect_segs = BLKBACK_MAX_INDIRECT_SEGMENTS;
 	c.max_inflight = queue_share(vq->v->nq);
+	c.poll_us = vq->v->bb->poll_us;
 	c.notify = queue_notify;
 	c.evtchn_fd = hv_evtchn_fd(vq->ev);
 	c.on_evtchn = queue_on_evtchn;

@@ -21,6 +21,7 @@ struct blkback {
 	int wake_fd; /* eventfd: a queue reported a broken ring */
 	unsigned int max_queues; /* multi-queue-max-queues */
 	bool direct; /* O_DIRECT on image files */
+	unsigned int poll_us; /* each queue's polling bound (blkback.h) */
 	const char *stats_path; /* NULL: none */
 	const char *rundir; /* the queues' resume logs (resume.h) */
 	bool stopping; /* the daemon is ending: devices stay in the store */

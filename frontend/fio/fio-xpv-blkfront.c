@@ -149,6 +149,8 @@ static void parse_opts(struct blkfront_opts *o)
 			o->ring_order = (unsigned int)atoi(tok + 6);
 		else if (!strncmp(tok, "pool=", 5))
 			o->pool_pages = (unsigned int)atoi(tok + 5);
+		else if (!strncmp(tok, "poll=", 5)) /* us; 0: never */
+			o->poll_us = (unsigned int)atoi(tok + 5);
 	}
 }
 

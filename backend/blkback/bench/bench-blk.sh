@@ -24,7 +24,11 @@
 # the middle of the run), and the load average before and after.
 # BENCH_BLK_SIZE (default 512M), BENCH_BLK_RUNTIME (seconds per run,
 # default 3), BENCH_BLK_REPEAT (default 3), BENCH_BLK_JOBS (a subset of
-# "randread randwrite read write"), BENCH_BLK_NO_C=1 (skip (c)) size it.
+# "randread randwrite read write"), BENCH_BLK_CONFIGS (a subset of the
+# (b) configurations "raw-on raw-off qcow2-on qcow2-off"), BENCH_BLK_NO_C=1
+# (skip (c)) size it. For A/B runs: BENCH_BLK_FRONT_OPTS is appended to
+# the guest's XPV_BLKFRONT_OPTS (e.g. poll=0), and xpv-blkback takes
+# XPV_BLKBACK_POLL_US from the environment.
 # Figures, never pass/fail.
 set -uo pipefail
 
@@ -40,6 +44,7 @@ size=${BENCH_BLK_SIZE:-512M}
 runtime=${BENCH_BLK_RUNTIME:-3}
 repeat=${BENCH_BLK_REPEAT:-3}
 read -r -a jobnames <<<"${BENCH_BLK_JOBS:-randread randwrite read write}"
+read -r -a configs <<<"${BENCH_BLK_CONFIGS:-raw-on raw-off qcow2-on qcow2-off}"
 xpv_rundir xpv-bench-blk
 run=$XPV_RUN
 # The image lives on the disk, not in /tmp's file system if that differs.
@@ -169,6 +174,7 @@ run_b()
 	local opts=pool=2048 t0 t1 args res # 8 MiB: 4 x 1 MiB in flight
 	[[ $fmt == qcow2 ]] && img=$qcow
 	[[ $pers == off ]] && opts=$opts,no-persistent
+	opts=$opts${BENCH_BLK_FRONT_OPTS:+,$BENCH_BLK_FRONT_OPTS}
 	read -r -a args <<<"$(job_args "$job")"
 	t0=$(blkback_cpu_ticks)
 	local tag= # the waits of one configuration are enough
@@ -253,7 +259,7 @@ fi
 for ((rep = 1; rep <= repeat; rep++)); do
 	for job in "${jobnames[@]}"; do
 		run_a "$rep" "$job"
-		for cfg in raw-on raw-off qcow2-on qcow2-off; do
+		for cfg in "${configs[@]}"; do
 			run_b "$rep" "$job" "${cfg%-*}" "${cfg#*-}"
 		done
 		[[ -n $with_c ]] && for fmt in raw qcow2; do

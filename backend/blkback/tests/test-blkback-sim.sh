@@ -19,6 +19,10 @@
 #              every write completed exactly once and is in the image
 #   restart-term  the same with SIGTERM: exit 0, the logs kept, resumed
 #   reattach   the disk unplugged and plugged again under a running guest
+#   idle       a connected device whose guest stopped doing I/O costs
+#              xpv-blkback no CPU: its queue threads' polling ended
+#              (their time on a CPU and runnable over 2 s, from
+#              schedstat, well under what a spinning thread shows)
 #   hostile    a seeded hostile frontend; another domain's writes go on
 #   hostile-mq multi-queue connects failing at every queue i of every N
 #              up to multi-queue-max-queues (4 here), and N past it: the
@@ -39,7 +43,7 @@ command -v xenstore-write >/dev/null || xpv_skip "xenstore-utils is not installe
 blk_sim_setup xpv-blk
 start_blkback()
 {
-	blk_start_blkback --max-queues 4
+	blk_start_blkback --max-queues 4 --poll-us 50
 }
 start_blkback
 
@@ -254,6 +258,41 @@ if wait_log "$log" waiting; then
 	wait_log "$log" "guest: done" || true
 	grep -q "guest: done failures=0" "$log" && image_holds "$run/t.img" raw 65536 65536 31 &&
 		pass || { fail "the guest said:"; sed 's/^/    guest: /' "$log"; }
+fi
+"$BIN/xpv-blk-domain" destroy "$domid"
+
+# Time (ns) xpv-blkback's threads spent on a CPU or waiting for one: a
+# thread that spins is one or the other all the time, whatever the load.
+blkback_busy_ns()
+{
+	local f total=0 run wait
+	for f in /proc/"${XPV_PIDS[xpv-blkback]}"/task/*/schedstat; do
+		read -r run wait _ <"$f" || continue
+		total=$((total + run + wait))
+	done
+	echo $total
+}
+
+case=idle
+new_raw "$run/i.img"
+guest_bg idle "$run/i.img" raw w write:0:1m:35 read:0:1m:35 flush wait \
+	read:0:64k:35
+if wait_log "$log" waiting; then
+	sleep 0.2 # past the polling bound (at most 1 ms) of the last turn
+	b0=$(blkback_busy_ns)
+	sleep 2
+	b1=$(blkback_busy_ns)
+	echo go >"$run/idle.in"
+	wait_log "$log" "guest: done" || true
+	busy_ms=$(((b1 - b0) / 1000000))
+	if ((busy_ms > 200)); then
+		fail "xpv-blkback was running or runnable ${busy_ms} ms of 2 s with its device idle"
+	elif ! grep -q "guest: done failures=0" "$log"; then
+		fail "the guest said:"; sed 's/^/    guest: /' "$log"
+	else
+		echo "    xpv-blkback busy ${busy_ms} ms of 2 s idle"
+		pass
+	fi
 fi
 "$BIN/xpv-blk-domain" destroy "$domid"
 
