@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <xenstore.h>
 
 #include "hv/hv.h"
+#include "ring/xenbus.h"
 #include "toolstack/domains.h"
 #include "toolstack/store.h"
 #include "toolstack/util.h"
@@ -221,9 +223,19 @@ static void check_devices(struct checker *c, const char *home)
 		}
 		ids = xs_directory(c->xs, XBT_NULL, fe, &ni);
 		for (j = 0; ids && j < ni; j++) {
+			unsigned long devid;
+
 			snprintf(fe, sizeof(fe), "%s/%s/%s", dir, classes[i],
 				 ids[j]);
-			check_device(c, s, fe, strtoul(ids[j], NULL, 10));
+			/* The guest names its device directories: an id that
+			 * is not a device number is its own violation, not
+			 * device 0's. */
+			if (xpv_xenbus_parse_uint(ids[j], UINT_MAX - 1,
+						  &devid) < 0) {
+				violation(c, fe, "device id is not a number");
+				continue;
+			}
+			check_device(c, s, fe, (unsigned int)devid);
 		}
 		free(ids);
 	}

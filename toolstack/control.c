@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,18 @@ int xpv_cmd_unpause(struct xpv *x, int argc, char **argv)
 
 /* --- memory and vcpus ---------------------------------------------------- */
 
+/* Multiply a count of KiB by 1024 `times` times; -1 past LLONG_MAX (the
+ * value is the user's: a shift past the top would be undefined). */
+static long long kib_scale(long long n, unsigned int times)
+{
+	while (times--) {
+		if (n > LLONG_MAX >> 10)
+			return -1;
+		n <<= 10;
+	}
+	return n;
+}
+
 /* xl's parse_mem_size_kb: a number with an optional unit, MiB when none. */
 static long long mem_size_kb(const char *s)
 {
@@ -252,15 +265,12 @@ static long long mem_size_kb(const char *s)
 		return -1;
 	switch (tolower((unsigned char)*end)) {
 	case 't':
-		n <<= 10;
-		/* fall through */
+		return kib_scale(n, 3);
 	case 'g':
-		n <<= 10;
-		/* fall through */
+		return kib_scale(n, 2);
 	case '\0':
 	case 'm':
-		n <<= 10;
-		/* fall through */
+		return kib_scale(n, 1);
 	case 'k':
 		return n;
 	case 'b':

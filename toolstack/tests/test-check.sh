@@ -43,6 +43,14 @@ xpv check: 9 violations"
 [[ $rc -eq 1 && $out == "$expect" ]]
 check "each violation is named, exit 1" $? "$(diff <(echo "$out") <(echo "$expect"))"
 
+# The guest names its device directories: one that is not a device number
+# is reported as such, not checked as device 0.
+xenstore-write "$h/device/vbd/foo/state" 4
+out=$("$BIN/xpv" check victim)
+[[ $out == *"$h/device/vbd/foo: device id is not a number"* ]]
+check "a device id that is not a number is a violation" $? "$out"
+xenstore-rm "$h/device/vbd/foo"
+
 # The guest writes its own keys (control/, its frontends): what xpv check
 # prints of them reaches the admin's terminal with no escape sequence
 # (title, screen clear) and no CR/LF to forge a line of its own.
