@@ -27,7 +27,10 @@
 #include "tests/lib/check.h"
 #include "tests/lib/domain.h"
 
-#define WAIT_MS 10000
+/* Every wait is for something that must come; the limit only guards
+ * against a hang (a loaded machine under sanitizers can take seconds to
+ * schedule a guest or the daemon). */
+#define WAIT_MS 30000
 
 static struct hv *hv;
 static struct xs_handle *xs; /* requests */

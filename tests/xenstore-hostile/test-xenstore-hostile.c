@@ -27,7 +27,10 @@
 #include "tests/lib/domain.h"
 #include "ring/xs_wire.h"
 
-#define WAIT_MS 5000
+/* Every wait is for something that must come; the limit only guards
+ * against a hang (a loaded machine under sanitizers can take seconds to
+ * schedule a guest or the daemon). */
+#define WAIT_MS 30000
 /* The daemon's resident memory may not grow past this under a flood. */
 #define RSS_LIMIT_KB (256 * 1024)
 
