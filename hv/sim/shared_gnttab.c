@@ -17,9 +17,12 @@
  * recorded in the active entry, checked against the domain's memory size.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -125,8 +128,37 @@ static uint32_t locker_id(void)
 	return me;
 }
 
-/* The active-entry lock. A holder that died (its pid is gone) cannot
- * release it, so a waiter that sees a dead holder takes the lock over. */
+/*
+ * Whether the process holding a lock is gone: no such pid, or a zombie
+ * (killed inside the lock and not yet reaped by its parent: kill(pid, 0)
+ * still succeeds on it, and waiting for the reap would make every other
+ * locker, xpv-hv's one thread among them, wait on that parent). Read on the
+ * slow path only, once per 1024 spins.
+ */
+static bool holder_is_gone(uint32_t pid)
+{
+	char path[32], buf[256], *state;
+	ssize_t n;
+	int fd;
+
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, so from the last ')'. */
+	state = strrchr(buf, ')');
+	return state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X');
+}
+
+/* The active-entry lock. A holder that died (its pid is gone or a zombie)
+ * cannot release it, so a waiter that sees a dead holder takes it over. */
 static void act_lock(struct sim_active *act)
 {
 	uint32_t me = locker_id();
@@ -140,7 +172,7 @@ static void act_lock(struct sim_active *act)
 						__ATOMIC_RELAXED))
 			return;
 		if (++spins % 1024 == 0) {
-			if (kill((pid_t)cur, 0) < 0 && errno == ESRCH)
+			if (holder_is_gone(cur))
 				__atomic_compare_exchange_n(&act->lock, &cur, 0,
 							    false,
 							    __ATOMIC_ACQUIRE,
@@ -155,25 +187,33 @@ static void act_unlock(struct sim_active *act)
 	__atomic_store_n(&act->lock, 0, __ATOMIC_RELEASE);
 }
 
+/* Whether entry word w lets domain me map or copy it (0 or -errno). */
+static int may_use(uint32_t w, hv_domid_t me, bool writable)
+{
+	if ((w & SIM_GTF_type_mask) != SIM_GTF_permit_access)
+		return -ENOENT;
+	if ((w >> 16) != me)
+		return -EPERM;
+	if (writable && (w & SIM_GTF_readonly))
+		return -EPERM;
+	return 0;
+}
+
 /* Check the entry and set the in-use flags in one compare-and-swap. */
 static int set_status(struct sim_grant_entry *e, hv_domid_t me, bool writable)
 {
 	uint32_t *w = entry_word(e);
 	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-	int tries;
+	int tries, err;
 
 	for (tries = 0; tries < CAS_RETRIES; tries++) {
 		uint32_t set = SIM_GTF_reading;
 
-		if ((old & SIM_GTF_type_mask) != SIM_GTF_permit_access)
-			return -ENOENT;
-		if ((old >> 16) != me)
-			return -EPERM;
-		if (writable) {
-			if (old & SIM_GTF_readonly)
-				return -EPERM;
+		err = may_use(old, me, writable);
+		if (err)
+			return err;
+		if (writable)
 			set |= SIM_GTF_writing;
-		}
 		if (__atomic_compare_exchange_n(w, &old, old | set, false,
 						__ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE))
@@ -210,6 +250,18 @@ int sim_gnt_acquire(struct sim_grant_entry *table, struct sim_active *act,
 	if (ref >= SIM_NR_GREFS)
 		return -ERANGE;
 	a = &act[ref];
+	/*
+	 * Refuse what is not ours before taking the lock: a guest names any
+	 * ref of any domain in a copy, and xpv-hv's one thread must not wait
+	 * on the lock of an entry the guest has no right to (a dom0 holder
+	 * stopped inside it would stall every domain). set_status checks
+	 * again under the lock; the granter may change the entry between.
+	 */
+	err = may_use(__atomic_load_n(entry_word(&table[ref]),
+				      __ATOMIC_ACQUIRE),
+		      me, writable);
+	if (err)
+		return err;
 	act_lock(a);
 	err = set_status(&table[ref], me, writable);
 	if (err)

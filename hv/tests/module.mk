@@ -3,6 +3,7 @@
 #   test-hv-sim     multi-domain cases on sim, with hv-test-guest as guests
 #   test-hv-doorbell  the event channel transport of sim, attacked alone
 #   test-hv-nosyscall  dom0's grant copies and maps make no system call
+#   test-hv-gnttab  sim's grant table and its lock, against dead and stopped holders
 HV_TEST_HARNESS := $(call objs,hv/tests/harness.c) $(TEST_LIB)
 
 TEST_PROGS += $(BIN)/test-hv-common
@@ -16,6 +17,14 @@ TEST_PROGS += $(BIN)/test-hv-doorbell
 TESTS += $(BIN)/test-hv-doorbell
 
 $(BIN)/test-hv-doorbell: $(call objs,hv/tests/test-hv-doorbell.c) $(TEST_LIB) $(HV_LIB)
+	$(link)
+
+# The grant table alone: the active-entry lock against a holder that died
+# (a zombie) or stays stopped inside it.
+TEST_PROGS += $(BIN)/test-hv-gnttab
+TESTS += $(BIN)/test-hv-gnttab
+
+$(BIN)/test-hv-gnttab: $(call objs,hv/tests/test-hv-gnttab.c) $(TEST_LIB) $(HV_LIB)
 	$(link)
 
 # dom0's data path under a seccomp filter: not one system call.
