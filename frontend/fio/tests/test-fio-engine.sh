@@ -6,7 +6,8 @@
 #   pattern    sequential 1 MiB writes of a known pattern at iodepth 4
 #              (indirect requests): the file holds the pattern
 #   verify     4 KiB random writes at iodepth 32, read back and checked
-#              by fio (crc32c), persistent grants on and then off
+#              by fio (crc32c), persistent grants on and then off, then
+#              with blkfront polling 50 us before it sleeps (poll=50)
 #   rate, thinktime
 #              a rate-limited job, and one with think time, at iodepth
 #              8: fio pauses with I/O queued, which the engine publishes
@@ -80,7 +81,7 @@ with open(sys.argv[1], "rb") as f:
 PY
 fi
 
-for opts in pool=2048 pool=2048,no-persistent; do
+for opts in pool=2048 pool=2048,no-persistent pool=2048,poll=50; do
 	case="verify ($opts)"
 	XPV_BLKFRONT_OPTS=$opts fio_in_domain verify --name=verify \
 		--rw=randwrite --bs=4k --iodepth=32 --size=8m \
