@@ -532,6 +532,15 @@ int hv_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask)
 	return err ? err : hv->ops->domain_pin(hv, domid, cpumask);
 }
 
+int hv_host_cpus(struct hv *hv)
+{
+	if (!hv)
+		return -EINVAL;
+	if (!hv->ops->host_cpus)
+		return -EOPNOTSUPP;
+	return hv->ops->host_cpus(hv);
+}
+
 const char *hv_scheduler_name(struct hv *hv)
 {
 	if (!hv)

@@ -438,6 +438,13 @@ int hv_domain_sched_set(struct hv *hv, hv_domid_t domid,
 int hv_domain_pin(struct hv *hv, hv_domid_t domid,
 		  uint64_t cpumask) HV_MUST_CHECK;
 /*
+ * How many cpus guests run on: cpus 0 .. n-1 may be named to
+ * hv_domain_pin. sim: the machine's; xen: the hypervisor's
+ * (xc_get_max_cpus), not dom0's vcpus, which may be fewer
+ * (dom0_max_vcpus). Returns n > 0, or -errno.
+ */
+int hv_host_cpus(struct hv *hv) HV_MUST_CHECK;
+/*
  * The scheduler guests run under, named as `xl info`'s xen_scheduler
  * line names it. xen: the hypervisor's default scheduler, cpupool 0's
  * (XEN_SYSCTL_sched_id, which xl reads): "credit", "credit2", "rtds",

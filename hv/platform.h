@@ -98,6 +98,7 @@ struct hv_ops {
 				const struct hv_sched_credit *s);
 	int (*domain_pin)(struct hv *hv, hv_domid_t domid, uint64_t cpumask);
 	const char *(*scheduler_name)(struct hv *hv);
+	int (*host_cpus)(struct hv *hv);
 };
 
 /*

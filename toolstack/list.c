@@ -203,7 +203,7 @@ int xpv_cmd_info(struct xpv *x, int argc, char **argv)
 	struct hv_dominfo *info = calloc(MAX_DOMAINS, sizeof(*info));
 	struct hv *hv;
 	struct utsname u;
-	int n;
+	int n, cpus;
 
 	while (xpv_getopt(argc, argv, "h", NULL, "info") != -1)
 		;
@@ -212,13 +212,18 @@ int xpv_cmd_info(struct xpv *x, int argc, char **argv)
 		free(info);
 		return 1;
 	}
+	/* The hypervisor's cpus, as xl's physinfo: in a Xen dom0 ours are
+	 * its vcpus, maybe fewer. */
+	cpus = hv_host_cpus(hv);
+	if (cpus <= 0)
+		cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	uname(&u);
 	line("host", "%s", u.nodename);
 	line("release", "%s", u.release);
 	line("version", "%s", u.version);
 	line("machine", "%s", u.machine);
-	line("nr_cpus", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
-	line("max_cpu_id", "%ld", sysconf(_SC_NPROCESSORS_CONF) - 1);
+	line("nr_cpus", "%d", cpus);
+	line("max_cpu_id", "%d", cpus - 1);
 	line("total_memory", "%llu",
 	     (unsigned long long)info[0].memory_kb / 1024);
 	line("free_memory", "%llu", free_memory_mib());

@@ -23,22 +23,28 @@
 
 #define MAX_DOMAINS 1024
 
-/* The cpus of this host, as a mask of the 64 the hypervisor can name. */
-static uint64_t host_cpus(void)
+/*
+ * The hypervisor's cpus, as a mask of the 64 it can be given: not the
+ * cpus xpv itself sees, which in a Xen dom0 are its vcpus (fewer than
+ * the host's under dom0_max_vcpus).
+ */
+static uint64_t host_cpus(struct hv *hv)
 {
-	long n = sysconf(_SC_NPROCESSORS_CONF);
+	int n = hv_host_cpus(hv);
 
+	if (n <= 0) /* unknown: the hypervisor refuses what it lacks */
+		n = (int)sysconf(_SC_NPROCESSORS_CONF);
 	return n <= 0 || n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
-/* mask as the hypervisor takes it: `all' means this host's cpus; a cpu
+/* mask as the hypervisor takes it: `all' means the host's cpus; a cpu
  * above 63 cannot be named (0 returned). */
-static uint64_t pin_mask(const uint64_t *mask, bool all)
+static uint64_t pin_mask(struct hv *hv, const uint64_t *mask, bool all)
 {
 	unsigned int i;
 
 	if (all)
-		return mask[0] & host_cpus();
+		return mask[0] & host_cpus(hv);
 	for (i = 1; i < XPV_MAX_CPUS / 64; i++)
 		if (mask[i])
 			return 0;
@@ -61,9 +67,9 @@ int xpv_sched_apply(struct hv *hv, unsigned int domid,
 	}
 	if (!cfg->cpus_set)
 		return 0;
-	mask = pin_mask(cfg->cpus, false);
-	if (!mask) /* "all", or cpus beyond 63: all of this host's */
-		mask = pin_mask(cfg->cpus, true);
+	mask = pin_mask(hv, cfg->cpus, false);
+	if (!mask) /* "all", or cpus beyond 63: all of the host's */
+		mask = pin_mask(hv, cfg->cpus, true);
 	ret = hv_domain_pin(hv, domid, mask);
 	if (ret)
 		xpv_err("domain %u: cannot pin it to its cpus: %s", domid,
@@ -218,7 +224,7 @@ int xpv_cmd_vcpu_pin(struct xpv *x, int argc, char **argv)
 			hard);
 		return 1;
 	}
-	pin = pin_mask(mask, !strcmp(hard, "all"));
+	pin = pin_mask(xpv_hv(x), mask, !strcmp(hard, "all"));
 	if (!pin) {
 		xpv_err("vcpu-pin: %s: cpus above 63 cannot be pinned to here",
 			hard);

@@ -210,6 +210,7 @@ static const struct hv_ops sim_ops = {
 	.domain_sched_set = sim_domain_sched_set,
 	.domain_pin = sim_domain_pin,
 	.scheduler_name = sim_scheduler_name,
+	.host_cpus = sim_host_cpus,
 };
 
 int hv_sim_open(struct hv **hvp, char *why, size_t why_len)

@@ -192,6 +192,7 @@ int sim_domain_sched_set(struct hv *hv, hv_domid_t domid,
 			 const struct hv_sched_credit *s);
 int sim_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask);
 const char *sim_scheduler_name(struct hv *hv);
+int sim_host_cpus(struct hv *hv);
 int sim_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max);
 int sim_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info);
 int sim_domain_start_info(struct hv *hv, hv_domid_t domid,

@@ -4,6 +4,8 @@
  * name.
  */
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include "hv/sim/client.h"
 
@@ -52,4 +54,15 @@ const char *sim_scheduler_name(struct hv *hv)
 {
 	(void)hv;
 	return "sim-cgroup";
+}
+
+/* Every domain shares this machine's kernel and its cpus. */
+int sim_host_cpus(struct hv *hv)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	(void)hv;
+	if (n <= 0)
+		return errno ? -errno : -EIO;
+	return n > INT_MAX ? INT_MAX : (int)n;
 }

@@ -71,6 +71,23 @@ static int t_open(void)
 	return 0;
 }
 
+/* The host as a toolstack reads it: its scheduler and its cpus (on Xen
+ * the hypervisor's, not dom0's vcpus: check-xen's xpv-pin). */
+static int t_host(void)
+{
+	const char *sched = hv_scheduler_name(hv);
+	int cpus = hv_host_cpus(hv);
+
+	REQUIRE(sched && *sched, "scheduler_name: %s", strerror(errno));
+	REQUIRE(cpus > 0, "host_cpus: %d", cpus);
+	if (sim())
+		REQUIRE(!strcmp(sched, "sim-cgroup") &&
+				cpus == sysconf(_SC_NPROCESSORS_CONF),
+			"sim: scheduler %s, %d cpus", sched, cpus);
+	printf("    scheduler %s, %d cpus\n", sched, cpus);
+	return 0;
+}
+
 static int t_map_write_read(void)
 {
 	hv_gref_t ref;
@@ -890,6 +907,7 @@ static int t_list_has_dom0(void)
 
 static const struct test_case cases[] = {
 	{ "open: dom0 on the chosen platform", t_open, false },
+	{ "host: its scheduler's name and its cpus", t_host, false },
 	{ "grant: map writable, both sides see the bytes", t_map_write_read,
 	  false },
 	{ "grant: read-only grant refused for write, readable", t_readonly,

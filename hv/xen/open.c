@@ -127,6 +127,7 @@ static const struct hv_ops xen_ops = {
 	.domain_sched_set = xen_domain_sched_set,
 	.domain_pin = xen_domain_pin,
 	.scheduler_name = xen_scheduler_name,
+	.host_cpus = xen_host_cpus,
 	.domain_list = xen_domain_list,
 	.domain_info = xen_domain_info,
 	.domain_start_info = xen_domain_start_info,

@@ -147,3 +147,14 @@ const char *xen_scheduler_name(struct hv *hv)
 		return "unknown";
 	return scheduler_names[id];
 }
+
+/* The hypervisor's cpus (physinfo's max_cpu_id + 1), which dom0's own
+ * count (its vcpus) may be below. */
+int xen_host_cpus(struct hv *hv)
+{
+	int n = xc_get_max_cpus(to_xen(hv)->xc);
+
+	if (n <= 0)
+		return errno ? -errno : -EIO;
+	return n;
+}

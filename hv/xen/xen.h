@@ -157,6 +157,7 @@ int xen_domain_sched_set(struct hv *hv, hv_domid_t domid,
 			 const struct hv_sched_credit *s);
 int xen_domain_pin(struct hv *hv, hv_domid_t domid, uint64_t cpumask);
 const char *xen_scheduler_name(struct hv *hv);
+int xen_host_cpus(struct hv *hv);
 int xen_domain_list(struct hv *hv, struct hv_dominfo *info, unsigned int max);
 int xen_domain_info(struct hv *hv, hv_domid_t domid, struct hv_dominfo *info);
 int xen_domain_start_info(struct hv *hv, hv_domid_t domid,

@@ -37,6 +37,9 @@ kernel=${XEN_DOM0_KERNEL:-$CROOT/boot/vmlinuz-$KVER}
 cmdline="console=hvc0 earlyprintk=xen loglevel=4 $dom0_args"
 xen_cmd="console=com1 com1=115200,8n1 dom0_mem=512M,max:512M bootscrub=0"
 xen_cmd+=" noreboot"
+# XEN_ARGS: more of Xen's options, e.g. dom0_max_vcpus=1 (dom0 with fewer
+# vcpus than the host has cpus; docs/testing.md).
+[[ -n ${XEN_ARGS:-} ]] && xen_cmd+=" $XEN_ARGS"
 
 : >"$log"
 "${XEN_QEMU:-qemu-system-x86_64}" -accel tcg,thread=multi,tb-size=256 -machine pc \

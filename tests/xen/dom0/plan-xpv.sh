@@ -19,7 +19,9 @@
 #                 default), then back to 256 and no cap; `xpv info`'s
 #                 xen_scheduler is `xl info`'s
 #   xpv-pin       `xpv vcpu-pin G all 1`: `xl vcpu-list G` shows vcpu 0's
-#                 hard affinity 1; `all` gives every cpu back
+#                 hard affinity 1; `all` gives every cpu back (the
+#                 hypervisor's, also with XEN_ARGS=dom0_max_vcpus=1);
+#                 `xpv info`'s max_cpu_id is `xl info`'s
 #   xpv-disk      the guest made a file system on its disk, a file written
 #                 and read back intact (tests/xen/domU/fs-guest.sh)
 #   xpv-net       the guest pinged dom0, and dom0 pings the guest
@@ -266,6 +268,11 @@ t_xpv_pin()
 	[ "$hard" = all ] ||
 		fail "after xpv vcpu-pin all all, xl vcpu-list shows hard affinity '$hard'"
 	echo "xpv vcpu-pin: xl vcpu-list shows hard affinity 1, then all"
+	# `all` and info are the hypervisor's cpus, not dom0's vcpus (fewer
+	# under XEN_ARGS=dom0_max_vcpus=1, where `all` pinned to cpu 0).
+	[ "$(xpv_info_field xpv max_cpu_id)" = "$(xpv_info_field xl max_cpu_id)" ] ||
+		fail "xpv info's max_cpu_id is $(xpv_info_field xpv max_cpu_id), xl info's $(xpv_info_field xl max_cpu_id)"
+	echo "xpv info and xl info: max_cpu_id $(xpv_info_field xl max_cpu_id)"
 }
 
 t_xpv_disk()
