@@ -18,6 +18,8 @@
 #   XEN_RUN         a shell command run in dom0 once the store is up (test
 #                   "run"); its output is printed
 #   XEN_BREAK       break something on purpose (see selftest.sh)
+#   XEN_ARGS        more options on Xen's command line (boot.sh), e.g.
+#                   dom0_max_vcpus=1 for xpv-pin
 #   XEN_OUT         images and serial logs (default build/xen); one run at a
 #                   time uses it
 #   XEN_SELFTEST    the tests of the test bed run after a whole-plan run
