@@ -80,6 +80,8 @@ int state_switch(struct xpv_backend_dev *dev, enum xpv_xenbus_state to);
 
 /* xenbus.c: forget dev (unwatch, unlink, free); the ops are not called. */
 void core_forget(struct xpv_backend_dev *dev);
+/* xenbus.c: stop watching the frontend's state (dev->watching). */
+void core_unwatch_frontend(struct xpv_backend_dev *dev);
 
 /* store.c: "<dir>/<key>" of side's directory into buf. */
 int store_path(const struct xpv_backend_dev *dev, enum xpv_backend_side side,

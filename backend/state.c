@@ -57,6 +57,8 @@
  * - A Connected device whose frontend's directory vanished (the guest was
  *   destroyed) is disconnected and Closed; it is removed when the
  *   toolstack removes its directory.
+ * - Initialising read over a device taken further is a new device at the
+ *   same path (start_over_if_new): the old is removed, the new probed.
  * - A new backend daemon probes a device it finds in any state but
  *   offline. One the store says is Connected at both ends was left by a
  *   daemon that was killed: a backend with a resume op takes over that
@@ -543,6 +545,33 @@ static void run_transitions(struct xpv_backend_dev *dev, struct view *v)
 	}
 }
 
+/* The toolstack writes Initialising only into a directory it has just
+ * made, and the core never goes back to it: read over a device the core
+ * has taken further, it is a new device at the same path (the old
+ * directory removed and a new one added before the core looked, as when
+ * a domid is used again at once). Forget the old one's probe, ring and
+ * frontend and start over, so that the new is never served with what was
+ * opened for the old (another guest's disk). */
+static void start_over_if_new(struct xpv_backend_dev *dev)
+{
+	unsigned long n;
+
+	if (dev->state == XPV_XENBUS_STATE_INITIALISING || dev->rewrite ||
+	    xpv_backend_read_uint(dev, XPV_BACKEND, "state",
+				  XPV_XENBUS_STATE_MAX, &n) ||
+	    n != XPV_XENBUS_STATE_INITIALISING)
+		return;
+	log_dev(dev, "a new device at the same path: starting over");
+	do_remove(dev);
+	if (dev->watching)
+		core_unwatch_frontend(dev);
+	dev->fe[0] = '\0';
+	dev->state = XPV_XENBUS_STATE_INITIALISING;
+	dev->fe_state = XPV_XENBUS_STATE_UNKNOWN;
+	dev->fe_furthest = XPV_XENBUS_STATE_UNKNOWN;
+	dev->reported = false;
+}
+
 void state_drive(struct xpv_backend_dev *dev)
 {
 	struct view v;
@@ -556,6 +585,7 @@ void state_drive(struct xpv_backend_dev *dev)
 	}
 	if (ret < 0)
 		return;
+	start_over_if_new(dev);
 	rewrite_state(dev);
 	if (!dev->watching && find_frontend(dev))
 		return;

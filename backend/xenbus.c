@@ -306,16 +306,22 @@ void xpv_backend_kick(struct xpv_backend_dev *dev)
 
 /* --- Forgetting ---------------------------------------------------------- */
 
+void core_unwatch_frontend(struct xpv_backend_dev *dev)
+{
+	char path[CORE_PATH_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/state", dev->fe);
+	xs_unwatch(dev->be->xs, path, dev->fe_token);
+	dev->watching = false;
+}
+
 void core_forget(struct xpv_backend_dev *dev)
 {
 	struct xpv_backend *be = dev->be;
 	struct xpv_backend_dev **p;
-	char path[CORE_PATH_MAX + 8];
 
-	if (dev->watching) {
-		snprintf(path, sizeof(path), "%s/state", dev->fe);
-		xs_unwatch(be->xs, path, dev->fe_token);
-	}
+	if (dev->watching)
+		core_unwatch_frontend(dev);
 	for (p = &be->devs; *p; p = &(*p)->next) {
 		if (*p == dev) {
 			*p = dev->next;

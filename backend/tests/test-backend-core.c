@@ -220,6 +220,9 @@ enum op {
 	BE, /* the toolstack (or hotplug) writes key = value */
 	RM_FE, /* the frontend's directory goes (guest destroyed) */
 	RM_BE, /* the toolstack removes the device */
+	REPLUG, /* the toolstack removes the device (and the guest its
+		   frontend) and adds a new one at the same path, the core not
+		   running between (a domid used again at once) */
 	UNPLUG, /* the toolstack: online 0, state Closing (libxl remove) */
 	RESTART, /* the backend daemon restarts */
 	PROBE_FAILS, /* the next probe (only) returns -ENODEV */
@@ -387,6 +390,21 @@ static const struct scenario scenarios[] = {
 	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
 	    { RM_FE, 0, 0, 6, "6", { 1, 1, 1, 0 }, NULL },
 	    { RM_BE, 0, 0, GONE, "", { 1, 1, 1, 1 }, NULL } } },
+	/* A new device where the core still had the old one (it missed the
+	 * removal): the old is removed and the new probed, never served with
+	 * what the old one's probe opened (a guest that got the domid of a
+	 * destroyed one was given its disk: test-blkback-sim under load). */
+	{ "removed and added again at once, connected",
+	  "test",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { REPLUG, 0, 0, 2, "2", { 2, 1, 1, 1 }, NULL } } },
+	{ "removed and added again at once, closed",
+	  "test",
+	  { { ADD, 0, 0, 2, "2", { 1, 0, 0, 0 }, NULL },
+	    { READY, 0, 0, 4, "4", { 1, 1, 0, 0 }, NULL },
+	    { FE, "state", "6", 6, "6", { 1, 1, 1, 0 }, NULL },
+	    { REPLUG, 0, 0, 2, "2", { 2, 1, 1, 1 }, NULL } } },
 	/* Removed in InitWait and while Connected: nothing written after,
 	 * so no directory comes back. */
 	{ "removed mid-handshake",
@@ -686,6 +704,11 @@ static void do_step(const struct step *s)
 		break;
 	case RM_BE:
 		rm(be_dir);
+		break;
+	case REPLUG:
+		rm(be_dir);
+		rm(fe_dir);
+		add_device("1", "7");
 		break;
 	case UNPLUG:
 		unplug();
