@@ -16,26 +16,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <time.h>
 
 #include "frontend/blkfront.h"
 #include "frontend/xenbus_dev.h"
 #include "ring/blkif.h"
+#include "ring/ring_poll.h"
 
 #define MAX_QUEUES 4u
 #define PAGE XPV_RING_PAGE_SIZE
 #define SECTORS_PER_PAGE (PAGE >> 9)
 /* 2 MiB: Linux's gntalloc lets a process grant 1024 pages in all */
 #define DEFAULT_POOL 512u
-/* The largest polling bound before a sleep (opts.poll_us), and how many looks at
- * the rings between two readings of the clock (a vDSO call). */
+/* The largest polling bound before a sleep (opts.poll_us). */
 #define MAX_POLL_US 1000u
-#define LOOKS_PER_CLOCK 16
-/* Two readings of the clock further apart than this: the thread lost its
- * CPU in between; and how long it then does not poll. */
-#define PREEMPTED_NS 50000u
-#define BACKOFF_NS 20000000u
 
 struct bf_queue {
 	struct xpv_front_ring fr;
@@ -732,14 +725,6 @@ static bool store_ready(struct blkfront *bf)
 	return poll(&p, 1, 0) == 1;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Whether a ring has a response (or a broken index) to take. */
 static bool responses_waiting(const struct blkfront *bf)
 {
@@ -751,6 +736,11 @@ static bool responses_waiting(const struct blkfront *bf)
 	return false;
 }
 
+static bool responses_ready(void *bf)
+{
+	return responses_waiting(bf);
+}
+
 /*
  * Look at the rings' rsp_prod for at most opts.poll_us before sleeping:
  * a sleep costs a wake-up across vCPUs and a wait on the run queue when
@@ -758,34 +748,14 @@ static bool responses_waiting(const struct blkfront *bf)
  * "Polling"). Only with requests in flight: an idle device never spins.
  * Polling pays only while a CPU is free for the backend: it yields
  * between looks, and a poll that lost its CPU to another thread stops
- * polling for BACKOFF_NS.
+ * polling for a while (ring/ring_poll.h).
  */
 static bool spin_for_responses(struct blkfront *bf)
 {
-	uint64_t t, end, prev;
-	unsigned int i;
-
 	if (!bf->o.poll_us || !bf->inflight || !bf->connected)
 		return false;
-	t = now_ns();
-	if (t < bf->poll_backoff_until)
-		return false;
-	end = t + (uint64_t)bf->o.poll_us * 1000u;
-	do {
-		for (i = 0; i < LOOKS_PER_CLOCK; i++) {
-			if (responses_waiting(bf))
-				return true;
-			xpv_ring_cpu_relax();
-		}
-		sched_yield();
-		prev = t;
-		t = now_ns();
-		if (t - prev > PREEMPTED_NS) {
-			bf->poll_backoff_until = t + BACKOFF_NS;
-			return responses_waiting(bf);
-		}
-	} while (t < end);
-	return false;
+	return xpv_ring_poll(responses_ready, bf, bf->o.poll_us,
+			     &bf->poll_backoff_until);
 }
 
 int blkfront_poll(struct blkfront *bf, int timeout_ms)

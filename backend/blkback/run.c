@@ -17,62 +17,18 @@
  * before a sleep). A turn that found nothing ends the polling: an idle
  * device costs one bound of CPU after its last request, then nothing.
  * A poll that lost its CPU to another thread stops polling for a while
- * (spin_for_work): on a busy machine the queue sleeps as before.
+ * (ring/ring_poll.h): on a busy machine the queue sleeps as before.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backend/blkback/queue.h"
+#include "ring/ring_poll.h"
 
-/* How many looks between two readings of the clock (a vDSO call). */
-#define LOOKS_PER_CLOCK 16
-/* Two readings of the clock further apart than this: the thread lost its
- * CPU in between (a look takes well under a microsecond). */
-#define PREEMPTED_NS 50000u
-/* How long a queue does not poll after it lost its CPU while polling. */
-#define BACKOFF_NS 20000000u
-
-static uint64_t now_ns(void)
+static bool queue_has_work(void *q)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * Look for work for at most the queue's bound; true when some came.
- * Polling only pays while a CPU is free: the frontend, or the kernel's
- * completion, needs one to make what this thread waits for. So it yields
- * between looks, and a poll that lost its CPU (another thread was
- * runnable) ends polling for BACKOFF_NS: the queue sleeps between turns
- * again, as it does without polling.
- */
-static bool spin_for_work(struct blkback_queue *q, uint64_t *backoff_until)
-{
-	uint64_t t = now_ns(), end = t + (uint64_t)q->c.poll_us * 1000u, prev;
-	unsigned int i;
-
-	if (t < *backoff_until)
-		return false;
-	do {
-		for (i = 0; i < LOOKS_PER_CLOCK; i++) {
-			if (blkback_queue_has_work(q))
-				return true;
-			xpv_ring_cpu_relax();
-		}
-		sched_yield();
-		prev = t;
-		t = now_ns();
-		if (t - prev > PREEMPTED_NS) {
-			*backoff_until = t + BACKOFF_NS;
-			return blkback_queue_has_work(q);
-		}
-	} while (t < end);
-	return false;
+	return blkback_queue_has_work(q);
 }
 
 static void *queue_thread(void *arg)
@@ -84,7 +40,9 @@ static void *queue_thread(void *arg)
 	while (!(q->stopping && q->data_inflight == 0)) {
 		/* the stop's eventfd completes on the io_uring too: a
 		 * polling thread sees it as work */
-		busy = busy && q->c.poll_us && spin_for_work(q, &backoff_until);
+		busy = busy && q->c.poll_us &&
+		       xpv_ring_poll(queue_has_work, q, q->c.poll_us,
+				     &backoff_until);
 		q->spinning = busy;
 		if (blkback_queue_poll(q, !busy) < 0 && !q->stopping)
 			break;
