@@ -211,6 +211,8 @@ if wait_log "$log" "ok mark:start"; then
 		fail "the guest said:"; sed 's/^/    guest: /' "$log"
 	elif ! grep -q "resumed the connection" "$run/blkback.log"; then
 		fail "the restarted daemon did not resume the ring: $(grep info "$log")"
+		# what the daemons said of the device (a refused resume says why)
+		grep -E "resum|vbd/$domid/" "$run/blkback.log" | tail -n 12 | sed 's/^/    blkback: /'
 	elif out=$(stream_holds "$run/r.img" raw 0 16000 20); then
 		pass
 	else
