@@ -311,6 +311,11 @@ static int populate_minimal(const struct world *w, struct host_trees *t,
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (mkdir(dirs[i], 0755) < 0)
 			return note(e, -errno, "mkdir", dirs[i]);
+	/* /tmp before the host's directories: one that lives under the
+	 * host's /tmp (a tree cloned there) is bound onto the guest's /tmp,
+	 * not hidden under it. */
+	if (guest_tmpfs(w, "tmp"))
+		return note(e, -errno, "mounting", "/tmp");
 	err = place(&t->usr, "usr", false);
 	if (err)
 		return note(e, err, "mounting", "/usr");
@@ -473,7 +478,7 @@ static int assemble(const struct world *w, struct host_trees *t,
 	    mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
 		err = note(e, -errno, "mounting", "/proc");
-	if (!err && guest_tmpfs(w, "tmp"))
+	if (!err && w->root && guest_tmpfs(w, "tmp"))
 		err = note(e, -errno, "mounting", "/tmp");
 	if (!err && !w->root &&
 	    mount_setattr(AT_FDCWD, ".", 0, &ro, sizeof(ro)) < 0)
