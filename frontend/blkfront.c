@@ -5,7 +5,8 @@
  * there are as many as the largest connection the options allow has ring
  * slots, so a request never waits for a record without a slot too. Each
  * record owns one indirect page, granted once. Data lives in the pool,
- * granted once: a request takes a run of its pages.
+ * granted once: a request takes a run of its pages, or (direct) names the
+ * pages of a caller's buffer lent from the pool.
  *
  * The backend is not trusted either: a response's id must name a record
  * in flight on that ring, else it is ignored; an impossible response
@@ -40,6 +41,7 @@ struct bf_req {
 	uint8_t op; /* XPV_BLKIF_OP_* */
 	bool busy, on_ring;
 	bool answered; /* a leader's own part, waiting for the others */
+	bool direct; /* its pages are a caller's buffer: no copy, not freed */
 	uint16_t queue;
 	uint64_t sector, nr_sectors;
 	uint32_t len; /* bytes of data */
@@ -75,6 +77,8 @@ struct blkfront {
 	uint8_t *pool;
 	hv_gref_t *pool_refs;
 	uint64_t *pool_used;
+	uint32_t *lent; /* pages of the buffer lent at each page, else 0 */
+	uint32_t lent_pages;
 	uint8_t *ind; /* one page per record */
 	hv_gref_t *ind_refs;
 };
@@ -113,6 +117,101 @@ static int pool_alloc(struct blkfront *bf, uint32_t n)
 	return -EBUSY;
 }
 
+/* The highest free run of n pages (lent buffers gather at the top). */
+static int pool_alloc_top(struct blkfront *bf, uint32_t n)
+{
+	uint32_t i, run = 0;
+
+	for (i = bf->o.pool_pages; i-- > 0;) {
+		run = pool_bit(bf, i) ? 0 : run + 1;
+		if (run == n) {
+			pool_mark(bf, i, n, true);
+			return (int)i;
+		}
+	}
+	return -EBUSY;
+}
+
+/* --- buffers lent to the caller ----------------------------------------- */
+
+/*
+ * Lent buffers are taken from the top of the pool and never reach its
+ * lowest max_io bytes, where requests take their runs from the bottom
+ * up: a copied request of any size still finds room once those in
+ * flight are answered, however much is lent.
+ */
+void *blkfront_buffer_alloc(struct blkfront *bf, size_t len)
+{
+	uint32_t n = (uint32_t)((len + PAGE - 1) / PAGE);
+	uint32_t keep = (uint32_t)(bf->info.max_io / PAGE);
+	int first = -1;
+
+	if (len && n <= bf->o.pool_pages &&
+	    bf->lent_pages + n + keep <= bf->o.pool_pages)
+		first = pool_alloc_top(bf, n);
+	if (first >= 0 && (uint32_t)first < keep) {
+		pool_mark(bf, (uint32_t)first, n, false); /* requests' room */
+		first = -1;
+	}
+	if (first < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	bf->lent[first] = n;
+	bf->lent_pages += n;
+	return bf->pool + (size_t)first * PAGE;
+}
+
+/* The pool page buf starts, or -1 if it does not start one. */
+static int32_t pool_page_of(const struct blkfront *bf, const void *buf)
+{
+	uintptr_t at = (uintptr_t)buf, base = (uintptr_t)bf->pool;
+
+	if (!buf || at < base || (at - base) % PAGE ||
+	    (at - base) / PAGE >= bf->o.pool_pages)
+		return -1;
+	return (int32_t)((at - base) / PAGE);
+}
+
+size_t blkfront_buffer_len(const struct blkfront *bf, const void *buf)
+{
+	int32_t first = pool_page_of(bf, buf);
+
+	return first < 0 ? 0 : (size_t)bf->lent[first] * PAGE;
+}
+
+void blkfront_buffer_free(struct blkfront *bf, void *buf)
+{
+	int32_t first = pool_page_of(bf, buf);
+
+	if (first < 0 || !bf->lent[first])
+		return;
+	pool_mark(bf, (uint32_t)first, bf->lent[first], false);
+	bf->lent_pages -= bf->lent[first];
+	bf->lent[first] = 0;
+}
+
+/*
+ * The first page of len bytes at buf when they lie in one lent buffer,
+ * starting on one of its pages; else -1 (the I/O is copied). A lent
+ * buffer's pages are found by walking back to its first page.
+ */
+static int32_t direct_page(const struct blkfront *bf, const void *buf,
+			   size_t len)
+{
+	int32_t page = pool_page_of(bf, buf), first;
+
+	if (page < 0 || !len)
+		return -1;
+	for (first = page; first >= 0 && !bf->lent[first]; first--)
+		if (!pool_bit(bf, (uint32_t)first))
+			return -1; /* a free page: not in a buffer */
+	if (first < 0 || (uint64_t)(page - first) * PAGE + len >
+				 (uint64_t)bf->lent[first] * PAGE)
+		return -1;
+	return page;
+}
+
 /* --- records ---------------------------------------------------------------- */
 
 static struct bf_req *req_alloc(struct blkfront *bf)
@@ -137,7 +236,7 @@ static uint32_t req_id(const struct blkfront *bf, const struct bf_req *r)
 
 static void req_free(struct blkfront *bf, struct bf_req *r)
 {
-	if (r->pool_first >= 0)
+	if (r->pool_first >= 0 && !r->direct)
 		pool_mark(bf, (uint32_t)r->pool_first, r->npages, false);
 	r->busy = false;
 	r->next_free = bf->free_head;
@@ -252,21 +351,23 @@ static unsigned int room(struct blkfront *bf)
 	return n;
 }
 
-/* A record and its pool pages for len bytes, or NULL (-EBUSY). */
-static struct bf_req *take_part(struct blkfront *bf, size_t len)
+/* A record and its pool pages for len bytes (the caller's from page
+ * direct on, when it is not -1), or NULL (-EBUSY). */
+static struct bf_req *take_part(struct blkfront *bf, size_t len, int32_t direct)
 {
 	uint32_t npages = (uint32_t)((len + PAGE - 1) / PAGE);
-	int first = npages ? pool_alloc(bf, npages) : -1;
+	int first = direct >= 0 ? direct : npages ? pool_alloc(bf, npages) : -1;
 	struct bf_req *r;
 
 	if (npages && first < 0)
 		return NULL;
 	r = req_alloc(bf);
 	if (!r) {
-		if (first >= 0)
+		if (first >= 0 && direct < 0)
 			pool_mark(bf, (uint32_t)first, npages, false);
 		return NULL;
 	}
+	r->direct = direct >= 0;
 	r->pool_first = first;
 	r->npages = npages;
 	r->len = (uint32_t)len;
@@ -278,6 +379,7 @@ static int submit(struct blkfront *bf, uint8_t op, uint64_t off,
 		  blkfront_done_fn done, void *arg)
 {
 	size_t max = bf->info.max_io, n = len ? (len + max - 1) / max : 1;
+	int32_t direct = direct_page(bf, wbuf ? wbuf : rbuf, len);
 	struct bf_req *part[64] = { NULL };
 	size_t i, at;
 
@@ -288,8 +390,10 @@ static int submit(struct blkfront *bf, uint8_t op, uint64_t off,
 	if (room(bf) < n)
 		return -EBUSY;
 	for (i = 0; i < n; i++) {
-		part[i] = take_part(bf,
-				    len - i * max < max ? len - i * max : max);
+		/* max_io is whole pages: each part starts on a page */
+		part[i] = take_part(
+			bf, len - i * max < max ? len - i * max : max,
+			direct < 0 ? -1 : direct + (int32_t)(i * max / PAGE));
 		if (!part[i]) {
 			while (i-- > 0)
 				req_free(bf, part[i]);
@@ -305,9 +409,11 @@ static int submit(struct blkfront *bf, uint8_t op, uint64_t off,
 		r->seq = bf->seq++;
 		if (n > 1)
 			r->leader = req_id(bf, part[0]);
-		if (wbuf)
+		if (wbuf && !r->direct) {
 			memcpy(req_data(bf, r), (const uint8_t *)wbuf + at,
 			       r->len);
+			bf->info.copied += r->len;
+		}
 		bf->inflight++;
 	}
 	part[0]->done = done;
@@ -399,8 +505,10 @@ static void complete(struct blkfront *bf, struct bf_req *r, int status)
 	blkfront_done_fn done;
 	void *arg;
 
-	if (!status && r->op == XPV_BLKIF_OP_READ && r->buf)
+	if (!status && r->op == XPV_BLKIF_OP_READ && r->buf && !r->direct) {
 		memcpy(r->buf, req_data(bf, r), r->len);
+		bf->info.copied += r->len;
+	}
 	if (status && !lead->gstatus)
 		lead->gstatus = status;
 	r->answered = true;
@@ -825,8 +933,10 @@ static int alloc_records(struct blkfront *bf)
 	bf->reqs = calloc(bf->nreqs, sizeof(*bf->reqs));
 	bf->pool_refs = calloc(bf->o.pool_pages, sizeof(*bf->pool_refs));
 	bf->pool_used = calloc((bf->o.pool_pages + 63) / 64, 8);
+	bf->lent = calloc(bf->o.pool_pages, sizeof(*bf->lent));
 	bf->ind_refs = calloc(bf->nreqs, sizeof(*bf->ind_refs));
-	if (!bf->reqs || !bf->pool_refs || !bf->pool_used || !bf->ind_refs)
+	if (!bf->reqs || !bf->pool_refs || !bf->pool_used || !bf->lent ||
+	    !bf->ind_refs)
 		return -ENOMEM;
 	bf->pool = hv_share_pages(bf->hv, be, bf->o.pool_pages, true,
 				  bf->pool_refs);
@@ -855,6 +965,7 @@ static void free_all(struct blkfront *bf)
 	free(bf->reqs);
 	free(bf->pool_refs);
 	free(bf->pool_used);
+	free(bf->lent);
 	free(bf->ind_refs);
 	free(bf);
 }

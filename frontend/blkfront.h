@@ -15,7 +15,8 @@
  * offers it and the options allow. Data moves through a pool of pages
  * granted to the backend once (so a backend with persistent grants maps
  * each once); a request's bytes are copied between the caller's buffer
- * and the pool.
+ * and the pool, unless the buffer is itself in the pool
+ * (blkfront_buffer_alloc): then the backend's I/O lands in it directly.
  *
  * When the backend leaves Connected (it restarted, or closed), the next
  * blkfront_poll takes the answers it had pushed, closes the connection,
@@ -59,6 +60,7 @@ struct blkfront_info {
 	unsigned int queues, ring_order;
 	size_t max_io; /* bytes one ring request carries */
 	unsigned long reconnects;
+	uint64_t copied; /* bytes copied between callers' buffers and the pool */
 };
 
 /* status: 0, -EIO (BLKIF_RSP_ERROR), -EOPNOTSUPP. */
@@ -114,6 +116,21 @@ int blkfront_poll(struct blkfront *bf, int timeout_ms);
  * after a reconnection: ask again before each poll.
  */
 void blkfront_fds(const struct blkfront *bf, int fds[2]);
+
+/*
+ * A buffer in the pool, for I/O without a copy: len rounded up to whole
+ * pages, page-aligned, the caller's until blkfront_buffer_free. A read or
+ * write whose buffer starts on a page of such a buffer and lies inside it
+ * is not copied; any other buffer is. The pages stay granted to the
+ * backend, which can read and write them at any time (a backend is not
+ * trusted: check what is read, as after any read). NULL (errno ENOMEM)
+ * when the pool has no free run that long: I/O still works, copied,
+ * through what is left of the pool.
+ */
+void *blkfront_buffer_alloc(struct blkfront *bf, size_t len);
+void blkfront_buffer_free(struct blkfront *bf, void *buf);
+/* Bytes of the buffer blkfront_buffer_alloc returned at buf, else 0. */
+size_t blkfront_buffer_len(const struct blkfront *bf, const void *buf);
 
 /* Requests queued and not completed. */
 unsigned int blkfront_inflight(const struct blkfront *bf);

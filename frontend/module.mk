@@ -58,3 +58,7 @@ $(BIN)/test-xenbus-relay: private LINK_LIBS := -lpthread
 $(BIN)/test-xenbus-relay: $(call objs,frontend/tests/test-xenbus-relay.c) \
 		$(TEST_LIB) $(FRONT_LIB) $(RING_LIB) $(HV_LIB)
 	$(link)
+
+# blkfront's lent buffers: I/O on them not copied, their bytes in the
+# image (xpv-blk-guest --direct against xpv-blkback on sim).
+TESTS += frontend/tests/test-blkfront-direct.sh

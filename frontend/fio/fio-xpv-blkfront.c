@@ -9,10 +9,21 @@
  * frontend directory; XPV_BLKFRONT_OPTS takes blkfront's options, comma
  * separated: no-persistent, no-indirect, queues=N, order=N, pool=PAGES
  * (the data pages granted; 512 by default, enough for 2 MiB in
- * flight: give iodepth x bs / 4096 for large blocks). The engine is
+ * flight: give iodepth x bs / 4096 for large blocks), poll=US, copy. The
+ * engine is
  * diskless to fio (the job's size= is the disk's usable size); reads,
  * writes, trims (discard) and syncs (flush) are asynchronous, completed
  * by blkfront's callbacks.
+ *
+ * No copy: the first time an io_u carries data, its buffer is moved into
+ * blkfront's pool (blkfront_buffer_alloc, its contents copied once) and
+ * io_u->buf points there from then on, so fio reads and writes the pool
+ * pages themselves and blkfront copies nothing (fio sets xfer_buf from
+ * buf before every I/O, and fills write buffers through buf). Without
+ * room in the pool an io_u keeps its own buffer, copied per I/O as
+ * before; `copy` keeps every buffer (to measure the difference). fio
+ * frees its io_us, and the buffers it allocated (td->orig_buffer, not
+ * io_u->buf), before the engine's cleanup closes blkfront and its pool.
  *
  * fio has no development package: the ABI below is fio 3.33's
  * (FIO_IOOPS_VERSION 31, Debian 12's fio), declared here as far as this
@@ -117,7 +128,6 @@ struct ioengine_ops {
 /* --- the engine -------------------------------------------------------------- */
 
 #define MAX_DONE 4096
-
 struct engine {
 	struct hv *hv;
 	struct xenbus *xb;
@@ -125,11 +135,12 @@ struct engine {
 	struct io_u *done[MAX_DONE]; /* completed, not yet reaped */
 	unsigned int ndone;
 	struct io_u *events[MAX_DONE]; /* handed to fio by getevents */
+	bool copy; /* never move buffers into the pool */
 };
 
 static __thread struct engine *eng;
 
-static void parse_opts(struct blkfront_opts *o)
+static void parse_opts(struct blkfront_opts *o, bool *copy)
 {
 	const char *env = getenv("XPV_BLKFRONT_OPTS");
 	char buf[256], *tok, *save;
@@ -151,6 +162,8 @@ static void parse_opts(struct blkfront_opts *o)
 			o->pool_pages = (unsigned int)atoi(tok + 5);
 		else if (!strncmp(tok, "poll=", 5)) /* us; 0: never */
 			o->poll_us = (unsigned int)atoi(tok + 5);
+		else if (!strcmp(tok, "copy"))
+			*copy = true;
 	}
 }
 
@@ -163,7 +176,7 @@ static int xpv_init(struct thread_data *td)
 	eng = calloc(1, sizeof(*eng));
 	if (!eng)
 		return 1;
-	parse_opts(&o);
+	parse_opts(&o, &eng->copy);
 	if (hv_open(&eng->hv, why, sizeof(why))) {
 		fprintf(stderr, "fio-xpv-blkfront: %s\n", why);
 		return 1;
@@ -202,6 +215,31 @@ static void completed(void *arg, int status)
 	eng->done[eng->ndone++] = io_u;
 }
 
+/*
+ * io_u's buffer in the pool, if it is not yet and there is room: io_u->buf
+ * holds at least buflen bytes (fio sized it for its largest block; a
+ * larger block later finds the pool buffer too short and moves again).
+ */
+static void move_into_pool(struct io_u *io_u)
+{
+	struct blkfront *bf = eng->bf;
+	size_t at = (size_t)((uint8_t *)io_u->xfer_buf - (uint8_t *)io_u->buf);
+	size_t need = io_u->buflen, have = blkfront_buffer_len(bf, io_u->buf);
+	void *p;
+
+	if (eng->copy || have >= need || need == 0)
+		return;
+	p = blkfront_buffer_alloc(bf, need);
+	if (!p)
+		return; /* copied per I/O instead */
+	memcpy(p, io_u->buf, have ? have : need);
+	if (have)
+		blkfront_buffer_free(bf,
+				     io_u->buf); /* too short: moved again */
+	io_u->buf = p;
+	io_u->xfer_buf = (uint8_t *)p + at;
+}
+
 static enum fio_q_status xpv_queue(struct thread_data *td, struct io_u *io_u)
 {
 	struct blkfront *bf = eng->bf;
@@ -209,6 +247,8 @@ static enum fio_q_status xpv_queue(struct thread_data *td, struct io_u *io_u)
 
 	if (eng->ndone >= MAX_DONE)
 		return FIO_Q_BUSY;
+	if (io_u->ddir == DDIR_READ || io_u->ddir == DDIR_WRITE)
+		move_into_pool(io_u);
 	switch (io_u->ddir) {
 	case DDIR_READ:
 		ret = blkfront_read(bf, io_u->offset, io_u->xfer_buf,

@@ -6,6 +6,8 @@
  *
  *   xpv-blk-guest [options] STEP...
  *   options: --no-persistent --no-indirect --queues N --order N
+ *            --direct (read: and write: use buffers lent from blkfront's
+ *            pool, so nothing is copied: blkfront_buffer_alloc)
  *   steps:
  *     write:OFF:LEN:SEED    write the pattern of SEED
  *     read:OFF:LEN:SEED     read and compare with the pattern of SEED
@@ -18,6 +20,9 @@
  *     info                  print what was negotiated
  *     wait                  print "waiting" and read a line from stdin
  *     mark:NAME             print "mark NAME"
+ *     lend:OFF              blkfront_buffer_alloc's rules, and I/O at OFF
+ *                           through a lent buffer 512 bytes off a page
+ *                           (copied) and through one whole (not copied)
  *     xpvsig                the real-Xen test bed's handshake: read
  *                           "XPVSIG dom0 <nonce>" on sector 0, write
  *                           "XPVSIG guest <nonce>" on sector 1, flush
@@ -36,6 +41,7 @@
 #define DEV "device/vbd/51712"
 
 static int failures;
+static bool direct; /* --direct */
 
 static void result(const char *step, int err, const char *why)
 {
@@ -91,20 +97,83 @@ static int do_rw(struct blkfront *bf, const char *step, bool write)
 	int ret;
 
 	fields(step, v);
-	buf = malloc(v[1]);
+	buf = direct ? blkfront_buffer_alloc(bf, v[1]) : malloc(v[1]);
 	want = malloc(v[1]);
-	if (!buf || !want)
+	if (!buf || !want) {
+		free(want);
 		return -ENOMEM;
+	}
 	pattern(want, v[1], v[0], (unsigned int)v[2]);
 	if (write) {
-		ret = blkfront_pwrite(bf, want, v[1], v[0]);
+		memcpy(buf, want, v[1]);
+		ret = blkfront_pwrite(bf, buf, v[1], v[0]);
 	} else {
+		memset(buf, 0xee, v[1]);
 		ret = blkfront_pread(bf, buf, v[1], v[0]);
 		if (!ret && memcmp(buf, want, v[1]))
 			ret = -EILSEQ;
 	}
-	free(buf);
+	if (direct)
+		blkfront_buffer_free(bf, buf);
+	else
+		free(buf);
 	free(want);
+	return ret;
+}
+
+static uint64_t copied(struct blkfront *bf)
+{
+	struct blkfront_info in;
+
+	blkfront_get_info(bf, &in);
+	return in.copied;
+}
+
+/* Write 8 KiB of seed's pattern from p and read it back into p; the bytes
+ * blkfront copied meanwhile must be copy. */
+static int round_trip(struct blkfront *bf, uint8_t *p, uint64_t off,
+		      unsigned int seed, uint64_t copy)
+{
+	uint64_t before = copied(bf);
+	uint8_t want[8192];
+	int ret;
+
+	pattern(want, sizeof(want), off, seed);
+	memcpy(p, want, sizeof(want));
+	ret = blkfront_pwrite(bf, p, sizeof(want), off);
+	memset(p, 0, sizeof(want));
+	ret = ret ?: blkfront_pread(bf, p, sizeof(want), off);
+	ret = ret ?: memcmp(p, want, sizeof(want)) ? -EILSEQ : 0;
+	return ret ?: copied(bf) - before != copy ? -EPROTO : 0;
+}
+
+/* blkfront_buffer_alloc's rules (blkfront.h), then I/O through a lent
+ * buffer: 512 bytes into it (not on a page: copied) and whole. */
+static int do_lend(struct blkfront *bf, const char *step)
+{
+	uint64_t v[3] = { 0 };
+	uint8_t *a, *b;
+	int ret;
+
+	fields(step, v);
+	a = blkfront_buffer_alloc(bf, 9000); /* three pages */
+	b = blkfront_buffer_alloc(bf, 4096);
+	if (!a || !b)
+		return -ENOMEM;
+	if (blkfront_buffer_len(bf, a) != 12288 ||
+	    blkfront_buffer_len(bf, b) != 4096 ||
+	    blkfront_buffer_len(bf, a + 4096) != 0 ||
+	    blkfront_buffer_len(bf, v) != 0 ||
+	    blkfront_buffer_alloc(bf, (size_t)1 << 40) != NULL ||
+	    blkfront_buffer_alloc(bf, 0) != NULL)
+		return -EPROTO;
+	ret = round_trip(bf, a + 512, v[0], 11, 16384);
+	ret = ret ?: round_trip(bf, a, v[0] + 8192, 12, 0);
+	blkfront_buffer_free(bf, a);
+	blkfront_buffer_free(bf, a); /* again: nothing */
+	if (!ret && blkfront_buffer_len(bf, a) != 0)
+		ret = -EPROTO;
+	blkfront_buffer_free(bf, b);
 	return ret;
 }
 
@@ -192,10 +261,10 @@ static void print_info(struct blkfront *bf)
 	blkfront_get_info(bf, &in);
 	printf("info sectors=%llu sector-size=%u readonly=%d flush=%d "
 	       "discard=%d persistent=%d indirect=%u queues=%u order=%u "
-	       "reconnects=%lu\n",
+	       "reconnects=%lu copied=%llu\n",
 	       (unsigned long long)in.sectors, in.sector_size, in.readonly,
 	       in.flush, in.discard, in.persistent, in.max_indirect, in.queues,
-	       in.ring_order, in.reconnects);
+	       in.ring_order, in.reconnects, (unsigned long long)in.copied);
 	fflush(stdout);
 }
 
@@ -262,6 +331,8 @@ static int run_step(struct blkfront *bf, const char *step)
 		return 0;
 	if (!strcmp(step, "xpvsig"))
 		return do_xpvsig(bf);
+	if (!strncmp(step, "lend:", 5))
+		return do_lend(bf, step);
 	return -EINVAL;
 }
 
@@ -283,6 +354,8 @@ int main(int argc, char **argv)
 			o.queues = (unsigned int)num(argv[++i]);
 		else if (!strcmp(argv[i], "--order") && i + 1 < argc)
 			o.ring_order = (unsigned int)num(argv[++i]);
+		else if (!strcmp(argv[i], "--direct"))
+			direct = true;
 	}
 	ret = hv_open(&hv, why, sizeof(why));
 	if (ret) {

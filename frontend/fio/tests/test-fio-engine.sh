@@ -4,10 +4,13 @@
 # fio to its end and checks what fio said (exit status, errors, every
 # I/O done) and, where it wrote, the image from the host:
 #   pattern    sequential 1 MiB writes of a known pattern at iodepth 4
-#              (indirect requests): the file holds the pattern
+#              (indirect requests): the file holds the pattern; with the
+#              default pool of 2 MiB one io_u's buffer moves into it and
+#              three are copied per I/O (fio-xpv-blkfront.c, "No copy")
 #   verify     4 KiB random writes at iodepth 32, read back and checked
 #              by fio (crc32c), persistent grants on and then off, then
-#              with blkfront polling 50 us before it sleeps (poll=50)
+#              with blkfront polling 50 us before it sleeps (poll=50),
+#              then with every buffer copied (copy)
 #   rate, thinktime
 #              a rate-limited job, and one with think time, at iodepth
 #              8: fio pauses with I/O queued, which the engine publishes
@@ -81,7 +84,8 @@ with open(sys.argv[1], "rb") as f:
 PY
 fi
 
-for opts in pool=2048 pool=2048,no-persistent pool=2048,poll=50; do
+for opts in pool=2048 pool=2048,no-persistent pool=2048,poll=50 \
+	pool=2048,copy; do
 	case="verify ($opts)"
 	XPV_BLKFRONT_OPTS=$opts fio_in_domain verify --name=verify \
 		--rw=randwrite --bs=4k --iodepth=32 --size=8m \
