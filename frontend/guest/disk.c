@@ -65,6 +65,7 @@ struct op {
 	size_t len; /* sector-aligned; 0 for a flush */
 	size_t skip, want; /* the caller's bytes within [off, off + len) */
 	uint8_t *buf; /* ours: what is read, or written (NULL: wsrc) */
+	bool lent; /* buf is lent by blkfront's pool: read without a copy */
 	const uint8_t *wsrc; /* a write's bytes in libfuse's buffer */
 	uint8_t *patch; /* an RMW's bytes to write, want of them */
 	size_t sent; /* bytes handed to blkfront (a flush: 1 once sent) */
@@ -104,6 +105,26 @@ static void say(const struct disk *d, const char *fmt, ...)
 
 /* --- ops ------------------------------------------------------------------ */
 
+/* o->buf for o->len bytes: lent by blkfront's pool if it has room (the
+ * backend's reads land in it, nothing copied: blkfront.h), else ours. */
+static int op_alloc_buf(struct op *o)
+{
+	o->buf = blkfront_buffer_alloc(o->d->bf, o->len);
+	o->lent = o->buf != NULL;
+	if (!o->buf)
+		o->buf = malloc(o->len);
+	return o->buf ? 0 : -ENOMEM;
+}
+
+static void op_free_buf(struct op *o)
+{
+	if (o->lent)
+		blkfront_buffer_free(o->d->bf, o->buf);
+	else
+		free(o->buf);
+	o->buf = NULL;
+}
+
 static void op_answer(struct op *o)
 {
 	if (o->err)
@@ -115,7 +136,7 @@ static void op_answer(struct op *o)
 	else
 		fuse_reply_write(o->req, o->want);
 	o->d->ops--;
-	free(o->buf);
+	op_free_buf(o);
 	free(o->patch);
 	free(o);
 }
@@ -173,8 +194,7 @@ static void op_sent(struct op *o)
 static void op_queue(struct disk *d, struct op *o)
 {
 	if (o->wsrc && !o->buf) {
-		o->buf = malloc(o->len);
-		if (!o->buf) {
+		if (op_alloc_buf(o)) {
 			o->err = -ENOMEM;
 			op_sent(o);
 			return;
@@ -286,8 +306,7 @@ static void disk_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_buf(req, NULL, 0); /* at or past the end */
 		return;
 	}
-	o->buf = malloc(o->len);
-	if (!o->buf) {
+	if (op_alloc_buf(o)) {
 		free(o);
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -311,10 +330,9 @@ static void disk_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	if (o->skip || o->want != o->len) {
 		o->kind = OP_RMW;
-		o->buf = malloc(o->len);
 		o->patch = malloc(size);
-		if (!o->buf || !o->patch) {
-			free(o->buf);
+		if (!o->patch || op_alloc_buf(o)) {
+			op_free_buf(o);
 			free(o->patch);
 			free(o);
 			fuse_reply_err(req, ENOMEM);
