@@ -290,6 +290,20 @@ static xpv_ring_idx_t taken_end(const struct rlog_hdr *h,
 }
 
 /*
+ * Whether request index idx was taken, i.e. is before cons. Not "at most
+ * nr_ents before": answers go out of order, so a request may wait while
+ * any number of later ones are taken and answered. The ring bounds how
+ * many wait (the caller checks that), not for how long: under load a
+ * write was seen still waiting 100 requests after it was taken, and the
+ * restart refused the log (test-blkback-resume, "laggard"). Half the
+ * index space keeps ring order defined.
+ */
+static bool taken_before(xpv_ring_idx_t idx, xpv_ring_idx_t cons)
+{
+	return (int32_t)(cons - idx) > 0;
+}
+
+/*
  * Into new (zeroed): the entries to replay, in ring order, as TAKEN.
  * Returns how many, or -EINVAL when they do not fit the ring.
  */
@@ -304,8 +318,7 @@ static int collect(const struct rlog_hdr *h, const struct rlog_ent *ents,
 
 		if (!pending(e, rsp_prod, nr))
 			continue;
-		/* taken, so at most nr before cons */
-		if ((uint32_t)(cons - 1 - e->req_idx) >= nr)
+		if (!taken_before(e->req_idx, cons))
 			return -EINVAL;
 		/* insertion into ring order: few entries, once */
 		for (j = n; j > 0 && (uint32_t)(cons - out[j - 1].req_idx) <

@@ -216,6 +216,40 @@ static void case_reuse_and_wrap(void)
 	bed_close(&t);
 }
 
+/* One request waits while many times the ring's size of later ones are
+ * taken, answered and pushed (answers go out of order: a slow write);
+ * across the wrap of the indices. It is still owed an answer, so it is
+ * replayed first, then the later ones still waiting. Refused before:
+ * the log took a request more than a ring's size behind for garbage. */
+static void case_laggard(void)
+{
+	static const uint64_t want[] = { 1000, 2000, 2001 };
+	struct bed t;
+	uint32_t i;
+
+	bed_open(&t, 0xffffffe0u);
+	produce(&t, 1000);
+	take(&t, 0);
+	for (i = 0; i < 3 * t.nr; i++) { /* record 1 over and over */
+		produce(&t, i);
+		take(&t, 1);
+		answer(&t, 1, i);
+		push(&t);
+	}
+	produce(&t, 2000);
+	produce(&t, 2001);
+	produce(&t, 2002);
+	take(&t, 1);
+	take(&t, 2);
+	take(&t, 3);
+	answer(&t, 3, 2002);
+	push(&t);
+	answer(&t, 2, 2001); /* not pushed: replayed */
+	kill_backend(&t);
+	expect_replay(&t, want, 3, 0xffffffe0u + 3 * t.nr + 4);
+	bed_close(&t);
+}
+
 /* The resumed daemon killed again before it answered anything: the
  * rewritten log replays the same requests; then it answers one. */
 static void case_resume_twice(void)
@@ -282,6 +316,7 @@ int main(void)
 	check_case("kill-before-req-cons", case_kill_before_req_cons);
 	check_case("kill-after-push", case_kill_after_push);
 	check_case("reuse-and-wrap", case_reuse_and_wrap);
+	check_case("laggard", case_laggard);
 	check_case("resume-twice", case_resume_twice);
 	check_case("refused", case_refused);
 	unlink(path);
