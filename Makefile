@@ -5,10 +5,11 @@
 #   make demo            the main job: two guests with disks and NICs on
 #                        the embedded hypervisor (examples/demo.sh)
 #   make check           every test tier below, then one summary line
-#   make test            unit and sim end-to-end tests       (~2 min)
-#   make check-asan      the same tests under ASan + UBSan   (~3 min)
-#   make check-fuzz      each fuzz target for a bounded time (~1 min)
-#   make check-xen       the real-Xen tier under QEMU        (<= 5 min)
+#                        (tests/check.sh; ~15 min on a loaded 2-CPU VM)
+#   make test            unit and sim end-to-end tests       (~5 min)
+#   make check-asan      the same tests under ASan + UBSan   (~5 min)
+#   make check-fuzz      each fuzz target for a bounded time (~2 min)
+#   make check-xen       the real-Xen tier under QEMU  (5-15 min)
 #   make format-check    clang-format agrees with every C file
 #   make bench           every bench-<name> target (bench-ring, bench-hv,
 #                        bench-xenstore, ...): figures, never pass/fail
