@@ -27,9 +27,11 @@ IDLE_LIMIT=${XEN_IDLE_LIMIT:-90}
 BOOT_LIMIT=${XEN_BOOT_LIMIT:-1800}
 
 xen_elf="$XEN_OUT/xen-$XEN_VER.elf"
+# Unpacked aside and renamed: two boots of one run may start at once
+# (check-xen.sh, XEN_SPLIT).
 if [[ ! -s $xen_elf ]]; then
-	gunzip -c "$CROOT/boot/xen-$XEN_VER-amd64.gz" >"$xen_elf.tmp" &&
-		mv "$xen_elf.tmp" "$xen_elf"
+	gunzip -c "$CROOT/boot/xen-$XEN_VER-amd64.gz" >"$xen_elf.$$" &&
+		mv "$xen_elf.$$" "$xen_elf"
 fi
 kernel=${XEN_DOM0_KERNEL:-$CROOT/boot/vmlinuz-$KVER}
 # QEMU splits -initrd at commas: a comma inside a module's command line is

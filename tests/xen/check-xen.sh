@@ -22,6 +22,12 @@
 #                   dom0_max_vcpus=1 for xpv-pin
 #   XEN_OUT         images and serial logs (default build/xen); one run at a
 #                   time uses it
+#   XEN_SPLIT       tests of a whole-plan run booted in a second machine
+#                   beside the first, in the first store's boot only
+#                   (default: the xpv-* tests, which need nothing before
+#                   them and take dom0 over; empty: one machine). Two
+#                   QEMUs at once take the machine's two CPUs where one
+#                   took about one (docs/testing.md, "What CI runs")
 #   XEN_SELFTEST    the tests of the test bed run after a whole-plan run
 #                   (default "kernel", ~10 s; empty: none); the others are
 #                   left to check-xen-selftest for the budget
@@ -35,6 +41,7 @@ XEN_XENSTORED=${XEN_XENSTORED:-xpv}
 XEN_TESTS=${XEN_TESTS:-}
 XEN_RUN=${XEN_RUN:-}
 XEN_BREAK=${XEN_BREAK:-}
+XEN_SPLIT=${XEN_SPLIT-xpv-create xpv-console xpv-list xpv-sched xpv-pin xpv-disk xpv-net xpv-shutdown xpv-destroy}
 # The plan's test names, from the one place that lists them.
 ALL_TESTS=$(awk '/^PLAN="/ { f = 1; sub(/^PLAN="/, "") }
 	f { print $1 } f && /"$/ { exit }' "$top/tests/xen/dom0/plan.sh" | xargs)
@@ -97,7 +104,8 @@ wanted_tests()
 # boot_store STORE TESTS...: one boot; records a line per test.
 boot_store()
 {
-	local store=$1 log="$XEN_OUT/serial-$store${XEN_BREAK:+-$XEN_BREAK}.log"
+	local store=$1
+	local log="$XEN_OUT/serial-$store${XEN_BREAK:+-$XEN_BREAK}${BOOT_PART:+-$BOOT_PART}.log"
 	local out line name res why t
 	shift
 	local args="xpv_store=$store xpv_tests=$(echo "$*" | tr ' ' ':')"
@@ -174,9 +182,40 @@ main()
 			xen_log "falling back on the reference store"
 			store=debian
 		fi
-		boot_store "$store" $tests
+		if [[ $first == 1 ]]; then
+			boot_split "$store" $tests
+		else
+			boot_store "$store" $tests
+		fi
 		first=0
 	done
+}
+
+# boot_split STORE TESTS...: the tests of XEN_SPLIT among TESTS in a second
+# boot beside the first (a whole-plan run only), the rest in the first.
+boot_split()
+{
+	local store=$1 t one= two= out pid rc
+	shift
+	for t in "$@"; do
+		if [[ -z $XEN_TESTS && -z $XEN_BREAK ]] && has "$XEN_SPLIT" "$t"; then
+			two+=" $t"
+		else
+			one+=" $t"
+		fi
+	done
+	if [[ -z $one || -z $two ]]; then
+		boot_store "$store" "$@"
+		return
+	fi
+	out="$XEN_OUT/boot-2.out"
+	(BOOT_PART=2 boot_store "$store" $two) >"$out" 2>&1 &
+	pid=$!
+	boot_store "$store" $one
+	wait "$pid"
+	rc=$?
+	cat "$out"
+	[[ $rc == 0 ]] && ! grep -q '^FAIL' "$out" || failed=1
 }
 
 xen_lock
