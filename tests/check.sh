@@ -10,9 +10,10 @@
 #      else the run ends, as before);
 #   2. then, at once:
 #      - the real-Xen tier (check-xen) in the background: QEMU emulating
-#        Xen and its guests, about one CPU for the whole run, the longest
-#        tier; its output goes to $CHECK_LOGS/check-xen.log and is printed
-#        when it ends;
+#        Xen and its guests (two machines, tests/xen/check-xen.sh's
+#        XEN_SPLIT), computing all along, as long as the other tiers
+#        together under load; its output goes to
+#        $CHECK_LOGS/check-xen.log and is printed when it ends;
 #      - the sanitizer and fuzz builds in the background (their output in
 #        $CHECK_LOGS/build-asan-fuzz.log, printed if they fail);
 #      - the test tier in the foreground: its tests spend most of their
