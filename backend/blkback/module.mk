@@ -38,6 +38,16 @@ $(BIN)/test-blkback-resume: $(call objs,backend/blkback/tests/test-blkback-resum
 		backend/blkback/resume.c) $(TEST_LIB)
 	$(link)
 
+# Replays after kill -9 when one is answered at once: each waiting
+# request answered once, by the right answer (the queue code in child
+# processes on shared memory, a real image and log).
+TEST_PROGS += $(BIN)/test-blkback-replay
+TESTS += $(BIN)/test-blkback-replay
+
+$(BIN)/test-blkback-replay: $(call objs,backend/blkback/tests/test-blkback-replay.c) \
+		$(TEST_LIB) $(BLKBACK_LIB) $(IMAGE_LIB) $(RING_LIB) $(HV_LIB)
+	$(link)
+
 # What the daemon makes of the toolstack's keys (spec.c), case by case.
 TEST_PROGS += $(BIN)/test-blkback-spec
 TESTS += $(BIN)/test-blkback-spec

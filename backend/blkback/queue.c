@@ -80,12 +80,10 @@ static void mark_broken(struct blkback_queue *q, const char *why)
 		q->c.broken(q->c.opaque, why);
 }
 
-/* The next free record, for a request checked from its copy in slot. */
-static struct pending *take_record(struct blkback_queue *q, const void *slot)
+/* Record p in use for a request checked from its copy in slot. */
+static struct pending *fill_record(struct blkback_queue *q, struct pending *p,
+				   const void *slot)
 {
-	struct pending *p = q->free_list;
-
-	q->free_list = p->next_free;
 	q->inflight++;
 	stat_add(&q->stats.inflight, 1);
 	p->verdict = blkback_request_parse(slot, &q->lim, &p->req);
@@ -96,6 +94,15 @@ static struct pending *take_record(struct blkback_queue *q, const void *slot)
 	p->niov = 0;
 	p->nw = 0;
 	return p;
+}
+
+/* The next free record, for a request checked from its copy in slot. */
+static struct pending *take_record(struct blkback_queue *q, const void *slot)
+{
+	struct pending *p = q->free_list;
+
+	q->free_list = p->next_free;
+	return fill_record(q, p, slot);
 }
 
 static struct pending *take_one(struct blkback_queue *q)
@@ -114,10 +121,16 @@ static struct pending *take_one(struct blkback_queue *q)
 }
 
 /* A request a killed daemon took and never answered: from its log, in
- * ring order, before anything new (record e is log entry e). */
+ * ring order, before anything new. Record e is log entry e, so replay e
+ * takes record e itself, kept off the free list until then
+ * (setup_rlog): a replay answered at once goes back to the head of the
+ * free list, and taking the head for the next replay would answer the
+ * wrong entry and leave the right one TAKEN in the log for good. */
 static struct pending *take_replay(struct blkback_queue *q)
 {
-	return take_record(q, blkback_rlog_request(q->rlog, q->replayed++));
+	uint32_t e = q->replayed++;
+
+	return fill_record(q, &q->pend[e], blkback_rlog_request(q->rlog, e));
 }
 
 /* Start a request, or hold it; false when it is held. */
@@ -405,6 +418,9 @@ static int setup_rlog(struct blkback_queue *q)
 	q->ring.req_cons = rp.req_cons;
 	q->ring.rsp_prod_pvt = rp.rsp_prod;
 	q->replays = rp.n;
+	/* records 0..n-1 wait for their replays (take_replay); the free
+	 * list runs in record order */
+	q->free_list = rp.n < q->npend ? &q->pend[rp.n] : NULL;
 	return 0;
 }
 
