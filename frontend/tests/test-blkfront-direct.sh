@@ -34,34 +34,13 @@ holds()
 		cmp -s -i "$2:0" -n "$3" "$1" "$run/want"
 }
 
-# guest NAME IMAGE STEP...: run a guest to its end (60 s at most).
-guest()
-{
-	local name=$1 img=$2 i domid
-	shift 2
-	log=$run/$name.log
-	: >"$log"
-	domid=$("$BIN/xpv-blk-domain" create "$img" raw w "$log" /dev/null \
-		"$BIN/xpv-blk-guest" "$@") || { fail "create"; return 1; }
-	for ((i = 0; i < 600; i++)); do
-		grep -q "guest: done" "$log" && break
-		sleep 0.1
-	done
-	"$BIN/xpv-blk-domain" destroy "$domid"
-	grep -q "guest: done failures=0" "$log" || {
-		fail "the guest said:"
-		sed 's/^/    guest: /' "$log"
-		return 1
-	}
-}
-
 for mode in persistent copy; do
 	case=$mode
 	opts=(--direct)
 	[[ $mode == copy ]] && opts+=(--no-persistent --no-indirect)
 	img=$run/$mode.img
 	truncate -s 64M "$img"
-	guest "$mode" "$img" "${opts[@]}" write:0:64k:1 write:1m:1m:2 \
+	blk_guest "$mode" "$img" raw w "${opts[@]}" write:0:64k:1 write:1m:1m:2 \
 		read:0:64k:1 read:1m:1m:2 lend:8m flush info || continue
 	# copied: only lend's round trip 512 bytes into its buffer
 	if ! grep -q " copied=16384$" "$log"; then

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # sim-setup.sh - sourced, after tests/lib.sh, by the scripts that run
 # xpv-blkback on sim for guests of xpv-blk-domain (test-blkback-sim.sh,
-# frontend/fio/tests/test-fio-engine.sh): dom0's side, started once the
-# same way, and the counting of cases.
+# frontend/fio/tests/test-fio-engine.sh, frontend/tests/
+# test-blkfront-direct.sh): dom0's side, started once the same way, a
+# guest run to its end, and the counting of cases.
 #
 #   blk_sim_setup PREFIX    a private $run (xpv_rundir PREFIX), xpv-hv and
 #                           xpv-xenstored on $run/xs.sock (exported as
@@ -13,6 +14,11 @@
 #                           xpv-blkback (statistics in $run/blkback.stats,
 #                           log appended to $run/blkback.log), stopped at
 #                           exit
+#   blk_guest NAME IMAGE FORMAT MODE STEP...
+#                           an xpv-blk-guest domain on IMAGE running STEPs
+#                           (blk-guest.c) to its end (60 s at most); its
+#                           output in $log (set here); false, with the
+#                           guest's lines, unless it says failures=0
 #   fail MESSAGE..., pass   a case ($case) failed (counted in $fails) or
 #                           passed; a script ends with ((fails == 0))
 
@@ -44,4 +50,24 @@ fail()
 pass()
 {
 	echo "ok   $case"
+}
+
+blk_guest()
+{
+	local name=$1 img=$2 fmt=$3 mode=$4 i
+	shift 4
+	log=$run/$name.log
+	: >"$log"
+	domid=$("$BIN/xpv-blk-domain" create "$img" "$fmt" "$mode" "$log" \
+		/dev/null "$BIN/xpv-blk-guest" "$@") || { fail "create"; return 1; }
+	for ((i = 0; i < 600; i++)); do
+		grep -q "guest: done" "$log" && break
+		sleep 0.1
+	done
+	"$BIN/xpv-blk-domain" destroy "$domid"
+	grep -q "guest: done failures=0" "$log" || {
+		fail "the guest said:"; sed 's/^/    guest: /' "$log"
+		tail -n 20 "$run/blkback.log" | sed 's/^/    blkback: /'
+		return 1
+	}
 }

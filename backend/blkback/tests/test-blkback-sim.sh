@@ -65,26 +65,7 @@ image_holds()
 	cmp -s -i "$off:0" -n "$len" "$raw" "$run/want"
 }
 
-# guest NAME IMAGE FORMAT MODE STEP...: run a guest to its end (60 s).
-guest()
-{
-	local name=$1 img=$2 fmt=$3 mode=$4 i
-	shift 4
-	log=$run/$name.log
-	: >"$log"
-	domid=$("$BIN/xpv-blk-domain" create "$img" "$fmt" "$mode" "$log" \
-		/dev/null "$BIN/xpv-blk-guest" "$@") || { fail "create"; return 1; }
-	for ((i = 0; i < 600; i++)); do
-		grep -q "guest: done" "$log" && break
-		sleep 0.1
-	done
-	"$BIN/xpv-blk-domain" destroy "$domid"
-	grep -q "guest: done failures=0" "$log" || {
-		fail "the guest said:"; sed 's/^/    guest: /' "$log"
-		tail -n 20 "$run/blkback.log" | sed 's/^/    blkback: /'
-		return 1
-	}
-}
+guest() { blk_guest "$@"; }
 
 new_raw() { rm -f "$1"; truncate -s 64M "$1"; }
 new_qcow2() { rm -f "$1"; qemu-img create -q -f qcow2 "$1" 64M; }
