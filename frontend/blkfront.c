@@ -78,7 +78,6 @@ struct blkfront {
 	hv_gref_t *pool_refs;
 	uint64_t *pool_used;
 	uint32_t *lent; /* pages of the buffer lent at each page, else 0 */
-	uint32_t lent_pages;
 	uint8_t *ind; /* one page per record */
 	hv_gref_t *ind_refs;
 };
@@ -117,12 +116,13 @@ static int pool_alloc(struct blkfront *bf, uint32_t n)
 	return -EBUSY;
 }
 
-/* The highest free run of n pages (lent buffers gather at the top). */
-static int pool_alloc_top(struct blkfront *bf, uint32_t n)
+/* The highest free run of n pages at or above page floor (lent buffers
+ * gather at the top). */
+static int pool_alloc_top(struct blkfront *bf, uint32_t n, uint32_t floor)
 {
 	uint32_t i, run = 0;
 
-	for (i = bf->o.pool_pages; i-- > 0;) {
+	for (i = bf->o.pool_pages; i-- > floor;) {
 		run = pool_bit(bf, i) ? 0 : run + 1;
 		if (run == n) {
 			pool_mark(bf, i, n, true);
@@ -144,21 +144,14 @@ void *blkfront_buffer_alloc(struct blkfront *bf, size_t len)
 {
 	uint32_t n = (uint32_t)((len + PAGE - 1) / PAGE);
 	uint32_t keep = (uint32_t)(bf->info.max_io / PAGE);
-	int first = -1;
+	int first = len && n <= bf->o.pool_pages ? pool_alloc_top(bf, n, keep) :
+						   -1;
 
-	if (len && n <= bf->o.pool_pages &&
-	    bf->lent_pages + n + keep <= bf->o.pool_pages)
-		first = pool_alloc_top(bf, n);
-	if (first >= 0 && (uint32_t)first < keep) {
-		pool_mark(bf, (uint32_t)first, n, false); /* requests' room */
-		first = -1;
-	}
 	if (first < 0) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	bf->lent[first] = n;
-	bf->lent_pages += n;
 	return bf->pool + (size_t)first * PAGE;
 }
 
@@ -187,7 +180,6 @@ void blkfront_buffer_free(struct blkfront *bf, void *buf)
 	if (first < 0 || !bf->lent[first])
 		return;
 	pool_mark(bf, (uint32_t)first, bf->lent[first], false);
-	bf->lent_pages -= bf->lent[first];
 	bf->lent[first] = 0;
 }
 

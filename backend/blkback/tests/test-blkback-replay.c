@@ -207,12 +207,12 @@ static void kill9(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-/* Until the daemon is stuck in its blocking copy (a hang guard). */
-static bool wait_blocked(void)
+/* Until done() holds, looking every millisecond (WAIT_MS: a hang guard). */
+static bool wait_until(bool (*done)(void))
 {
 	long long end = check_now_ms() + WAIT_MS;
 
-	while (!__atomic_load_n(&sh->blocked, __ATOMIC_SEQ_CST))
+	while (!done())
 		if (check_now_ms() > end)
 			return false;
 		else
@@ -220,22 +220,22 @@ static bool wait_blocked(void)
 	return true;
 }
 
-/* Until ids first..last (inclusive) were each answered at least once. */
-static bool wait_answered(uint64_t first, uint64_t last)
+/* The daemon is stuck in its blocking copy. */
+static bool blocked(void)
 {
-	long long end = check_now_ms() + WAIT_MS;
+	return __atomic_load_n(&sh->blocked, __ATOMIC_SEQ_CST);
+}
+
+/* Requests 1..4 were each answered at least once. */
+static bool all_answered(void)
+{
 	uint64_t id;
 
-	for (;;) {
-		reap();
-		for (id = first; id <= last && answers[id]; id++)
-			;
-		if (id > last)
-			return true;
-		if (check_now_ms() > end)
+	reap();
+	for (id = 1; id <= 4; id++)
+		if (!answers[id])
 			return false;
-		usleep(1000);
-	}
+	return true;
 }
 
 static char sector_byte(uint64_t sector)
@@ -267,7 +267,7 @@ static void case_replay_answered_at_once(void)
 	push(XPV_BLKIF_OP_READ, 2, 16, 2);
 	if (!CHECK(start_daemon(false, 2, &d)))
 		return;
-	if (!CHECK(wait_blocked()))
+	if (!CHECK(wait_until(blocked)))
 		goto out;
 	kill9(d);
 	CHECK(reap());
@@ -277,7 +277,7 @@ static void case_replay_answered_at_once(void)
 	push(XPV_BLKIF_OP_READ, 4, 32, 4);
 	if (!CHECK(start_daemon(true, 4, &d)))
 		return;
-	if (!CHECK(wait_blocked()))
+	if (!CHECK(wait_until(blocked)))
 		goto out;
 	kill9(d);
 	CHECK(reap());
@@ -286,7 +286,7 @@ static void case_replay_answered_at_once(void)
 	memset(sh->page[1], 'Z', 512); /* written by a second W1 */
 	if (!CHECK(start_daemon(true, -1, &d)))
 		return;
-	CHECK(wait_answered(1, 4));
+	CHECK(wait_until(all_answered));
 	usleep(100 * 1000); /* a second answer would come now */
 	CHECK(reap());
 	kill9(d);
