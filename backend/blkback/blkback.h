@@ -101,10 +101,13 @@ struct blkback_queue_config {
 	 * (the frontend still Connected on it): the queue starts where that
 	 * daemon's log says, answering first what it left unanswered;
 	 * blkback_queue_create fails (ENOENT, EINVAL) when the log cannot
-	 * say. Otherwise a fresh log for a fresh ring.
+	 * say, and then, if resume_refused is not NULL, puts there which
+	 * check refused the log (a constant string: blkback_rlog_resume's
+	 * why, docs/block.md). Otherwise a fresh log for a fresh ring.
 	 */
 	const char *resume_log;
 	bool resume;
+	const char **resume_refused;
 };
 
 /*

@@ -417,30 +417,42 @@ static void set_limits(struct blkback_queue *q)
 			      XPV_BLKIF_MAX_SEGMENTS_PER_REQUEST;
 }
 
-/* The log, fresh or as a killed daemon left it (then the ring's private
- * indices are where that daemon stopped). */
-static int setup_rlog(struct blkback_queue *q)
+/*
+ * The log as a killed daemon left it; the ring's private indices then
+ * are where that daemon stopped. Refused: -errno, and which check
+ * refused it in the config's resume_refused.
+ */
+static int resume_rlog(struct blkback_queue *q)
 {
+	const char *why = "the daemon keeps no resume log";
 	struct blkback_replay rp;
 
-	if (!q->c.resume_log)
-		return q->c.resume ? -EINVAL : 0;
-	if (!q->c.resume) {
-		/* without it the queue works; only a restart cannot resume */
-		q->rlog = blkback_rlog_create(q->c.resume_log, q->ring.nr_ents,
-					      0);
-		return 0;
+	if (q->c.resume_log)
+		q->rlog = blkback_rlog_resume(q->c.resume_log, q->ring.nr_ents,
+					      q->c.sring, &rp, &why);
+	if (!q->rlog) {
+		if (q->c.resume_refused)
+			*q->c.resume_refused = why;
+		return q->c.resume_log ? -errno : -EINVAL;
 	}
-	q->rlog = blkback_rlog_resume(q->c.resume_log, q->ring.nr_ents,
-				      q->c.sring, &rp);
-	if (!q->rlog)
-		return -errno;
 	q->ring.req_cons = rp.req_cons;
 	q->ring.rsp_prod_pvt = rp.rsp_prod;
 	q->replays = rp.n;
 	/* records 0..n-1 wait for their replays (take_replay); the free
 	 * list runs in record order */
 	q->free_list = rp.n < q->npend ? &q->pend[rp.n] : NULL;
+	return 0;
+}
+
+/* The log, fresh or as a killed daemon left it. */
+static int setup_rlog(struct blkback_queue *q)
+{
+	if (q->c.resume)
+		return resume_rlog(q);
+	/* without it the queue works; only a restart cannot resume */
+	if (q->c.resume_log)
+		q->rlog = blkback_rlog_create(q->c.resume_log, q->ring.nr_ents,
+					      0);
 	return 0;
 }
 

@@ -236,30 +236,61 @@ struct blkback_rlog *blkback_rlog_create(const char *path, uint32_t nr_ents,
 
 /* --- Resuming ----------------------------------------------------------------- */
 
-/* The old log, whole, checked against this ring's size. -errno. */
-static int read_old(const char *path, uint32_t nr_ents, void *image)
+/*
+ * The refusals below: -EINVAL, and which check refused the log in *why
+ * (docs/block.md lists them; an administrator reads them in the log of
+ * the daemon that could not resume).
+ */
+static int refuse(const char **why, const char *reason)
 {
-	const struct rlog_hdr *h = image;
+	*why = reason;
+	return -EINVAL;
+}
+
+/* Opening the old log failed with err (an errno): -err and why. */
+static int open_failed(const char **why, int err)
+{
+	if (err == ENOENT)
+		*why = "no log";
+	else if (err == ELOOP)
+		*why = "a symbolic link, not a log";
+	else
+		*why = "cannot open the log";
+	return -err;
+}
+
+static int check_hdr(const struct rlog_hdr *h, uint32_t nr_ents,
+		     const char **why)
+{
+	if (h->magic != RLOG_MAGIC)
+		return refuse(why, "bad magic: not a resume log");
+	if (h->version != RLOG_VERSION)
+		return refuse(why, "another version of the log");
+	if (h->nr_ents != nr_ents)
+		return refuse(why, "its header's nr_ents is not the ring's");
+	if (h->req_bytes != RLOG_REQ_BYTES)
+		return refuse(why, "its header's req_bytes is not ours");
+	return 0;
+}
+
+/* The old log, whole, checked against this ring's size. -errno. */
+static int read_old(const char *path, uint32_t nr_ents, void *image,
+		    const char **why)
+{
 	size_t size = rlog_size(nr_ents);
 	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int ret = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size != size) {
-		close(fd);
-		return -EINVAL;
-	}
-	n = pread(fd, image, size, 0);
+		return open_failed(why, errno);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		ret = refuse(why, "not a regular file");
+	else if ((size_t)st.st_size != size)
+		ret = refuse(why, "not the size of a log for this ring");
+	else if (pread(fd, image, size, 0) != (ssize_t)size)
+		ret = refuse(why, "shorter when read than its size");
 	close(fd);
-	if (n != (ssize_t)size)
-		return -EINVAL;
-	if (h->magic != RLOG_MAGIC || h->version != RLOG_VERSION ||
-	    h->nr_ents != nr_ents || h->req_bytes != RLOG_REQ_BYTES)
-		return -EINVAL;
-	return 0;
+	return ret ?: check_hdr(image, nr_ents, why);
 }
 
 static bool pending(const struct rlog_ent *e, xpv_ring_idx_t rsp_prod,
@@ -305,11 +336,11 @@ static bool taken_before(xpv_ring_idx_t idx, xpv_ring_idx_t cons)
 
 /*
  * Into new (zeroed): the entries to replay, in ring order, as TAKEN.
- * Returns how many, or -EINVAL when they do not fit the ring.
+ * Returns how many, or -EINVAL (and why) when they do not fit the ring.
  */
 static int collect(const struct rlog_hdr *h, const struct rlog_ent *ents,
 		   xpv_ring_idx_t cons, xpv_ring_idx_t rsp_prod,
-		   struct rlog_ent *out)
+		   struct rlog_ent *out, const char **why)
 {
 	uint32_t n = 0, i, j, nr = h->nr_ents;
 
@@ -319,7 +350,8 @@ static int collect(const struct rlog_hdr *h, const struct rlog_ent *ents,
 		if (!pending(e, rsp_prod, nr))
 			continue;
 		if (!taken_before(e->req_idx, cons))
-			return -EINVAL;
+			return refuse(why, "an entry waits that is not before "
+					   "req_cons");
 		/* insertion into ring order: few entries, once */
 		for (j = n; j > 0 && (uint32_t)(cons - out[j - 1].req_idx) <
 					     (uint32_t)(cons - e->req_idx);
@@ -331,53 +363,86 @@ static int collect(const struct rlog_hdr *h, const struct rlog_ent *ents,
 	}
 	for (i = 1; i < n; i++) /* two entries for one index: not ours */
 		if (out[i].req_idx == out[i - 1].req_idx)
-			return -EINVAL;
+			return refuse(why, "two entries for one index");
 	return (int)n;
 }
 
-struct blkback_rlog *blkback_rlog_resume(const char *path, uint32_t nr_ents,
-					 const struct xpv_sring *sring,
-					 struct blkback_replay *out)
+/*
+ * The ring's indices against the log's: what waits is what was taken and
+ * not pushed, and no more was taken than the frontend produced.
+ */
+static int check_indices(xpv_ring_idx_t cons, xpv_ring_idx_t rsp_prod,
+			 xpv_ring_idx_t req_prod, uint32_t n, uint32_t nr_ents,
+			 const char **why)
+{
+	if ((uint32_t)(cons - rsp_prod) != n)
+		return refuse(why, "the entries waiting are not "
+				   "req_cons - rsp_prod");
+	if ((uint32_t)(req_prod - cons) > nr_ents)
+		return refuse(why, "req_prod is more than the ring past "
+				   "req_cons");
+	if ((uint32_t)(req_prod - rsp_prod) > nr_ents)
+		return refuse(why, "req_prod is more than the ring past "
+				   "rsp_prod");
+	return 0;
+}
+
+/* The log read, checked and rewritten; *out says where the queue goes
+ * on from. -errno and why. */
+static int resume_from(struct blkback_rlog **l, const char *path,
+		       uint32_t nr_ents, const struct xpv_sring *sring,
+		       struct blkback_replay *out, const char **why)
 {
 	size_t size = rlog_size(nr_ents);
-	void *old = NULL, *new = NULL;
-	struct blkback_rlog *l = NULL;
+	void *old = malloc(size), *new = calloc(1, size);
 	xpv_ring_idx_t cons, rsp_prod, req_prod;
 	int n, ret = -ENOMEM;
 
-	if (nr_ents == 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	old = malloc(size);
-	new = calloc(1, size);
-	if (!old || !new)
+	if (!old || !new) {
+		*why = "no memory to read the log";
 		goto out;
-	ret = read_old(path, nr_ents, old);
+	}
+	ret = read_old(path, nr_ents, old, why);
 	if (ret)
 		goto out;
 	rsp_prod = __atomic_load_n(&sring->rsp_prod, __ATOMIC_ACQUIRE);
 	req_prod = __atomic_load_n(&sring->req_prod, __ATOMIC_ACQUIRE);
 	cons = taken_end(old, entries_of(old));
-	n = collect(old, entries_of(old), cons, rsp_prod, entries_of(new));
-	/* what waits is what was taken and not pushed, and no more was
-	 * taken than the frontend produced */
-	ret = -EINVAL;
-	if (n < 0 || (uint32_t)(cons - rsp_prod) != (uint32_t)n ||
-	    (uint32_t)(req_prod - cons) > nr_ents ||
-	    (uint32_t)(req_prod - rsp_prod) > nr_ents)
+	n = collect(old, entries_of(old), cons, rsp_prod, entries_of(new), why);
+	ret = n < 0 ? n :
+		      check_indices(cons, rsp_prod, req_prod, (uint32_t)n,
+				    nr_ents, why);
+	if (ret)
 		goto out;
 	init_hdr(new, nr_ents, cons);
-	l = rlog_make(path, nr_ents, new);
-	ret = l ? 0 : -errno;
-	if (l) {
-		out->req_cons = cons;
-		out->rsp_prod = rsp_prod;
-		out->n = (uint32_t)n;
+	*l = rlog_make(path, nr_ents, new);
+	if (!*l) {
+		ret = -errno;
+		*why = "cannot write the log anew";
+		goto out;
 	}
+	out->req_cons = cons;
+	out->rsp_prod = rsp_prod;
+	out->n = (uint32_t)n;
 out:
 	free(old);
 	free(new);
+	return ret;
+}
+
+struct blkback_rlog *blkback_rlog_resume(const char *path, uint32_t nr_ents,
+					 const struct xpv_sring *sring,
+					 struct blkback_replay *out,
+					 const char **why)
+{
+	struct blkback_rlog *l = NULL;
+	int ret;
+
+	*why = NULL;
+	if (nr_ents == 0)
+		ret = refuse(why, "a ring of no slots");
+	else
+		ret = resume_from(&l, path, nr_ents, sring, out, why);
 	if (ret) {
 		errno = -ret;
 		return NULL;

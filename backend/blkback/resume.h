@@ -65,12 +65,16 @@ struct blkback_rlog *blkback_rlog_create(const char *path, uint32_t nr_ents,
  * The log a killed daemon left at path for the ring sring (nr_ents
  * slots), rewritten to hold only what must be answered (entries 0..n-1
  * in ring order, TAKEN). NULL and errno: ENOENT (no log), EINVAL (it does
- * not fit this ring: another ring, or the frontend moved the indices);
- * then the ring cannot be resumed.
+ * not fit this ring: another ring, or the frontend moved the indices),
+ * another when reading or rewriting it failed; then the ring cannot be
+ * resumed, and *why (never NULL then) is which check refused the log or
+ * which step failed: a constant string for the daemon's log
+ * (docs/block.md lists them). why must not be NULL.
  */
 struct blkback_rlog *blkback_rlog_resume(const char *path, uint32_t nr_ents,
 					 const struct xpv_sring *sring,
-					 struct blkback_replay *out);
+					 struct blkback_replay *out,
+					 const char **why);
 
 /* The request copy of entry e (n of blkback_rlog_resume's). */
 const void *blkback_rlog_request(const struct blkback_rlog *l, uint32_t e);

@@ -311,6 +311,18 @@ static unsigned int queue_share(unsigned int nq)
 						    share;
 }
 
+/* A resume the queue's log refused: which queue, which log, which check
+ * (the core then says the connection was not resumed, and the device
+ * goes to InitWait). */
+static void log_refused(struct vbd_queue *vq, unsigned int qi, const char *log,
+			const char *why, int err)
+{
+	xpv_backend_log(vq->v->dev,
+			"queue %u: not resuming from %s: %s (%s); waiting "
+			"for the frontend to reconnect",
+			qi, log ? log : "(no log)", why, strerror(-err));
+}
+
 /* The queue's ring, port, requests and thread (queue qi; resume: on the
  * ring a killed daemon served, from its log). On failure nothing of it
  * stays: start_queues unwinds only the queues that started. */
@@ -318,6 +330,7 @@ static int start_queue(struct vbd_queue *vq, unsigned int qi, const char *dir,
 		       bool persistent, bool resume)
 {
 	struct blkback_queue_config c = { 0 };
+	const char *refused = NULL;
 	struct hv *qhv;
 	char why[256], log[512];
 	int ret = hv_open(&qhv, why, sizeof(why));
@@ -328,6 +341,7 @@ static int start_queue(struct vbd_queue *vq, unsigned int qi, const char *dir,
 							  qi, log, sizeof(log)))
 		c.resume_log = log;
 	c.resume = resume;
+	c.resume_refused = &refused;
 	c.grants = blkback_grants_hv(
 		qhv, true, (hv_domid_t)xpv_backend_dev_domid(vq->v->dev));
 	if (!c.grants) {
@@ -352,6 +366,8 @@ static int start_queue(struct vbd_queue *vq, unsigned int qi, const char *dir,
 	vq->q = blkback_queue_create(&c);
 	if (!vq->q) {
 		ret = -errno;
+		if (refused)
+			log_refused(vq, qi, c.resume_log, refused, ret);
 		goto detach;
 	}
 	ret = blkback_queue_start(vq->q);

@@ -311,6 +311,68 @@ out:
 	kill9(d);
 }
 
+/* blkback_queue_create on resume, in this process; the reason it gives
+ * for a refusal in *why (NULL when it made the queue). */
+static int try_resume(const char *log, const char **why)
+{
+	struct img_open_args a = { .format = IMG_FMT_RAW };
+	struct blkback_queue_config c = { 0 };
+	struct img *img = img_open(img_path, &a, NULL, 0);
+	struct blkback_queue *q;
+	int err;
+
+	if (!img)
+		check_fatal(img_path, errno);
+	*why = NULL;
+	c.grants = &grants;
+	c.img = img;
+	c.sring = (struct xpv_sring *)sh->ring;
+	c.max_indirect_segs = BLKBACK_MAX_INDIRECT_SEGMENTS;
+	c.evtchn_fd = -1;
+	c.resume_log = log;
+	c.resume = true;
+	c.resume_refused = why;
+	errno = 0;
+	q = blkback_queue_create(&c);
+	err = q ? 0 : errno;
+	blkback_queue_destroy(q);
+	img_close(img);
+	return err;
+}
+
+static bool refused_as(int err, const char *why, int want_err,
+		       const char *want_why)
+{
+	return check_quiet(err == want_err && why && !strcmp(why, want_why),
+			   "resume: errno %d (%s), why \"%s\"; want %d, \"%s\"",
+			   err, strerror(err), why ? why : "(null)", want_err,
+			   want_why);
+}
+
+/*
+ * A queue whose log is refused hands back which check refused it (what
+ * vbd.c logs): the idle ring the case above left, its rsp_prod lowered by
+ * one while no daemon serves it (the hostile-frontend review's move);
+ * then its log gone; then no log kept.
+ */
+static void case_refusal_says_why(void)
+{
+	struct xpv_sring *s = (struct xpv_sring *)sh->ring;
+	const char *why;
+	int err;
+
+	s->rsp_prod--;
+	err = try_resume(log_path, &why);
+	refused_as(err, why, EINVAL,
+		   "the entries waiting are not req_cons - rsp_prod");
+	s->rsp_prod++;
+	unlink(log_path);
+	err = try_resume(log_path, &why);
+	refused_as(err, why, ENOENT, "no log");
+	err = try_resume(NULL, &why);
+	refused_as(err, why, EINVAL, "the daemon keeps no resume log");
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -334,6 +396,7 @@ int main(void)
 	xpv_sring_init((struct xpv_sring *)sh->ring);
 	xpv_blkif_front_attach(&fr, (struct xpv_sring *)sh->ring, 0);
 	check_case("replay answered at once", case_replay_answered_at_once);
+	check_case("refusal says why", case_refusal_says_why);
 	unlink(img_path);
 	unlink(log_path);
 	rmdir(dir);

@@ -4,12 +4,16 @@
  * ring in memory and the log in a real file exactly as queue.c does, is
  * "killed" (the log closed and kept, the ring as it was), and what
  * blkback_rlog_resume finds is checked: the requests the frontend still
- * waits for, each once, in ring order, with the indices to go on from.
+ * waits for, each once, in ring order, with the indices to go on from;
+ * and for each log it must refuse, the reason it gives (the refusals
+ * table: one log that fits, spoiled one way per row).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend/blkback/resume.h"
@@ -104,10 +108,11 @@ static void expect_replay(struct bed *t, const uint64_t *want, uint32_t n,
 			  xpv_ring_idx_t req_cons)
 {
 	struct blkback_replay rp;
+	const char *why;
 	uint32_t i;
 
-	t->l = blkback_rlog_resume(path, t->nr, t->s, &rp);
-	EXPECT(t->l, "resume: %s", strerror(errno));
+	t->l = blkback_rlog_resume(path, t->nr, t->s, &rp, &why);
+	EXPECT(t->l, "resume: %s (%s)", why, strerror(errno));
 	if (!t->l)
 		return;
 	EXPECT(rp.n == n, "%u requests replayed, want %u", rp.n, n);
@@ -256,6 +261,7 @@ static void case_resume_twice(void)
 {
 	static const uint64_t want[] = { 5, 6 }, after[] = { 6 };
 	struct blkback_replay rp;
+	const char *why;
 	struct bed t;
 
 	bed_open(&t, 0);
@@ -266,7 +272,7 @@ static void case_resume_twice(void)
 	kill_backend(&t);
 	expect_replay(&t, want, 2, 2);
 	kill_backend(&t);
-	t.l = blkback_rlog_resume(path, t.nr, t.s, &rp);
+	t.l = blkback_rlog_resume(path, t.nr, t.s, &rp, &why);
 	CHECK(t.l && rp.n == 2);
 	if (!t.l)
 		return;
@@ -279,31 +285,207 @@ static void case_resume_twice(void)
 	bed_close(&t);
 }
 
-/* Logs that cannot say: none, another ring's size, a frontend that moved
- * the indices, garbage. */
-static void case_refused(void)
-{
-	struct blkback_replay rp;
-	struct bed t;
-	FILE *f;
+/* --- Logs it must refuse, and the reason it gives -------------------------- */
 
+/* Write v at offset off of the log file (its header). */
+static void poke32(off_t off, uint32_t v)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || pwrite(fd, &v, sizeof(v), off) != (ssize_t)sizeof(v))
+		check_fatal("writing into the log", errno ? errno : EIO);
+	close(fd);
+}
+
+static void spoil_nothing(struct bed *t)
+{
+	(void)t;
+}
+
+static void spoil_no_log(struct bed *t)
+{
+	(void)t;
 	unlink(path);
-	CHECK(!blkback_rlog_resume(path, 32, NULL, &rp) && errno == ENOENT);
+}
+
+static void spoil_symlink(struct bed *t)
+{
+	(void)t;
+	unlink(path);
+	if (symlink("/dev/null", path))
+		check_fatal("symlink", errno);
+}
+
+static void spoil_directory(struct bed *t)
+{
+	(void)t;
+	unlink(path);
+	if (mkdir(path, 0700))
+		check_fatal("mkdir", errno);
+}
+
+static void spoil_ring_size(struct bed *t)
+{
+	t->nr *= 2;
+}
+
+static void spoil_no_slots(struct bed *t)
+{
+	t->nr = 0;
+}
+
+static void spoil_magic(struct bed *t)
+{
+	(void)t;
+	poke32(0, 0x21444142); /* "BAD!" */
+}
+
+static void spoil_version(struct bed *t)
+{
+	(void)t;
+	poke32(4, 2);
+}
+
+static void spoil_hdr_nr_ents(struct bed *t)
+{
+	poke32(8, t->nr * 2);
+}
+
+static void spoil_hdr_req_bytes(struct bed *t)
+{
+	(void)t;
+	poke32(12, 64);
+}
+
+/* Entry 1 taken at index idx, then the log's req_cons put back to 1
+ * (request 0 taken again into entry 0). */
+static void take_also(struct bed *t, xpv_ring_idx_t idx)
+{
+	struct xpv_blkif_request rq;
+
+	memcpy(&rq, blkback_rlog_request(t->l, 0), sizeof(rq));
+	blkback_rlog_taken(t->l, 1, idx, &rq);
+	blkback_rlog_taken(t->l, 0, 0, &rq);
+}
+
+/* Entry 1 also says it holds request 0. */
+static void spoil_duplicate(struct bed *t)
+{
+	take_also(t, 0);
+}
+
+/* Entry 1 waits for index 1 + nr: a ring past the log's req_cons (1). */
+static void spoil_not_taken(struct bed *t)
+{
+	take_also(t, 1 + t->nr);
+}
+
+/* An answer the log never gave: 1 waiting, req_cons - rsp_prod = 0. */
+static void spoil_rsp_prod(struct bed *t)
+{
+	t->s->rsp_prod = 1;
+}
+
+static void spoil_req_prod_cons(struct bed *t)
+{
+	t->s->req_prod = 1 + t->nr + 1;
+}
+
+/* req_prod a ring past req_cons (allowed), one more past rsp_prod. */
+static void spoil_req_prod_rsp(struct bed *t)
+{
+	t->s->req_prod = 1 + t->nr;
+}
+
+/* The log cannot be rewritten: a directory where its new copy goes. */
+static void spoil_rewrite(struct bed *t)
+{
+	char tmp[300];
+
+	(void)t;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if (mkdir(tmp, 0700))
+		check_fatal("mkdir", errno);
+}
+
+static const struct refusal {
+	const char *name;
+	void (*spoil)(struct bed *t);
+	int err; /* 0: accepted */
+	const char *why;
+} refusals[] = {
+	{ "untouched", spoil_nothing, 0, NULL },
+	{ "no log", spoil_no_log, ENOENT, "no log" },
+	{ "symlink", spoil_symlink, ELOOP, "a symbolic link, not a log" },
+	{ "directory", spoil_directory, EINVAL, "not a regular file" },
+	{ "ring size", spoil_ring_size, EINVAL,
+	  "not the size of a log for this ring" },
+	{ "no slots", spoil_no_slots, EINVAL, "a ring of no slots" },
+	{ "magic", spoil_magic, EINVAL, "bad magic: not a resume log" },
+	{ "version", spoil_version, EINVAL, "another version of the log" },
+	{ "header nr_ents", spoil_hdr_nr_ents, EINVAL,
+	  "its header's nr_ents is not the ring's" },
+	{ "header req_bytes", spoil_hdr_req_bytes, EINVAL,
+	  "its header's req_bytes is not ours" },
+	{ "duplicate index", spoil_duplicate, EINVAL,
+	  "two entries for one index" },
+	{ "not before req_cons", spoil_not_taken, EINVAL,
+	  "an entry waits that is not before req_cons" },
+	{ "waiting count", spoil_rsp_prod, EINVAL,
+	  "the entries waiting are not req_cons - rsp_prod" },
+	{ "req_prod past req_cons", spoil_req_prod_cons, EINVAL,
+	  "req_prod is more than the ring past req_cons" },
+	{ "req_prod past rsp_prod", spoil_req_prod_rsp, EINVAL,
+	  "req_prod is more than the ring past rsp_prod" },
+	{ "rewrite", spoil_rewrite, EISDIR, "cannot write the log anew" },
+};
+
+/* What a refused resume returns: errno and the reason, nothing else. */
+static bool refused_as(const struct refusal *r, const struct blkback_rlog *l,
+		       const char *why, int err)
+{
+	if (!r->err)
+		return l && !why;
+	return !l && err == r->err && why && !strcmp(why, r->why);
+}
+
+/* One request taken and not answered (a log that fits: "untouched"),
+ * spoiled as r says, then resumed. */
+static void try_refusal(const struct refusal *r)
+{
+	char name[80], tmp[300];
+	struct blkback_replay rp;
+	const char *why = "(not set)";
+	struct bed t;
+	int err;
+
 	bed_open(&t, 0);
 	produce(&t, 1);
 	take(&t, 0);
+	r->spoil(&t);
 	kill_backend(&t);
-	CHECK(!blkback_rlog_resume(path, 64, t.s, &rp) && errno == EINVAL);
-	t.s->rsp_prod = 1; /* an answer the log never gave */
-	CHECK(!blkback_rlog_resume(path, t.nr, t.s, &rp) && errno == EINVAL);
-	t.s->rsp_prod = 0;
-	f = fopen(path, "r+");
-	if (f) {
-		fputs("garbage", f);
-		fclose(f);
-	}
-	CHECK(!blkback_rlog_resume(path, t.nr, t.s, &rp) && errno == EINVAL);
+	errno = 0;
+	t.l = blkback_rlog_resume(path, t.nr, t.s, &rp, &why);
+	err = errno;
+	snprintf(name, sizeof(name), "%s: %s", r->err ? "refused" : "accepted",
+		 r->name);
+	check(name, refused_as(r, t.l, why, err), "%s, errno %d (%s): \"%s\"",
+	      t.l ? "accepted" : "refused", err, strerror(err),
+	      why ? why : "(null)");
 	bed_close(&t);
+	/* what a spoil left where the log goes */
+	unlink(path);
+	rmdir(path);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	rmdir(tmp);
+}
+
+static void check_refusals(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		try_refusal(&refusals[i]);
 }
 
 int main(void)
@@ -318,7 +500,7 @@ int main(void)
 	check_case("reuse-and-wrap", case_reuse_and_wrap);
 	check_case("laggard", case_laggard);
 	check_case("resume-twice", case_resume_twice);
-	check_case("refused", case_refused);
+	check_refusals();
 	unlink(path);
 	return check_done();
 }
