@@ -18,6 +18,9 @@
 #              guest's ring from its queue's log (the guest sees nothing);
 #              every write completed exactly once and is in the image
 #   restart-term  the same with SIGTERM: exit 0, the logs kept, resumed
+#   restart-refused  the same with the log's magic overwritten before the
+#              restart: the daemon logs why it refused the log, the
+#              guest connects again; every write completed, in the image
 #   reattach   the disk unplugged and plugged again under a running guest
 #   idle       a connected device whose guest stopped doing I/O costs
 #              xpv-blkback no CPU: its queue threads' polling ended
@@ -225,6 +228,35 @@ if wait_log "$log" "ok mark:start"; then
 		pass
 	else
 		fail "after the restart: $out"
+	fi
+fi
+"$BIN/xpv-blk-domain" destroy "$domid"
+
+# A log that does not fit (its magic overwritten while no daemon ran): the
+# restarted daemon refuses it and says why in one line (the queue, the
+# log, the reason); the device goes back to InitWait, and our blkfront
+# connects again and sends again what it had in flight.
+case=restart-refused
+new_raw "$run/rr.img"
+guest_bg restart-refused "$run/rr.img" raw w mark:start stream:0:16000:22 info flush
+if wait_log "$log" "ok mark:start"; then
+	sleep 0.05
+	kill -9 "${XPV_PIDS[xpv-blkback]}"
+	wait "${XPV_PIDS[xpv-blkback]}" 2>/dev/null
+	rlog=$(echo "$run"/blkback-*-"$domid"-*-q0.log)
+	printf 'BAD!' | dd of="$rlog" conv=notrunc status=none
+	start_blkback
+	wait_log "$log" "guest: done" || true
+	said="queue 0: not resuming from $rlog: bad magic: not a resume log (Invalid argument); waiting for the frontend to reconnect"
+	if ! grep -qF "$said" "$run/blkback.log"; then
+		fail "the restarted daemon did not say why it refused the log:"
+		grep -E "resum|vbd/$domid/" "$run/blkback.log" | tail -n 12 | sed 's/^/    blkback: /'
+	elif ! grep -q "guest: done failures=0" "$log"; then
+		fail "the guest said:"; sed 's/^/    guest: /' "$log"
+	elif out=$(stream_holds "$run/rr.img" raw 0 16000 22); then
+		pass
+	else
+		fail "after the reconnection: $out"
 	fi
 fi
 "$BIN/xpv-blk-domain" destroy "$domid"
