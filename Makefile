@@ -49,7 +49,7 @@
 #   missing header.
 #
 # Tests, benchmarks and fuzz targets, in every part (docs/testing.md):
-#   <part>/tests/test-<name>.c or .sh   a test; listed in TESTS
+#   <part>/tests/test-<name>.c, .sh or .py  a test; listed in TESTS
 #   <part>/bench/bench-<name>.c (+ bench-<name>.sh when it needs daemons)
 #                                       $(BIN)/bench-<name>, run by the
 #                                       target bench-<name>; listed in BENCHES
@@ -195,7 +195,7 @@ DEB_PACKAGES := gcc make git pkg-config clang clang-format libclang-rt-14-dev \
 	libaio-dev libfuse3-dev fuse3 fio iperf3 strace valgrind iproute2 \
 	util-linux e2fsprogs procps psmisc kmod cpio gzip busybox-static \
 	qemu-system-x86 qemu-utils dpkg-dev ca-certificates fuse2fs iputils-ping \
-	netcat-openbsd nftables
+	netcat-openbsd nftables linux-perf
 
 deps:
 	@tests/deps.sh $(DEB_PACKAGES)

@@ -92,6 +92,10 @@ $(BIN)/xpv-blk-domain: private LINK_LIBS := -lxenstore
 # through the engine (backend/blkback/bench/bench-blk.sh; figures only).
 BENCHES += bench-blk
 
+# bench-blk's cycle breakdown (bench/cycles.py, BENCH_BLK_TRACE=1) on
+# hand-written perf traces whose figures are known (no perf needed).
+TESTS += backend/blkback/tests/test-blkback-cycles.py
+
 bench-blk: all
 	@BIN=$(CURDIR)/$(BIN) BUILD=$(BUILD) backend/blkback/bench/bench-blk.sh
 .PHONY: bench-blk
