@@ -273,13 +273,15 @@ static int check_hdr(const struct rlog_hdr *h, uint32_t nr_ents,
 	return 0;
 }
 
-/* The old log, whole, checked against this ring's size. -errno. */
+/* The old log, whole, checked against this ring's size. -errno.
+ * O_NONBLOCK: a FIFO at the path would otherwise wait for a writer for
+ * ever; opened at once, it is refused as not a regular file. */
 static int read_old(const char *path, uint32_t nr_ents, void *image,
 		    const char **why)
 {
 	size_t size = rlog_size(nr_ents);
 	struct stat st;
-	int ret = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int ret = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0)
 		return open_failed(why, errno);

@@ -324,6 +324,16 @@ static void spoil_directory(struct bed *t)
 		check_fatal("mkdir", errno);
 }
 
+/* A FIFO: opened without O_NONBLOCK it would wait for a writer for
+ * ever (the restarted daemon hung); it is refused like any non-file. */
+static void spoil_fifo(struct bed *t)
+{
+	(void)t;
+	unlink(path);
+	if (mkfifo(path, 0600))
+		check_fatal("mkfifo", errno);
+}
+
 static void spoil_ring_size(struct bed *t)
 {
 	t->nr *= 2;
@@ -418,6 +428,7 @@ static const struct refusal {
 	{ "no log", spoil_no_log, ENOENT, "no log" },
 	{ "symlink", spoil_symlink, ELOOP, "a symbolic link, not a log" },
 	{ "directory", spoil_directory, EINVAL, "not a regular file" },
+	{ "fifo", spoil_fifo, EINVAL, "not a regular file" },
 	{ "ring size", spoil_ring_size, EINVAL,
 	  "not the size of a log for this ring" },
 	{ "no slots", spoil_no_slots, EINVAL, "a ring of no slots" },
