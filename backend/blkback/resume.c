@@ -281,7 +281,8 @@ static int read_old(const char *path, uint32_t nr_ents, void *image,
 {
 	size_t size = rlog_size(nr_ents);
 	struct stat st;
-	int ret = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int ret = 0,
+	    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0)
 		return open_failed(why, errno);
