@@ -281,9 +281,9 @@ static int read_old(const char *path, uint32_t nr_ents, void *image,
 {
 	size_t size = rlog_size(nr_ents);
 	struct stat st;
-	int ret = 0,
-	    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int ret = 0, fd;
 
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return open_failed(why, errno);
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
