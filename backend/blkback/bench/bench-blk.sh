@@ -29,6 +29,12 @@
 # (skip (c)) size it. For A/B runs: BENCH_BLK_FRONT_OPTS is appended to
 # the guest's XPV_BLKFRONT_OPTS (e.g. poll=0), and xpv-blkback takes
 # XPV_BLKBACK_POLL_US from the environment.
+# BENCH_BLK_TRACE=1 adds the 4 KiB jobs' cycle breakdown: an extra
+# repetition, first and not in the medians, of (a) and (b, raw,
+# persistent on), each with 0.4 s of `perf record -a` in its middle,
+# analysed by cycles.py beside this script (docs/performance.md, "Block").
+# Without perf, or when perf cannot record tracepoints, it says so and
+# the bench runs as before.
 # Figures, never pass/fail.
 set -uo pipefail
 
@@ -53,6 +59,8 @@ mkdir -p "$imgdir"
 XPV_CLEANUP="rm -rf '$imgdir'"
 export XENSTORED_PATH=$run/xs.sock
 results=$run/results # "rep job config value [cpu_us requests]" lines
+# shellcheck source=backend/blkback/bench/trace.sh
+. "$top/backend/blkback/bench/trace.sh"
 
 # job_args JOB: fio's options for one job.
 job_args()
@@ -133,8 +141,12 @@ run_a()
 		"${args[@]}" >"$out" 2>&1 &
 	pid=$!
 	sleep 0.5 # fio forks its job process
-	# shellcheck disable=SC2046
-	waited "$1" "$2" a-fio $(pgrep -P "$pid") "$pid"
+	if [[ -n $tracing ]]; then
+		trace_window "$2" a "$pid"
+	else
+		# shellcheck disable=SC2046
+		waited "$1" "$2" a-fio $(pgrep -P "$pid") "$pid"
+	fi
 	wait "$pid"
 	echo "$1 $2 a $(fio_result "$out")" >>"$results"
 }
@@ -159,6 +171,9 @@ guest_fio()
 		# shellcheck disable=SC2046,SC2086
 		waited $WAIT_TAG guest-fio $(descendants "${XPV_PIDS[xpv-hv]}")
 		wait "$i"
+	elif [[ -n $tracing ]]; then
+		sleep 0.5
+		trace_window "$tracing" b "${XPV_PIDS[xpv-hv]}"
 	fi
 	for ((i = 0; i < 100 * (runtime + 60); i++)); do
 		grep -q "^fio-rc=" "$out" 2>/dev/null && break
@@ -178,7 +193,7 @@ run_b()
 	read -r -a args <<<"$(job_args "$job")"
 	t0=$(blkback_cpu_ticks)
 	local tag= # the waits of one configuration are enough
-	[[ $fmt-$pers == raw-on ]] && tag="$rep $job"
+	[[ $fmt-$pers == raw-on && -z $tracing ]] && tag="$rep $job"
 	XPV_BLKFRONT_OPTS=$opts WAIT_TAG=$tag guest_fio "$img" "$fmt" "$out" \
 		"${common[@]}" "${args[@]}"
 	t1=$(blkback_cpu_ticks)
@@ -255,6 +270,9 @@ if [[ -z ${BENCH_BLK_NO_C:-} ]] && command -v "$BIN/xpv" >/dev/null; then
 		XPV_PLATFORM=sim XENSTORED_PATH=$XPV_RUNDIR_C/xenstored/socket \
 		'$BIN/xpv' down >/dev/null 2>&1; $XPV_CLEANUP"
 fi
+
+trace_setup
+[[ -n $trace_dir ]] && traced_repetition
 
 for ((rep = 1; rep <= repeat; rep++)); do
 	for job in "${jobnames[@]}"; do
@@ -337,3 +355,4 @@ for job in jobs:
             job, *("%.0f" % (x / 1000) if x is not None else "-" for x in w)))
 print("load average: %s before, %s after" % (sys.argv[2], sys.argv[3]))
 PY
+[[ -z $trace_dir ]] || trace_report

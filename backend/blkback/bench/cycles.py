@@ -16,6 +16,11 @@ when requests were issued in it (an interrupt that completes stragglers
 ends the cycle before it and starts a new one); the trace's last cycle
 has no end and is dropped. Per cycle, turnaround + disk = cycle.
 
+With early submission (a request goes to the disk at once while the disk
+holds few) the disk may answer the first requests of a batch with an
+interrupt of their own: such cycles issue FEW_REQUESTS or fewer, and
+their share is printed.
+
 A cycle is "other CPU" when one of the given threads (the fio job) ran,
 at any time during the cycle, on a CPU other than the one that took the
 cycle's interrupt: its wake-up then crossed vCPUs.
@@ -43,6 +48,8 @@ IRQ_NAME = re.compile(r"\bname=(\S+)")
 NEXT_PID = re.compile(r"==>.*\bnext_pid=(\d+)")
 # a completion is the interrupt's when it comes this soon after it (us)
 COMPLETION_WINDOW = 100.0
+# a cycle that issues this many requests or fewer is not a whole batch
+FEW_REQUESTS = 4
 
 
 def parse(lines):
@@ -131,6 +138,10 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else None
 
 
+def share(part, whole):
+    return len(part) / len(whole) if whole else None
+
+
 def summary(cs):
     """The figures of a list of cycles (None where there is nothing)."""
     other = [c.end - c.start for c in cs if c.other_cpu]
@@ -144,7 +155,8 @@ def summary(cs):
         "disk": mean([c.end - c.last for c in cs]),
         "first": mean([c.first - c.start for c in cs]),
         "requests": mean([c.issued for c in cs]),
-        "other_share": len(other) / len(cs) if cs else None,
+        "few_share": share([c for c in cs if c.issued <= FEW_REQUESTS], cs),
+        "other_share": share(other, cs),
         "other_mean": mean(other),
         "same_mean": mean(same),
     }
@@ -160,30 +172,46 @@ def analyse(lines, names=(), dev=None, tids=frozenset()):
     return s
 
 
+def per_request(s, key):
+    return s[key] / s["requests"]
+
+
+def equal_disk(a, b):
+    """The disk's time per request both runs are compared at: the mean of
+    their disk parts, per request issued."""
+    return (per_request(a, "disk") + per_request(b, "disk")) / 2
+
+
 def equal_disk_ratio(a, b):
     """b/a as it would be if both runs' disk had taken the same time per
-    cycle (the mean of their disk parts): a cycle is turnaround + disk,
-    and IOPS goes as 1/cycle at equal requests per cycle. Derived, not
-    measured: it removes the disk's drift between the two runs."""
-    disk = (a["disk"] + b["disk"]) / 2
-    return (a["turnaround"] + disk) / (b["turnaround"] + disk)
+    request (equal_disk): a cycle is turnaround + disk, IOPS goes as
+    requests / cycle, so per request (turn_a + disk) / (turn_b + disk),
+    which at equal requests per cycle is the same ratio of whole cycles.
+    Derived, not measured: it removes the disk's drift between the runs."""
+    disk = equal_disk(a, b)
+    return (per_request(a, "turnaround") + disk) / \
+        (per_request(b, "turnaround") + disk)
 
 
-HEADER = ("%-9s %-3s %6s %6s %6s %6s %6s %6s %5s %6s %7s %7s" % (
+HEADER = ("%-9s %-3s %6s %6s %6s %6s %6s %6s %5s %5s %6s %7s %7s" % (
     "job", "col", "cycles", "mean", "p50", "turn", "disk", "first",
-    "req", "other", "c-other", "c-same"))
+    "req", "few", "other", "c-other", "c-same"))
 
 
 def fmt(x, spec="%.0f"):
     return spec % x if x is not None else "-"
 
 
+def percent(x):
+    return fmt(x if x is None else 100 * x, "%.0f%%")
+
+
 def row(job, col, s):
-    line = "%-9s %-3s %6d %6s %6s %6s %6s %6s %5s %6s %7s %7s" % (
+    line = "%-9s %-3s %6d %6s %6s %6s %6s %6s %5s %5s %6s %7s %7s" % (
         job, col, s["cycles"], fmt(s["mean"]), fmt(s["p50"]),
         fmt(s["turnaround"]), fmt(s["disk"]), fmt(s["first"]),
-        fmt(s["requests"], "%.1f"),
-        fmt(s["other_share"] and 100 * s["other_share"], "%.0f%%"),
+        fmt(s["requests"], "%.1f"), percent(s["few_share"]),
+        percent(s["other_share"]),
         fmt(s["other_mean"]), fmt(s["same_mean"]))
     notes = []
     if s["guessed"]:
@@ -226,10 +254,10 @@ def main(argv):
     for job, cols in by_job.items():
         a, b = cols.get("a"), cols.get("b")
         if a and b and a["cycles"] and b["cycles"]:
-            print("%s: b/a at equal disk time (derived: (turn_a + disk) / "
-                  "(turn_b + disk), disk = %.0f us, the mean of both): %.2f"
-                  % (job, (a["disk"] + b["disk"]) / 2,
-                     equal_disk_ratio(a, b)))
+            print("%s: b/a at equal disk time (derived, per request: "
+                  "(turn_a + disk) / (turn_b + disk), disk = %.1f us, the "
+                  "mean of both): %.2f" % (job, equal_disk(a, b),
+                                           equal_disk_ratio(a, b)))
     return 0
 
 

@@ -19,8 +19,10 @@ from 100 s, the guest's fio is tid 500:
 cycles/a.perf.txt (tid 42, times from 200 s): cycles 0-400 (turn 150,
   disk 250), 400-700 (120, 180), 700-1000 (130, 170): mean 333.3, p50
   300, turnaround 133.3, disk 200, first 53.3, requests 8/3; perf lost 5.
-b/a at equal disk time: disk (200 + 283.3) / 2 = 241.7,
-  (133.3 + 241.7) / (216.7 + 241.7) = 375 / 458.3 = 0.818.
+b/a at equal disk time, per request: turnaround a 133.3 / 2.667 = 50,
+  b 216.7 / 3 = 72.2; disk a 200 / 2.667 = 75, b 283.3 / 3 = 94.4, both
+  84.7: (50 + 84.7) / (72.2 + 84.7) = 0.858. Cycles of 2 requests or
+  fewer (FEW_REQUESTS set to 2): 1 of 3 in each.
 """
 import contextlib
 import io
@@ -59,10 +61,12 @@ def analyse(path, **kw):
 
 
 def main():
+    cycles.FEW_REQUESTS = 2
     b = analyse(B, names=IRQ, dev="254,0", tids={500})
     expect("b: cycles and their parts", b, {
         "cycles": 3, "mean": 500.0, "p50": 500.0, "turnaround": 650 / 3,
         "disk": 850 / 3, "first": 250 / 3, "requests": 3.0,
+        "few_share": 1 / 3,
         "guessed": False, "irqs": ["virtio1-req.0"], "lost": 0})
     expect("b: fio on the other CPU", b, {
         "other_share": 1 / 3, "other_mean": 600.0, "same_mean": 450.0})
@@ -71,10 +75,12 @@ def main():
     expect("a: cycles and their parts, lost events", a, {
         "cycles": 3, "mean": 1000 / 3, "p50": 300.0, "turnaround": 400 / 3,
         "disk": 200.0, "first": 160 / 3, "requests": 8 / 3,
+        "few_share": 1 / 3,
         "other_share": 0.0, "other_mean": None, "lost": 5})
 
-    check("b/a at equal disk time", near(cycles.equal_disk_ratio(a, b),
-                                         375 / (1375 / 3)),
+    disk = (75 + 850 / 9) / 2
+    check("b/a at equal disk time, per request",
+          near(cycles.equal_disk_ratio(a, b), (50 + disk) / (650 / 9 + disk)),
           "%.4f" % cycles.equal_disk_ratio(a, b))
 
     g = analyse(B, names=("virtio9-req.0",), dev="254,0", tids={500})
@@ -94,7 +100,8 @@ def main():
     check("the command: one row per trace and the derived line", rc == 0
           and "perf LOST 5 events" in text
           and "randread: b/a at equal disk time" in text
-          and text.rstrip().endswith(": 0.82")
+          and "disk = 84.7 us" in text
+          and text.rstrip().endswith(": 0.86")
           and "  33%" in text, text)
 
     print("%d failed" % failures)
