@@ -149,22 +149,32 @@ static bool reap(void)
 	return ok;
 }
 
+/* The queue on the shared ring and img, with the resume log at log. */
+static struct blkback_queue_config queue_config(struct img *img,
+						const char *log, bool resume)
+{
+	struct blkback_queue_config c = {
+		.grants = &grants,
+		.img = img,
+		.sring = (struct xpv_sring *)sh->ring,
+		.max_indirect_segs = BLKBACK_MAX_INDIRECT_SEGMENTS,
+		.evtchn_fd = -1,
+		.resume_log = log,
+		.resume = resume,
+	};
+
+	return c;
+}
+
 /* A daemon: the queue, resumed or fresh, served until killed. */
 static void daemon_main(bool resume, int ready_fd)
 {
 	struct img_open_args a = { .format = IMG_FMT_RAW };
-	struct blkback_queue_config c = { 0 };
-	struct blkback_queue *q;
 	struct img *img = img_open(img_path, &a, NULL, 0);
+	struct blkback_queue_config c = queue_config(img, log_path, resume);
+	struct blkback_queue *q;
 	char ok;
 
-	c.grants = &grants;
-	c.img = img;
-	c.sring = (struct xpv_sring *)sh->ring;
-	c.max_indirect_segs = BLKBACK_MAX_INDIRECT_SEGMENTS;
-	c.evtchn_fd = -1;
-	c.resume_log = log_path;
-	c.resume = resume;
 	q = img ? blkback_queue_create(&c) : NULL;
 	ok = q ? 'y' : 'n';
 	if (write(ready_fd, &ok, 1) != 1 || !q)
@@ -316,21 +326,14 @@ out:
 static int try_resume(const char *log, const char **why)
 {
 	struct img_open_args a = { .format = IMG_FMT_RAW };
-	struct blkback_queue_config c = { 0 };
 	struct img *img = img_open(img_path, &a, NULL, 0);
+	struct blkback_queue_config c = queue_config(img, log, true);
 	struct blkback_queue *q;
 	int err;
 
 	if (!img)
 		check_fatal(img_path, errno);
 	*why = NULL;
-	c.grants = &grants;
-	c.img = img;
-	c.sring = (struct xpv_sring *)sh->ring;
-	c.max_indirect_segs = BLKBACK_MAX_INDIRECT_SEGMENTS;
-	c.evtchn_fd = -1;
-	c.resume_log = log;
-	c.resume = true;
 	c.resume_refused = why;
 	errno = 0;
 	q = blkback_queue_create(&c);
