@@ -195,7 +195,7 @@ DEB_PACKAGES := gcc make git pkg-config clang clang-format libclang-rt-14-dev \
 	libaio-dev libfuse3-dev fuse3 fio iperf3 strace valgrind iproute2 \
 	util-linux e2fsprogs procps psmisc kmod cpio gzip busybox-static \
 	qemu-system-x86 qemu-utils dpkg-dev ca-certificates fuse2fs iputils-ping \
-	netcat-openbsd nftables linux-perf
+	netcat-openbsd nftables linux-perf python3
 
 deps:
 	@tests/deps.sh $(DEB_PACKAGES)
